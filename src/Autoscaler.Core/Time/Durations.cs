@@ -1,0 +1,94 @@
+using System.ComponentModel;
+using System.Globalization;
+using System.Text.RegularExpressions;
+
+namespace Autoscaler.Core.Time;
+
+/// <summary>Parses and formats human durations such as <c>500ms</c>, <c>30s</c>, <c>2m</c>, <c>1h30m</c>.</summary>
+public static partial class Durations
+{
+    [GeneratedRegex(@"^\s*(?:(?<v>\d+(?:\.\d+)?)(?<u>ms|h|m|s))+\s*$", RegexOptions.CultureInvariant)]
+    private static partial Regex UnitPattern();
+
+    /// <summary>Parses a duration; a bare number means seconds, and <c>hh:mm:ss</c> is accepted too.</summary>
+    public static bool TryParse(string? text, out TimeSpan value)
+    {
+        value = default;
+        if (string.IsNullOrWhiteSpace(text))
+        {
+            return false;
+        }
+
+        var trimmed = text.Trim();
+        if (double.TryParse(trimmed, NumberStyles.Float, CultureInfo.InvariantCulture, out var seconds))
+        {
+            if (!double.IsFinite(seconds) || Math.Abs(seconds) > TimeSpan.MaxValue.TotalSeconds)
+            {
+                return false;
+            }
+
+            value = TimeSpan.FromSeconds(seconds);
+            return true;
+        }
+
+        var match = UnitPattern().Match(trimmed);
+        if (match.Success)
+        {
+            var total = 0.0;
+            var values = match.Groups["v"].Captures;
+            var units = match.Groups["u"].Captures;
+            for (var i = 0; i < values.Count; i++)
+            {
+                var v = double.Parse(values[i].Value, CultureInfo.InvariantCulture);
+                total += units[i].Value switch
+                {
+                    "ms" => v / 1000,
+                    "s" => v,
+                    "m" => v * 60,
+                    _ => v * 3600,
+                };
+            }
+
+            value = TimeSpan.FromSeconds(total);
+            return true;
+        }
+
+        return trimmed.Contains(':', StringComparison.Ordinal)
+            && TimeSpan.TryParse(trimmed, CultureInfo.InvariantCulture, out value);
+    }
+
+    /// <summary>Parses a duration or throws a <see cref="FormatException"/> that says what is accepted.</summary>
+    public static TimeSpan Parse(string text) =>
+        TryParse(text, out var value)
+            ? value
+            : throw new FormatException($"'{text}' is not a duration; use e.g. 500ms, 30s, 2m, 1h30m or a number of seconds");
+
+    /// <summary>Formats a duration the way <see cref="Parse"/> reads it.</summary>
+    public static string Format(TimeSpan value)
+    {
+        if (value.TotalSeconds < 1 && value != TimeSpan.Zero)
+        {
+            return value.TotalMilliseconds.ToString("0.###", CultureInfo.InvariantCulture) + "ms";
+        }
+
+        return value.TotalSeconds.ToString("0.###", CultureInfo.InvariantCulture) + "s";
+    }
+
+    /// <summary>
+    /// Lets configuration binding read <c>30s</c> or <c>500ms</c> for every <see cref="TimeSpan"/> option,
+    /// so environment variables take the same values as command-line flags.
+    /// </summary>
+    public static void RegisterForConfigurationBinding()
+    {
+        if (TypeDescriptor.GetConverter(typeof(TimeSpan)) is not DurationConverter)
+        {
+            TypeDescriptor.AddAttributes(typeof(TimeSpan), new TypeConverterAttribute(typeof(DurationConverter)));
+        }
+    }
+
+    private sealed class DurationConverter : TimeSpanConverter
+    {
+        public override object? ConvertFrom(ITypeDescriptorContext? context, CultureInfo? culture, object value) =>
+            value is string text ? Parse(text) : base.ConvertFrom(context, culture, value);
+    }
+}
