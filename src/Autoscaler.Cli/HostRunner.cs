@@ -39,7 +39,12 @@ internal static class HostRunner
         builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
         builder.Logging.AddFilter("Microsoft.Hosting.Lifetime", LogLevel.Warning);
         builder.Logging.AddFilter("Yarp", LogLevel.Warning);
+
+        // A failed start is reported by RunAsync in one line; the host's own multi-line report would bury it.
+        builder.Logging.AddFilter((category, _) => category != "Microsoft.Extensions.Hosting.Internal.Host" || _started);
     }
+
+    private static volatile bool _started;
 
     /// <summary>Starts the host, reports where it listens, and waits for Ctrl+C or SIGTERM.</summary>
     public static async Task<int> RunAsync(WebApplication app, string verb, IReadOnlyList<string> urls, Action<IReadOnlyList<string>> started)
@@ -54,6 +59,14 @@ internal static class HostRunner
             var reason = e is AddressInUseException || e.InnerException is AddressInUseException ? "address already in use" : e.Message;
             throw new UsageException($"cannot listen on {string.Join(", ", urls)}: {reason}; choose another with --port or --urls");
         }
+        catch (Exception e)
+        {
+            await app.DisposeAsync();
+            await Console.Error.WriteLineAsync($"autoscaler {verb}: failed to start: {e.Message}");
+            return ExitCodes.Failure;
+        }
+
+        _started = true;
 
         var addresses = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses.ToList() ?? [.. urls];
         started(addresses);

@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Shared by the scripts: messages, and installing what is missing (Debian: apt-get; macOS: Homebrew).
+
+say() { printf '==> %s\n' "$*" >&2; }
+die() { printf 'error: %s\n' "$*" >&2; exit "${2:-1}"; }
+
+need_dotnet() {
+  command -v dotnet >/dev/null 2>&1 || die "the .NET 10 SDK is required: see https://learn.microsoft.com/dotnet/core/install/linux (Debian: packages.microsoft.com, package dotnet-sdk-10.0)" 2
+}
+
+# Debian packages the project uses at run time and in tests; extended as issues need more.
+DEBIAN_PACKAGES=(curl)
+
+ensure_debian_packages() {
+  local missing=() pkg
+  for pkg in "${DEBIAN_PACKAGES[@]}" "$@"; do
+    dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg")
+  done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  if command -v apt-get >/dev/null 2>&1; then
+    local sudo=""
+    [ "$(id -u)" -ne 0 ] && sudo="sudo"
+    say "installing ${missing[*]}"
+    $sudo apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" >/dev/null \
+      || die "could not install ${missing[*]}; install them with: apt-get install ${missing[*]}" 2
+  elif command -v brew >/dev/null 2>&1; then
+    say "installing ${missing[*]} with Homebrew"
+    brew install "${missing[@]}" || die "could not install ${missing[*]}; install them with: brew install ${missing[*]}" 2
+  else
+    die "please install: ${missing[*]}" 2
+  fi
+}

@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# Installs what the tests need, builds once, runs every test project, and ends with
+# one line: "N passed, N failed" (", N skipped" when any were skipped).
+set -uo pipefail
+cd "$(dirname "$0")/.."
+source scripts/lib.sh
+
+need_dotnet
+# Real components the integration tests start (none are faked).
+ensure_debian_packages
+
+configuration=${CONFIGURATION:-Debug}
+log_dir=$(mktemp -d)
+trap 'rm -rf "$log_dir"' EXIT
+
+say "building ($configuration)"
+if ! dotnet build Autoscaler.slnx -c "$configuration" -nologo -clp:ErrorsOnly -p:WarningLevel=0 >"$log_dir/build.log" 2>&1; then
+  grep -E "error" "$log_dir/build.log" | sort -u | head -40
+  echo "build failed; see the errors above"
+  echo "0 passed, 1 failed"
+  exit 1
+fi
+
+passed=0 failed=0 skipped=0 status=0
+# One project at a time: the integration tests measure rates and latencies on a small machine.
+for project in tests/*/*.csproj; do
+  name=$(basename "$project" .csproj)
+  say "testing $name"
+  dotnet test "$project" -c "$configuration" --no-build -nologo --blame-hang-timeout 5m "$@" 2>&1 | tee "$log_dir/$name.log" \
+    | grep -vE "warning NU1603" | grep -E "^\s*(Failed|Passed!|Failed!|Skipped) |Error Message|Assert|Exception|Stack Trace|at Autoscaler|^\s{2,}\S" | head -200
+  code=${PIPESTATUS[0]}
+  summary=$(grep -E "(Passed|Failed)! +- Failed: +[0-9]+, Passed: +[0-9]+, Skipped: +[0-9]+" "$log_dir/$name.log" | tail -1)
+  if [ -n "$summary" ]; then
+    f=$(sed -E 's/.*Failed: +([0-9]+),.*/\1/' <<<"$summary")
+    p=$(sed -E 's/.*Passed: +([0-9]+),.*/\1/' <<<"$summary")
+    s=$(sed -E 's/.*Skipped: +([0-9]+),.*/\1/' <<<"$summary")
+    passed=$((passed + p)) failed=$((failed + f)) skipped=$((skipped + s))
+  elif [ "$code" -ne 0 ]; then
+    echo "$name: the test run did not complete (exit $code)"
+    failed=$((failed + 1))
+  fi
+  [ "$code" -ne 0 ] && status=1
+done
+
+[ "$failed" -gt 0 ] && status=1
+if [ "$skipped" -gt 0 ]; then
+  echo "$passed passed, $failed failed, $skipped skipped"
+else
+  echo "$passed passed, $failed failed"
+fi
+exit $status
