@@ -1,0 +1,39 @@
+using Autoscaler.Core.Metrics;
+using Autoscaler.Core.Policies;
+
+namespace Autoscaler.Core.Pipeline;
+
+/// <summary>Which way a decision moves the replica count.</summary>
+public enum ScalingDirection
+{
+    /// <summary>Keep the count.</summary>
+    None,
+
+    /// <summary>More replicas.</summary>
+    Up,
+
+    /// <summary>Fewer replicas.</summary>
+    Down,
+}
+
+/// <summary>One evaluation of the pipeline: what it saw, what each policy proposed, and what it chose.</summary>
+/// <param name="Time">When the evaluation ran.</param>
+/// <param name="CurrentReplicas">The count read from the target.</param>
+/// <param name="DesiredReplicas">The count chosen after combining, behavior and clamping.</param>
+/// <param name="Readings">Each metric's value or failure.</param>
+/// <param name="Proposals">Each policy's proposal.</param>
+/// <param name="Reason">Why the chosen count, in one phrase.</param>
+public sealed record ScalingDecision(
+    DateTimeOffset Time,
+    int CurrentReplicas,
+    int DesiredReplicas,
+    IReadOnlyList<MetricReading> Readings,
+    IReadOnlyList<ScalingProposal> Proposals,
+    string Reason)
+{
+    /// <summary>Up, down, or none.</summary>
+    public ScalingDirection Direction =>
+        DesiredReplicas > CurrentReplicas ? ScalingDirection.Up
+        : DesiredReplicas < CurrentReplicas ? ScalingDirection.Down
+        : ScalingDirection.None;
+}
