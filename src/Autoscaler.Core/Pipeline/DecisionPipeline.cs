@@ -33,31 +33,33 @@ public sealed class DecisionPipeline(IReadOnlyList<PolicyBinding> bindings, Scal
             }
         }
 
-        string reason;
+        string reason, cause;
         int combined;
         if (largest is null)
         {
             combined = currentReplicas;
-            reason = anyFailed ? "no metric has a value: holding" : "no proposal: holding";
+            (reason, cause) = (anyFailed ? "no metric has a value: holding" : "no proposal: holding", DecisionCauses.NoData);
         }
         else if (anyFailed && largest < currentReplicas)
         {
             combined = currentReplicas;
-            reason = "a metric failed: never scale down on a partial view";
+            (reason, cause) = ("a metric failed: never scale down on a partial view", DecisionCauses.FailedMetric);
         }
         else
         {
             combined = largest.Value;
-            reason = proposals.First(p => p.Replicas == largest).Reason;
+            (reason, cause) = (proposals.First(p => p.Replicas == largest).Reason, DecisionCauses.Policy);
         }
 
         var desired = limits.Clamp(combined);
         if (desired != combined)
         {
-            reason = desired > combined ? $"{reason}; raised to min {limits.MinReplicas}" : $"{reason}; capped at max {limits.MaxReplicas}";
+            (reason, cause) = desired > combined
+                ? ($"{reason}; raised to min {limits.MinReplicas}", DecisionCauses.Min)
+                : ($"{reason}; capped at max {limits.MaxReplicas}", DecisionCauses.Max);
         }
 
-        return new ScalingDecision(time.GetUtcNow(), currentReplicas, desired, readings, proposals, reason);
+        return new ScalingDecision(time.GetUtcNow(), currentReplicas, desired, readings, proposals, reason, cause);
     }
 
     private static MetricReading Find(IReadOnlyList<MetricReading> readings, string metric)

@@ -23,17 +23,38 @@ public enum ScalingDirection
 /// <param name="Readings">Each metric's value or failure.</param>
 /// <param name="Proposals">Each policy's proposal.</param>
 /// <param name="Reason">Why the chosen count, in one phrase.</param>
+/// <param name="Cause">The reason as a short label for telemetry (<see cref="DecisionCauses"/>).</param>
 public sealed record ScalingDecision(
     DateTimeOffset Time,
     int CurrentReplicas,
     int DesiredReplicas,
     IReadOnlyList<MetricReading> Readings,
     IReadOnlyList<ScalingProposal> Proposals,
-    string Reason)
+    string Reason,
+    string Cause)
 {
     /// <summary>Up, down, or none.</summary>
     public ScalingDirection Direction =>
         DesiredReplicas > CurrentReplicas ? ScalingDirection.Up
         : DesiredReplicas < CurrentReplicas ? ScalingDirection.Down
         : ScalingDirection.None;
+}
+
+/// <summary>Short labels for why a decision came out as it did; few, so they suit a metric label.</summary>
+public static class DecisionCauses
+{
+    /// <summary>A policy's proposal was taken as it was.</summary>
+    public const string Policy = "policy";
+
+    /// <summary>No metric had a value: the count was held.</summary>
+    public const string NoData = "no_data";
+
+    /// <summary>A metric failed and the rest proposed fewer replicas: held instead.</summary>
+    public const string FailedMetric = "failed_metric";
+
+    /// <summary>Raised to the minimum.</summary>
+    public const string Min = "min";
+
+    /// <summary>Capped at the maximum.</summary>
+    public const string Max = "max";
 }

@@ -1,0 +1,64 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Autoscaler.Core.Metrics;
+using Autoscaler.Core.Pipeline;
+using Autoscaler.Core.Policies;
+using Autoscaler.Core.Scaling;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Prometheus;
+
+namespace Autoscaler.Scaler;
+
+/// <summary>Builds the scaler: the control loop plus its HTTP API (<c>/healthz</c>, <c>/readyz</c>, <c>/metrics</c>, <c>/api/v1/status</c>).</summary>
+public static class ScalerHost
+{
+    /// <summary>JSON as the API writes it: camelCase, enums as names.</summary>
+    public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
+    {
+        Converters = { new JsonStringEnumConverter(JsonNamingPolicy.CamelCase) },
+        NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
+    };
+
+    /// <summary>Builds the scaler listening on <paramref name="urls"/> with the default threshold policy; nothing is started yet.</summary>
+    public static WebApplication Build(
+        ScalerOptions options,
+        IEnumerable<string> urls,
+        IScaleTarget target,
+        IReadOnlyList<IMetricSource> sources,
+        Action<WebApplicationBuilder>? configure = null)
+    {
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions
+        {
+            ApplicationName = "autoscaler-scaler",
+            ContentRootPath = AppContext.BaseDirectory,
+        });
+        builder.WebHost.UseUrls([.. urls]);
+        builder.WebHost.ConfigureKestrel(k => k.AddServerHeader = false);
+        builder.Services.AddSingleton(TimeProvider.System);
+        builder.Services.AddSingleton(options);
+        builder.Services.AddSingleton(target);
+        builder.Services.AddSingleton(sources);
+        builder.Services.AddSingleton(new ScalerState(target.Name, options.MetricName, options.Query));
+        builder.Services.AddSingleton(new ScalerTelemetry(Metrics.NewCustomRegistry()));
+        builder.Services.AddSingleton(sp => new DecisionPipeline(
+            [new PolicyBinding(options.MetricName, new ThresholdPolicy(options.ToThresholds()))],
+            options.ToLimits(),
+            sp.GetRequiredService<TimeProvider>()));
+        builder.Services.AddSingleton<ScalerLoop>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<ScalerLoop>());
+        configure?.Invoke(builder);
+
+        var app = builder.Build();
+        var loop = app.Services.GetRequiredService<ScalerLoop>();
+        var state = app.Services.GetRequiredService<ScalerState>();
+        app.MapGet("/healthz", () => Results.Text("ok"));
+        app.MapGet("/readyz", () => loop.Evaluations > 0 ? Results.Text("ready") : Results.Text("starting", statusCode: 503));
+        app.MapGet("/api/v1/status", () => Results.Json(state.Snapshot(), Json));
+        app.MapMetrics("/metrics", app.Services.GetRequiredService<ScalerTelemetry>().Registry);
+        return app;
+    }
+}

@@ -1,0 +1,177 @@
+using System.Globalization;
+using Autoscaler.Core.Metrics;
+using Autoscaler.Core.Pipeline;
+using Autoscaler.Core.Scaling;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace Autoscaler.Scaler;
+
+/// <summary>
+/// The control loop: every check interval it reads the current count from the target, reads the
+/// metrics, runs the decision pipeline, and asks the target to scale when the count should change.
+/// </summary>
+public sealed partial class ScalerLoop(
+    IScaleTarget target,
+    IReadOnlyList<IMetricSource> sources,
+    DecisionPipeline pipeline,
+    ScalerOptions options,
+    ScalerState state,
+    ScalerTelemetry telemetry,
+    TimeProvider time,
+    ILogger<ScalerLoop> logger) : BackgroundService
+{
+    private readonly SemaphoreSlim _oneAtATime = new(1, 1);
+    private readonly Dictionary<string, string?> _lastFailure = [];
+    private string? _lastTargetError;
+
+    /// <summary>Completed evaluations since start, including those that could not decide.</summary>
+    public long Evaluations { get; private set; }
+
+    /// <inheritdoc />
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            await EvaluateAsync(stoppingToken);
+            try
+            {
+                await Task.Delay(options.CheckInterval, time, stoppingToken);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+        }
+    }
+
+    /// <summary>Runs one evaluation now (also used by tests and alert triggers); returns its decision, or null when it could not decide.</summary>
+    public async Task<DecisionEntry?> EvaluateAsync(CancellationToken cancellationToken)
+    {
+        await _oneAtATime.WaitAsync(cancellationToken);
+        var started = time.GetTimestamp();
+        try
+        {
+            int current;
+            try
+            {
+                current = await target.GetCurrentReplicasAsync(cancellationToken);
+                if (_lastTargetError is not null)
+                {
+                    LogTargetRecovered(logger, target.Name);
+                    _lastTargetError = null;
+                }
+            }
+            catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+            {
+                if (_lastTargetError != e.Message)
+                {
+                    LogTargetFailed(logger, target.Name, e.Message);
+                    _lastTargetError = e.Message;
+                }
+
+                telemetry.RecordTargetError();
+                state.RecordError(time.GetUtcNow(), $"cannot read the replica count from {target.Name}: {e.Message}");
+                return null;
+            }
+
+            var readings = new MetricReading[sources.Count];
+            for (var i = 0; i < sources.Count; i++)
+            {
+                readings[i] = await sources[i].ReadAsync(cancellationToken);
+                NoteFailureChange(readings[i]);
+            }
+
+            LogObservation(logger, Describe(readings), current);
+            var decision = pipeline.Decide(current, readings);
+            ScaleResult? action = null;
+            if (decision.DesiredReplicas != current)
+            {
+                LogScaling(logger, current, decision.DesiredReplicas, decision.Reason);
+                action = await ScaleAsync(decision.DesiredReplicas, cancellationToken);
+            }
+
+            var entry = new DecisionEntry(decision, action);
+            state.Record(entry);
+            telemetry.Record(decision, action, time.GetElapsedTime(started));
+            return entry;
+        }
+        finally
+        {
+            Evaluations++;
+            _oneAtATime.Release();
+        }
+    }
+
+    private async Task<ScaleResult> ScaleAsync(int desired, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var result = await target.ScaleAsync(desired, cancellationToken);
+            if (!result.Succeeded)
+            {
+                LogScaleFailed(logger, target.Name, desired, result.Message);
+            }
+
+            return result;
+        }
+        catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            LogScaleFailed(logger, target.Name, desired, e.Message);
+            return new ScaleResult(false, -1, e.Message);
+        }
+    }
+
+    private void NoteFailureChange(MetricReading reading)
+    {
+        var now = reading.Succeeded ? null : $"{reading.Failure}: {reading.Message}";
+        _lastFailure.TryGetValue(reading.Metric, out var before);
+        if (now == before)
+        {
+            return;
+        }
+
+        _lastFailure[reading.Metric] = now;
+        if (now is null)
+        {
+            LogMetricRecovered(logger, reading.Metric);
+        }
+        else
+        {
+            LogMetricFailed(logger, reading.Metric, now);
+        }
+    }
+
+    private static string Describe(MetricReading[] readings) =>
+        string.Join(' ', readings.Select(r => r.Value is { } v
+            ? $"{r.Metric}={v.ToString("0.###", CultureInfo.InvariantCulture)}"
+            : $"{r.Metric}=none"));
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "{Readings} current_replicas={Current}")]
+    private static partial void LogObservation(ILogger logger, string readings, int current);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Scaling from {Current} -> {Desired} ({Reason})")]
+    private static partial void LogScaling(ILogger logger, int current, int desired, string reason);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Scaling {Target} to {Desired} failed: {Message}")]
+    private static partial void LogScaleFailed(ILogger logger, string target, int desired, string message);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Metric {Metric} has no value ({Failure}); holding the replica count until it returns")]
+    private static partial void LogMetricFailed(ILogger logger, string metric, string failure);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Metric {Metric} has a value again")]
+    private static partial void LogMetricRecovered(ILogger logger, string metric);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Cannot read the replica count from {Target}: {Message}; not scaling until it answers")]
+    private static partial void LogTargetFailed(ILogger logger, string target, string message);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Target {Target} answers again")]
+    private static partial void LogTargetRecovered(ILogger logger, string target);
+
+    /// <inheritdoc />
+    public override void Dispose()
+    {
+        _oneAtATime.Dispose();
+        base.Dispose();
+    }
+}

@@ -1,0 +1,83 @@
+using System.ComponentModel.DataAnnotations;
+using Autoscaler.Core.Pipeline;
+using Autoscaler.Core.Policies;
+using Microsoft.Extensions.Options;
+
+namespace Autoscaler.Scaler;
+
+/// <summary>The scaler's loop: what to query, the default policy's thresholds, the limits, how often.</summary>
+public sealed class ScalerOptions
+{
+    /// <summary>Configuration section (environment: <c>Scaler__Query=…</c>).</summary>
+    public const string Section = "Scaler";
+
+    /// <summary>The environment variables of the original scripts and the keys they set.</summary>
+    public static readonly IReadOnlyDictionary<string, string> LegacyEnvironment = new Dictionary<string, string>
+    {
+        ["PROMETHEUS_URL"] = "Prometheus:Url",
+        ["SCALE_UP_THRESHOLD"] = "Scaler:ScaleUpThreshold",
+        ["SCALE_DOWN_THRESHOLD"] = "Scaler:ScaleDownThreshold",
+        ["MIN_REPLICAS"] = "Scaler:MinReplicas",
+        ["MAX_REPLICAS"] = "Scaler:MaxReplicas",
+        ["CHECK_INTERVAL"] = "Scaler:CheckInterval",
+    };
+
+    /// <summary>PromQL whose single value drives the default policy.</summary>
+    [Required]
+    [MinLength(1)]
+    public string Query { get; set; } = "avg(avg_over_time(webapp_response_time_seconds[30s]))";
+
+    /// <summary>Name of that metric in logs, decisions and telemetry.</summary>
+    [Required]
+    [RegularExpression("^[a-zA-Z_][a-zA-Z0-9_]*$", ErrorMessage = "must be a plain identifier (letters, digits, _)")]
+    public string MetricName { get; set; } = "avg_rt";
+
+    /// <summary>Above this value, one more replica.</summary>
+    [Range(0.0, double.MaxValue)]
+    public double ScaleUpThreshold { get; set; } = 0.6;
+
+    /// <summary>Below this value, one fewer replica.</summary>
+    [Range(0.0, double.MaxValue)]
+    public double ScaleDownThreshold { get; set; } = 0.2;
+
+    /// <summary>Fewest replicas.</summary>
+    [Range(0, 10_000)]
+    public int MinReplicas { get; set; } = 1;
+
+    /// <summary>Most replicas.</summary>
+    [Range(1, 10_000)]
+    public int MaxReplicas { get; set; } = 6;
+
+    /// <summary>Time between evaluations.</summary>
+    [Range(typeof(TimeSpan), "00:00:00.050", "1.00:00:00", ErrorMessage = "must be between 50ms and 1 day")]
+    public TimeSpan CheckInterval { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>The default policy's options.</summary>
+    public ThresholdPolicyOptions ToThresholds() => new() { ScaleUpThreshold = ScaleUpThreshold, ScaleDownThreshold = ScaleDownThreshold };
+
+    /// <summary>The clamp stage's options.</summary>
+    public ScalingLimits ToLimits() => new() { MinReplicas = MinReplicas, MaxReplicas = MaxReplicas };
+}
+
+/// <summary>Rules that compare fields: down threshold below up threshold, min ≤ max.</summary>
+public sealed class ScalerOptionsValidator : IValidateOptions<ScalerOptions>
+{
+    /// <inheritdoc />
+    public ValidateOptionsResult Validate(string? name, ScalerOptions options)
+    {
+        var failures = new List<string>();
+        foreach (var result in new[]
+        {
+            new ThresholdPolicyOptionsValidator().Validate(name, options.ToThresholds()),
+            new ScalingLimitsValidator().Validate(name, options.ToLimits()),
+        })
+        {
+            if (result.Failed)
+            {
+                failures.AddRange(result.Failures ?? []);
+            }
+        }
+
+        return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+    }
+}

@@ -1,0 +1,69 @@
+using Autoscaler.Core.Pipeline;
+using Autoscaler.Core.Scaling;
+
+namespace Autoscaler.Scaler;
+
+/// <summary>A decision and what the target said when asked to act on it (null when it was not asked).</summary>
+public sealed record DecisionEntry(ScalingDecision Decision, ScaleResult? Action);
+
+/// <summary>What <c>GET /api/v1/status</c> shows.</summary>
+public sealed record ScalerStatus(
+    string Target,
+    string Metric,
+    string Query,
+    int? CurrentReplicas,
+    int? DesiredReplicas,
+    double? LastMetricValue,
+    string? LastError,
+    DateTimeOffset? LastEvaluation,
+    IReadOnlyList<DecisionEntry> LastDecisions);
+
+/// <summary>The scaler's recent history, shared by the loop and the HTTP API. Thread-safe.</summary>
+public sealed class ScalerState(string target, string metric, string query, int keep = 50)
+{
+    private readonly Lock _lock = new();
+    private readonly LinkedList<DecisionEntry> _decisions = new();
+    private int? _current;
+    private int? _desired;
+    private double? _lastValue;
+    private string? _lastError;
+    private DateTimeOffset? _lastEvaluation;
+
+    /// <summary>Records one evaluation.</summary>
+    public void Record(DecisionEntry entry)
+    {
+        lock (_lock)
+        {
+            var d = entry.Decision;
+            _current = entry.Action is { Succeeded: true } a ? a.Replicas : d.CurrentReplicas;
+            _desired = d.DesiredReplicas;
+            _lastValue = d.Readings.FirstOrDefault(r => r.Metric == metric)?.Value;
+            _lastError = d.Readings.FirstOrDefault(r => !r.Succeeded)?.Message ?? (entry.Action is { Succeeded: false } f ? f.Message : null);
+            _lastEvaluation = d.Time;
+            _decisions.AddFirst(entry);
+            while (_decisions.Count > keep)
+            {
+                _decisions.RemoveLast();
+            }
+        }
+    }
+
+    /// <summary>Records an evaluation that could not run (e.g. the target could not be read).</summary>
+    public void RecordError(DateTimeOffset time, string error)
+    {
+        lock (_lock)
+        {
+            _lastError = error;
+            _lastEvaluation = time;
+        }
+    }
+
+    /// <summary>A consistent copy for the API.</summary>
+    public ScalerStatus Snapshot()
+    {
+        lock (_lock)
+        {
+            return new ScalerStatus(target, metric, query, _current, _desired, _lastValue, _lastError, _lastEvaluation, [.. _decisions]);
+        }
+    }
+}

@@ -1,0 +1,165 @@
+using Autoscaler.Core.Metrics;
+using Autoscaler.Core.Pipeline;
+using Autoscaler.Core.Policies;
+using Autoscaler.Core.Scaling;
+using Microsoft.Extensions.Logging.Testing;
+using Microsoft.Extensions.Time.Testing;
+using Prometheus;
+
+namespace Autoscaler.Scaler.Tests;
+
+public sealed class ScalerLoopTests
+{
+    private readonly FakeTimeProvider _clock = new();
+    private readonly FakeLogger<ScalerLoop> _log = new();
+    private readonly ScriptedSource _source = new("avg_rt");
+    private readonly InMemoryTarget _target = new(1);
+    private readonly ScalerOptions _options = new();
+    private readonly ScalerTelemetry _telemetry = new(Metrics.NewCustomRegistry());
+    private readonly ScalerState _state;
+    private readonly ScalerLoop _loop;
+
+    public ScalerLoopTests()
+    {
+        _state = new ScalerState(_target.Name, "avg_rt", _options.Query);
+        var pipeline = new DecisionPipeline([new PolicyBinding("avg_rt", new ThresholdPolicy(_options.ToThresholds()))], _options.ToLimits(), _clock);
+        _loop = new ScalerLoop(_target, [_source], pipeline, _options, _state, _telemetry, _clock, _log);
+    }
+
+    [Fact]
+    public async Task High_latency_scales_up_one_step_per_evaluation_with_the_original_log_lines()
+    {
+        _source.Next(MetricReading.Ok("avg_rt", 0.75));
+        await _loop.EvaluateAsync(CancellationToken.None);
+
+        Assert.Equal(2, _target.Replicas);
+        var lines = _log.Collector.GetSnapshot().Select(r => r.Message).ToList();
+        Assert.Contains("avg_rt=0.75 current_replicas=1", lines);
+        Assert.Contains(lines, l => l.StartsWith("Scaling from 1 -> 2", StringComparison.Ordinal));
+
+        _source.Next(MetricReading.Ok("avg_rt", 0.9));
+        await _loop.EvaluateAsync(CancellationToken.None);
+        Assert.Equal(3, _target.Replicas);
+        var status = _state.Snapshot();
+        Assert.Equal((3, 3, 0.9), (status.CurrentReplicas!.Value, status.DesiredReplicas!.Value, status.LastMetricValue!.Value));
+        Assert.Equal(2, status.LastDecisions.Count);
+    }
+
+    [Fact]
+    public async Task The_loop_evaluates_every_check_interval_on_its_clock()
+    {
+        _source.Next(MetricReading.Ok("avg_rt", 0.4));
+        await _loop.StartAsync(CancellationToken.None);
+        try
+        {
+            await WaitFor(() => _loop.Evaluations == 1);
+            _clock.Advance(TimeSpan.FromSeconds(9));
+            Assert.Equal(1, _loop.Evaluations);
+            _clock.Advance(TimeSpan.FromSeconds(1));
+            await WaitFor(() => _loop.Evaluations == 2);
+            Assert.Equal(0, _target.ScaleCalls);
+        }
+        finally
+        {
+            await _loop.StopAsync(CancellationToken.None);
+        }
+    }
+
+    [Fact]
+    public async Task A_failing_metric_holds_the_count_is_logged_once_and_counted()
+    {
+        _target.Replicas = 3;
+        for (var i = 0; i < 3; i++)
+        {
+            _source.Next(MetricReading.Failed("avg_rt", MetricFailureKind.Unreachable, "connection refused"));
+            await _loop.EvaluateAsync(CancellationToken.None);
+        }
+
+        Assert.Equal(0, _target.ScaleCalls);
+        Assert.Single(_log.Collector.GetSnapshot(), r => r.Message.Contains("has no value", StringComparison.Ordinal));
+        Assert.Equal(3, _log.Collector.GetSnapshot().Count(r => r.Message == "avg_rt=none current_replicas=3"));
+        var exported = await ExportAsync();
+        Assert.Contains("autoscaler_query_errors_total{metric=\"avg_rt\",kind=\"unreachable\"} 3", exported, StringComparison.Ordinal);
+
+        _source.Next(MetricReading.Ok("avg_rt", 0.1));
+        await _loop.EvaluateAsync(CancellationToken.None);
+        Assert.Equal(2, _target.Replicas);
+        Assert.Single(_log.Collector.GetSnapshot(), r => r.Message.Contains("has a value again", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task A_target_that_cannot_be_read_stops_nothing_and_the_loop_goes_on()
+    {
+        _target.FailReads = true;
+        _source.Next(MetricReading.Ok("avg_rt", 0.9));
+        Assert.Null(await _loop.EvaluateAsync(CancellationToken.None));
+        Assert.Contains("cannot read the replica count", _state.Snapshot().LastError, StringComparison.Ordinal);
+
+        _target.FailReads = false;
+        _source.Next(MetricReading.Ok("avg_rt", 0.9));
+        Assert.NotNull(await _loop.EvaluateAsync(CancellationToken.None));
+        Assert.Equal(2, _target.Replicas);
+    }
+
+    [Fact]
+    public async Task Telemetry_exports_replicas_value_decisions_and_actions()
+    {
+        _source.Next(MetricReading.Ok("avg_rt", 0.75));
+        await _loop.EvaluateAsync(CancellationToken.None);
+        var text = await ExportAsync();
+        Assert.Contains("autoscaler_current_replicas 1", text, StringComparison.Ordinal);
+        Assert.Contains("autoscaler_desired_replicas 2", text, StringComparison.Ordinal);
+        Assert.Contains("autoscaler_metric_value{metric=\"avg_rt\"} 0.75", text, StringComparison.Ordinal);
+        Assert.Contains("autoscaler_decisions_total{direction=\"up\",reason=\"policy\"} 1", text, StringComparison.Ordinal);
+        Assert.Contains("autoscaler_scale_actions_total{result=\"success\"} 1", text, StringComparison.Ordinal);
+        Assert.Contains("autoscaler_evaluation_duration_seconds_count 1", text, StringComparison.Ordinal);
+    }
+
+    private async Task<string> ExportAsync()
+    {
+        using var stream = new MemoryStream();
+        await _telemetry.Registry.CollectAndExportAsTextAsync(stream);
+        return System.Text.Encoding.UTF8.GetString(stream.ToArray());
+    }
+
+    private static async Task WaitFor(Func<bool> condition)
+    {
+        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        while (!condition())
+        {
+            await Task.Delay(5, deadline.Token);
+        }
+    }
+
+    private sealed class ScriptedSource(string name) : IMetricSource
+    {
+        private MetricReading _next = MetricReading.Failed(name, MetricFailureKind.NoData, "nothing scripted");
+
+        public string Name => name;
+
+        public void Next(MetricReading reading) => _next = reading;
+
+        public ValueTask<MetricReading> ReadAsync(CancellationToken cancellationToken) => ValueTask.FromResult(_next);
+    }
+
+    private sealed class InMemoryTarget(int replicas) : IScaleTarget
+    {
+        public int Replicas { get; set; } = replicas;
+
+        public int ScaleCalls { get; private set; }
+
+        public bool FailReads { get; set; }
+
+        public string Name => "memory";
+
+        public Task<int> GetCurrentReplicasAsync(CancellationToken cancellationToken) =>
+            FailReads ? Task.FromException<int>(new IOException("gone")) : Task.FromResult(Replicas);
+
+        public Task<ScaleResult> ScaleAsync(int replicas, CancellationToken cancellationToken)
+        {
+            ScaleCalls++;
+            Replicas = replicas;
+            return Task.FromResult(new ScaleResult(true, replicas, "ok"));
+        }
+    }
+}
