@@ -38,6 +38,12 @@ public static class WebAppHost
         builder.WebHost.ConfigureKestrel(k => k.AddServerHeader = false);
         builder.Services.Configure<HostOptions>(h => h.ShutdownTimeout = options.DrainTimeout);
         builder.Services.AddSingleton(TimeProvider.System);
+        if (options.ParentProcessId is { } parent)
+        {
+            builder.Services.AddHostedService(sp => new ParentWatch(
+                parent, sp.GetRequiredService<IHostApplicationLifetime>(), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<ParentWatch>>()));
+        }
+
         configure?.Invoke(builder);
 
         var app = builder.Build();

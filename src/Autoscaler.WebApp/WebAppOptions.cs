@@ -50,4 +50,8 @@ public sealed class WebAppOptions
 
     /// <summary>Seed for service times and injected errors; random when unset.</summary>
     public int? Seed { get; set; }
+
+    /// <summary>Stop gracefully when this process is gone (set by the local target, so no replica outlives it).</summary>
+    [Range(1, int.MaxValue)]
+    public int? ParentProcessId { get; set; }
 }

@@ -22,6 +22,7 @@ internal static class WebAppCommand
         var crashAfter = new Option<long>("--crash-after") { Description = "Kill the process after this many requests; 0 never [default: 0]" };
         var drain = VerbOptions.Duration("--drain-timeout", "On SIGTERM, how long to wait for accepted requests [default: 30s]");
         var seed = new Option<int?>("--seed") { Description = "Random seed for service times and errors" };
+        var parent = new Option<int?>("--parent-pid") { Description = "Stop gracefully when this process exits (used by the local target)" };
 
         var command = new Command("webapp", """
             Run one replica of the demo service. GET / waits for one of W workers (at most Q wait; more get 503)
@@ -29,7 +30,7 @@ internal static class WebAppCommand
             /healthz and /readyz. Every flag can also be set as an environment variable, e.g. WebApp__Workers=8.
             """)
         {
-            port, urls, instance, workers, queue, serviceTime, distribution, startup, errorRate, multiplier, crashAfter, drain, seed,
+            port, urls, instance, workers, queue, serviceTime, distribution, startup, errorRate, multiplier, crashAfter, drain, seed, parent,
         };
         command.SetAction(async (parse, _) =>
         {
@@ -46,6 +47,7 @@ internal static class WebAppCommand
                 parse.IfGiven(crashAfter, v => o.CrashAfter = v);
                 parse.IfGiven(drain, v => o.DrainTimeout = v!.Value);
                 parse.IfGiven(seed, v => o.Seed = v);
+                parse.IfGiven(parent, v => o.ParentProcessId = v);
             });
             var listen = HostRunner.ListenUrls(parse.GetValue(urls), parse.GetValue(port));
             var app = WebAppHost.Build(options, listen, HostRunner.ConfigureLogging);
