@@ -9,7 +9,7 @@ need_dotnet() {
 }
 
 # Debian packages the project uses at run time and in tests; extended as issues need more.
-DEBIAN_PACKAGES=(curl)
+DEBIAN_PACKAGES=(curl prometheus)
 
 ensure_debian_packages() {
   local missing=() pkg
