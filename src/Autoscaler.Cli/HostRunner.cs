@@ -31,18 +31,20 @@ internal static class HostRunner
     public static void ConfigureLogging(WebApplicationBuilder builder)
     {
         builder.Logging.ClearProviders();
-        builder.Logging.AddSimpleConsole(o =>
-        {
-            o.SingleLine = true;
-            o.TimestampFormat = "HH:mm:ss ";
-        });
+        AddCompactConsole(builder.Logging);
         builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
         builder.Logging.AddFilter("Microsoft.Hosting.Lifetime", LogLevel.Warning);
         builder.Logging.AddFilter("Yarp", LogLevel.Warning);
 
         // A failed start is reported by RunAsync in one line; the host's own multi-line report would bury it.
-        builder.Logging.AddFilter((category, _) => category != "Microsoft.Extensions.Hosting.Internal.Host" || _started);
+        builder.Logging.AddFilter((category, level) =>
+            level >= LogLevel.Information && (category != "Microsoft.Extensions.Hosting.Internal.Host" || _started));
     }
+
+    /// <summary>Console logging in the compact one-line format every verb uses.</summary>
+    public static ILoggingBuilder AddCompactConsole(ILoggingBuilder logging) =>
+        logging.AddConsole(o => o.FormatterName = CompactLogFormatter.FormatterName)
+            .AddConsoleFormatter<CompactLogFormatter, Microsoft.Extensions.Logging.Console.ConsoleFormatterOptions>();
 
     private static volatile bool _started;
 

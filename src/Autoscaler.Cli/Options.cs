@@ -33,27 +33,9 @@ internal static class VerbOptions
     public static T Load<T>(string section, Action<T> applyFlags, IValidateOptions<T>? crossField = null)
         where T : class, new()
     {
-        var configuration = new ConfigurationBuilder()
-            .AddJsonFile(Path.Combine(Directory.GetCurrentDirectory(), "appsettings.json"), optional: true)
-            .AddEnvironmentVariables()
-            .Build();
-        var options = new T();
-        try
-        {
-            configuration.GetSection(section).Bind(options);
-        }
-        catch (InvalidOperationException e)
-        {
-            throw new UsageException($"invalid configuration: {e.Message}");
-        }
-
-        applyFlags(options);
-        var problems = OptionsCheck.Validate(options, section, crossField);
-        if (problems.Count > 0)
-        {
-            throw new UsageException("invalid configuration: " + string.Join("; ", problems));
-        }
-
+        var loader = new OptionsLoader();
+        var options = loader.Bind(section, applyFlags, crossField);
+        loader.ThrowIfInvalid();
         return options;
     }
 
@@ -65,4 +47,67 @@ internal static class VerbOptions
             apply(parse.GetValue(option)!);
         }
     }
+}
+
+/// <summary>
+/// Binds several options sections from one configuration (appsettings.json, environment variables,
+/// and optionally the original scripts' variable names), collecting every problem before anything starts.
+/// </summary>
+internal sealed partial class OptionsLoader
+{
+    private readonly IConfiguration _configuration;
+    private readonly List<string> _problems = [];
+
+    /// <param name="legacyEnvironment">Environment variable names mapped to configuration keys (e.g. MIN_REPLICAS → Scaler:MinReplicas).</param>
+    public OptionsLoader(IReadOnlyDictionary<string, string>? legacyEnvironment = null)
+    {
+        var legacy = new Dictionary<string, string?>();
+        foreach (var (variable, key) in legacyEnvironment ?? new Dictionary<string, string>())
+        {
+            if (Environment.GetEnvironmentVariable(variable) is { } value)
+            {
+                legacy[key] = value;
+            }
+        }
+
+        _configuration = new ConfigurationBuilder()
+            .AddJsonFile(Path.Combine(Directory.GetCurrentDirectory(), "appsettings.json"), optional: true)
+            .AddEnvironmentVariables()
+            .AddInMemoryCollection(legacy)
+            .Build();
+    }
+
+    public T Bind<T>(string section, Action<T>? applyFlags = null, IValidateOptions<T>? crossField = null)
+        where T : class, new()
+    {
+        var options = new T();
+        try
+        {
+            _configuration.GetSection(section).Bind(options);
+        }
+        catch (InvalidOperationException e)
+        {
+            var key = KeyInMessage().Match(e.Message) is { Success: true } m ? m.Groups[1].Value : section;
+            _problems.Add($"{key} = {OptionsCheck.Show(_configuration[key])}: {(e.InnerException ?? e).Message.TrimEnd('.')}");
+            return options;
+        }
+
+        applyFlags?.Invoke(options);
+        _problems.AddRange(OptionsCheck.Validate(options, section, crossField));
+        return options;
+    }
+
+    /// <summary>Adds a problem found outside binding (e.g. a flag that makes no sense with another).</summary>
+    public void Problem(string problem) => _problems.Add(problem);
+
+    public void ThrowIfInvalid()
+    {
+        if (_problems.Count > 0)
+        {
+            throw new UsageException("invalid configuration: " + string.Join("; ", _problems));
+        }
+    }
+
+    [System.Text.RegularExpressions.GeneratedRegex("at '([^']+)'")]
+    private static partial System.Text.RegularExpressions.Regex KeyInMessage();
 }

@@ -1,0 +1,54 @@
+using System.CommandLine;
+using Autoscaler.Cli.Composition;
+using Autoscaler.Prometheus.Api;
+using Autoscaler.Prometheus.Discovery;
+using Autoscaler.Prometheus.Metrics;
+using Autoscaler.Scaler;
+using Autoscaler.Targets.Local;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace Autoscaler.Cli.Commands;
+
+/// <summary><c>autoscaler scaler</c>: the control loop and its API, scaling local replicas.</summary>
+internal static class ScalerCommand
+{
+    public static Command Create()
+    {
+        var port = new Option<int>("--port") { Description = "Port of the scaler's API, on 127.0.0.1", DefaultValueFactory = _ => 8080 };
+        var urls = new Option<string?>("--urls") { Description = "Addresses to listen on, ';'-separated (overrides --port)" };
+        var sdFile = new Option<string?>("--sd-file") { Description = "file_sd JSON to keep listing the ready replicas (for Prometheus, and for `autoscaler gateway --destinations-file`)" };
+        var flags = new ScalerFlags();
+        var command = new Command("scaler", """
+            Run the scaler: every check interval it queries Prometheus, applies the threshold policy
+            (above the up threshold one more replica, below the down threshold one fewer, within
+            min..max), and scales local replicas (child `autoscaler webapp` processes) to match.
+            API on --port: /healthz, /readyz, /metrics, /api/v1/status. The original scripts'
+            variables PROMETHEUS_URL, SCALE_UP_THRESHOLD, SCALE_DOWN_THRESHOLD, MIN_REPLICAS,
+            MAX_REPLICAS and CHECK_INTERVAL are honoured; flags win over them.
+            """)
+        {
+            port, urls, sdFile,
+        };
+        foreach (var option in flags.All)
+        {
+            command.Options.Add(option);
+        }
+
+        command.SetAction(async (parse, _) =>
+        {
+            var loader = new OptionsLoader(ScalerOptions.LegacyEnvironment);
+            var (scaler, prometheus, local) = flags.Bind(parse, loader);
+            loader.ThrowIfInvalid();
+            var listen = HostRunner.ListenUrls(parse.GetValue(urls), parse.GetValue(port));
+
+            using var client = new PrometheusClient(prometheus);
+            using var loggers = LoggerFactory.Create(b => HostRunner.AddCompactConsole(b));
+            var listeners = parse.GetValue(sdFile) is { } file ? new IReplicaSetListener[] { new FileSdListener(new FileSdWriter(file)) } : [];
+            await using var target = new LocalProcessTarget(local, LocalProcessTarget.SelfCommand(), listeners, TimeProvider.System, loggers.CreateLogger<LocalProcessTarget>());
+            var app = ScalerHost.Build(scaler, listen, target, [new PrometheusMetricSource(scaler.MetricName, scaler.Query, client)], HostRunner.ConfigureLogging);
+            return await HostRunner.RunAsync(app, "scaler", listen, a => Console.Out.WriteLine($"scaler listening on {string.Join(' ', a)}"));
+        });
+        return command;
+    }
+}

@@ -1,0 +1,61 @@
+using System.CommandLine;
+using System.Globalization;
+using Autoscaler.Prometheus.Api;
+using Autoscaler.Scaler;
+using Autoscaler.Targets.Local;
+
+namespace Autoscaler.Cli.Composition;
+
+/// <summary>The flags shared by <c>autoscaler scaler</c> and <c>autoscaler up</c>, and how they bind.</summary>
+internal sealed class ScalerFlags
+{
+    private readonly Option<string?> _prometheusUrl = new("--prometheus-url") { Description = "Prometheus to query [default: http://127.0.0.1:9090; env PROMETHEUS_URL]" };
+    private readonly Option<string?> _query = new("--query") { Description = "PromQL whose single value drives scaling [default: avg(avg_over_time(webapp_response_time_seconds[30s]))]" };
+    private readonly Option<string?> _metricName = new("--metric-name") { Description = "Name of that value in logs and metrics [default: avg_rt]" };
+    private readonly Option<double?> _up = new("--scale-up-threshold") { Description = "Above this, one more replica [default: 0.6; env SCALE_UP_THRESHOLD]" };
+    private readonly Option<double?> _down = new("--scale-down-threshold") { Description = "Below this, one fewer replica [default: 0.2; env SCALE_DOWN_THRESHOLD]" };
+    private readonly Option<int?> _min = new("--min-replicas") { Description = "Fewest replicas [default: 1; env MIN_REPLICAS]" };
+    private readonly Option<int?> _max = new("--max-replicas") { Description = "Most replicas [default: 6; env MAX_REPLICAS]" };
+    private readonly Option<TimeSpan?> _interval = VerbOptions.Duration("--check-interval", "Time between evaluations [default: 10s; env CHECK_INTERVAL in seconds]");
+    private readonly Option<string[]> _replicaArgs = new("--replica-arg")
+    {
+        Description = "An argument for every `autoscaler webapp` replica, repeatable (e.g. --replica-arg=--service-time --replica-arg=50ms)",
+        AllowMultipleArgumentsPerToken = false,
+    };
+
+    private readonly Option<string?> _replicaPorts = new("--replica-ports") { Description = "Port range for local replicas [default: 8001-8099]" };
+
+    public IEnumerable<Option> All => [_prometheusUrl, _query, _metricName, _up, _down, _min, _max, _interval, _replicaArgs, _replicaPorts];
+
+    public (ScalerOptions Scaler, PrometheusClientOptions Prometheus, LocalTargetOptions Local) Bind(ParseResult parse, OptionsLoader loader)
+    {
+        var scaler = loader.Bind<ScalerOptions>(ScalerOptions.Section, o =>
+        {
+            parse.IfGiven(_query, v => o.Query = v!);
+            parse.IfGiven(_metricName, v => o.MetricName = v!);
+            parse.IfGiven(_up, v => o.ScaleUpThreshold = v!.Value);
+            parse.IfGiven(_down, v => o.ScaleDownThreshold = v!.Value);
+            parse.IfGiven(_min, v => o.MinReplicas = v!.Value);
+            parse.IfGiven(_max, v => o.MaxReplicas = v!.Value);
+            parse.IfGiven(_interval, v => o.CheckInterval = v!.Value);
+        }, new ScalerOptionsValidator());
+        var prometheus = loader.Bind<PrometheusClientOptions>(PrometheusClientOptions.Section, o => parse.IfGiven(_prometheusUrl, v => o.Url = v!), new PrometheusClientOptionsValidator());
+        var local = loader.Bind<LocalTargetOptions>(LocalTargetOptions.Section, o =>
+        {
+            parse.IfGiven(_replicaArgs, v => o.WebAppArguments.AddRange(v));
+            parse.IfGiven(_replicaPorts, v =>
+            {
+                var parts = v!.Split('-', 2);
+                if (parts.Length == 2 && int.TryParse(parts[0], CultureInfo.InvariantCulture, out var first) && int.TryParse(parts[1], CultureInfo.InvariantCulture, out var last))
+                {
+                    (o.PortRangeStart, o.PortRangeEnd) = (first, last);
+                }
+                else
+                {
+                    loader.Problem($"--replica-ports = {v}: use FIRST-LAST, e.g. 8001-8099");
+                }
+            });
+        }, new LocalTargetOptionsValidator());
+        return (scaler, prometheus, local);
+    }
+}
