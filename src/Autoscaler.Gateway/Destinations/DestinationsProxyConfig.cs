@@ -2,6 +2,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Primitives;
 using Yarp.ReverseProxy.Configuration;
 using Yarp.ReverseProxy.Forwarder;
+using Yarp.ReverseProxy.Health;
 
 namespace Autoscaler.Gateway.Destinations;
 
@@ -136,6 +137,9 @@ internal sealed partial class DestinationsProxyConfig : IProxyConfigProvider, IG
                     Destinations = destinations.ToDictionary(d => d.AbsoluteUri, d => new DestinationConfig { Address = d.AbsoluteUri }, StringComparer.Ordinal),
                     HealthCheck = new HealthCheckConfig
                     {
+                        // When every replica is out of rotation, try them all rather than answer 503 to everything:
+                        // a lone replica that restarts is back as soon as it listens, not a reactivation period later.
+                        AvailableDestinationsPolicy = HealthCheckConstants.AvailableDestinations.HealthyOrPanic,
                         Passive = new PassiveHealthCheckConfig
                         {
                             Enabled = true,

@@ -26,7 +26,7 @@ internal sealed partial class ConnectFailurePolicy(IDestinationHealthUpdater hea
             return;
         }
 
-        var period = cluster.Model.Config.HealthCheck?.Passive?.ReactivationPeriod ?? options.ReactivationPeriod;
+        var period = options.ReactivationPeriod;
         if (destination.Health.Passive != DestinationHealth.Unhealthy)
         {
             // Logged once per outage, not once per failed request.
