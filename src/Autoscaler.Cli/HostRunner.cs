@@ -39,6 +39,8 @@ internal static class HostRunner
         builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
         builder.Logging.AddFilter("Microsoft.Hosting.Lifetime", LogLevel.Warning);
         builder.Logging.AddFilter("Yarp", LogLevel.Warning);
+        // RunAsync reports a failed start (e.g. port in use) as one line; the host would add a stack trace before it.
+        builder.Logging.AddFilter("Microsoft.Extensions.Hosting.Internal.Host", LogLevel.Critical);
     }
 
     /// <summary>Starts the host, reports where it listens, and waits for Ctrl+C or SIGTERM.</summary>
