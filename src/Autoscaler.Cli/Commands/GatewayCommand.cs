@@ -1,9 +1,60 @@
 using System.CommandLine;
+using Autoscaler.Gateway;
+using Autoscaler.Gateway.Destinations;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Autoscaler.Cli.Commands;
 
 /// <summary><c>autoscaler gateway</c>: the load balancer in front of the replicas.</summary>
 internal static class GatewayCommand
 {
-    public static Command Create() => new("gateway", "Run the load balancer (not yet built)");
+    public static Command Create()
+    {
+        var port = new Option<int>("--port") { Description = "Port to listen on, on 127.0.0.1 (0 picks a free one)", DefaultValueFactory = _ => 8000 };
+        var urls = new Option<string?>("--urls") { Description = "Addresses to listen on, ';'-separated, as for ASP.NET Core (overrides --port)" };
+        var file = new Option<string?>("--destinations-file")
+        {
+            Description = "JSON file of replica addresses, followed while running: [\"http://127.0.0.1:8001\"] or Prometheus "
+                + "file_sd [{\"targets\":[\"127.0.0.1:8001\"]}]. It must exist at start; later an invalid version is logged and ignored",
+        };
+        var destination = new Option<string[]>("--destination")
+        {
+            Description = "A replica address such as http://127.0.0.1:8001, always balanced over; repeat for more",
+            Arity = ArgumentArity.ZeroOrMore,
+        };
+        var balancing = new Option<GatewayLoadBalancing>("--load-balancing") { Description = "How a replica is picked: LeastRequests, PowerOfTwoChoices or RoundRobin [default: LeastRequests]" };
+        var reactivation = VerbOptions.Duration("--reactivation-period", "How long a replica that refused a connection stays out of rotation [default: 5s]");
+        var activity = VerbOptions.Duration("--activity-timeout", "A request with no progress for this long fails with 504 [default: 100s]");
+        var connect = VerbOptions.Duration("--connect-timeout", "Opening a connection to a replica may take this long [default: 5s]");
+
+        var command = new Command("gateway", """
+            Run the load balancer: a reverse proxy on port 8000 that spreads requests over the replicas, least busy
+            first. Replicas come from --destination flags and from --destinations-file, which is re-read whenever it
+            changes; a removed replica finishes the requests it already has. A replica that refuses a connection is
+            out of rotation for the reactivation period, and a GET or HEAD it refused is sent to another replica once.
+            Serves its own /metrics, /gateway/healthz and /gateway/destinations; every other path is proxied.
+            Every flag can also be set as an environment variable, e.g. Gateway__LoadBalancing=RoundRobin.
+            """)
+        {
+            port, urls, file, destination, balancing, reactivation, activity, connect,
+        };
+        command.SetAction(async (parse, _) =>
+        {
+            var options = VerbOptions.Load<GatewayOptions>(GatewayOptions.Section, o =>
+            {
+                parse.IfGiven(file, v => o.DestinationsFile = v);
+                parse.IfGiven(destination, v => o.Destinations.AddRange(v));
+                parse.IfGiven(balancing, v => o.LoadBalancing = v);
+                parse.IfGiven(reactivation, v => o.ReactivationPeriod = v!.Value);
+                parse.IfGiven(activity, v => o.ActivityTimeout = v!.Value);
+                parse.IfGiven(connect, v => o.ConnectTimeout = v!.Value);
+            }, new GatewayOptionsValidator());
+            var listen = HostRunner.ListenUrls(parse.GetValue(urls), parse.GetValue(port));
+            var app = GatewayHost.Build(options, listen, HostRunner.ConfigureLogging);
+            var destinations = app.Services.GetRequiredService<IGatewayDestinations>();
+            return await HostRunner.RunAsync(app, "gateway", listen, a =>
+                Console.Out.WriteLine($"gateway listening on {string.Join(' ', a)} over {destinations.Current.Count} destination(s), {options.LoadBalancing}"));
+        });
+        return command;
+    }
 }

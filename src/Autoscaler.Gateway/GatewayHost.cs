@@ -1,0 +1,110 @@
+using Autoscaler.Gateway.Destinations;
+using Autoscaler.Gateway.Health;
+using Autoscaler.Gateway.Retry;
+using Autoscaler.Gateway.Telemetry;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.DataProtection;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Prometheus;
+using Yarp.ReverseProxy.Configuration;
+using Yarp.ReverseProxy.Forwarder;
+using Yarp.ReverseProxy.Health;
+
+namespace Autoscaler.Gateway;
+
+/// <summary>
+/// Builds the gateway: a YARP reverse proxy over the live replica set, with its own <c>/metrics</c>,
+/// <c>/gateway/healthz</c> and <c>/gateway/destinations</c>; every other path is proxied.
+/// </summary>
+public static class GatewayHost
+{
+    /// <summary>Path of the gateway's liveness check.</summary>
+    public const string HealthPath = "/gateway/healthz";
+
+    /// <summary>Path of the JSON list of replicas with their health and requests in flight.</summary>
+    public const string DestinationsPath = "/gateway/destinations";
+
+    /// <summary>Builds the gateway listening on <paramref name="urls"/>; nothing is started yet.</summary>
+    /// <param name="options">Validated options (see <see cref="GatewayOptionsValidator"/>).</param>
+    /// <param name="urls">Addresses to listen on, e.g. <c>http://127.0.0.1:8000</c>.</param>
+    /// <param name="configure">Last say on the builder (logging, a fake clock in tests).</param>
+    /// <exception cref="InvalidOperationException">A destination or the destinations file is unusable.</exception>
+    public static WebApplication Build(GatewayOptions options, IEnumerable<string> urls, Action<WebApplicationBuilder>? configure = null)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var problems = new GatewayOptionsValidator().Validate(GatewayOptions.Section, options);
+        if (problems.Failed)
+        {
+            throw new InvalidOperationException("invalid gateway options: " + problems.FailureMessage);
+        }
+
+        var fixedDestinations = options.Destinations.Select(d => DestinationAddress.Require(new Uri(d), nameof(options))).ToList();
+        var fromFile = string.IsNullOrWhiteSpace(options.DestinationsFile) ? [] : DestinationsFile.Read(options.DestinationsFile);
+
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions
+        {
+            ApplicationName = "autoscaler-gateway",
+            ContentRootPath = AppContext.BaseDirectory,
+        });
+        builder.WebHost.UseUrls([.. urls]);
+        builder.WebHost.ConfigureKestrel(k => k.AddServerHeader = false);
+        builder.Services.AddSingleton(TimeProvider.System);
+        builder.Services.AddSingleton(options);
+        builder.Services.AddSingleton(sp => new DestinationsProxyConfig(
+            options,
+            DestinationsFileWatcher.Combine(fixedDestinations, fromFile),
+            sp.GetRequiredService<ILogger<DestinationsProxyConfig>>()));
+        builder.Services.AddSingleton<IProxyConfigProvider>(sp => sp.GetRequiredService<DestinationsProxyConfig>());
+        builder.Services.AddSingleton<IGatewayDestinations>(sp => sp.GetRequiredService<DestinationsProxyConfig>());
+        builder.Services.AddReverseProxy();
+        // YARP asks for data protection (session affinity, unused here); keep it in memory instead of writing keys to disk.
+        builder.Services.AddDataProtection().UseEphemeralDataProtectionProvider();
+        builder.Services.AddSingleton<IPassiveHealthCheckPolicy, ConnectFailurePolicy>();
+        builder.Services.AddSingleton<IForwarderHttpClientFactory, GatewayHttpClientFactory>();
+        builder.Services.AddSingleton<GatewayMetrics>();
+        if (!string.IsNullOrWhiteSpace(options.DestinationsFile))
+        {
+            builder.Services.AddHostedService(sp => new DestinationsFileWatcher(
+                options,
+                fixedDestinations,
+                sp.GetRequiredService<IGatewayDestinations>(),
+                sp.GetRequiredService<TimeProvider>(),
+                sp.GetRequiredService<ILogger<DestinationsFileWatcher>>()));
+        }
+
+        configure?.Invoke(builder);
+        // Per-request failures are counted in /metrics; logging each one would slow the gateway when it can least afford it.
+        builder.Logging.AddFilter("Yarp.ReverseProxy.Forwarder", LogLevel.Error);
+        builder.Logging.AddFilter("Yarp.ReverseProxy.LoadBalancing", LogLevel.Error);
+        // ConnectFailurePolicy says when a replica leaves rotation; YARP would say it a second time.
+        builder.Logging.AddFilter("Yarp.ReverseProxy.Health", LogLevel.Error);
+
+        // With this category enabled, ASP.NET Core starts an Activity and a logging scope for every request (AsyncLocal
+        // copies on each await) and the proxy forwards a traceparent the replica must parse: about a quarter of the
+        // gateway's CPU per request in bench/gateway. Nothing here reads traces, so the gateway does without.
+        builder.Logging.AddFilter("Microsoft.AspNetCore.Hosting.Diagnostics", LogLevel.None);
+
+        var app = builder.Build();
+        var metrics = app.Services.GetRequiredService<GatewayMetrics>();
+        app.MapGet(HealthPath, () => Results.Text("ok"));
+        app.MapGet(DestinationsPath, () => Results.Json(
+            metrics.Destinations()
+                .Select(d => new DestinationView(d.Model.Config.Address, GatewayMetrics.Health(d), d.ConcurrentRequestCount))
+                .OrderBy(d => d.Address, StringComparer.Ordinal)
+                .ToArray(),
+            GatewayJsonContext.Default.DestinationViewArray));
+        app.MapMetrics("/metrics", metrics.Registry);
+        app.MapReverseProxy(proxy =>
+        {
+            proxy.UseMiddleware<RequestCountingMiddleware>();
+            proxy.UseMiddleware<ConnectRetryMiddleware>();
+            proxy.UseLoadBalancing();
+            proxy.UsePassiveHealthChecks();
+        });
+        return app;
+    }
+}

@@ -1,0 +1,99 @@
+using System.Globalization;
+using Autoscaler.Gateway.Health;
+using Autoscaler.Gateway.Destinations;
+using Prometheus;
+using Yarp.ReverseProxy;
+using Yarp.ReverseProxy.Model;
+
+namespace Autoscaler.Gateway.Telemetry;
+
+/// <summary>The gateway's own metrics, in a registry of their own (not prometheus-net's static default).</summary>
+internal sealed class GatewayMetrics
+{
+    private readonly Counter _requests;
+    private readonly Counter.Child?[] _byCode = new Counter.Child?[600];
+    private readonly Counter.Child[] _errors;
+    private readonly Counter _retries;
+    private readonly IProxyStateLookup _proxyState;
+    private readonly Gauge _inflight;
+    private readonly Gauge.Child[] _byHealth;
+    private readonly HashSet<string> _inflightLabels = new(StringComparer.Ordinal);
+
+    public GatewayMetrics(IProxyStateLookup proxyState)
+    {
+        _proxyState = proxyState;
+        Registry = Metrics.NewCustomRegistry();
+        var factory = Metrics.WithCustomRegistry(Registry);
+        _requests = factory.CreateCounter("gateway_requests_total", "Requests proxied by the gateway, by the status code returned to the client.", "code");
+        var errors = factory.CreateCounter("gateway_request_errors_total", "Failed attempts to forward a request, by kind (connect, request, timeout, no_destination, response, client, other).", "kind");
+        _errors = [.. ProxyErrors.All.Select(k => errors.WithLabels(ProxyErrors.Label(k)))];
+        _retries = factory.CreateCounter("gateway_retries_total", "Requests sent to a second replica after the first refused the connection.");
+        _inflight = factory.CreateGauge("gateway_destination_inflight", "Requests in flight to each replica.", "destination");
+        var destinations = factory.CreateGauge("gateway_destinations", "Replicas the gateway balances over, by passive health (healthy, unhealthy, unknown).", "health");
+        _byHealth = [destinations.WithLabels("healthy"), destinations.WithLabels("unhealthy"), destinations.WithLabels("unknown")];
+        Registry.AddBeforeCollectCallback(Refresh);
+    }
+
+    public CollectorRegistry Registry { get; }
+
+    public void Completed(int statusCode)
+    {
+        if ((uint)statusCode >= (uint)_byCode.Length)
+        {
+            _requests.WithLabels(statusCode.ToString(CultureInfo.InvariantCulture)).Inc();
+            return;
+        }
+
+        var child = _byCode[statusCode] ??= _requests.WithLabels(statusCode.ToString(CultureInfo.InvariantCulture));
+        child.Inc();
+    }
+
+    public void Error(ProxyErrorKind kind) => _errors[(int)kind].Inc();
+
+    public void Retry() => _retries.Inc();
+
+    /// <summary>The replicas of the cluster as YARP sees them now.</summary>
+    public IReadOnlyList<DestinationState> Destinations() =>
+        _proxyState.TryGetCluster(DestinationsProxyConfig.ClusterId, out var cluster)
+            ? [.. cluster.Destinations.Values]
+            : [];
+
+    public static string Health(DestinationState destination) =>
+        destination.Health.Passive == DestinationHealth.Unhealthy || destination.Health.Active == DestinationHealth.Unhealthy ? "unhealthy"
+        : destination.Health.Passive == DestinationHealth.Healthy || destination.Health.Active == DestinationHealth.Healthy ? "healthy"
+        : "unknown";
+
+    private void Refresh()
+    {
+        var current = Destinations();
+        int healthy = 0, unhealthy = 0, unknown = 0;
+        lock (_inflightLabels)
+        {
+            var present = new HashSet<string>(StringComparer.Ordinal);
+            foreach (var d in current)
+            {
+                var address = d.Model.Config.Address;
+                present.Add(address);
+                _inflightLabels.Add(address);
+                _inflight.WithLabels(address).Set(d.ConcurrentRequestCount);
+                switch (Health(d))
+                {
+                    case "healthy": healthy++; break;
+                    case "unhealthy": unhealthy++; break;
+                    default: unknown++; break;
+                }
+            }
+
+            // A removed replica's series ends instead of freezing at its last value.
+            foreach (var gone in _inflightLabels.Where(l => !present.Contains(l)).ToList())
+            {
+                _inflight.RemoveLabelled(gone);
+                _inflightLabels.Remove(gone);
+            }
+        }
+
+        _byHealth[0].Set(healthy);
+        _byHealth[1].Set(unhealthy);
+        _byHealth[2].Set(unknown);
+    }
+}

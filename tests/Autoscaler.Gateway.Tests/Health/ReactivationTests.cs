@@ -1,0 +1,82 @@
+using System.Net;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Time.Testing;
+
+namespace Autoscaler.Gateway.Tests.Health;
+
+/// <summary>The policy together with YARP's health updater, on a fake clock: out of rotation at once, back after the period.</summary>
+public sealed class ReactivationTests
+{
+    [Fact]
+    public async Task A_refusing_destination_leaves_rotation_at_once_and_is_tried_again_after_the_reactivation_period()
+    {
+        var time = new FakeTimeProvider();
+        var (live, liveUrl) = await TestHosts.StartBackendAsync("live");
+        await using var _ = live;
+        var refusing = TestHosts.RefusingAddress();
+        var (gateway, client) = await TestHosts.StartGatewayAsync(
+            new GatewayOptions
+            {
+                Destinations = [refusing.AbsoluteUri, liveUrl.AbsoluteUri],
+                LoadBalancing = GatewayLoadBalancing.RoundRobin,
+                ReactivationPeriod = TimeSpan.FromSeconds(5),
+            },
+            b => b.Services.AddSingleton<TimeProvider>(time));
+        await using var __ = gateway;
+        using var ___ = client;
+
+        await AllAnsweredByLiveAsync(client, 2);
+        Assert.Equal("unhealthy", await HealthAsync(client, refusing));
+        Assert.Equal(1, await TestHosts.MetricAsync(client, "gateway_retries_total"));
+
+        await AllAnsweredByLiveAsync(client, 10);
+        Assert.Equal(1, await TestHosts.MetricAsync(client, "gateway_retries_total"));
+
+        time.Advance(TimeSpan.FromSeconds(4.9));
+        Assert.Equal("unhealthy", await HealthAsync(client, refusing));
+
+        time.Advance(TimeSpan.FromSeconds(0.1));
+        await TestHosts.EventuallyAsync(async () => await HealthAsync(client, refusing) == "unknown", "the destination to be reactivated");
+        await AllAnsweredByLiveAsync(client, 2);
+        Assert.Equal(2, await TestHosts.MetricAsync(client, "gateway_retries_total"));
+        Assert.Equal("unhealthy", await HealthAsync(client, refusing));
+    }
+
+    [Fact]
+    public async Task When_every_destination_is_out_of_rotation_all_are_tried_anyway()
+    {
+        var refusing = TestHosts.RefusingAddress();
+        var (gateway, client) = await TestHosts.StartGatewayAsync(
+            new GatewayOptions { Destinations = [refusing.AbsoluteUri] },
+            b => b.Services.AddSingleton<TimeProvider>(new FakeTimeProvider()));
+        await using var _ = gateway;
+        using var __ = client;
+
+        for (var i = 0; i < 3; i++)
+        {
+            using var response = await client.GetAsync("/", TestContext.Current.CancellationToken);
+            Assert.Equal(HttpStatusCode.BadGateway, response.StatusCode);
+        }
+
+        Assert.Equal("unhealthy", await HealthAsync(client, refusing));
+        Assert.Equal(3, await TestHosts.MetricAsync(client, "gateway_request_errors_total{kind=\"connect\"}"));
+        Assert.Equal(3, await TestHosts.MetricAsync(client, "gateway_requests_total{code=\"502\"}"));
+    }
+
+    private static async Task AllAnsweredByLiveAsync(HttpClient client, int count)
+    {
+        for (var i = 0; i < count; i++)
+        {
+            Assert.Equal("live", await TestHosts.InstanceOfAsync(client));
+        }
+    }
+
+    private static async Task<string> HealthAsync(HttpClient client, Uri destination)
+    {
+        var json = await client.GetStringAsync(GatewayHost.DestinationsPath, TestContext.Current.CancellationToken);
+        using var document = System.Text.Json.JsonDocument.Parse(json);
+        return document.RootElement.EnumerateArray()
+            .Single(d => d.GetProperty("address").GetString() == destination.AbsoluteUri)
+            .GetProperty("health").GetString()!;
+    }
+}
