@@ -1,0 +1,137 @@
+using System.CommandLine;
+using System.Runtime.InteropServices;
+using Autoscaler.Cli.Composition;
+using Autoscaler.Cli.Up;
+using Autoscaler.Prometheus.Server;
+using Autoscaler.Scaler;
+
+namespace Autoscaler.Cli.Commands;
+
+/// <summary><c>autoscaler up</c>: the whole stack on one machine, no Docker needed.</summary>
+internal static class UpCommand
+{
+    public static Command Create()
+    {
+        var workDir = new Option<string>("--work-dir") { Description = "Where the Prometheus config and data, the replica list and the logs go", DefaultValueFactory = _ => ".autoscaler/up" };
+        var prometheusBin = new Option<string?>("--prometheus-bin") { Description = "The prometheus executable [default: prometheus on PATH]" };
+        var prometheusUrl = new Option<string?>("--prometheus-url") { Description = "Use this Prometheus instead of starting one (it must scrape the replicas listed in WORK_DIR/replicas.json)" };
+        var prometheusPort = new Option<int>("--prometheus-port") { Description = "Port for the Prometheus that up starts", DefaultValueFactory = _ => 9090 };
+        var gatewayPort = new Option<int>("--gateway-port") { Description = "Port of the gateway, the service's public address", DefaultValueFactory = _ => 8000 };
+        var port = new Option<int>("--port") { Description = "Port of the scaler's API and telemetry", DefaultValueFactory = _ => 8080 };
+        var scrape = VerbOptions.Duration("--scrape-interval", "How often Prometheus scrapes [default: 5s]");
+        var evaluation = VerbOptions.Duration("--evaluation-interval", "How often Prometheus evaluates alert rules [default: 5s]");
+        var noStatus = new Option<bool>("--no-status") { Description = "Print log lines instead of the live status view (the default when output is not a terminal)" };
+        var flags = new ScalerFlags();
+        var command = new Command("up", """
+            Start the whole stack on this machine: a real Prometheus (scraping every replica through
+            file_sd, with the shipped alert rules), the gateway on :8000, one replica of the demo service,
+            and the scaler on :8080, which adds replicas under load and removes them after. Shows a live
+            status view until Ctrl+C, which stops everything. Needs the `prometheus` binary
+            (Debian: apt-get install prometheus; macOS: brew install prometheus).
+            """)
+        {
+            workDir, prometheusBin, prometheusUrl, prometheusPort, gatewayPort, port, scrape, evaluation, noStatus,
+        };
+        foreach (var option in flags.All.Where(o => o.Name != "--prometheus-url"))
+        {
+            command.Options.Add(option);
+        }
+
+        command.SetAction(async (parse, _) =>
+        {
+            var loader = new OptionsLoader(ScalerOptions.LegacyEnvironment);
+            var (scaler, prometheus, local) = flags.Bind(parse, loader);
+            Uri? existing = null;
+            if (parse.GetValue(prometheusUrl) is { } given)
+            {
+                if (Uri.TryCreate(given, UriKind.Absolute, out var u) && u.Scheme is "http" or "https")
+                {
+                    existing = u;
+                }
+                else
+                {
+                    loader.Problem($"--prometheus-url = {given}: must be an absolute http(s) URL");
+                }
+            }
+
+            foreach (var (name, value) in new[] { ("--prometheus-port", parse.GetValue(prometheusPort)), ("--gateway-port", parse.GetValue(gatewayPort)), ("--port", parse.GetValue(port)) })
+            {
+                if (value is < 1 or > 65535)
+                {
+                    loader.Problem($"{name} = {value}: must be a port from 1 to 65535");
+                }
+            }
+
+            loader.ThrowIfInvalid();
+            string? binary = null;
+            if (existing is null)
+            {
+                binary = Prometheus.Server.Executables.Find(parse.GetValue(prometheusBin) ?? "prometheus")
+                    ?? throw new UsageException($"cannot find the prometheus binary ({parse.GetValue(prometheusBin) ?? "prometheus on PATH"}); {PrometheusNotInstalledException.InstallHint}, or pass --prometheus-bin PATH or --prometheus-url URL");
+            }
+
+            var interactive = !parse.GetValue(noStatus) && !Console.IsOutputRedirected;
+            var settings = new UpSettings(
+                Path.GetFullPath(parse.GetValue(workDir)!), binary, existing,
+                parse.GetValue(prometheusPort), parse.GetValue(gatewayPort), parse.GetValue(port),
+                parse.GetValue(scrape) ?? TimeSpan.FromSeconds(5), parse.GetValue(evaluation) ?? TimeSpan.FromSeconds(5),
+                interactive, scaler, prometheus, local);
+            var portProblems = UpStack.PortProblems(settings).ToList();
+            if (portProblems.Count > 0)
+            {
+                throw new UsageException(string.Join("; ", portProblems));
+            }
+
+            return await RunAsync(settings);
+        });
+        return command;
+    }
+
+    private static async Task<int> RunAsync(UpSettings settings)
+    {
+        using var stop = new CancellationTokenSource();
+        using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, Stop);
+        using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Stop);
+        Directory.CreateDirectory(settings.WorkDirectory);
+        using var log = new LogSink(Path.Combine(settings.WorkDirectory, "autoscaler.log"), echo: !settings.StatusView);
+        var stack = new UpStack(settings, log);
+        try
+        {
+            await Console.Out.WriteLineAsync($"starting: Prometheus, gateway, one replica and the scaler (logs in {settings.WorkDirectory})");
+            try
+            {
+                await stack.StartAsync(stop.Token);
+            }
+            catch (OperationCanceledException) when (stop.IsCancellationRequested)
+            {
+                return ExitCodes.Interrupted;
+            }
+            catch (Exception e) when (e is InvalidOperationException or PrometheusNotInstalledException or IOException or ArgumentException or HttpRequestException)
+            {
+                await Console.Error.WriteLineAsync($"autoscaler up: failed to start: {e.Message}");
+                return ExitCodes.Failure;
+            }
+
+            await Console.Out.WriteLineAsync($"""
+                ready:
+                  gateway     {settings.GatewayUrl}   (the service: send load here)
+                  prometheus  {stack.PrometheusUrl}   (targets: {new Uri(stack.PrometheusUrl, "targets")})
+                  scaler      {settings.ScalerUrl}   (status: {settings.ScalerUrl}/api/v1/status, metrics: {settings.ScalerUrl}/metrics)
+                """);
+            await new StatusView(stack, settings, log, Console.Out, settings.StatusView).RunAsync(stop.Token);
+            return ExitCodes.Ok;
+        }
+        finally
+        {
+            await Console.Out.WriteLineAsync("stopping: scaler, replicas (draining), gateway, Prometheus");
+            await stack.DisposeAsync();
+            await Console.Out.WriteLineAsync("stopped");
+        }
+
+        void Stop(PosixSignalContext context)
+        {
+            context.Cancel = true;
+            stop.Cancel();
+        }
+    }
+}

@@ -1,0 +1,25 @@
+using Autoscaler.Prometheus.Api;
+using Autoscaler.Scaler;
+using Autoscaler.Targets.Local;
+
+namespace Autoscaler.Cli.Up;
+
+/// <summary>Everything <c>autoscaler up</c> was asked for, validated before anything starts.</summary>
+internal sealed record UpSettings(
+    string WorkDirectory,
+    string? PrometheusBinary,
+    Uri? ExistingPrometheus,
+    int PrometheusPort,
+    int GatewayPort,
+    int ScalerPort,
+    TimeSpan ScrapeInterval,
+    TimeSpan EvaluationInterval,
+    bool StatusView,
+    ScalerOptions Scaler,
+    PrometheusClientOptions Prometheus,
+    LocalTargetOptions Local)
+{
+    public string GatewayUrl => $"http://127.0.0.1:{GatewayPort}";
+
+    public string ScalerUrl => $"http://127.0.0.1:{ScalerPort}";
+}

@@ -1,0 +1,201 @@
+using System.Net;
+using System.Net.Sockets;
+using Autoscaler.Cli.Composition;
+using Autoscaler.Gateway;
+using Autoscaler.Gateway.Destinations;
+using Autoscaler.Prometheus.Api;
+using Autoscaler.Prometheus.Discovery;
+using Autoscaler.Prometheus.Metrics;
+using Autoscaler.Prometheus.Server;
+using Autoscaler.Scaler;
+using Autoscaler.Targets.Local;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace Autoscaler.Cli.Up;
+
+/// <summary>
+/// The whole stack on one machine: Prometheus, the gateway, local replicas and the scaler.
+/// Started in that order and stopped in reverse; a failure part-way stops what had started.
+/// </summary>
+internal sealed class UpStack : IAsyncDisposable
+{
+    private readonly UpSettings _settings;
+    private readonly LogSink _log;
+    private readonly ILoggerFactory _loggers;
+    private readonly Stack<Func<ValueTask>> _teardown = new();
+
+    public UpStack(UpSettings settings, LogSink log)
+    {
+        _settings = settings;
+        _log = log;
+        _loggers = LoggerFactory.Create(b => b.ClearProviders().AddProvider(log).SetMinimumLevel(LogLevel.Information));
+    }
+
+    public Uri PrometheusUrl { get; private set; } = null!;
+
+    public PrometheusClient Client { get; private set; } = null!;
+
+    public LocalProcessTarget Target { get; private set; } = null!;
+
+    public ScalerState ScalerState { get; private set; } = null!;
+
+    public string ReplicasFile => Path.Combine(_settings.WorkDirectory, "replicas.json");
+
+    /// <summary>Ports that must be free, checked before anything starts.</summary>
+    public static IEnumerable<string> PortProblems(UpSettings s)
+    {
+        var wanted = new List<(int Port, string Who, string Flag)> { (s.GatewayPort, "gateway", "--gateway-port"), (s.ScalerPort, "scaler", "--port") };
+        if (s.ExistingPrometheus is null)
+        {
+            wanted.Add((s.PrometheusPort, "Prometheus", "--prometheus-port"));
+        }
+
+        foreach (var (port, who, flag) in wanted)
+        {
+            if (!CanBind(port))
+            {
+                yield return $"port {port} ({who}) is already in use; stop what uses it or choose another with {flag}";
+            }
+        }
+
+        foreach (var group in wanted.GroupBy(w => w.Port).Where(g => g.Count() > 1))
+        {
+            yield return $"port {group.Key} is given to {string.Join(" and ", group.Select(g => g.Who))}";
+        }
+    }
+
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        Directory.CreateDirectory(_settings.WorkDirectory);
+        var logs = Path.Combine(_settings.WorkDirectory, "logs");
+        Directory.CreateDirectory(logs);
+        var sd = new FileSdWriter(ReplicasFile);
+        await sd.WriteAsync([], cancellationToken: cancellationToken);
+
+        // Prometheus first: the scaler has nothing to read without it.
+        if (_settings.ExistingPrometheus is { } existing)
+        {
+            PrometheusUrl = existing;
+        }
+        else
+        {
+            var server = await PrometheusServer.StartAsync(new PrometheusServerOptions
+            {
+                BinaryPath = _settings.PrometheusBinary ?? "prometheus",
+                WorkingDirectory = Path.Combine(_settings.WorkDirectory, "prometheus"),
+                Port = _settings.PrometheusPort,
+                ScrapeInterval = _settings.ScrapeInterval,
+                EvaluationInterval = _settings.EvaluationInterval,
+                WebAppTargetsFile = ReplicasFile,
+                StaticJobs = new(StringComparer.Ordinal)
+                {
+                    ["gateway"] = [$"127.0.0.1:{_settings.GatewayPort}"],
+                    ["scaler"] = [$"127.0.0.1:{_settings.ScalerPort}"],
+                },
+                RuleFiles = [.. ShippedRuleFiles()],
+            }, TimeProvider.System, cancellationToken);
+            _teardown.Push(server.DisposeAsync);
+            PrometheusUrl = server.Url;
+        }
+
+        _settings.Prometheus.Url = PrometheusUrl.ToString();
+        Client = new PrometheusClient(_settings.Prometheus);
+        _teardown.Push(() =>
+        {
+            Client.Dispose();
+            return ValueTask.CompletedTask;
+        });
+
+        var gateway = GatewayHost.Build(new GatewayOptions(), [_settings.GatewayUrl], Embed);
+        await gateway.StartAsync(cancellationToken);
+        _teardown.Push(() => StopAsync(gateway));
+        var destinations = gateway.Services.GetRequiredService<IGatewayDestinations>();
+
+        _settings.Local.LogDirectory ??= logs;
+        Target = new LocalProcessTarget(
+            _settings.Local,
+            LocalProcessTarget.SelfCommand(),
+            [new FileSdListener(sd), new GatewayListener(destinations)],
+            TimeProvider.System,
+            _loggers.CreateLogger<LocalProcessTarget>());
+        _teardown.Push(Target.DisposeAsync);
+        var first = await Target.ScaleAsync(Math.Max(1, _settings.Scaler.MinReplicas), cancellationToken);
+        if (!first.Succeeded)
+        {
+            throw new InvalidOperationException($"the first replica did not start: {first.Message} (see {logs})");
+        }
+
+        var scaler = ScalerHost.Build(
+            _settings.Scaler,
+            [_settings.ScalerUrl],
+            Target,
+            [new PrometheusMetricSource(_settings.Scaler.MetricName, _settings.Scaler.Query, Client)],
+            Embed);
+        await scaler.StartAsync(cancellationToken);
+        _teardown.Push(() => StopAsync(scaler));
+        ScalerState = scaler.Services.GetRequiredService<ScalerState>();
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        while (_teardown.TryPop(out var step))
+        {
+            try
+            {
+                await step();
+            }
+            catch (Exception e)
+            {
+                _loggers.CreateLogger("Autoscaler.Up").LogWarning("While stopping: {Message}", e.Message);
+            }
+        }
+
+        _loggers.Dispose();
+    }
+
+    private static async ValueTask StopAsync(WebApplication app)
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        await app.StopAsync(timeout.Token);
+        await app.DisposeAsync();
+    }
+
+    private void Embed(WebApplicationBuilder builder)
+    {
+        builder.Services.AddSingleton<IHostLifetime, EmbeddedLifetime>();
+        builder.Logging.ClearProviders();
+        builder.Logging.AddProvider(_log);
+    }
+
+    private static IEnumerable<string> ShippedRuleFiles()
+    {
+        var rules = Path.Combine(AppContext.BaseDirectory, "deploy", "prometheus", "alert_rules.yml");
+        return File.Exists(rules) ? [rules] : [];
+    }
+
+    private static bool CanBind(int port)
+    {
+        try
+        {
+            using var probe = new TcpListener(IPAddress.Loopback, port);
+            probe.Start();
+            return true;
+        }
+        catch (SocketException)
+        {
+            return false;
+        }
+    }
+
+    private sealed class GatewayListener(IGatewayDestinations destinations) : IReplicaSetListener
+    {
+        public Task ReplicasChangedAsync(IReadOnlyList<Uri> ready, CancellationToken cancellationToken)
+        {
+            destinations.Set(ready);
+            return Task.CompletedTask;
+        }
+    }
+}
