@@ -34,6 +34,7 @@ public sealed partial class LocalProcessTarget : IScaleTarget, IAsyncDisposable
     private readonly HttpClient _http = new(new SocketsHttpHandler { UseProxy = false }) { Timeout = TimeSpan.FromSeconds(2) };
     private readonly CancellationTokenSource _disposing = new();
     private int _desired = -1;
+    private int _nextPort;
     private long _started;
 
     /// <summary>Creates the target; nothing is started until the first <see cref="ScaleAsync"/>.</summary>
@@ -374,13 +375,18 @@ public sealed partial class LocalProcessTarget : IScaleTarget, IAsyncDisposable
         replica.Log?.Dispose();
     }
 
+    // Ports are handed out round-robin, so a replacement gets a new address: Prometheus and the gateway
+    // then see a new instance instead of a gap in the old one's series.
     private int? FreePort()
     {
         var used = _replicas.Select(r => r.Port).ToHashSet();
-        for (var port = _options.PortRangeStart; port <= _options.PortRangeEnd; port++)
+        var size = _options.PortRangeEnd - _options.PortRangeStart + 1;
+        for (var i = 0; i < size; i++)
         {
+            var port = _options.PortRangeStart + ((_nextPort + i) % size);
             if (!used.Contains(port) && CanBind(port))
             {
+                _nextPort = (port - _options.PortRangeStart + 1) % size;
                 return port;
             }
         }
