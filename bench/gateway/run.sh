@@ -2,12 +2,13 @@
 # Throughput and median latency of one demo replica (service time 0), called directly and through
 # the gateway, in the same run. Loopback only. Stops everything it started, however it ends.
 #
-#   bench/gateway/run.sh                       # wrk -t2 -c64 -d15s --latency, after a 5 s warm-up of each
+#   bench/gateway/run.sh                       # wrk -t2 -c64 -d15s --latency after a 5 s warm-up, then wrk -t1 -c1 -d5s
 #   DURATION=30s CONNECTIONS=128 bench/gateway/run.sh
 set -euo pipefail
 
 DURATION=${DURATION:-15s}
 WARMUP=${WARMUP:-5s}
+SINGLE=${SINGLE:-5s}
 CONNECTIONS=${CONNECTIONS:-64}
 THREADS=${THREADS:-2}
 REPLICA_PORT=${REPLICA_PORT:-18101}
@@ -58,11 +59,14 @@ start gateway gateway --port "$GATEWAY_PORT" --destination "http://127.0.0.1:$RE
 measure() { # name, url
   wrk -t"$THREADS" -c"$CONNECTIONS" -d"$WARMUP" "$2" >/dev/null
   wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" --latency "$2" | tee "$logs/$1.wrk" >&2
-  local rps p50 errors
+  # One connection, one request at a time: the latency of the hop itself, without queueing.
+  wrk -t1 -c1 -d"$SINGLE" --latency "$2" | tee "$logs/$1.single" >&2
+  local rps p50 errors single
   rps=$(awk '/^Requests\/sec:/ {print $2}' "$logs/$1.wrk")
   p50=$(awk '$1 == "50%" {print $2}' "$logs/$1.wrk")
+  single=$(awk '$1 == "50%" {print $2}' "$logs/$1.single")
   errors=$(awk '/Non-2xx|Socket errors/ {print}' "$logs/$1.wrk" | tr '\n' ' ')
-  printf '%-8s %12s req/s   median %8s   %s\n' "$1" "$rps" "$p50" "${errors:-no errors}" >>"$logs/summary"
+  printf '%-8s %12s req/s   median %8s   median with -c1 %8s   %s\n' "$1" "$rps" "$p50" "$single" "${errors:-no errors}" >>"$logs/summary"
 }
 
 echo "== direct: http://127.0.0.1:$REPLICA_PORT/" >&2

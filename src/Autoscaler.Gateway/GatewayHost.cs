@@ -1,3 +1,4 @@
+using Autoscaler.Gateway.Balancing;
 using Autoscaler.Gateway.Destinations;
 using Autoscaler.Gateway.Health;
 using Autoscaler.Gateway.Retry;
@@ -13,6 +14,7 @@ using Prometheus;
 using Yarp.ReverseProxy.Configuration;
 using Yarp.ReverseProxy.Forwarder;
 using Yarp.ReverseProxy.Health;
+using Yarp.ReverseProxy.LoadBalancing;
 
 namespace Autoscaler.Gateway;
 
@@ -64,6 +66,7 @@ public static class GatewayHost
         // YARP asks for data protection (session affinity, unused here); keep it in memory instead of writing keys to disk.
         builder.Services.AddDataProtection().UseEphemeralDataProtectionProvider();
         builder.Services.AddSingleton<IPassiveHealthCheckPolicy, ConnectFailurePolicy>();
+        builder.Services.AddSingleton<ILoadBalancingPolicy, LeastRequestsPolicy>();
         builder.Services.AddSingleton<IForwarderHttpClientFactory, GatewayHttpClientFactory>();
         builder.Services.AddSingleton<GatewayMetrics>();
         if (!string.IsNullOrWhiteSpace(options.DestinationsFile))

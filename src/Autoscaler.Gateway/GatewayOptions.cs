@@ -5,7 +5,7 @@ namespace Autoscaler.Gateway;
 /// <summary>How the gateway picks a replica for each request (YARP's load-balancing policy of the same name).</summary>
 public enum GatewayLoadBalancing
 {
-    /// <summary>The replica with the fewest requests in flight, so a slow replica gets less traffic.</summary>
+    /// <summary>The replica with the fewest requests in flight (ties at random), so a slow replica gets less traffic.</summary>
     LeastRequests,
 
     /// <summary>The less busy of two replicas drawn at random.</summary>

@@ -133,7 +133,11 @@ internal sealed partial class DestinationsProxyConfig : IProxyConfigProvider, IG
                 new ClusterConfig
                 {
                     ClusterId = ClusterId,
-                    LoadBalancingPolicy = options.LoadBalancing.ToString(),
+                    LoadBalancingPolicy = options.LoadBalancing switch
+                    {
+                        GatewayLoadBalancing.LeastRequests => Balancing.LeastRequestsPolicy.PolicyName,
+                        _ => options.LoadBalancing.ToString(), // YARP's policy of the same name
+                    },
                     Destinations = destinations.ToDictionary(d => d.AbsoluteUri, d => new DestinationConfig { Address = d.AbsoluteUri }, StringComparer.Ordinal),
                     HealthCheck = new HealthCheckConfig
                     {

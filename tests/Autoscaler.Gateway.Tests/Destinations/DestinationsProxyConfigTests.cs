@@ -21,7 +21,7 @@ public sealed class DestinationsProxyConfigTests
         Assert.False(after.ChangeToken.HasChanged);
         var cluster = Assert.Single(after.Clusters);
         Assert.Equal(["http://127.0.0.1:8001/", "http://127.0.0.1:8002/"], cluster.Destinations!.Values.Select(d => d.Address).Order());
-        Assert.Equal("LeastRequests", cluster.LoadBalancingPolicy);
+        Assert.Equal("Autoscaler.LeastRequests", cluster.LoadBalancingPolicy);
         Assert.Equal(TimeSpan.FromSeconds(5), cluster.HealthCheck!.Passive!.ReactivationPeriod);
         Assert.Equal("{**catch-all}", Assert.Single(after.Routes).Match.Path);
     }
