@@ -21,7 +21,7 @@ internal static class FailureKinds
     {
         if (e is OperationCanceledException)
         {
-            // HttpClient.Timeout surfaces as a cancellation too; only ours is a cancellation.
+            // A timeout fires its cancellation token too; only an abort by us counts as cancelled.
             return abortedByUs ? Cancelled : Timeout;
         }
 

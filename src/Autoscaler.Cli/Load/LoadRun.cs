@@ -22,8 +22,7 @@ internal sealed class LoadRun(LoadSettings settings, TimeProvider time, TextWrit
         using var progressStop = new CancellationTokenSource();
         var reporter = ReportProgressAsync(stats, client, start, progressStop.Token);
 
-        // The loop gets a thread-pool thread of its own start, away from the caller's context.
-        await Task.Run(() => sender.RunAsync(stop), CancellationToken.None);
+        await RunSenderAsync(sender, stop);
         var sendingEnded = time.GetElapsedTime(start);
         var reachedCap = settings.MaxRequests is { } cap && sender.Dispatched >= cap;
 
@@ -38,6 +37,34 @@ internal sealed class LoadRun(LoadSettings settings, TimeProvider time, TextWrit
         await reporter;
         var info = new LoadRunInfo(settings.Url.ToString(), settings.PatternDescription, settings.Duration);
         return stats.Summarize(info, window, stop.IsCancellationRequested);
+    }
+
+    private Task RunSenderAsync(OpenLoopSender sender, CancellationToken stop)
+    {
+        if (!ReferenceEquals(time, TimeProvider.System))
+        {
+            return Task.Run(() => sender.RunAsync(stop), CancellationToken.None);
+        }
+
+        var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var thread = new Thread(() =>
+        {
+            try
+            {
+                sender.Run(stop);
+                done.SetResult();
+            }
+            catch (Exception e)
+            {
+                done.SetException(e);
+            }
+        })
+        {
+            IsBackground = true,
+            Name = "load sender",
+        };
+        thread.Start();
+        return done.Task;
     }
 
     /// <summary>Waits for requests in flight: up to the request timeout normally, the short grace once stopped.</summary>

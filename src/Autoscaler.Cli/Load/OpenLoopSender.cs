@@ -74,7 +74,30 @@ internal sealed class OpenLoopSender
         return count;
     }
 
-    /// <summary>Runs until the schedule ends, the cap is reached or <paramref name="stop"/> fires.</summary>
+    /// <summary>
+    /// Runs on the calling thread, sleeping on the system clock, until the schedule ends, the cap is reached or
+    /// <paramref name="stop"/> fires. Meant for a dedicated thread: a timer continuation on the thread pool would
+    /// queue behind the response work there and send late exactly when the load is high.
+    /// </summary>
+    public void Run(CancellationToken stop)
+    {
+        while (!stop.IsCancellationRequested)
+        {
+            DispatchDue();
+            if (!_hasNext)
+            {
+                return;
+            }
+
+            var wait = _next - _time.GetElapsedTime(_start);
+            if (wait > TimeSpan.Zero)
+            {
+                stop.WaitHandle.WaitOne(wait < MinimumSleep ? MinimumSleep : wait);
+            }
+        }
+    }
+
+    /// <summary>Runs until the schedule ends, the cap is reached or <paramref name="stop"/> fires, sleeping on the given clock.</summary>
     public async Task RunAsync(CancellationToken stop)
     {
         while (!stop.IsCancellationRequested)
