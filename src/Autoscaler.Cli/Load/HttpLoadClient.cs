@@ -16,20 +16,20 @@ internal sealed class HttpLoadClient : IDisposable
     private readonly Uri _url;
     private readonly LoadStats _stats;
     private readonly TimeProvider _time;
-    private readonly long _start;
+    private long _start;
     private readonly int _maxInflight;
     private volatile bool _aborted;
     private int _inflight;
 
-    public HttpLoadClient(LoadSettings settings, LoadStats stats, TimeProvider time, long start, HttpMessageHandler? handler = null)
+    public HttpLoadClient(LoadSettings settings, LoadStats stats, TimeProvider time, HttpMessageHandler? handler = null)
     {
         _url = settings.Url;
         _stats = stats;
         _time = time;
-        _start = start;
+        _start = time.GetTimestamp();
         _maxInflight = settings.MaxInflight;
         _client = new HttpMessageInvoker(handler ?? CreateHandler(settings.Timeout), disposeHandler: true);
-        _timeouts = new TimeoutSlots(settings.Timeout, time, start);
+        _timeouts = new TimeoutSlots(settings.Timeout, time, _start);
     }
 
     public int InFlight => Volatile.Read(ref _inflight);
@@ -44,6 +44,28 @@ internal sealed class HttpLoadClient : IDisposable
         ConnectTimeout = timeout,
         PooledConnectionIdleTimeout = TimeSpan.FromSeconds(30),
     };
+
+    /// <summary>
+    /// Sends one request that is not counted, so that the first scheduled requests do not wait for the code
+    /// path to be compiled or the first connection to open. Its outcome does not matter.
+    /// </summary>
+    public async Task WarmUpAsync(TimeSpan limit, CancellationToken stop)
+    {
+        using var cancel = CancellationTokenSource.CreateLinkedTokenSource(stop);
+        cancel.CancelAfter(limit);
+        try
+        {
+            using var message = new HttpRequestMessage(HttpMethod.Get, _url);
+            using var response = await _client.SendAsync(message, cancel.Token).ConfigureAwait(false);
+            await response.Content.CopyToAsync(Stream.Null, cancel.Token).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is HttpRequestException or OperationCanceledException or IOException)
+        {
+        }
+    }
+
+    /// <summary>Marks the start of the run: intended send times are offsets from <paramref name="start"/>.</summary>
+    public void BeginRun(long start) => Volatile.Write(ref _start, start);
 
     public void Dispatch(DueRequest request)
     {

@@ -11,13 +11,17 @@ internal sealed class LoadRun(LoadSettings settings, TimeProvider time, TextWrit
     /// <summary>After Ctrl+C or SIGTERM, how long requests in flight may still finish.</summary>
     public static readonly TimeSpan InterruptGrace = TimeSpan.FromSeconds(2);
 
+    private static readonly TimeSpan WarmUpLimit = TimeSpan.FromSeconds(2);
+
     private static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(10);
 
     public async Task<LoadSummary> RunAsync(CancellationToken stop)
     {
         var stats = new LoadStats(settings.Duration);
+        using var client = new HttpLoadClient(settings, stats, time, handler);
+        await client.WarmUpAsync(Min(settings.Timeout, WarmUpLimit), stop);
         var start = time.GetTimestamp();
-        using var client = new HttpLoadClient(settings, stats, time, start, handler);
+        client.BeginRun(start);
         var sender = new OpenLoopSender(new SendSchedule(settings.Pattern, settings.Duration), time, start, client.Dispatch, settings.MaxRequests);
         using var progressStop = new CancellationTokenSource();
         var reporter = ReportProgressAsync(stats, client, start, progressStop.Token);
@@ -147,4 +151,6 @@ internal sealed class LoadRun(LoadSettings settings, TimeProvider time, TextWrit
     }
 
     private static TimeSpan Max(TimeSpan a, TimeSpan b) => a > b ? a : b;
+
+    private static TimeSpan Min(TimeSpan a, TimeSpan b) => a < b ? a : b;
 }

@@ -16,13 +16,13 @@ public sealed class HttpLoadClientTests
     {
         var time = new FakeTimeProvider();
         var stats = new LoadStats(TimeSpan.FromSeconds(5));
-        var start = time.GetTimestamp();
         using var handler = StubHandler.Returning(() =>
         {
             time.Advance(TimeSpan.FromMilliseconds(20)); // the server takes 20 ms
             return Ok("r1");
         });
-        using var client = new HttpLoadClient(Settings(), stats, time, start, handler);
+        using var client = new HttpLoadClient(Settings(), stats, time, handler);
+        client.BeginRun(time.GetTimestamp());
 
         // Due at 100 ms but sent at 130 ms: its latency includes the 30 ms it waited to go out.
         time.Advance(TimeSpan.FromMilliseconds(130));
@@ -49,7 +49,7 @@ public sealed class HttpLoadClientTests
             () => throw new HttpRequestException(HttpRequestError.InvalidResponse, "garbage"),
         ]);
         using var handler = StubHandler.Returning(() => responses.Dequeue()());
-        using var client = new HttpLoadClient(Settings(), stats, time, time.GetTimestamp(), handler);
+        using var client = new HttpLoadClient(Settings(), stats, time, handler);
 
         for (var i = 0; i < 5; i++)
         {
@@ -78,7 +78,7 @@ public sealed class HttpLoadClientTests
             await release.Task;
             return Ok("r1");
         });
-        using var client = new HttpLoadClient(Settings(maxInflight: 2), stats, time, time.GetTimestamp(), handler);
+        using var client = new HttpLoadClient(Settings(maxInflight: 2), stats, time, handler);
 
         for (var i = 0; i < 5; i++)
         {
@@ -105,7 +105,7 @@ public sealed class HttpLoadClientTests
             await Task.Delay(Timeout.InfiniteTimeSpan, token);
             return Ok("never");
         });
-        using var client = new HttpLoadClient(Settings(), stats, time, time.GetTimestamp(), handler);
+        using var client = new HttpLoadClient(Settings(), stats, time, handler);
 
         client.Dispatch(new DueRequest(1, TimeSpan.Zero, TimeSpan.Zero));
         client.Abort();
