@@ -18,6 +18,7 @@ internal sealed class LoadStats
     private readonly long[] _bucketSucceeded;
     private readonly long[] _bucketFailed;
     private readonly long[] _bucketLatencyTicks;
+    private readonly long[] _bucketLate;
     private long _scheduled;
     private long _sent;
     private long _late;
@@ -33,6 +34,7 @@ internal sealed class LoadStats
         _bucketSucceeded = new long[seconds];
         _bucketFailed = new long[seconds];
         _bucketLatencyTicks = new long[seconds];
+        _bucketLate = new long[seconds];
     }
 
     public long Sent => Volatile.Read(ref _sent);
@@ -47,12 +49,14 @@ internal sealed class LoadStats
     /// <summary>A request went out; <paramref name="late"/> when it left more than the threshold after its intended time.</summary>
     public void RecordSent(TimeSpan intended, bool late)
     {
+        var bucket = Bucket(intended);
         Interlocked.Increment(ref _scheduled);
         Interlocked.Increment(ref _sent);
-        Interlocked.Increment(ref _bucketSent[Bucket(intended)]);
+        Interlocked.Increment(ref _bucketSent[bucket]);
         if (late)
         {
             Interlocked.Increment(ref _late);
+            Interlocked.Increment(ref _bucketLate[bucket]);
         }
     }
 
@@ -115,7 +119,8 @@ internal sealed class LoadStats
                 Volatile.Read(ref _bucketSent[s]),
                 ok,
                 Volatile.Read(ref _bucketFailed[s]),
-                ok == 0 ? 0 : Math.Round(TimeSpan.FromTicks(Volatile.Read(ref _bucketLatencyTicks[s]) / ok).TotalMilliseconds, 3)));
+                ok == 0 ? 0 : Math.Round(TimeSpan.FromTicks(Volatile.Read(ref _bucketLatencyTicks[s]) / ok).TotalMilliseconds, 3),
+                Volatile.Read(ref _bucketLate[s])));
         }
 
         return new LoadSummary(

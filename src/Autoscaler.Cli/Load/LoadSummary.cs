@@ -11,8 +11,8 @@ internal sealed record LoadRunInfo(string Url, string Pattern, TimeSpan Duration
 /// <summary>Latency of successful requests in milliseconds, measured from each request's intended send time.</summary>
 internal sealed record LatencySummary(long Count, double Mean, double P50, double P90, double P99, double Max);
 
-/// <summary>Requests whose intended send time fell in one second of the run.</summary>
-internal sealed record SecondBucket(int Second, long Sent, long Succeeded, long Failed, double MeanLatencyMs);
+/// <summary>Requests whose intended send time fell in one second of the run (<see cref="Late"/>: sent more than 10 ms late).</summary>
+internal sealed record SecondBucket(int Second, long Sent, long Succeeded, long Failed, double MeanLatencyMs, long Late);
 
 /// <summary>
 /// The outcome of a run. <see cref="Scheduled"/> requests were due; <see cref="Sent"/> of them went out;

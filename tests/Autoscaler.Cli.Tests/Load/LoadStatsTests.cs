@@ -78,7 +78,7 @@ public sealed class LoadStatsTests
     {
         var stats = new LoadStats(TimeSpan.FromSeconds(3));
         stats.RecordSent(Ms(100), false);
-        stats.RecordSent(Ms(900), false);
+        stats.RecordSent(Ms(900), true);
         stats.RecordSent(Ms(1500), false);
         stats.RecordSuccess(Ms(100), Ms(10), null);
         stats.RecordSuccess(Ms(900), Ms(30), null); // completes in second 1, counts in second 0
@@ -87,7 +87,7 @@ public sealed class LoadStatsTests
         var seconds = stats.Summarize(Info, TimeSpan.FromSeconds(3), false).Seconds;
 
         Assert.Equal(
-            [new SecondBucket(0, 2, 2, 0, 20), new SecondBucket(1, 1, 0, 1, 0), new SecondBucket(2, 0, 0, 0, 0)],
+            [new SecondBucket(0, 2, 2, 0, 20, 1), new SecondBucket(1, 1, 0, 1, 0, 0), new SecondBucket(2, 0, 0, 0, 0, 0)],
             seconds);
     }
 
