@@ -126,7 +126,12 @@ internal static class LoadCommand
             {
                 var value = parse.GetValue(option) ?? fallback
                     ?? throw new UsageException($"--pattern {name} needs {option.Name}");
-                if (!double.IsFinite(value) || value < 0)
+                if (!double.IsFinite(value))
+                {
+                    throw new UsageException($"{option.Name} {Show(value)} is not a number of requests per second");
+                }
+
+                if (value < 0)
                 {
                     throw new UsageException($"{option.Name} {Show(value)} is negative; rates are requests per second, 0 or more");
                 }
