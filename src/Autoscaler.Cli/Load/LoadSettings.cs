@@ -1,0 +1,20 @@
+using Autoscaler.Simulation.Workloads;
+
+namespace Autoscaler.Cli.Load;
+
+/// <summary>Everything a run needs, already validated.</summary>
+internal sealed record LoadSettings(
+    Uri Url,
+    IRatePattern Pattern,
+    string PatternDescription,
+    TimeSpan Duration,
+    long? MaxRequests,
+    TimeSpan Timeout,
+    int MaxInflight)
+{
+    public const int DefaultMaxInflight = 10_000;
+
+    public static readonly TimeSpan DefaultDuration = TimeSpan.FromSeconds(30);
+
+    public static readonly TimeSpan DefaultTimeout = TimeSpan.FromSeconds(10);
+}

@@ -1,0 +1,186 @@
+using System.Globalization;
+
+namespace Autoscaler.Simulation.Workloads;
+
+/// <summary>
+/// A recorded rate replayed from a CSV trace (<c>seconds,rps</c> with that header row). Each row's rate
+/// holds until the next row, the last one until the end of the run; before the first row the rate is 0.
+/// </summary>
+public sealed class TraceRate : IRatePattern
+{
+    /// <summary>The header row a trace must start with.</summary>
+    public const string Header = "seconds,rps";
+
+    private readonly long[] _ticks;
+    private readonly double[] _rates;
+
+    /// <summary>Creates the pattern from points in trace time.</summary>
+    /// <param name="points">Points in strictly increasing time order, times as written in the trace.</param>
+    /// <param name="timeScale">
+    /// Multiplies the trace's times: 0.5 plays it twice as fast, 2 half as fast. Rates are not scaled.
+    /// </param>
+    public TraceRate(IEnumerable<RatePoint> points, double timeScale = 1)
+    {
+        ArgumentNullException.ThrowIfNull(points);
+        if (!double.IsFinite(timeScale) || timeScale <= 0)
+        {
+            throw new InvalidWorkloadException($"trace: time scale {RateChecks.Show(timeScale)} must be a number above 0 (0.5 plays twice as fast)");
+        }
+
+        var hold = new StepRate(points, "trace");
+        Points = hold.Points;
+        TimeScale = timeScale;
+        _ticks = [.. Points.Select(p => Scale(p.At).Ticks)];
+        _rates = [.. Points.Select(p => p.Rate)];
+        for (var i = 1; i < _ticks.Length; i++)
+        {
+            if (_ticks[i] <= _ticks[i - 1])
+            {
+                throw new InvalidWorkloadException(
+                    $"trace: time scale {RateChecks.Show(timeScale)} squeezes {RateChecks.Show(Points[i - 1].At)} and {RateChecks.Show(Points[i].At)} into the same instant");
+            }
+        }
+    }
+
+    /// <summary>The trace's points, times as written (before scaling).</summary>
+    public IReadOnlyList<RatePoint> Points { get; }
+
+    /// <summary>Factor applied to the trace's times.</summary>
+    public double TimeScale { get; }
+
+    /// <summary>When the last row starts, after scaling.</summary>
+    public TimeSpan LastPointAt => TimeSpan.FromTicks(_ticks[^1]);
+
+    /// <inheritdoc />
+    public string Name => RatePatterns.Trace;
+
+    /// <inheritdoc />
+    public double RateAt(TimeSpan elapsed) => StepRate.Hold(_ticks, _rates, elapsed);
+
+    /// <summary>Reads a trace file; problems name the file and the line.</summary>
+    public static TraceRate Load(string path, double timeScale = 1)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(path);
+        StreamReader reader;
+        try
+        {
+            reader = new StreamReader(path);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or NotSupportedException or ArgumentException)
+        {
+            var reason = e is FileNotFoundException or DirectoryNotFoundException ? "no such file" : e.Message;
+            throw new InvalidWorkloadException($"cannot read trace file '{path}': {reason}", e);
+        }
+
+        using (reader)
+        {
+            try
+            {
+                return Parse(reader, path, timeScale);
+            }
+            catch (IOException e)
+            {
+                throw new InvalidWorkloadException($"cannot read trace file '{path}': {e.Message}", e);
+            }
+        }
+    }
+
+    /// <summary>Parses a trace; <paramref name="source"/> names it in error messages.</summary>
+    public static TraceRate Parse(TextReader reader, string source, double timeScale = 1)
+    {
+        ArgumentNullException.ThrowIfNull(reader);
+        var points = new List<RatePoint>();
+        var lineNumber = 0;
+        var sawHeader = false;
+        while (reader.ReadLine() is { } raw)
+        {
+            lineNumber++;
+            var line = raw.Trim();
+            if (line.Length == 0)
+            {
+                continue;
+            }
+
+            if (!sawHeader)
+            {
+                if (!IsHeader(line))
+                {
+                    throw new InvalidWorkloadException($"{source} line {lineNumber}: expected the header row '{Header}', found '{line}'");
+                }
+
+                sawHeader = true;
+                continue;
+            }
+
+            var fields = line.Split(',', StringSplitOptions.TrimEntries);
+            if (fields.Length != 2)
+            {
+                throw new InvalidWorkloadException($"{source} line {lineNumber}: expected 2 fields (seconds,rps), found {fields.Length} in '{line}'");
+            }
+
+            if (!double.TryParse(fields[0], NumberStyles.Float, CultureInfo.InvariantCulture, out var seconds) || !double.IsFinite(seconds))
+            {
+                throw new InvalidWorkloadException($"{source} line {lineNumber}: seconds '{fields[0]}' is not a number");
+            }
+
+            if (seconds < 0 || seconds > TimeSpan.MaxValue.TotalSeconds / 1000)
+            {
+                throw new InvalidWorkloadException($"{source} line {lineNumber}: seconds {fields[0]} is out of range; use 0 or more");
+            }
+
+            if (!double.TryParse(fields[1], NumberStyles.Float, CultureInfo.InvariantCulture, out var rps) || !double.IsFinite(rps))
+            {
+                throw new InvalidWorkloadException($"{source} line {lineNumber}: rps '{fields[1]}' is not a number");
+            }
+
+            if (rps < 0)
+            {
+                throw new InvalidWorkloadException($"{source} line {lineNumber}: rps {fields[1]} is negative; use 0 or more");
+            }
+
+            var at = TimeSpan.FromSeconds(seconds);
+            if (points.Count > 0 && at <= points[^1].At)
+            {
+                throw new InvalidWorkloadException(
+                    $"{source} line {lineNumber}: seconds {fields[0]} does not come after the previous row's {RateChecks.Show(points[^1].At.TotalSeconds)}");
+            }
+
+            points.Add(new RatePoint(at, rps));
+        }
+
+        if (!sawHeader)
+        {
+            throw new InvalidWorkloadException($"{source}: the trace is empty; expected the header row '{Header}' and then rows of seconds,rps");
+        }
+
+        if (points.Count == 0)
+        {
+            throw new InvalidWorkloadException($"{source}: no rows after the header '{Header}'");
+        }
+
+        try
+        {
+            return new TraceRate(points, timeScale);
+        }
+        catch (InvalidWorkloadException e)
+        {
+            throw new InvalidWorkloadException($"{source}: {e.Message}", e);
+        }
+    }
+
+    private TimeSpan Scale(TimeSpan at)
+    {
+        var ticks = Math.Round(at.Ticks * TimeScale);
+        return ticks < TimeSpan.MaxValue.Ticks
+            ? TimeSpan.FromTicks((long)ticks)
+            : throw new InvalidWorkloadException($"trace: time scale {RateChecks.Show(TimeScale)} puts {RateChecks.Show(at)} out of range");
+    }
+
+    private static bool IsHeader(string line)
+    {
+        var fields = line.TrimStart('\uFEFF').Split(',', StringSplitOptions.TrimEntries);
+        return fields.Length == 2
+            && fields[0].Equals("seconds", StringComparison.OrdinalIgnoreCase)
+            && fields[1].Equals("rps", StringComparison.OrdinalIgnoreCase);
+    }
+}
