@@ -31,17 +31,19 @@ public sealed partial class ScalerLoop(
     /// <inheritdoc />
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        while (!stoppingToken.IsCancellationRequested)
+        // One timer for the whole run: ticks keep to a fixed schedule from the start, a slow evaluation
+        // does not push later ones back, and ticks it overran coalesce into one.
+        using var timer = new PeriodicTimer(options.CheckInterval, time);
+        try
         {
-            await EvaluateAsync(stoppingToken);
-            try
+            do
             {
-                await Task.Delay(options.CheckInterval, time, stoppingToken);
+                await EvaluateAsync(stoppingToken);
             }
-            catch (OperationCanceledException)
-            {
-                return;
-            }
+            while (await timer.WaitForNextTickAsync(stoppingToken));
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
         }
     }
 

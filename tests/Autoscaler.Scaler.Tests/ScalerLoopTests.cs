@@ -66,6 +66,27 @@ public sealed class ScalerLoopTests
     }
 
     [Fact]
+    public async Task Ticks_keep_to_their_schedule_even_when_time_passes_before_the_wait_begins()
+    {
+        _source.Next(MetricReading.Ok("avg_rt", 0.4));
+        await _loop.StartAsync(CancellationToken.None);
+        try
+        {
+            await WaitFor(() => _loop.Evaluations == 1);
+            // Two whole intervals at once: the tick due at 10 s runs at once, the next one at 20 s.
+            _clock.Advance(TimeSpan.FromSeconds(20));
+            await WaitFor(() => _loop.Evaluations >= 2);
+            _clock.Advance(TimeSpan.FromSeconds(10));
+            await WaitFor(() => _loop.Evaluations >= 3);
+            Assert.InRange(_loop.Evaluations, 3, 4);
+        }
+        finally
+        {
+            await _loop.StopAsync(CancellationToken.None);
+        }
+    }
+
+    [Fact]
     public async Task A_failing_metric_holds_the_count_is_logged_once_and_counted()
     {
         _target.Replicas = 3;
