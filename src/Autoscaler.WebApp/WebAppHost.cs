@@ -45,6 +45,9 @@ public static class WebAppHost
         }
 
         configure?.Invoke(builder);
+        // Without this category ASP.NET Core starts no Activity and logging scope per request; nothing here
+        // reads traces, and at tens of thousands of requests a second the saving shows (see docs/benchmarks.md).
+        builder.Logging.AddFilter("Microsoft.AspNetCore.Hosting.Diagnostics", LogLevel.None);
 
         var app = builder.Build();
         var time = app.Services.GetRequiredService<TimeProvider>();
