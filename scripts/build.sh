@@ -5,6 +5,9 @@ cd "$(dirname "$0")/.."
 source scripts/lib.sh
 need_dotnet
 say "building autoscaler (Release)"
-dotnet publish src/Autoscaler.Cli -c Release -o .autoscaler/bin -nologo -v quiet -p:WarningLevel=0 >/dev/null \
-  || die "the build failed; run: dotnet build src/Autoscaler.Cli" 1
+mkdir -p .autoscaler
+if ! dotnet publish src/Autoscaler.Cli -c Release -o .autoscaler/bin -nologo -v quiet -p:WarningLevel=0 >.autoscaler/build.log 2>&1; then
+  grep -E "error" .autoscaler/build.log | sort -u | head -20 >&2
+  die "the build failed (full output: .autoscaler/build.log)" 1
+fi
 echo "$PWD/.autoscaler/bin/autoscaler"

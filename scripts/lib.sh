@@ -2,7 +2,7 @@
 # Shared by the scripts: messages, and installing what is missing (Debian: apt-get; macOS: Homebrew).
 
 say() { printf '==> %s\n' "$*" >&2; }
-die() { printf 'error: %s\n' "$*" >&2; exit "${2:-1}"; }
+die() { printf 'error: %s\n' "$1" >&2; exit "${2:-1}"; }
 
 need_dotnet() {
   command -v dotnet >/dev/null 2>&1 || die "the .NET 10 SDK is required: see https://learn.microsoft.com/dotnet/core/install/linux (Debian: packages.microsoft.com, package dotnet-sdk-10.0)" 2

@@ -1,5 +1,3 @@
-using System.Net;
-using System.Net.Sockets;
 using Autoscaler.Cli.Composition;
 using Autoscaler.Gateway;
 using Autoscaler.Gateway.Destinations;
@@ -55,7 +53,7 @@ internal sealed class UpStack : IAsyncDisposable
 
         foreach (var (port, who, flag) in wanted)
         {
-            if (!CanBind(port))
+            if (!LoopbackPorts.IsFree(port))
             {
                 yield return $"port {port} ({who}) is already in use; stop what uses it or choose another with {flag}";
             }
@@ -174,20 +172,6 @@ internal sealed class UpStack : IAsyncDisposable
     {
         var rules = Path.Combine(AppContext.BaseDirectory, "deploy", "prometheus", "alert_rules.yml");
         return File.Exists(rules) ? [rules] : [];
-    }
-
-    private static bool CanBind(int port)
-    {
-        try
-        {
-            using var probe = new TcpListener(IPAddress.Loopback, port);
-            probe.Start();
-            return true;
-        }
-        catch (SocketException)
-        {
-            return false;
-        }
     }
 
     private sealed class GatewayListener(IGatewayDestinations destinations) : IReplicaSetListener

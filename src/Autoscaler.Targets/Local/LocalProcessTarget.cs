@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Net;
-using System.Net.Sockets;
 using System.Reflection;
 using Autoscaler.Core.Scaling;
 using Microsoft.Extensions.Logging;
@@ -384,7 +383,7 @@ public sealed partial class LocalProcessTarget : IScaleTarget, IAsyncDisposable
         for (var i = 0; i < size; i++)
         {
             var port = _options.PortRangeStart + ((_nextPort + i) % size);
-            if (!used.Contains(port) && CanBind(port))
+            if (!used.Contains(port) && LoopbackPorts.IsFree(port))
             {
                 _nextPort = (port - _options.PortRangeStart + 1) % size;
                 return port;
@@ -392,20 +391,6 @@ public sealed partial class LocalProcessTarget : IScaleTarget, IAsyncDisposable
         }
 
         return null;
-    }
-
-    private static bool CanBind(int port)
-    {
-        try
-        {
-            using var probe = new TcpListener(IPAddress.Loopback, port);
-            probe.Start();
-            return true;
-        }
-        catch (SocketException)
-        {
-            return false;
-        }
     }
 
     /// <summary>Withdraws every replica, lets them drain, and stops them; no replica outlives the target.</summary>

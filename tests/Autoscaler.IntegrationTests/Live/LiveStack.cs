@@ -1,6 +1,4 @@
 using System.Globalization;
-using System.Net;
-using System.Net.Sockets;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using Autoscaler.Testing;
@@ -41,7 +39,7 @@ internal sealed partial class LiveStack : IAsyncDisposable
     {
         RequiredBinary.Find("prometheus", "apt-get install prometheus");
         var dir = new TempDirectory();
-        var (gateway, scaler, prometheus) = (FreePort(), FreePort(), FreePort());
+        var (gateway, scaler, prometheus) = (FreePorts.Next(), FreePorts.Next(), FreePorts.Next());
         var replicaBase = FreePortRangeStart();
         var process = AutoscalerProcess.Start(
         [
@@ -139,13 +137,6 @@ internal sealed partial class LiveStack : IAsyncDisposable
     }
 
     private static string Str(int value) => value.ToString(CultureInfo.InvariantCulture);
-
-    private static int FreePort()
-    {
-        using var l = new TcpListener(IPAddress.Loopback, 0);
-        l.Start();
-        return ((IPEndPoint)l.LocalEndpoint).Port;
-    }
 
     private static int FreePortRangeStart()
     {

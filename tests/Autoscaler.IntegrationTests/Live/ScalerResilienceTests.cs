@@ -1,6 +1,4 @@
 using System.Globalization;
-using System.Net;
-using System.Net.Sockets;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using Autoscaler.Prometheus.Server;
@@ -16,12 +14,12 @@ public sealed partial class ScalerResilienceTests
         var binary = RequiredBinary.Find("prometheus", "apt-get install prometheus");
         using var dir = new TempDirectory();
         var sd = dir.File("replicas.json");
-        var scalerPort = FreePort();
+        var scalerPort = FreePorts.Next();
         var promOptions = new PrometheusServerOptions
         {
             BinaryPath = binary,
             WorkingDirectory = dir.File("prometheus"),
-            Port = FreePort(),
+            Port = FreePorts.Next(),
             ScrapeInterval = TimeSpan.FromSeconds(1),
             EvaluationInterval = TimeSpan.FromSeconds(1),
             WebAppTargetsFile = sd,
@@ -69,11 +67,4 @@ public sealed partial class ScalerResilienceTests
 
     private static double QueryErrors(string metrics) =>
         UnreachableErrors().Match(metrics) is { Success: true } m ? double.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture) : 0;
-
-    private static int FreePort()
-    {
-        using var l = new TcpListener(IPAddress.Loopback, 0);
-        l.Start();
-        return ((IPEndPoint)l.LocalEndpoint).Port;
-    }
 }
