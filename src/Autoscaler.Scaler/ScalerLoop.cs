@@ -91,6 +91,10 @@ public sealed partial class ScalerLoop(
             {
                 LogScaling(logger, current, decision.DesiredReplicas, decision.Reason);
                 action = await ScaleAsync(decision.DesiredReplicas, cancellationToken);
+                if (action.Succeeded)
+                {
+                    pipeline.Applied(decision, action.Replicas);
+                }
             }
 
             var entry = new DecisionEntry(decision, action);

@@ -33,6 +33,12 @@ public sealed record ScalingDecision(
     string Reason,
     string Cause)
 {
+    /// <summary>The combined proposal before the behavior stage and clamping.</summary>
+    public int Recommendation { get; init; }
+
+    /// <summary>What the behavior stage and the clamp changed, one phrase each (which window, rule or cooldown bound it).</summary>
+    public IReadOnlyList<string> Adjustments { get; init; } = [];
+
     /// <summary>Up, down, or none.</summary>
     public ScalingDirection Direction =>
         DesiredReplicas > CurrentReplicas ? ScalingDirection.Up
@@ -57,4 +63,16 @@ public static class DecisionCauses
 
     /// <summary>Capped at the maximum.</summary>
     public const string Max = "max";
+
+    /// <summary>A stabilization window held the count.</summary>
+    public const string Stabilization = "stabilization";
+
+    /// <summary>A rate-limit rule bounded the change.</summary>
+    public const string RateLimit = "rate_limit";
+
+    /// <summary>A cooldown after the last action held the count.</summary>
+    public const string Cooldown = "cooldown";
+
+    /// <summary>A metric failed often enough that its fallback count was used.</summary>
+    public const string Fallback = "fallback";
 }

@@ -15,6 +15,27 @@ public sealed class ThresholdPolicyOptions
     /// <summary>Below this value, one fewer replica.</summary>
     [Range(0.0, double.MaxValue)]
     public double ScaleDownThreshold { get; set; } = 0.2;
+
+    /// <summary>How far one step goes: replicas, or percent of the current count (at least one replica).</summary>
+    [Range(1, 10_000)]
+    public int Step { get; set; } = 1;
+
+    /// <summary>Whether <see cref="Step"/> counts replicas or percent.</summary>
+    public ThresholdStepType StepType { get; set; } = ThresholdStepType.Replicas;
+
+    /// <summary>The step at <paramref name="current"/> replicas.</summary>
+    public int StepAt(int current) =>
+        StepType == ThresholdStepType.Replicas ? Step : Math.Max(1, (int)Math.Ceiling(current * Step / 100.0));
+}
+
+/// <summary>How a threshold step is counted.</summary>
+public enum ThresholdStepType
+{
+    /// <summary>A number of replicas.</summary>
+    Replicas,
+
+    /// <summary>A percentage of the current count, rounded up, at least one.</summary>
+    Percent,
 }
 
 /// <summary>Checks that the down threshold lies below the up threshold.</summary>
@@ -29,8 +50,8 @@ public sealed class ThresholdPolicyOptionsValidator : IValidateOptions<Threshold
 }
 
 /// <summary>
-/// The original scripts' rule: above the up threshold one more replica, below the down threshold
-/// one fewer, otherwise the same; no opinion when the metric has no value.
+/// The original scripts' rule: above the up threshold one step more (one replica by default), below the
+/// down threshold one step fewer, otherwise the same; no opinion when the metric has no value.
 /// </summary>
 public sealed class ThresholdPolicy(ThresholdPolicyOptions options) : IScalingPolicy
 {
@@ -47,13 +68,13 @@ public sealed class ThresholdPolicy(ThresholdPolicyOptions options) : IScalingPo
 
         if (value > options.ScaleUpThreshold)
         {
-            return new ScalingProposal(Name, reading.Metric, currentReplicas + 1,
+            return new ScalingProposal(Name, reading.Metric, currentReplicas + options.StepAt(currentReplicas),
                 string.Create(CultureInfo.InvariantCulture, $"{value:0.###} above {options.ScaleUpThreshold:0.###}"));
         }
 
         if (value < options.ScaleDownThreshold)
         {
-            return new ScalingProposal(Name, reading.Metric, currentReplicas - 1,
+            return new ScalingProposal(Name, reading.Metric, Math.Max(0, currentReplicas - options.StepAt(currentReplicas)),
                 string.Create(CultureInfo.InvariantCulture, $"{value:0.###} below {options.ScaleDownThreshold:0.###}"));
         }
 

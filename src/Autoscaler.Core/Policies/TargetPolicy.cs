@@ -1,0 +1,64 @@
+using System.ComponentModel.DataAnnotations;
+using System.Globalization;
+using Autoscaler.Core.Metrics;
+
+namespace Autoscaler.Core.Policies;
+
+/// <summary>What a target value means (Kubernetes HPA's metric target types).</summary>
+public enum TargetType
+{
+    /// <summary>The metric is a whole-service value (e.g. mean latency) to hold at the target.</summary>
+    Value,
+
+    /// <summary>The metric is a total (e.g. request rate) to divide by replicas; each replica should see the target.</summary>
+    AverageValue,
+}
+
+/// <summary>Options of the <c>target</c> policy.</summary>
+public sealed class TargetPolicyOptions
+{
+    /// <summary>The value to hold (per replica for <see cref="TargetType.AverageValue"/>).</summary>
+    [Range(1e-12, double.MaxValue)]
+    public double Target { get; set; } = 1;
+
+    /// <summary>Value or AverageValue.</summary>
+    public TargetType Type { get; set; } = TargetType.Value;
+
+    /// <summary>No change while |value/target − 1| is within this (HPA's default 0.1).</summary>
+    [Range(0.0, 1.0)]
+    public double Tolerance { get; set; } = 0.1;
+}
+
+/// <summary>
+/// Kubernetes HPA's rule: <c>desired = ceil(current × value / target)</c> for a Value target,
+/// <c>ceil(value / target)</c> for an AverageValue target, unchanged while the ratio is within the tolerance.
+/// </summary>
+public sealed class TargetPolicy(TargetPolicyOptions options) : IScalingPolicy
+{
+    /// <inheritdoc />
+    public string Name => "target";
+
+    /// <inheritdoc />
+    public ScalingProposal Propose(int currentReplicas, MetricReading reading)
+    {
+        if (reading.Value is not { } value)
+        {
+            return new ScalingProposal(Name, reading.Metric, null, $"no value ({reading.Failure})");
+        }
+
+        // At zero replicas a ratio has nothing to multiply; count from one so demand can start the service.
+        var basis = Math.Max(currentReplicas, 1);
+        var ratio = options.Type == TargetType.Value ? value / options.Target : value / (options.Target * basis);
+        if (Math.Abs(ratio - 1) <= options.Tolerance)
+        {
+            return new ScalingProposal(Name, reading.Metric, currentReplicas,
+                string.Create(CultureInfo.InvariantCulture, $"{value:0.###} within {options.Tolerance:P0} of target {options.Target:0.###}"));
+        }
+
+        var desired = options.Type == TargetType.Value
+            ? (int)Math.Ceiling(basis * ratio)
+            : (int)Math.Ceiling(value / options.Target);
+        return new ScalingProposal(Name, reading.Metric, desired,
+            string.Create(CultureInfo.InvariantCulture, $"{value:0.###} against target {options.Target:0.###}{(options.Type == TargetType.AverageValue ? " per replica" : "")} (ratio {ratio:0.###})"));
+    }
+}
