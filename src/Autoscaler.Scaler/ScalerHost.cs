@@ -43,7 +43,9 @@ public static class ScalerHost
         builder.Services.AddSingleton(target);
         builder.Services.AddSingleton(sources);
         builder.Services.AddSingleton(new ScalerState(target.Name, options.MetricName, options.Query));
-        builder.Services.AddSingleton(new ScalerTelemetry(Metrics.NewCustomRegistry()));
+        var telemetry = new ScalerTelemetry(Metrics.NewCustomRegistry());
+        telemetry.SetDryRun(options.DryRun);
+        builder.Services.AddSingleton(telemetry);
         builder.Services.AddSingleton(sp => new DecisionPipeline(
             [new PolicyBinding(options.MetricName, new ThresholdPolicy(options.ToThresholds()))],
             options.ToLimits(),
@@ -58,6 +60,7 @@ public static class ScalerHost
         app.MapGet("/healthz", () => Results.Text("ok"));
         app.MapGet("/readyz", () => loop.Evaluations > 0 ? Results.Text("ready") : Results.Text("starting", statusCode: 503));
         app.MapGet("/api/v1/status", () => Results.Json(state.Snapshot(), Json));
+        app.MapGet("/api/v1/decisions", () => Results.Json(state.Snapshot().LastDecisions, Json));
         app.MapMetrics("/metrics", app.Services.GetRequiredService<ScalerTelemetry>().Registry);
         return app;
     }

@@ -87,7 +87,11 @@ public sealed partial class ScalerLoop(
             LogObservation(logger, Describe(readings), current);
             var decision = pipeline.Decide(current, readings);
             ScaleResult? action = null;
-            if (decision.DesiredReplicas != current)
+            if (decision.DesiredReplicas != current && options.DryRun)
+            {
+                LogDryRun(logger, current, decision.DesiredReplicas, decision.Reason);
+            }
+            else if (decision.DesiredReplicas != current)
             {
                 LogScaling(logger, current, decision.DesiredReplicas, decision.Reason);
                 action = await ScaleAsync(decision.DesiredReplicas, cancellationToken);
@@ -97,6 +101,7 @@ public sealed partial class ScalerLoop(
                 }
             }
 
+            LogDecision(logger, decision.CurrentReplicas, decision.DesiredReplicas, decision.Recommendation, decision.Direction, decision.Cause, decision.Reason);
             var entry = new DecisionEntry(decision, action);
             state.Record(entry);
             telemetry.Record(decision, action, time.GetElapsedTime(started));
@@ -158,6 +163,13 @@ public sealed partial class ScalerLoop(
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Scaling from {Current} -> {Desired} ({Reason})")]
     private static partial void LogScaling(ILogger logger, int current, int desired, string reason);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Dry run: would scale from {Current} -> {Desired} ({Reason}); the target is not called")]
+    private static partial void LogDryRun(ILogger logger, int current, int desired, string reason);
+
+    // One structured line per evaluation; below Information so the console keeps the original lines.
+    [LoggerMessage(Level = LogLevel.Debug, Message = "decision current={Current} desired={Desired} recommendation={Recommendation} direction={Direction} cause={Cause} reason={Reason}")]
+    private static partial void LogDecision(ILogger logger, int current, int desired, int recommendation, Autoscaler.Core.Pipeline.ScalingDirection direction, string cause, string reason);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Scaling {Target} to {Desired} failed: {Message}")]
     private static partial void LogScaleFailed(ILogger logger, string target, int desired, string message);

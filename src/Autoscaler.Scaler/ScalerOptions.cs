@@ -52,6 +52,9 @@ public sealed class ScalerOptions
     [Range(typeof(TimeSpan), "00:00:00.050", "1.00:00:00", ErrorMessage = "must be between 50ms and 1 day")]
     public TimeSpan CheckInterval { get; set; } = TimeSpan.FromSeconds(10);
 
+    /// <summary>Run the whole pipeline, log and export every decision, but never call the target.</summary>
+    public bool DryRun { get; set; }
+
     /// <summary>The default policy's options.</summary>
     public ThresholdPolicyOptions ToThresholds() => new() { ScaleUpThreshold = ScaleUpThreshold, ScaleDownThreshold = ScaleDownThreshold };
 

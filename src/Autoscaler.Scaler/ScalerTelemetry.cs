@@ -15,6 +15,8 @@ public sealed class ScalerTelemetry
     private readonly Counter _actions;
     private readonly Counter _queryErrors;
     private readonly Histogram _evaluation;
+    private readonly Gauge _proposals;
+    private readonly Gauge _dryRun;
 
     /// <summary>Creates the metrics in <paramref name="registry"/>.</summary>
     public ScalerTelemetry(CollectorRegistry registry)
@@ -27,6 +29,8 @@ public sealed class ScalerTelemetry
         _decisions = f.CreateCounter("autoscaler_decisions_total", "Evaluations, by direction (up, down, none) and cause.", "direction", "reason");
         _actions = f.CreateCounter("autoscaler_scale_actions_total", "Calls to the scaling target, by result (success, failure).", "result");
         _queryErrors = f.CreateCounter("autoscaler_query_errors_total", "Metric readings that failed, by metric and kind.", "metric", "kind");
+        _proposals = f.CreateGauge("autoscaler_proposed_replicas", "Each policy's last proposal for its metric (NaN when it had none).", "metric", "policy");
+        _dryRun = f.CreateGauge("autoscaler_dry_run", "1 when decisions are only logged and exported, never applied.");
         _evaluation = f.CreateHistogram("autoscaler_evaluation_duration_seconds", "Time one evaluation took, queries and scaling included.",
             new HistogramConfiguration { Buckets = Histogram.ExponentialBuckets(0.001, 2, 16) });
         foreach (var direction in new[] { "up", "down", "none" })
@@ -55,6 +59,11 @@ public sealed class ScalerTelemetry
             }
         }
 
+        foreach (var proposal in decision.Proposals)
+        {
+            _proposals.WithLabels(proposal.Metric, proposal.Policy).Set(proposal.Replicas ?? double.NaN);
+        }
+
         _decisions.WithLabels(decision.Direction.ToString().ToLowerInvariant(), decision.Cause).Inc();
         if (action is not null)
         {
@@ -63,6 +72,9 @@ public sealed class ScalerTelemetry
 
         _evaluation.Observe(duration.TotalSeconds);
     }
+
+    /// <summary>Marks whether the scaler runs in dry-run mode.</summary>
+    public void SetDryRun(bool dryRun) => _dryRun.Set(dryRun ? 1 : 0);
 
     /// <summary>Counts an evaluation that failed before deciding.</summary>
     public void RecordTargetError() => _queryErrors.WithLabels("target", "unreachable").Inc();

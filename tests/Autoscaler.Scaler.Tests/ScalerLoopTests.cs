@@ -46,6 +46,22 @@ public sealed class ScalerLoopTests
     }
 
     [Fact]
+    public async Task Dry_run_decides_logs_and_exports_but_never_calls_the_target()
+    {
+        _options.DryRun = true;
+        _source.Next(MetricReading.Ok("avg_rt", 0.9));
+
+        var entry = await _loop.EvaluateAsync(CancellationToken.None);
+
+        Assert.Equal(2, entry!.Decision.DesiredReplicas);
+        Assert.Null(entry.Action);
+        Assert.Equal((1, 0), (_target.Replicas, _target.ScaleCalls));
+        Assert.Contains(_log.Collector.GetSnapshot(), r => r.Message.StartsWith("Dry run: would scale from 1 -> 2", StringComparison.Ordinal));
+        Assert.Contains("autoscaler_decisions_total{direction=\"up\",reason=\"policy\"} 1", await ExportAsync(), StringComparison.Ordinal);
+        Assert.Contains("autoscaler_proposed_replicas{metric=\"avg_rt\",policy=\"threshold\"} 2", await ExportAsync(), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task The_loop_evaluates_every_check_interval_on_its_clock()
     {
         _source.Next(MetricReading.Ok("avg_rt", 0.4));
