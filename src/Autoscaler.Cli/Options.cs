@@ -97,6 +97,9 @@ internal sealed partial class OptionsLoader
         return options;
     }
 
+    /// <summary>True when configuration (appsettings.json or the environment) sets <paramref name="key"/>.</summary>
+    public bool IsSet(string key) => _configuration[key] is not null;
+
     /// <summary>Adds a problem found outside binding (e.g. a flag that makes no sense with another).</summary>
     public void Problem(string problem) => _problems.Add(problem);
 

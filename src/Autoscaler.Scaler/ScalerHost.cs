@@ -2,7 +2,7 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using Autoscaler.Core.Metrics;
 using Autoscaler.Core.Pipeline;
-using Autoscaler.Core.Policies;
+using Autoscaler.Core.PolicyFiles;
 using Autoscaler.Core.Scaling;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
@@ -23,14 +23,16 @@ public static class ScalerHost
         NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
     };
 
-    /// <summary>Builds the scaler listening on <paramref name="urls"/> with the default threshold policy; nothing is started yet.</summary>
+    /// <summary>Builds the scaler listening on <paramref name="urls"/>, with <paramref name="policy"/> or else the default threshold policy; nothing is started yet.</summary>
     public static WebApplication Build(
         ScalerOptions options,
         IEnumerable<string> urls,
         IScaleTarget target,
         IReadOnlyList<IMetricSource> sources,
-        Action<WebApplicationBuilder>? configure = null)
+        Action<WebApplicationBuilder>? configure = null,
+        PolicySpec? policy = null)
     {
+        policy ??= options.ToPolicy();
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions
         {
             ApplicationName = "autoscaler-scaler",
@@ -42,14 +44,11 @@ public static class ScalerHost
         builder.Services.AddSingleton(options);
         builder.Services.AddSingleton(target);
         builder.Services.AddSingleton(sources);
-        builder.Services.AddSingleton(new ScalerState(target.Name, options.MetricName, options.Query));
+        builder.Services.AddSingleton(new ScalerState(target.Name, policy.Metrics[0].Name, policy.Metrics[0].Query));
         var telemetry = new ScalerTelemetry(Metrics.NewCustomRegistry());
         telemetry.SetDryRun(options.DryRun);
         builder.Services.AddSingleton(telemetry);
-        builder.Services.AddSingleton(sp => new DecisionPipeline(
-            [new PolicyBinding(options.MetricName, new ThresholdPolicy(options.ToThresholds()))],
-            options.ToLimits(),
-            sp.GetRequiredService<TimeProvider>()));
+        builder.Services.AddSingleton(sp => policy.CreatePipeline(sp.GetRequiredService<TimeProvider>()));
         builder.Services.AddSingleton<ScalerLoop>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<ScalerLoop>());
         configure?.Invoke(builder);

@@ -1,5 +1,6 @@
 using System.ComponentModel.DataAnnotations;
 using Autoscaler.Core.Pipeline;
+using Autoscaler.Core.PolicyFiles;
 using Autoscaler.Core.Policies;
 using Microsoft.Extensions.Options;
 
@@ -57,6 +58,14 @@ public sealed class ScalerOptions
 
     /// <summary>The default policy's options.</summary>
     public ThresholdPolicyOptions ToThresholds() => new() { ScaleUpThreshold = ScaleUpThreshold, ScaleDownThreshold = ScaleDownThreshold };
+
+    /// <summary>The policy these options describe: the original scripts' rule on the one configured query.</summary>
+    public PolicySpec ToPolicy() => new()
+    {
+        MinReplicas = MinReplicas,
+        MaxReplicas = MaxReplicas,
+        Metrics = [new MetricSpec { Name = MetricName, Query = Query, Threshold = ToThresholds() }],
+    };
 
     /// <summary>The clamp stage's options.</summary>
     public ScalingLimits ToLimits() => new() { MinReplicas = MinReplicas, MaxReplicas = MaxReplicas };

@@ -2,7 +2,6 @@ using System.CommandLine;
 using Autoscaler.Cli.Composition;
 using Autoscaler.Prometheus.Api;
 using Autoscaler.Prometheus.Discovery;
-using Autoscaler.Prometheus.Metrics;
 using Autoscaler.Scaler;
 using Autoscaler.Targets.Local;
 using Microsoft.Extensions.DependencyInjection;
@@ -38,7 +37,7 @@ internal static class ScalerCommand
         command.SetAction(async (parse, _) =>
         {
             var loader = new OptionsLoader(ScalerOptions.LegacyEnvironment);
-            var (scaler, prometheus, local) = flags.Bind(parse, loader);
+            var (scaler, prometheus, local, policy) = flags.Bind(parse, loader);
             loader.ThrowIfInvalid();
             var listen = HostRunner.ListenUrls(parse.GetValue(urls), parse.GetValue(port));
 
@@ -46,7 +45,7 @@ internal static class ScalerCommand
             using var loggers = LoggerFactory.Create(b => HostRunner.AddCompactConsole(b));
             var listeners = parse.GetValue(sdFile) is { } file ? new IReplicaSetListener[] { new FileSdListener(new FileSdWriter(file)) } : [];
             await using var target = new LocalProcessTarget(local, LocalProcessTarget.SelfCommand(), listeners, TimeProvider.System, loggers.CreateLogger<LocalProcessTarget>());
-            var app = ScalerHost.Build(scaler, listen, target, [new PrometheusMetricSource(scaler.MetricName, scaler.Query, client)], HostRunner.ConfigureLogging);
+            var app = ScalerHost.Build(scaler, listen, target, MetricSources.For(policy, client), HostRunner.ConfigureLogging, policy);
             return await HostRunner.RunAsync(app, "scaler", listen, a => Console.Out.WriteLine($"scaler listening on {string.Join(' ', a)}"));
         });
         return command;

@@ -40,7 +40,7 @@ internal static class UpCommand
         command.SetAction(async (parse, _) =>
         {
             var loader = new OptionsLoader(ScalerOptions.LegacyEnvironment);
-            var (scaler, prometheus, local) = flags.Bind(parse, loader);
+            var (scaler, prometheus, local, policy) = flags.Bind(parse, loader);
             Uri? existing = null;
             if (parse.GetValue(prometheusUrl) is { } given)
             {
@@ -75,7 +75,7 @@ internal static class UpCommand
                 Path.GetFullPath(parse.GetValue(workDir)!), binary, existing,
                 parse.GetValue(prometheusPort), parse.GetValue(gatewayPort), parse.GetValue(port),
                 parse.GetValue(scrape) ?? TimeSpan.FromSeconds(5), parse.GetValue(evaluation) ?? TimeSpan.FromSeconds(5),
-                interactive, scaler, prometheus, local);
+                interactive, scaler, prometheus, local, policy);
             var portProblems = UpStack.PortProblems(settings).ToList();
             if (portProblems.Count > 0)
             {

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
+using Autoscaler.Core.PolicyFiles;
 using Autoscaler.Prometheus.Api;
 using Autoscaler.Scaler;
 using Autoscaler.Targets.Local;
@@ -25,11 +26,13 @@ internal sealed class ScalerFlags
 
     private readonly Option<bool> _dryRun = new("--dry-run") { Description = "Run the whole pipeline, log and export the decisions, but never change the replica count [env Scaler__DryRun]" };
 
+    private readonly Option<string?> _policy = new("--policy") { Description = "A policy file (YAML: metrics with threshold, target or fixed rules, behavior); replaces --query, thresholds and min/max" };
+
     private readonly Option<string?> _replicaPorts = new("--replica-ports") { Description = "Port range for local replicas [default: 8001-8099]" };
 
-    public IEnumerable<Option> All => [_prometheusUrl, _query, _metricName, _up, _down, _min, _max, _interval, _dryRun, _replicaArgs, _replicaPorts];
+    public IEnumerable<Option> All => [_prometheusUrl, _policy, _query, _metricName, _up, _down, _min, _max, _interval, _dryRun, _replicaArgs, _replicaPorts];
 
-    public (ScalerOptions Scaler, PrometheusClientOptions Prometheus, LocalTargetOptions Local) Bind(ParseResult parse, OptionsLoader loader)
+    public ScalerSettings Bind(ParseResult parse, OptionsLoader loader)
     {
         var scaler = loader.Bind<ScalerOptions>(ScalerOptions.Section, o =>
         {
@@ -59,6 +62,50 @@ internal sealed class ScalerFlags
                 }
             });
         }, new LocalTargetOptionsValidator());
-        return (scaler, prometheus, local);
+        return new ScalerSettings(scaler, prometheus, local, Policy(parse, loader, scaler));
+    }
+
+    /// <summary>The policy file when given (rules from the file, nothing else setting them), else the threshold policy of the options.</summary>
+    private PolicySpec Policy(ParseResult parse, OptionsLoader loader, ScalerOptions scaler)
+    {
+        if (parse.GetValue(_policy) is not { } file)
+        {
+            return scaler.ToPolicy();
+        }
+
+        var clashes = new (Option Flag, string Key)[]
+        {
+            (_query, "Query"), (_metricName, "MetricName"), (_up, "ScaleUpThreshold"), (_down, "ScaleDownThreshold"), (_min, "MinReplicas"), (_max, "MaxReplicas"),
+        }
+            .Where(c => parse.GetResult(c.Flag) is { Implicit: false } || loader.IsSet($"{ScalerOptions.Section}:{c.Key}"))
+            .Select(c => parse.GetResult(c.Flag) is { Implicit: false } ? c.Flag.Name : $"{ScalerOptions.Section}:{c.Key}")
+            .ToList();
+        if (clashes.Count > 0)
+        {
+            loader.Problem($"--policy {file} sets the scaling rules, so {string.Join(", ", clashes)} cannot be set too; put them in the policy file");
+        }
+
+        try
+        {
+            var spec = PolicyFile.Load(file);
+            if (spec.CheckInterval is { } interval && parse.GetResult(_interval) is not { Implicit: false } && !loader.IsSet($"{ScalerOptions.Section}:CheckInterval"))
+            {
+                scaler.CheckInterval = interval;
+            }
+
+            return spec;
+        }
+        catch (PolicyFileException e)
+        {
+            foreach (var problem in e.Problems)
+            {
+                loader.Problem(problem);
+            }
+
+            return new PolicySpec();
+        }
     }
 }
+
+/// <summary>Everything the scaler needs, validated.</summary>
+internal sealed record ScalerSettings(ScalerOptions Scaler, PrometheusClientOptions Prometheus, LocalTargetOptions Local, PolicySpec Policy);

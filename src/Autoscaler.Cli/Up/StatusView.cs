@@ -42,21 +42,24 @@ internal sealed class StatusView(UpStack stack, UpSettings settings, LogSink log
         var replicas = stack.Target.Replicas;
         var ready = replicas.Where(r => r.State == "Ready").Select(r => r.Id).ToList();
         var last = status.LastDecisions.FirstOrDefault(d => d.Decision.DesiredReplicas != d.Decision.CurrentReplicas)?.Decision;
-        var s = settings.Scaler;
         string Num(double? v, string unit) => v is { } x ? x.ToString("0.###", CultureInfo.InvariantCulture) + unit : "-";
 
         if (!interactive)
         {
             output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"status: replicas={ready.Count} desired={status.DesiredReplicas?.ToString(CultureInfo.InvariantCulture) ?? "-"} {s.MetricName}={Num(status.LastMetricValue, "s")} rate={Num(rate.Value, "/s")} rejected={Num(rejected.Value, "/s")}"));
+                $"status: replicas={ready.Count} desired={status.DesiredReplicas?.ToString(CultureInfo.InvariantCulture) ?? "-"} {status.Metric}={Num(status.LastMetricValue, "")} rate={Num(rate.Value, "/s")} rejected={Num(rejected.Value, "/s")}"));
             return;
         }
 
         var text = new StringBuilder();
         text.AppendLine("autoscaler up: Ctrl+C stops everything");
         text.AppendLine(CultureInfo.InvariantCulture, $"  gateway {settings.GatewayUrl}   prometheus {stack.PrometheusUrl}   scaler {settings.ScalerUrl}/api/v1/status");
-        text.AppendLine(CultureInfo.InvariantCulture, $"  replicas   {ready.Count} ready of {s.MinReplicas}..{s.MaxReplicas}: {string.Join(' ', replicas.Select(r => r.State == "Ready" ? r.Id : $"{r.Id}({r.State.ToLowerInvariant()})"))}");
-        text.AppendLine(CultureInfo.InvariantCulture, $"  {s.MetricName,-10} {Num(status.LastMetricValue, " s")}   (up above {s.ScaleUpThreshold.ToString(CultureInfo.InvariantCulture)} s, down below {s.ScaleDownThreshold.ToString(CultureInfo.InvariantCulture)} s)");
+        text.AppendLine(CultureInfo.InvariantCulture, $"  replicas   {ready.Count} ready of {settings.Policy.MinReplicas}..{settings.Policy.MaxReplicas}: {string.Join(' ', replicas.Select(r => r.State == "Ready" ? r.Id : $"{r.Id}({r.State.ToLowerInvariant()})"))}");
+        var first = settings.Policy.Metrics[0];
+        var rule = first.Threshold is { } t
+            ? string.Create(CultureInfo.InvariantCulture, $"up above {t.ScaleUpThreshold}, down below {t.ScaleDownThreshold}")
+            : first.Target is { } g ? string.Create(CultureInfo.InvariantCulture, $"target {g.Target} ({g.Type})") : "fixed";
+        text.AppendLine(CultureInfo.InvariantCulture, $"  {first.Name,-10} {Num(status.LastMetricValue, "")}   ({rule}; {settings.Policy.Metrics.Count} metric(s))");
         text.AppendLine(CultureInfo.InvariantCulture, $"  requests   {Num(rate.Value, " req/s")}   rejected {Num(rejected.Value, " req/s")}");
         text.AppendLine(last is null
             ? "  decision   none yet"

@@ -1,3 +1,4 @@
+using Autoscaler.Core.PolicyFiles;
 using Autoscaler.Prometheus.Api;
 using Autoscaler.Scaler;
 using Autoscaler.Targets.Local;
@@ -17,7 +18,8 @@ internal sealed record UpSettings(
     bool StatusView,
     ScalerOptions Scaler,
     PrometheusClientOptions Prometheus,
-    LocalTargetOptions Local)
+    LocalTargetOptions Local,
+    PolicySpec Policy)
 {
     public string GatewayUrl => $"http://127.0.0.1:{GatewayPort}";
 

@@ -3,7 +3,6 @@ using Autoscaler.Gateway;
 using Autoscaler.Gateway.Destinations;
 using Autoscaler.Prometheus.Api;
 using Autoscaler.Prometheus.Discovery;
-using Autoscaler.Prometheus.Metrics;
 using Autoscaler.Prometheus.Server;
 using Autoscaler.Scaler;
 using Autoscaler.Targets.Local;
@@ -120,7 +119,7 @@ internal sealed class UpStack : IAsyncDisposable
             TimeProvider.System,
             _loggers.CreateLogger<LocalProcessTarget>());
         _teardown.Push(Target.DisposeAsync);
-        var first = await Target.ScaleAsync(Math.Max(1, _settings.Scaler.MinReplicas), cancellationToken);
+        var first = await Target.ScaleAsync(Math.Max(1, _settings.Policy.MinReplicas), cancellationToken);
         if (!first.Succeeded)
         {
             throw new InvalidOperationException($"the first replica did not start: {first.Message} (see {logs})");
@@ -130,8 +129,9 @@ internal sealed class UpStack : IAsyncDisposable
             _settings.Scaler,
             [_settings.ScalerUrl],
             Target,
-            [new PrometheusMetricSource(_settings.Scaler.MetricName, _settings.Scaler.Query, Client)],
-            Embed);
+            MetricSources.For(_settings.Policy, Client),
+            Embed,
+            _settings.Policy);
         await scaler.StartAsync(cancellationToken);
         _teardown.Push(() => StopAsync(scaler));
         ScalerState = scaler.Services.GetRequiredService<ScalerState>();

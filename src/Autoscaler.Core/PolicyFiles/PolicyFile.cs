@@ -1,0 +1,244 @@
+using System.Globalization;
+using Autoscaler.Core.Behavior;
+using Autoscaler.Core.Pipeline;
+using Autoscaler.Core.Policies;
+using Autoscaler.Core.Time;
+using YamlDotNet.RepresentationModel;
+
+namespace Autoscaler.Core.PolicyFiles;
+
+/// <summary>Reads and writes the native policy file (YAML); every problem is named with its line and field.</summary>
+public static class PolicyFile
+{
+    /// <summary>Reads a policy file from disk.</summary>
+    /// <exception cref="PolicyFileException">The file cannot be read or is not a valid policy.</exception>
+    public static PolicySpec Load(string path)
+    {
+        string text;
+        try
+        {
+            text = File.ReadAllText(path);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new PolicyFileException([$"{path}: cannot read the policy file: {e.Message}"]);
+        }
+
+        return Parse(text, path);
+    }
+
+    /// <summary>Reads a policy from YAML text; <paramref name="source"/> names it in messages.</summary>
+    /// <exception cref="PolicyFileException">The text is not a valid policy; all problems are listed.</exception>
+    public static PolicySpec Parse(string text, string source = "policy")
+    {
+        var problems = new List<string>();
+        var root = YamlFields.Root(source, text, problems);
+        var spec = new PolicySpec
+        {
+            MinReplicas = root.Integer("minReplicas", 0, 10_000) ?? 1,
+            MaxReplicas = root.Integer("maxReplicas", 1, 10_000) ?? 6,
+            CheckInterval = root.Duration("checkInterval"),
+        };
+        if (spec.MinReplicas > spec.MaxReplicas)
+        {
+            root.Problem(root.Find("minReplicas") ?? root.Node, "minReplicas", $"{spec.MinReplicas} must not exceed maxReplicas {spec.MaxReplicas}");
+        }
+
+        var metrics = root.MappingList("metrics", required: true);
+        if (metrics.Count == 0 && root.Has("metrics"))
+        {
+            root.Problem(root.Find("metrics")!, "metrics", "needs at least one metric");
+        }
+
+        var names = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var m in metrics)
+        {
+            var metric = ReadMetric(m);
+            if (metric.Name.Length > 0 && !names.Add(metric.Name))
+            {
+                m.Problem(m.Find("name")!, "name", $"'{metric.Name}' is used by another metric");
+            }
+
+            spec.Metrics.Add(metric);
+        }
+
+        if (root.Mapping("behavior") is { } behavior)
+        {
+            spec.Behavior = new ScalingBehavior
+            {
+                ScaleUp = behavior.Mapping("scaleUp") is { } up ? ReadRules(up) : new ScalingRules(),
+                ScaleDown = behavior.Mapping("scaleDown") is { } down ? ReadRules(down) : new ScalingRules(),
+            };
+            behavior.RejectUnknown();
+        }
+
+        root.RejectUnknown();
+        return problems.Count == 0 ? spec : throw new PolicyFileException(problems);
+    }
+
+    private static MetricSpec ReadMetric(YamlFields m)
+    {
+        var metric = new MetricSpec { Name = m.String("name", required: true) ?? "", Query = m.String("query") ?? "" };
+        var kinds = new[] { "threshold", "target", "fixed" }.Where(m.Has).ToList();
+        if (kinds.Count != 1)
+        {
+            m.Problem(m.Node, "threshold|target|fixed", kinds.Count == 0 ? "say which policy: threshold, target or fixed" : $"only one policy per metric, not {string.Join(" and ", kinds)}");
+        }
+
+        if (m.Mapping("threshold") is { } t)
+        {
+            var options = new ThresholdPolicyOptions
+            {
+                ScaleUpThreshold = t.Number("up", 0, required: true) ?? 0.6,
+                ScaleDownThreshold = t.Number("down", 0, required: true) ?? 0.2,
+                Step = t.Integer("step", 1, 10_000) ?? 1,
+                StepType = t.Enum<ThresholdStepType>("stepType") ?? ThresholdStepType.Replicas,
+            };
+            if (options.ScaleDownThreshold >= options.ScaleUpThreshold)
+            {
+                t.Problem(t.Find("down") ?? t.Node, "down", $"{options.ScaleDownThreshold.ToString(CultureInfo.InvariantCulture)} must be below up {options.ScaleUpThreshold.ToString(CultureInfo.InvariantCulture)}");
+            }
+
+            t.RejectUnknown();
+            metric.Threshold = options;
+        }
+
+        if (m.Mapping("target") is { } g)
+        {
+            metric.Target = new TargetPolicyOptions
+            {
+                Target = g.Number("value", 1e-12, required: true) ?? 1,
+                Type = g.Enum<TargetType>("type") ?? TargetType.Value,
+                Tolerance = g.Number("tolerance", 0, 1) ?? 0.1,
+            };
+            g.RejectUnknown();
+        }
+
+        metric.Fixed = m.Integer("fixed", 0, 10_000);
+        if (metric.Fixed is null && metric.Query.Length == 0)
+        {
+            m.Problem(m.Node, "query", "is required (a PromQL query that yields one value)");
+        }
+
+        var onError = m.String("onError");
+        if (onError is not null and not "hold" and not "fallback")
+        {
+            m.Problem(m.Find("onError")!, "onError", $"'{onError}' is not hold or fallback");
+        }
+
+        int? fallbackAfter = null;
+        var fallbackReplicas = 0;
+        if (m.Mapping("fallback") is { } f)
+        {
+            fallbackAfter = f.Integer("failureThreshold", 1, 1000, required: true);
+            fallbackReplicas = f.Integer("replicas", 0, 10_000, required: true) ?? 0;
+            f.RejectUnknown();
+        }
+        else if (onError == "fallback")
+        {
+            m.Problem(m.Find("onError")!, "fallback", "onError: fallback needs fallback: {failureThreshold, replicas}");
+        }
+
+        metric.OnFailure = new MetricFailureHandling(onError == "hold" ? null : fallbackAfter, fallbackReplicas, m.Boolean("ignoreNullValues") ?? false);
+        m.RejectUnknown();
+        return metric;
+    }
+
+    private static ScalingRules ReadRules(YamlFields r)
+    {
+        var rules = new ScalingRules
+        {
+            StabilizationWindowSeconds = r.Integer("stabilizationWindowSeconds", 0, 3600) ?? 0,
+            SelectPolicy = r.Enum<SelectPolicy>("selectPolicy") ?? SelectPolicy.Max,
+            Cooldown = r.Duration("cooldown") ?? TimeSpan.Zero,
+        };
+        foreach (var p in r.MappingList("policies"))
+        {
+            var type = p.Enum<ScalingRuleType>("type") ?? ScalingRuleType.Pods;
+            var value = p.Integer("value", 1, int.MaxValue, required: true) ?? 1;
+            var period = p.Integer("periodSeconds", 1, 1800, required: true) ?? 15;
+            p.RejectUnknown();
+            rules.Policies.Add(new ScalingRule(type, value, period));
+        }
+
+        r.RejectUnknown();
+        return rules;
+    }
+
+    /// <summary>Writes <paramref name="spec"/> as a policy file, every default filled in (the effective policy).</summary>
+    public static string Write(PolicySpec spec)
+    {
+        var root = new YamlMappingNode
+        {
+            { "minReplicas", Num(spec.MinReplicas) },
+            { "maxReplicas", Num(spec.MaxReplicas) },
+        };
+        if (spec.CheckInterval is { } interval)
+        {
+            root.Add("checkInterval", Durations.Format(interval));
+        }
+
+        var metrics = new YamlSequenceNode();
+        foreach (var m in spec.Metrics)
+        {
+            var node = new YamlMappingNode { { "name", m.Name } };
+            if (m.Query.Length > 0)
+            {
+                node.Add("query", m.Query);
+            }
+
+            if (m.Threshold is { } t)
+            {
+                node.Add("threshold", new YamlMappingNode
+                {
+                    { "up", Num(t.ScaleUpThreshold) }, { "down", Num(t.ScaleDownThreshold) },
+                    { "step", Num(t.Step) }, { "stepType", t.StepType.ToString() },
+                });
+            }
+            else if (m.Target is { } g)
+            {
+                node.Add("target", new YamlMappingNode { { "value", Num(g.Target) }, { "type", g.Type.ToString() }, { "tolerance", Num(g.Tolerance) } });
+            }
+            else
+            {
+                node.Add("fixed", Num(m.Fixed ?? 0));
+            }
+
+            node.Add("onError", m.OnFailure.FallbackAfter is null ? "hold" : "fallback");
+            if (m.OnFailure.FallbackAfter is { } after)
+            {
+                node.Add("fallback", new YamlMappingNode { { "failureThreshold", Num(after) }, { "replicas", Num(m.OnFailure.FallbackReplicas) } });
+            }
+
+            node.Add("ignoreNullValues", m.OnFailure.IgnoreNullValues ? "true" : "false");
+            metrics.Add(node);
+        }
+
+        root.Add("metrics", metrics);
+        var behavior = spec.EffectiveBehavior;
+        root.Add("behavior", new YamlMappingNode { { "scaleUp", Rules(behavior.ScaleUp) }, { "scaleDown", Rules(behavior.ScaleDown) } });
+
+        var writer = new StringWriter(CultureInfo.InvariantCulture);
+        new YamlStream(new YamlDocument(root)).Save(writer, assignAnchors: false);
+        return writer.ToString().Replace("...\n", "", StringComparison.Ordinal).TrimEnd() + "\n";
+    }
+
+    private static YamlMappingNode Rules(ScalingRules rules)
+    {
+        var policies = new YamlSequenceNode();
+        foreach (var p in rules.Policies)
+        {
+            policies.Add(new YamlMappingNode { { "type", p.Type.ToString() }, { "value", Num(p.Value) }, { "periodSeconds", Num(p.PeriodSeconds) } });
+        }
+
+        return new YamlMappingNode
+        {
+            { "stabilizationWindowSeconds", Num(rules.StabilizationWindowSeconds) },
+            { "selectPolicy", rules.SelectPolicy.ToString() },
+            { "policies", policies },
+            { "cooldown", Durations.Format(rules.Cooldown) },
+        };
+    }
+
+    private static string Num(double value) => value.ToString("R", CultureInfo.InvariantCulture);
+}

@@ -1,0 +1,66 @@
+using Autoscaler.Core.Behavior;
+using Autoscaler.Core.Pipeline;
+using Autoscaler.Core.Policies;
+
+namespace Autoscaler.Core.PolicyFiles;
+
+/// <summary>One metric of a policy: its query, the rule applied to it, and what to do when it fails.</summary>
+public sealed class MetricSpec
+{
+    /// <summary>Name in logs, decisions and telemetry.</summary>
+    public string Name { get; set; } = "";
+
+    /// <summary>PromQL that yields one value; empty for a <c>fixed</c> policy.</summary>
+    public string Query { get; set; } = "";
+
+    /// <summary>Set for the <c>threshold</c> policy.</summary>
+    public ThresholdPolicyOptions? Threshold { get; set; }
+
+    /// <summary>Set for the <c>target</c> policy.</summary>
+    public TargetPolicyOptions? Target { get; set; }
+
+    /// <summary>Set for the <c>fixed</c> policy.</summary>
+    public int? Fixed { get; set; }
+
+    /// <summary>What to do when the metric has no value.</summary>
+    public MetricFailureHandling OnFailure { get; set; } = MetricFailureHandling.Hold;
+
+    /// <summary>The policy object for this metric.</summary>
+    public IScalingPolicy CreatePolicy() =>
+        Threshold is { } t ? new ThresholdPolicy(t)
+        : Target is { } g ? new TargetPolicy(g)
+        : new FixedPolicy(Fixed ?? 0);
+}
+
+/// <summary>A whole scaling policy: limits, metrics with their rules, and the behavior stage.</summary>
+public sealed class PolicySpec
+{
+    /// <summary>Fewest replicas.</summary>
+    public int MinReplicas { get; set; } = 1;
+
+    /// <summary>Most replicas.</summary>
+    public int MaxReplicas { get; set; } = 6;
+
+    /// <summary>Time between evaluations, when the policy says.</summary>
+    public TimeSpan? CheckInterval { get; set; }
+
+    /// <summary>The metrics; each yields a proposal and the largest wins.</summary>
+    public List<MetricSpec> Metrics { get; set; } = [];
+
+    /// <summary>The behavior as written; null when the file has none.</summary>
+    public ScalingBehavior? Behavior { get; set; }
+
+    /// <summary>
+    /// The behavior in force: as written; or, when none is written, nothing at all for a policy made only of
+    /// <c>threshold</c> rules (the original scripts' behavior) and Kubernetes HPA's defaults otherwise.
+    /// </summary>
+    public ScalingBehavior EffectiveBehavior =>
+        Behavior ?? (Metrics.All(m => m.Threshold is not null) ? ScalingBehavior.None : ScalingBehavior.HpaDefaults);
+
+    /// <summary>The pipeline this policy describes.</summary>
+    public DecisionPipeline CreatePipeline(TimeProvider time) => new(
+        [.. Metrics.Select(m => new PolicyBinding(m.Name, m.CreatePolicy(), m.OnFailure))],
+        new ScalingLimits { MinReplicas = MinReplicas, MaxReplicas = MaxReplicas },
+        time,
+        EffectiveBehavior);
+}

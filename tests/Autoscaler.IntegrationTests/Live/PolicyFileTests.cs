@@ -1,0 +1,63 @@
+using System.Globalization;
+using System.Text.Json;
+using Autoscaler.Testing;
+
+namespace Autoscaler.IntegrationTests.Live;
+
+public sealed class PolicyFileTests
+{
+    private static string Shipped(string name) => Path.Combine(AppContext.BaseDirectory, "deploy", "policies", name);
+
+    [Theory]
+    [InlineData("latency-threshold.yaml")]
+    [InlineData("hpa-request-rate.yaml")]
+    public async Task Shipped_policies_validate_and_print_their_effective_form(string name)
+    {
+        await using var process = AutoscalerProcess.Start("validate", Shipped(name));
+        Assert.Equal(0, await process.WaitForExitAsync(TimeSpan.FromSeconds(30)));
+        Assert.Contains("behavior:", process.Output, StringComparison.Ordinal);
+        Assert.Contains("stabilizationWindowSeconds:", process.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_bad_policy_names_each_line_and_field_and_exits_2()
+    {
+        using var dir = new TempDirectory();
+        var file = dir.File("bad.yaml");
+        await File.WriteAllTextAsync(file, "maxReplicas: lots\nmetrics:\n  - name: a\n    target: {value: 1, tpye: Value}\n", TestContext.Current.CancellationToken);
+        await using var process = AutoscalerProcess.Start("validate", file);
+        Assert.Equal(2, await process.WaitForExitAsync(TimeSpan.FromSeconds(30)));
+        Assert.Contains($"{file}:1: maxReplicas: 'lots' is not a whole number", process.Output, StringComparison.Ordinal);
+        Assert.Contains($"{file}:4: metrics[0].target.tpye: unknown field", process.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task The_scaler_refuses_a_policy_together_with_flags_that_set_the_same_rules()
+    {
+        await using var process = AutoscalerProcess.Start("scaler", "--policy", Shipped("latency-threshold.yaml"), "--max-replicas", "3");
+        Assert.Equal(2, await process.WaitForExitAsync(TimeSpan.FromSeconds(30)));
+        Assert.Contains("--max-replicas cannot be set too", process.Output, StringComparison.Ordinal);
+        Assert.DoesNotContain("listening", process.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_fixed_policy_from_a_file_drives_the_real_scaler_to_its_count()
+    {
+        using var dir = new TempDirectory();
+        var file = dir.File("fixed.yaml");
+        await File.WriteAllTextAsync(file, "minReplicas: 1\nmaxReplicas: 4\ncheckInterval: 1s\nmetrics:\n  - name: floor\n    fixed: 3\n", TestContext.Current.CancellationToken);
+        var port = FreePorts.Next();
+        var basePort = 23000 + (Environment.ProcessId % 100 * 20);
+        await using var scaler = AutoscalerProcess.Start(
+            "scaler", "--policy", file, "--port", port.ToString(CultureInfo.InvariantCulture), "--replica-ports", $"{basePort}-{basePort + 10}",
+            "--prometheus-url", "http://127.0.0.1:1");
+        using var http = new HttpClient();
+        var status = new Uri($"http://127.0.0.1:{port}/api/v1/status");
+        await LiveStack.WaitForAsync(async () =>
+        {
+            var json = JsonDocument.Parse(await http.GetStringAsync(status)).RootElement;
+            return json.GetProperty("currentReplicas") is { ValueKind: JsonValueKind.Number } n && n.GetInt32() == 3;
+        }, TimeSpan.FromSeconds(40), () => scaler.Output);
+        Assert.Contains("fixed at 3", scaler.Output, StringComparison.Ordinal);
+    }
+}
