@@ -26,11 +26,12 @@ internal sealed class ScalerFlags
 
     private readonly Option<bool> _dryRun = new("--dry-run") { Description = "Run the whole pipeline, log and export the decisions, but never change the replica count [env Scaler__DryRun]" };
 
-    private readonly Option<string?> _policy = new("--policy") { Description = "A policy file (YAML: metrics with threshold, target or fixed rules, behavior); replaces --query, thresholds and min/max" };
+    private readonly Option<string?> _policy = new("--policy") { Description = "A policy file: our YAML, a Kubernetes HorizontalPodAutoscaler (autoscaling/v2) or a KEDA ScaledObject; replaces --query, thresholds and min/max" };
+    private readonly Option<string?> _queries = new("--queries") { Description = "With a HorizontalPodAutoscaler --policy: a YAML mapping of metric name to PromQL, for metrics without an autoscaler.dev/query.NAME annotation" };
 
     private readonly Option<string?> _replicaPorts = new("--replica-ports") { Description = "Port range for local replicas [default: 8001-8099]" };
 
-    public IEnumerable<Option> All => [_prometheusUrl, _policy, _query, _metricName, _up, _down, _min, _max, _interval, _dryRun, _replicaArgs, _replicaPorts];
+    public IEnumerable<Option> All => [_prometheusUrl, _policy, _queries, _query, _metricName, _up, _down, _min, _max, _interval, _dryRun, _replicaArgs, _replicaPorts];
 
     public ScalerSettings Bind(ParseResult parse, OptionsLoader loader)
     {
@@ -87,7 +88,7 @@ internal sealed class ScalerFlags
 
         try
         {
-            var spec = PolicyFile.Load(file);
+            var spec = KubernetesFormats.Load(file, parse.GetValue(_queries) is { } q ? KubernetesFormats.LoadQueries(q) : null);
             if (spec.CheckInterval is { } interval && parse.GetResult(_interval) is not { Implicit: false } && !loader.IsSet($"{ScalerOptions.Section}:CheckInterval"))
             {
                 scaler.CheckInterval = interval;

@@ -64,12 +64,8 @@ public static class PolicyFile
 
         if (root.Mapping("behavior") is { } behavior)
         {
-            spec.Behavior = new ScalingBehavior
-            {
-                ScaleUp = behavior.Mapping("scaleUp") is { } up ? ReadRules(up) : new ScalingRules(),
-                ScaleDown = behavior.Mapping("scaleDown") is { } down ? ReadRules(down) : new ScalingRules(),
-            };
-            behavior.RejectUnknown();
+            // Here a direction or a rule list left out means no limit (unlike a HPA, where it means HPA's defaults).
+            spec.Behavior = ReadBehavior(behavior, ScalingBehavior.None, cooldowns: true);
         }
 
         root.RejectUnknown();
@@ -144,21 +140,39 @@ public static class PolicyFile
         return metric;
     }
 
-    private static ScalingRules ReadRules(YamlFields r)
+    /// <summary>Reads a behavior section; what is left out comes from <paramref name="defaults"/>.</summary>
+    internal static ScalingBehavior ReadBehavior(YamlFields b, ScalingBehavior defaults, bool cooldowns)
+    {
+        var behavior = new ScalingBehavior
+        {
+            ScaleUp = b.Mapping("scaleUp") is { } up ? ReadRules(up, defaults.ScaleUp, cooldowns) : defaults.ScaleUp,
+            ScaleDown = b.Mapping("scaleDown") is { } down ? ReadRules(down, defaults.ScaleDown, cooldowns) : defaults.ScaleDown,
+        };
+        b.RejectUnknown();
+        return behavior;
+    }
+
+    private static ScalingRules ReadRules(YamlFields r, ScalingRules defaults, bool cooldowns)
     {
         var rules = new ScalingRules
         {
-            StabilizationWindowSeconds = r.Integer("stabilizationWindowSeconds", 0, 3600) ?? 0,
-            SelectPolicy = r.Enum<SelectPolicy>("selectPolicy") ?? SelectPolicy.Max,
-            Cooldown = r.Duration("cooldown") ?? TimeSpan.Zero,
+            StabilizationWindowSeconds = r.Integer("stabilizationWindowSeconds", 0, 3600) ?? defaults.StabilizationWindowSeconds,
+            SelectPolicy = r.Enum<SelectPolicy>("selectPolicy") ?? defaults.SelectPolicy,
+            Cooldown = (cooldowns ? r.Duration("cooldown") : null) ?? defaults.Cooldown,
         };
-        foreach (var p in r.MappingList("policies"))
+        var policies = r.MappingList("policies");
+        foreach (var p in policies)
         {
             var type = p.Enum<ScalingRuleType>("type") ?? ScalingRuleType.Pods;
             var value = p.Integer("value", 1, int.MaxValue, required: true) ?? 1;
             var period = p.Integer("periodSeconds", 1, 1800, required: true) ?? 15;
             p.RejectUnknown();
             rules.Policies.Add(new ScalingRule(type, value, period));
+        }
+
+        if (policies.Count == 0)
+        {
+            rules.Policies = [.. defaults.Policies];
         }
 
         r.RejectUnknown();
@@ -218,9 +232,7 @@ public static class PolicyFile
         var behavior = spec.EffectiveBehavior;
         root.Add("behavior", new YamlMappingNode { { "scaleUp", Rules(behavior.ScaleUp) }, { "scaleDown", Rules(behavior.ScaleDown) } });
 
-        var writer = new StringWriter(CultureInfo.InvariantCulture);
-        new YamlStream(new YamlDocument(root)).Save(writer, assignAnchors: false);
-        return writer.ToString().Replace("...\n", "", StringComparison.Ordinal).TrimEnd() + "\n";
+        return YamlFields.Save(root);
     }
 
     private static YamlMappingNode Rules(ScalingRules rules)

@@ -235,6 +235,14 @@ internal sealed class YamlFields
         }
     }
 
+    /// <summary>Writes a YAML document without the end-of-document marker.</summary>
+    public static string Save(YamlNode root)
+    {
+        var writer = new StringWriter(CultureInfo.InvariantCulture);
+        new YamlStream(new YamlDocument(root)).Save(writer, assignAnchors: false);
+        return writer.ToString().Replace("...\n", "", StringComparison.Ordinal).TrimEnd() + "\n";
+    }
+
     /// <summary>Parses <paramref name="text"/> and returns its top-level mapping, or throws with the YAML error's line.</summary>
     public static YamlFields Root(string source, string text, List<string> problems)
     {

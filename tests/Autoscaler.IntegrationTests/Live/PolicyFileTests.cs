@@ -32,6 +32,25 @@ public sealed class PolicyFileTests
     }
 
     [Fact]
+    public async Task Export_writes_a_hpa_that_validate_reads_back_and_refuses_a_threshold_rule_for_keda()
+    {
+        using var dir = new TempDirectory();
+        await using var export = AutoscalerProcess.Start("export", "hpa", Shipped("hpa-request-rate.yaml"), "--name", "shop");
+        Assert.Equal(0, await export.WaitForExitAsync(TimeSpan.FromSeconds(30)));
+        Assert.Contains("kind: HorizontalPodAutoscaler", export.Output, StringComparison.Ordinal);
+        Assert.Contains("autoscaler.dev/query.rps: sum(rate(webapp_request_count_total[30s]))", export.Output, StringComparison.Ordinal);
+        var file = dir.File("hpa.yaml");
+        await File.WriteAllTextAsync(file, export.Output + "\n", TestContext.Current.CancellationToken);
+        await using var validate = AutoscalerProcess.Start("validate", file);
+        Assert.Equal(0, await validate.WaitForExitAsync(TimeSpan.FromSeconds(30)));
+        Assert.Contains("type: AverageValue", validate.Output, StringComparison.Ordinal);
+
+        await using var keda = AutoscalerProcess.Start("export", "keda", Shipped("latency-threshold.yaml"));
+        Assert.Equal(2, await keda.WaitForExitAsync(TimeSpan.FromSeconds(30)));
+        Assert.Contains("threshold rule, which KEDA cannot express", keda.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task The_scaler_refuses_a_policy_together_with_flags_that_set_the_same_rules()
     {
         await using var process = AutoscalerProcess.Start("scaler", "--policy", Shipped("latency-threshold.yaml"), "--max-replicas", "3");
