@@ -167,8 +167,8 @@ public sealed partial class ScalerLoop(
     [LoggerMessage(Level = LogLevel.Information, Message = "Dry run: would scale from {Current} -> {Desired} ({Reason}); the target is not called")]
     private static partial void LogDryRun(ILogger logger, int current, int desired, string reason);
 
-    // One structured line per evaluation; below Information so the console keeps the original lines.
-    [LoggerMessage(Level = LogLevel.Debug, Message = "decision current={Current} desired={Desired} recommendation={Recommendation} direction={Direction} cause={Cause} reason={Reason}")]
+    // One structured line per evaluation, after the original avg_rt line, so "why did it (not) scale?" has an answer in the log.
+    [LoggerMessage(Level = LogLevel.Information, Message = "decision current={Current} desired={Desired} recommendation={Recommendation} direction={Direction} cause={Cause} reason={Reason}")]
     private static partial void LogDecision(ILogger logger, int current, int desired, int recommendation, Autoscaler.Core.Pipeline.ScalingDirection direction, string cause, string reason);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Scaling {Target} to {Desired} failed: {Message}")]
