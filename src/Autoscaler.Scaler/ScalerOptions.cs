@@ -52,6 +52,12 @@ public sealed class ScalerOptions
     [Range(typeof(TimeSpan), "00:00:00.050", "1.00:00:00", ErrorMessage = "must be between 50ms and 1 day")]
     public TimeSpan CheckInterval { get; set; } = TimeSpan.FromSeconds(10);
 
+    /// <summary>
+    /// When set, <c>POST /api/v1/alerts</c> answers 401 unless the request carries <c>Authorization: Bearer</c> this value.
+    /// A secret: never logged.
+    /// </summary>
+    public string? WebhookBearerToken { get; set; }
+
     /// <summary>The default policy's options.</summary>
     public ThresholdPolicyOptions ToThresholds() => new() { ScaleUpThreshold = ScaleUpThreshold, ScaleDownThreshold = ScaleDownThreshold };
 

@@ -15,6 +15,7 @@ public sealed class ScalerTelemetry
     private readonly Counter _actions;
     private readonly Counter _queryErrors;
     private readonly Histogram _evaluation;
+    private readonly Counter _alerts;
 
     /// <summary>Creates the metrics in <paramref name="registry"/>.</summary>
     public ScalerTelemetry(CollectorRegistry registry)
@@ -29,6 +30,9 @@ public sealed class ScalerTelemetry
         _queryErrors = f.CreateCounter("autoscaler_query_errors_total", "Metric readings that failed, by metric and kind.", "metric", "kind");
         _evaluation = f.CreateHistogram("autoscaler_evaluation_duration_seconds", "Time one evaluation took, queries and scaling included.",
             new HistogramConfiguration { Buckets = Histogram.ExponentialBuckets(0.001, 2, 16) });
+        _alerts = f.CreateCounter("autoscaler_alerts_received_total", "Alerts received from Alertmanager's webhook, by status (firing, resolved).", "status");
+        _alerts.WithLabels("firing");
+        _alerts.WithLabels("resolved");
         foreach (var direction in new[] { "up", "down", "none" })
         {
             _decisions.WithLabels(direction, DecisionCauses.Policy);
@@ -63,6 +67,9 @@ public sealed class ScalerTelemetry
 
         _evaluation.Observe(duration.TotalSeconds);
     }
+
+    /// <summary>Counts alerts received through the webhook.</summary>
+    public void RecordAlerts(string status, int count) => _alerts.WithLabels(status).Inc(count);
 
     /// <summary>Counts an evaluation that failed before deciding.</summary>
     public void RecordTargetError() => _queryErrors.WithLabels("target", "unreachable").Inc();
