@@ -9,7 +9,7 @@ need_dotnet() {
 }
 
 # Debian packages the project uses at run time and in tests; extended as issues need more.
-DEBIAN_PACKAGES=(curl prometheus)
+DEBIAN_PACKAGES=(curl prometheus prometheus-alertmanager)
 
 ensure_debian_packages() {
   local missing=() pkg
