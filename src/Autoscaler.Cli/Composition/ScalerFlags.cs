@@ -23,9 +23,14 @@ internal sealed class ScalerFlags
         AllowMultipleArgumentsPerToken = false,
     };
 
+    private readonly Option<string?> _webhookToken = new("--webhook-token")
+    {
+        Description = "Require `Authorization: Bearer TOKEN` on the Alertmanager webhook POST /api/v1/alerts [default: none; env Scaler__WebhookBearerToken]",
+    };
+
     private readonly Option<string?> _replicaPorts = new("--replica-ports") { Description = "Port range for local replicas [default: 8001-8099]" };
 
-    public IEnumerable<Option> All => [_prometheusUrl, _query, _metricName, _up, _down, _min, _max, _interval, _replicaArgs, _replicaPorts];
+    public IEnumerable<Option> All => [_prometheusUrl, _query, _metricName, _up, _down, _min, _max, _interval, _webhookToken, _replicaArgs, _replicaPorts];
 
     public (ScalerOptions Scaler, PrometheusClientOptions Prometheus, LocalTargetOptions Local) Bind(ParseResult parse, OptionsLoader loader)
     {
@@ -38,6 +43,7 @@ internal sealed class ScalerFlags
             parse.IfGiven(_min, v => o.MinReplicas = v!.Value);
             parse.IfGiven(_max, v => o.MaxReplicas = v!.Value);
             parse.IfGiven(_interval, v => o.CheckInterval = v!.Value);
+            parse.IfGiven(_webhookToken, v => o.WebhookBearerToken = v);
         }, new ScalerOptionsValidator());
         var prometheus = loader.Bind<PrometheusClientOptions>(PrometheusClientOptions.Section, o => parse.IfGiven(_prometheusUrl, v => o.Url = v!), new PrometheusClientOptionsValidator());
         var local = loader.Bind<LocalTargetOptions>(LocalTargetOptions.Section, o =>

@@ -54,7 +54,7 @@ internal sealed class StatusView(UpStack stack, UpSettings settings, LogSink log
 
         var text = new StringBuilder();
         text.AppendLine("autoscaler up: Ctrl+C stops everything");
-        text.AppendLine(CultureInfo.InvariantCulture, $"  gateway {settings.GatewayUrl}   prometheus {stack.PrometheusUrl}   scaler {settings.ScalerUrl}/api/v1/status");
+        text.AppendLine(CultureInfo.InvariantCulture, $"  gateway {settings.GatewayUrl}   prometheus {stack.PrometheusUrl}{(stack.AlertmanagerUrl is { } am ? $"   alertmanager {am}" : "")}   scaler {settings.ScalerUrl}/api/v1/status");
         text.AppendLine(CultureInfo.InvariantCulture, $"  replicas   {ready.Count} ready of {s.MinReplicas}..{s.MaxReplicas}: {string.Join(' ', replicas.Select(r => r.State == "Ready" ? r.Id : $"{r.Id}({r.State.ToLowerInvariant()})"))}");
         text.AppendLine(CultureInfo.InvariantCulture, $"  {s.MetricName,-10} {Num(status.LastMetricValue, " s")}   (up above {s.ScaleUpThreshold.ToString(CultureInfo.InvariantCulture)} s, down below {s.ScaleDownThreshold.ToString(CultureInfo.InvariantCulture)} s)");
         text.AppendLine(CultureInfo.InvariantCulture, $"  requests   {Num(rate.Value, " req/s")}   rejected {Num(rejected.Value, " req/s")}");
