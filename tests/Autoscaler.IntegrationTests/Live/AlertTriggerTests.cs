@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.RegularExpressions;
 using Autoscaler.Testing;
 
 namespace Autoscaler.IntegrationTests.Live;
@@ -32,7 +33,7 @@ public sealed class AlertTriggerTests
         await using var stack = await LiveStack.StartAsync(
             "--check-interval", "10m", "--alert-rules", rules, "--alertmanager-bin", alertmanager,
             "--replica-arg=--service-time", "--replica-arg=1s", "--replica-arg=--queue-limit", "--replica-arg=1000");
-        Assert.Contains("alertmanager " + stack.Alertmanager, stack.Process.Output, StringComparison.Ordinal);
+        await stack.Process.WaitForLineAsync(new Regex("alertmanager " + Regex.Escape(stack.Alertmanager.ToString())), TimeSpan.FromSeconds(5));
         var ready = await stack.Http.GetAsync(new Uri(stack.Alertmanager, "-/ready"), TestContext.Current.CancellationToken);
         Assert.True(ready.IsSuccessStatusCode);
         var started = TimeProvider.System.GetTimestamp();

@@ -7,8 +7,9 @@ namespace Autoscaler.IntegrationTests.Live;
 
 /// <summary>
 /// A real `autoscaler up` with short intervals (scrape, evaluation and check every second, a 5 s
-/// window), on free ports (Alertmanager's too, where installed), in a temporary directory; stopped
-/// with SIGTERM when disposed. A flag given in the extra arguments replaces the default one.
+/// window), on free ports, in a temporary directory; stopped with SIGTERM when disposed. A flag given
+/// in the extra arguments replaces the default one. Alertmanager is started only for a test that
+/// names it with --alertmanager-bin (on a free port), so the other tests run the stack they always did.
 /// </summary>
 internal sealed partial class LiveStack : IAsyncDisposable
 {
@@ -55,7 +56,8 @@ internal sealed partial class LiveStack : IAsyncDisposable
         var process = AutoscalerProcess.Start(
         [
             "up", "--no-status", "--work-dir", dir.Path,
-            "--gateway-port", Str(gateway), "--port", Str(scaler), "--prometheus-port", Str(prometheus), "--alertmanager-port", Str(alertmanager),
+            "--gateway-port", Str(gateway), "--port", Str(scaler), "--prometheus-port", Str(prometheus),
+            .. extra.Contains("--alertmanager-bin") ? new[] { "--alertmanager-port", Str(alertmanager) } : ["--no-alertmanager"],
             .. defaults.Where(d => !extra.Contains(d.Flag)).SelectMany(d => new[] { d.Flag, d.Value }),
             .. extra,
         ], null);
