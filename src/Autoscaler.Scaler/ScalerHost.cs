@@ -4,6 +4,7 @@ using Autoscaler.Core.Metrics;
 using Autoscaler.Core.Pipeline;
 using Autoscaler.Core.PolicyFiles;
 using Autoscaler.Core.Scaling;
+using Autoscaler.Scaler.Alerts;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
@@ -13,7 +14,7 @@ using Prometheus;
 
 namespace Autoscaler.Scaler;
 
-/// <summary>Builds the scaler: the control loop plus its HTTP API (<c>/healthz</c>, <c>/readyz</c>, <c>/metrics</c>, <c>/api/v1/status</c>).</summary>
+/// <summary>Builds the scaler: the control loop plus its HTTP API (<c>/healthz</c>, <c>/readyz</c>, <c>/metrics</c>, <c>/api/v1/status</c>, and Alertmanager's webhook at <c>POST /api/v1/alerts</c>).</summary>
 public static class ScalerHost
 {
     /// <summary>JSON as the API writes it: camelCase, enums as names.</summary>
@@ -51,6 +52,8 @@ public static class ScalerHost
         builder.Services.AddSingleton(sp => policy.CreatePipeline(sp.GetRequiredService<TimeProvider>()));
         builder.Services.AddSingleton<ScalerLoop>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<ScalerLoop>());
+        builder.Services.AddSingleton<AlertTrigger>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<AlertTrigger>());
         configure?.Invoke(builder);
 
         var app = builder.Build();
@@ -60,6 +63,7 @@ public static class ScalerHost
         app.MapGet("/readyz", () => loop.Evaluations > 0 ? Results.Text("ready") : Results.Text("starting", statusCode: 503));
         app.MapGet("/api/v1/status", () => Results.Json(state.Snapshot(), Json));
         app.MapGet("/api/v1/decisions", () => Results.Json(state.Snapshot().LastDecisions, Json));
+        app.MapPost(AlertEndpoint.Path, AlertEndpoint.HandleAsync);
         app.MapMetrics("/metrics", app.Services.GetRequiredService<ScalerTelemetry>().Registry);
         return app;
     }

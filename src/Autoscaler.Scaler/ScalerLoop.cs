@@ -47,8 +47,14 @@ public sealed partial class ScalerLoop(
         }
     }
 
-    /// <summary>Runs one evaluation now (also used by tests and alert triggers); returns its decision, or null when it could not decide.</summary>
-    public async Task<DecisionEntry?> EvaluateAsync(CancellationToken cancellationToken)
+    /// <summary>Runs one evaluation now, recorded as a tick; returns its decision, or null when it could not decide.</summary>
+    public Task<DecisionEntry?> EvaluateAsync(CancellationToken cancellationToken) => EvaluateAsync(EvaluationTriggers.Tick, cancellationToken);
+
+    /// <summary>
+    /// Runs one evaluation now (ticks, tests and alert triggers all come here; one at a time); returns its decision,
+    /// or null when it could not decide. <paramref name="trigger"/> is recorded with the decision.
+    /// </summary>
+    public async Task<DecisionEntry?> EvaluateAsync(string trigger, CancellationToken cancellationToken)
     {
         await _oneAtATime.WaitAsync(cancellationToken);
         var started = time.GetTimestamp();
@@ -102,7 +108,7 @@ public sealed partial class ScalerLoop(
             }
 
             LogDecision(logger, decision.CurrentReplicas, decision.DesiredReplicas, decision.Recommendation, decision.Direction, decision.Cause, decision.Reason);
-            var entry = new DecisionEntry(decision, action);
+            var entry = new DecisionEntry(decision, action, trigger);
             state.Record(entry);
             telemetry.Record(decision, action, time.GetElapsedTime(started));
             return entry;

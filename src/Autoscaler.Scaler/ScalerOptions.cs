@@ -56,6 +56,12 @@ public sealed class ScalerOptions
     /// <summary>Run the whole pipeline, log and export every decision, but never call the target.</summary>
     public bool DryRun { get; set; }
 
+    /// <summary>
+    /// When set, <c>POST /api/v1/alerts</c> answers 401 unless the request carries <c>Authorization: Bearer</c> this value.
+    /// A secret: never logged.
+    /// </summary>
+    public string? WebhookBearerToken { get; set; }
+
     /// <summary>The default policy's options.</summary>
     public ThresholdPolicyOptions ToThresholds() => new() { ScaleUpThreshold = ScaleUpThreshold, ScaleDownThreshold = ScaleDownThreshold };
 

@@ -3,8 +3,24 @@ using Autoscaler.Core.Scaling;
 
 namespace Autoscaler.Scaler;
 
-/// <summary>A decision and what the target said when asked to act on it (null when it was not asked).</summary>
-public sealed record DecisionEntry(ScalingDecision Decision, ScaleResult? Action);
+/// <summary>
+/// A decision, what the target said when asked to act on it (null when it was not asked), and what started the
+/// evaluation: <c>tick</c>, or <c>alert:NAME[,NAME…]</c> when an Alertmanager webhook asked for a look.
+/// </summary>
+public sealed record DecisionEntry(ScalingDecision Decision, ScaleResult? Action, string Trigger = EvaluationTriggers.Tick);
+
+/// <summary>The values of <see cref="DecisionEntry.Trigger"/>.</summary>
+public static class EvaluationTriggers
+{
+    /// <summary>The periodic check.</summary>
+    public const string Tick = "tick";
+
+    /// <summary>An Alertmanager webhook naming these alerts.</summary>
+    public static string Alert(IEnumerable<string> alertNames) => "alert:" + string.Join(',', alertNames);
+}
+
+/// <summary>The last Alertmanager webhook call: when, its group status, and each alert as <c>NAME=status</c>.</summary>
+public sealed record AlertNotice(DateTimeOffset Received, string Status, IReadOnlyList<string> Alerts);
 
 /// <summary>What <c>GET /api/v1/status</c> shows.</summary>
 public sealed record ScalerStatus(
@@ -16,7 +32,8 @@ public sealed record ScalerStatus(
     double? LastMetricValue,
     string? LastError,
     DateTimeOffset? LastEvaluation,
-    IReadOnlyList<DecisionEntry> LastDecisions);
+    IReadOnlyList<DecisionEntry> LastDecisions,
+    AlertNotice? LastAlert = null);
 
 /// <summary>The scaler's recent history, shared by the loop and the HTTP API. Thread-safe.</summary>
 public sealed class ScalerState(string target, string metric, string query, int keep = 50)
@@ -28,6 +45,7 @@ public sealed class ScalerState(string target, string metric, string query, int 
     private double? _lastValue;
     private string? _lastError;
     private DateTimeOffset? _lastEvaluation;
+    private AlertNotice? _lastAlert;
 
     /// <summary>Records one evaluation.</summary>
     public void Record(DecisionEntry entry)
@@ -58,12 +76,21 @@ public sealed class ScalerState(string target, string metric, string query, int 
         }
     }
 
+    /// <summary>Records an Alertmanager webhook call.</summary>
+    public void RecordAlert(AlertNotice notice)
+    {
+        lock (_lock)
+        {
+            _lastAlert = notice;
+        }
+    }
+
     /// <summary>A consistent copy for the API.</summary>
     public ScalerStatus Snapshot()
     {
         lock (_lock)
         {
-            return new ScalerStatus(target, metric, query, _current, _desired, _lastValue, _lastError, _lastEvaluation, [.. _decisions]);
+            return new ScalerStatus(target, metric, query, _current, _desired, _lastValue, _lastError, _lastEvaluation, [.. _decisions], _lastAlert);
         }
     }
 }

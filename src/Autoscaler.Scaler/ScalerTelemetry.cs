@@ -18,6 +18,8 @@ public sealed class ScalerTelemetry
     private readonly Gauge _proposals;
     private readonly Gauge _dryRun;
 
+    private readonly Counter _alerts;
+
     /// <summary>Creates the metrics in <paramref name="registry"/>.</summary>
     public ScalerTelemetry(CollectorRegistry registry)
     {
@@ -33,6 +35,9 @@ public sealed class ScalerTelemetry
         _dryRun = f.CreateGauge("autoscaler_dry_run", "1 when decisions are only logged and exported, never applied.");
         _evaluation = f.CreateHistogram("autoscaler_evaluation_duration_seconds", "Time one evaluation took, queries and scaling included.",
             new HistogramConfiguration { Buckets = Histogram.ExponentialBuckets(0.001, 2, 16) });
+        _alerts = f.CreateCounter("autoscaler_alerts_received_total", "Alerts received from Alertmanager's webhook, by status (firing, resolved).", "status");
+        _alerts.WithLabels("firing");
+        _alerts.WithLabels("resolved");
         foreach (var direction in new[] { "up", "down", "none" })
         {
             _decisions.WithLabels(direction, DecisionCauses.Policy);
@@ -75,6 +80,9 @@ public sealed class ScalerTelemetry
 
     /// <summary>Marks whether the scaler runs in dry-run mode.</summary>
     public void SetDryRun(bool dryRun) => _dryRun.Set(dryRun ? 1 : 0);
+
+    /// <summary>Counts alerts received through the webhook.</summary>
+    public void RecordAlerts(string status, int count) => _alerts.WithLabels(status).Inc(count);
 
     /// <summary>Counts an evaluation that failed before deciding.</summary>
     public void RecordTargetError() => _queryErrors.WithLabels("target", "unreachable").Inc();

@@ -22,7 +22,8 @@ internal static class ScalerCommand
             Run the scaler: every check interval it queries Prometheus, applies the threshold policy
             (above the up threshold one more replica, below the down threshold one fewer, within
             min..max), and scales local replicas (child `autoscaler webapp` processes) to match.
-            API on --port: /healthz, /readyz, /metrics, /api/v1/status. The original scripts'
+            API on --port: /healthz, /readyz, /metrics, /api/v1/status, and POST /api/v1/alerts for
+            Alertmanager's webhook (each call triggers an evaluation at once). The original scripts'
             variables PROMETHEUS_URL, SCALE_UP_THRESHOLD, SCALE_DOWN_THRESHOLD, MIN_REPLICAS,
             MAX_REPLICAS and CHECK_INTERVAL are honoured; flags win over them.
             """)

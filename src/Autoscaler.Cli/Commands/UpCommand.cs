@@ -20,17 +20,28 @@ internal static class UpCommand
         var port = new Option<int>("--port") { Description = "Port of the scaler's API and telemetry", DefaultValueFactory = _ => 8080 };
         var scrape = VerbOptions.Duration("--scrape-interval", "How often Prometheus scrapes [default: 5s]");
         var evaluation = VerbOptions.Duration("--evaluation-interval", "How often Prometheus evaluates alert rules [default: 5s]");
+        var alertmanagerBin = new Option<string?>("--alertmanager-bin") { Description = "The Alertmanager executable [default: prometheus-alertmanager or alertmanager on PATH, when installed]" };
+        var alertmanagerPort = new Option<int>("--alertmanager-port") { Description = "Port for the Alertmanager that up starts", DefaultValueFactory = _ => 9093 };
+        var noAlertmanager = new Option<bool>("--no-alertmanager") { Description = "Do not start Alertmanager even when it is installed (alerts then trigger no evaluations)" };
+        var alertRules = new Option<string[]>("--alert-rules")
+        {
+            Description = "A Prometheus rule file to load instead of the shipped deploy/prometheus/alert_rules.yml, repeatable",
+            AllowMultipleArgumentsPerToken = false,
+        };
         var noStatus = new Option<bool>("--no-status") { Description = "Print log lines instead of the live status view (the default when output is not a terminal)" };
         var flags = new ScalerFlags();
         var command = new Command("up", """
             Start the whole stack on this machine: a real Prometheus (scraping every replica through
-            file_sd, with the shipped alert rules), the gateway on :8000, one replica of the demo service,
-            and the scaler on :8080, which adds replicas under load and removes them after. Shows a live
-            status view until Ctrl+C, which stops everything. Needs the `prometheus` binary
-            (Debian: apt-get install prometheus; macOS: brew install prometheus).
+            file_sd, with the shipped alert rules), Alertmanager on :9093 when installed (sending every
+            alert to the scaler's webhook, which then evaluates at once), the gateway on :8000, one
+            replica of the demo service, and the scaler on :8080, which adds replicas under load and
+            removes them after. Shows a live status view until Ctrl+C, which stops everything. Needs the
+            `prometheus` binary (Debian: apt-get install prometheus; macOS: brew install prometheus);
+            Alertmanager is optional (Debian: apt-get install prometheus-alertmanager).
             """)
         {
-            workDir, prometheusBin, prometheusUrl, prometheusPort, gatewayPort, port, scrape, evaluation, noStatus,
+            workDir, prometheusBin, prometheusUrl, prometheusPort, gatewayPort, port, scrape, evaluation,
+            alertmanagerBin, alertmanagerPort, noAlertmanager, alertRules, noStatus,
         };
         foreach (var option in flags.All.Where(o => o.Name != "--prometheus-url"))
         {
@@ -54,7 +65,7 @@ internal static class UpCommand
                 }
             }
 
-            foreach (var (name, value) in new[] { ("--prometheus-port", parse.GetValue(prometheusPort)), ("--gateway-port", parse.GetValue(gatewayPort)), ("--port", parse.GetValue(port)) })
+            foreach (var (name, value) in new[] { ("--prometheus-port", parse.GetValue(prometheusPort)), ("--gateway-port", parse.GetValue(gatewayPort)), ("--port", parse.GetValue(port)), ("--alertmanager-port", parse.GetValue(alertmanagerPort)) })
             {
                 if (value is < 1 or > 65535)
                 {
@@ -62,7 +73,31 @@ internal static class UpCommand
                 }
             }
 
+            var rules = parse.GetValue(alertRules) is { Length: > 0 } given2 ? given2.Select(Path.GetFullPath).ToList() : null;
+            foreach (var file in rules ?? [])
+            {
+                if (!File.Exists(file))
+                {
+                    loader.Problem($"--alert-rules = {file}: file not found");
+                }
+            }
+
             loader.ThrowIfInvalid();
+            string? alertmanager = null;
+            if (!parse.GetValue(noAlertmanager))
+            {
+                alertmanager = AlertmanagerServer.FindInstalled(parse.GetValue(alertmanagerBin));
+                if (alertmanager is null && parse.GetValue(alertmanagerBin) is { } wanted)
+                {
+                    throw new UsageException($"cannot find the Alertmanager binary {wanted}; {AlertmanagerServer.InstallHint}, or leave out --alertmanager-bin");
+                }
+
+                if (alertmanager is null)
+                {
+                    await Console.Out.WriteLineAsync($"alertmanager: not installed, continuing without it (alerts will not trigger evaluations; {AlertmanagerServer.InstallHint})");
+                }
+            }
+
             string? binary = null;
             if (existing is null)
             {
@@ -75,7 +110,8 @@ internal static class UpCommand
                 Path.GetFullPath(parse.GetValue(workDir)!), binary, existing,
                 parse.GetValue(prometheusPort), parse.GetValue(gatewayPort), parse.GetValue(port),
                 parse.GetValue(scrape) ?? TimeSpan.FromSeconds(5), parse.GetValue(evaluation) ?? TimeSpan.FromSeconds(5),
-                interactive, scaler, prometheus, local, policy);
+                interactive, scaler, prometheus, local, policy,
+                alertmanager, parse.GetValue(alertmanagerPort), rules);
             var portProblems = UpStack.PortProblems(settings).ToList();
             if (portProblems.Count > 0)
             {
@@ -97,7 +133,7 @@ internal static class UpCommand
         var stack = new UpStack(settings, log);
         try
         {
-            await Console.Out.WriteLineAsync($"starting: Prometheus, gateway, one replica and the scaler (logs in {settings.WorkDirectory})");
+            await Console.Out.WriteLineAsync($"starting: {(settings.StartsAlertmanager ? "Alertmanager, " : "")}Prometheus, gateway, one replica and the scaler (logs in {settings.WorkDirectory})");
             try
             {
                 await stack.StartAsync(stop.Token);
@@ -106,24 +142,27 @@ internal static class UpCommand
             {
                 return ExitCodes.Interrupted;
             }
-            catch (Exception e) when (e is InvalidOperationException or PrometheusNotInstalledException or IOException or ArgumentException or HttpRequestException)
+            catch (Exception e) when (e is InvalidOperationException or PrometheusNotInstalledException or IOException or ArgumentException or HttpRequestException or TimeoutException)
             {
                 await Console.Error.WriteLineAsync($"autoscaler up: failed to start: {e.Message}");
                 return ExitCodes.Failure;
             }
 
+            var alertmanagerLine = stack.AlertmanagerUrl is { } am
+                ? $"\n  alertmanager {am}   (sends alerts to {settings.ScalerUrl}/api/v1/alerts)"
+                : "";
             await Console.Out.WriteLineAsync($"""
                 ready:
                   gateway     {settings.GatewayUrl}   (the service: send load here)
-                  prometheus  {stack.PrometheusUrl}   (targets: {new Uri(stack.PrometheusUrl, "targets")})
-                  scaler      {settings.ScalerUrl}   (status: {settings.ScalerUrl}/api/v1/status, metrics: {settings.ScalerUrl}/metrics)
+                  prometheus  {stack.PrometheusUrl}   (targets: {new Uri(stack.PrometheusUrl, "targets")}, alerts: {new Uri(stack.PrometheusUrl, "alerts")}){alertmanagerLine}
+                  scaler      {settings.ScalerUrl}   (status: {settings.ScalerUrl}/api/v1/status, metrics: {settings.ScalerUrl}/metrics, alerts in: POST {settings.ScalerUrl}/api/v1/alerts)
                 """);
             await new StatusView(stack, settings, log, Console.Out, settings.StatusView).RunAsync(stop.Token);
             return ExitCodes.Ok;
         }
         finally
         {
-            await Console.Out.WriteLineAsync("stopping: scaler, replicas (draining), gateway, Prometheus");
+            await Console.Out.WriteLineAsync($"stopping: scaler, replicas (draining), gateway, Prometheus{(settings.StartsAlertmanager ? ", Alertmanager" : "")}");
             await stack.DisposeAsync();
             await Console.Out.WriteLineAsync("stopped");
         }

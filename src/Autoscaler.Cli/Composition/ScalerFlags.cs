@@ -29,9 +29,14 @@ internal sealed class ScalerFlags
     private readonly Option<string?> _policy = new("--policy") { Description = "A policy file: our YAML, a Kubernetes HorizontalPodAutoscaler (autoscaling/v2) or a KEDA ScaledObject; replaces --query, thresholds and min/max" };
     private readonly Option<string?> _queries = new("--queries") { Description = "With a HorizontalPodAutoscaler --policy: a YAML mapping of metric name to PromQL, for metrics without an autoscaler.dev/query.NAME annotation" };
 
+    private readonly Option<string?> _webhookToken = new("--webhook-token")
+    {
+        Description = "Require `Authorization: Bearer TOKEN` on the Alertmanager webhook POST /api/v1/alerts [default: none; env Scaler__WebhookBearerToken]",
+    };
+
     private readonly Option<string?> _replicaPorts = new("--replica-ports") { Description = "Port range for local replicas [default: 8001-8099]" };
 
-    public IEnumerable<Option> All => [_prometheusUrl, _policy, _queries, _query, _metricName, _up, _down, _min, _max, _interval, _dryRun, _replicaArgs, _replicaPorts];
+    public IEnumerable<Option> All => [_prometheusUrl, _policy, _queries, _query, _metricName, _up, _down, _min, _max, _interval, _dryRun, _webhookToken, _replicaArgs, _replicaPorts];
 
     public ScalerSettings Bind(ParseResult parse, OptionsLoader loader)
     {
@@ -45,6 +50,7 @@ internal sealed class ScalerFlags
             parse.IfGiven(_max, v => o.MaxReplicas = v!.Value);
             parse.IfGiven(_interval, v => o.CheckInterval = v!.Value);
             parse.IfGiven(_dryRun, v => o.DryRun = v);
+            parse.IfGiven(_webhookToken, v => o.WebhookBearerToken = v);
         }, new ScalerOptionsValidator());
         var prometheus = loader.Bind<PrometheusClientOptions>(PrometheusClientOptions.Section, o => parse.IfGiven(_prometheusUrl, v => o.Url = v!), new PrometheusClientOptionsValidator());
         var local = loader.Bind<LocalTargetOptions>(LocalTargetOptions.Section, o =>

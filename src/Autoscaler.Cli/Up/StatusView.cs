@@ -53,7 +53,7 @@ internal sealed class StatusView(UpStack stack, UpSettings settings, LogSink log
 
         var text = new StringBuilder();
         text.AppendLine("autoscaler up: Ctrl+C stops everything");
-        text.AppendLine(CultureInfo.InvariantCulture, $"  gateway {settings.GatewayUrl}   prometheus {stack.PrometheusUrl}   scaler {settings.ScalerUrl}/api/v1/status");
+        text.AppendLine(CultureInfo.InvariantCulture, $"  gateway {settings.GatewayUrl}   prometheus {stack.PrometheusUrl}{(stack.AlertmanagerUrl is { } am ? $"   alertmanager {am}" : "")}   scaler {settings.ScalerUrl}/api/v1/status");
         text.AppendLine(CultureInfo.InvariantCulture, $"  replicas   {ready.Count} ready of {settings.Policy.MinReplicas}..{settings.Policy.MaxReplicas}: {string.Join(' ', replicas.Select(r => r.State == "Ready" ? r.Id : $"{r.Id}({r.State.ToLowerInvariant()})"))}");
         var first = settings.Policy.Metrics[0];
         var rule = first.Threshold is { } t

@@ -19,9 +19,15 @@ internal sealed record UpSettings(
     ScalerOptions Scaler,
     PrometheusClientOptions Prometheus,
     LocalTargetOptions Local,
-    PolicySpec Policy)
+    PolicySpec Policy,
+    string? AlertmanagerBinary = null,
+    int AlertmanagerPort = 9093,
+    IReadOnlyList<string>? AlertRules = null)
 {
     public string GatewayUrl => $"http://127.0.0.1:{GatewayPort}";
 
     public string ScalerUrl => $"http://127.0.0.1:{ScalerPort}";
+
+    /// <summary>Whether up starts Alertmanager (it is installed and not turned off).</summary>
+    public bool StartsAlertmanager => AlertmanagerBinary is not null;
 }

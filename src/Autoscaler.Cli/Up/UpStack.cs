@@ -14,7 +14,7 @@ using Microsoft.Extensions.Logging;
 namespace Autoscaler.Cli.Up;
 
 /// <summary>
-/// The whole stack on one machine: Prometheus, the gateway, local replicas and the scaler.
+/// The whole stack on one machine: Alertmanager (when installed), Prometheus, the gateway, local replicas and the scaler.
 /// Started in that order and stopped in reverse; a failure part-way stops what had started.
 /// </summary>
 internal sealed class UpStack : IAsyncDisposable
@@ -33,6 +33,9 @@ internal sealed class UpStack : IAsyncDisposable
 
     public Uri PrometheusUrl { get; private set; } = null!;
 
+    /// <summary>The Alertmanager up started; null when it runs without one.</summary>
+    public Uri? AlertmanagerUrl { get; private set; }
+
     public PrometheusClient Client { get; private set; } = null!;
 
     public LocalProcessTarget Target { get; private set; } = null!;
@@ -48,6 +51,11 @@ internal sealed class UpStack : IAsyncDisposable
         if (s.ExistingPrometheus is null)
         {
             wanted.Add((s.PrometheusPort, "Prometheus", "--prometheus-port"));
+        }
+
+        if (s.StartsAlertmanager)
+        {
+            wanted.Add((s.AlertmanagerPort, "Alertmanager", "--alertmanager-port"));
         }
 
         foreach (var (port, who, flag) in wanted)
@@ -72,7 +80,26 @@ internal sealed class UpStack : IAsyncDisposable
         var sd = new FileSdWriter(ReplicasFile);
         await sd.WriteAsync([], cancellationToken: cancellationToken);
 
-        // Prometheus first: the scaler has nothing to read without it.
+        // Alertmanager before Prometheus, which is told where to send alerts; it retries the scaler's webhook
+        // until the scaler is up, so starting the scaler last loses nothing.
+        var alertmanagers = new List<string>();
+        if (_settings.AlertmanagerBinary is { } alertmanagerBinary)
+        {
+            var alertmanager = await AlertmanagerServer.StartAsync(new AlertmanagerServerOptions
+            {
+                BinaryPath = alertmanagerBinary,
+                ConfigFile = ShippedAlertmanagerConfig(),
+                WorkingDirectory = Path.Combine(_settings.WorkDirectory, "alertmanager"),
+                Port = _settings.AlertmanagerPort,
+                WebhookUrl = new Uri($"{_settings.ScalerUrl}/api/v1/alerts"),
+                WebhookBearerToken = _settings.Scaler.WebhookBearerToken,
+            }, TimeProvider.System, cancellationToken);
+            _teardown.Push(alertmanager.DisposeAsync);
+            AlertmanagerUrl = alertmanager.Url;
+            alertmanagers.Add(alertmanager.Target);
+        }
+
+        // Prometheus next: the scaler has nothing to read without it.
         if (_settings.ExistingPrometheus is { } existing)
         {
             PrometheusUrl = existing;
@@ -92,7 +119,8 @@ internal sealed class UpStack : IAsyncDisposable
                     ["gateway"] = [$"127.0.0.1:{_settings.GatewayPort}"],
                     ["scaler"] = [$"127.0.0.1:{_settings.ScalerPort}"],
                 },
-                RuleFiles = [.. ShippedRuleFiles()],
+                RuleFiles = [.. _settings.AlertRules ?? ShippedRuleFiles()],
+                AlertmanagerTargets = alertmanagers,
             }, TimeProvider.System, cancellationToken);
             _teardown.Push(server.DisposeAsync);
             PrometheusUrl = server.Url;
@@ -173,6 +201,8 @@ internal sealed class UpStack : IAsyncDisposable
         var rules = Path.Combine(AppContext.BaseDirectory, "deploy", "prometheus", "alert_rules.yml");
         return File.Exists(rules) ? [rules] : [];
     }
+
+    private static string ShippedAlertmanagerConfig() => Path.Combine(AppContext.BaseDirectory, "deploy", "alertmanager", "alertmanager.yml");
 
     private sealed class GatewayListener(IGatewayDestinations destinations) : IReplicaSetListener
     {

@@ -7,14 +7,17 @@ namespace Autoscaler.IntegrationTests.Live;
 
 /// <summary>
 /// A real `autoscaler up` with short intervals (scrape, evaluation and check every second, a 5 s
-/// window), on free ports, in a temporary directory; stopped with SIGTERM when disposed.
+/// window), on free ports, in a temporary directory; stopped with SIGTERM when disposed. A flag given
+/// in the extra arguments replaces the default one. Alertmanager is started only for a test that
+/// names it with --alertmanager-bin (on a free port), so the other tests run the stack they always did.
 /// </summary>
 internal sealed partial class LiveStack : IAsyncDisposable
 {
     private readonly TempDirectory _dir;
 
-    private LiveStack(AutoscalerProcess process, TempDirectory dir, int gateway, int scaler, int prometheus)
+    private LiveStack(AutoscalerProcess process, TempDirectory dir, int gateway, int scaler, int prometheus, int alertmanager)
     {
+        Alertmanager = new Uri($"http://127.0.0.1:{alertmanager}/");
         Process = process;
         _dir = dir;
         Gateway = new Uri($"http://127.0.0.1:{gateway}/");
@@ -33,24 +36,32 @@ internal sealed partial class LiveStack : IAsyncDisposable
 
     public HttpClient Http { get; }
 
+    /// <summary>Where Alertmanager listens when up started one.</summary>
+    public Uri Alertmanager { get; }
+
     public string WorkDirectory => _dir.Path;
 
     public static async Task<LiveStack> StartAsync(params string[] extra)
     {
         RequiredBinary.Find("prometheus", "apt-get install prometheus");
         var dir = new TempDirectory();
-        var (gateway, scaler, prometheus) = (FreePorts.Next(), FreePorts.Next(), FreePorts.Next());
+        var (gateway, scaler, prometheus, alertmanager) = (FreePorts.Next(), FreePorts.Next(), FreePorts.Next(), FreePorts.Next());
         var replicaBase = FreePortRangeStart();
+        (string Flag, string Value)[] defaults =
+        [
+            ("--replica-ports", $"{replicaBase}-{replicaBase + 30}"),
+            ("--scrape-interval", "1s"), ("--evaluation-interval", "1s"), ("--check-interval", "1s"),
+            ("--query", "avg(avg_over_time(webapp_response_time_seconds[5s]))"),
+        ];
         var process = AutoscalerProcess.Start(
         [
             "up", "--no-status", "--work-dir", dir.Path,
             "--gateway-port", Str(gateway), "--port", Str(scaler), "--prometheus-port", Str(prometheus),
-            "--replica-ports", $"{replicaBase}-{replicaBase + 30}",
-            "--scrape-interval", "1s", "--evaluation-interval", "1s", "--check-interval", "1s",
-            "--query", "avg(avg_over_time(webapp_response_time_seconds[5s]))",
+            .. extra.Contains("--alertmanager-bin") ? new[] { "--alertmanager-port", Str(alertmanager) } : ["--no-alertmanager"],
+            .. defaults.Where(d => !extra.Contains(d.Flag)).SelectMany(d => new[] { d.Flag, d.Value }),
             .. extra,
         ], null);
-        var stack = new LiveStack(process, dir, gateway, scaler, prometheus);
+        var stack = new LiveStack(process, dir, gateway, scaler, prometheus, alertmanager);
         try
         {
             await process.WaitForLineAsync(ReadyLine(), TimeSpan.FromSeconds(90));

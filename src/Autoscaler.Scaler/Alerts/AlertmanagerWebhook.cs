@@ -1,0 +1,183 @@
+using System.Text.Json;
+
+namespace Autoscaler.Scaler.Alerts;
+
+/// <summary>One alert of an Alertmanager webhook call: its name (label <c>alertname</c>) and status.</summary>
+internal sealed record WebhookAlert(string Name, string Status);
+
+/// <summary>The parts of Alertmanager's webhook payload (version 4) the scaler uses.</summary>
+internal sealed record WebhookPayload(string Status, string Receiver, IReadOnlyList<WebhookAlert> Alerts);
+
+/// <summary>
+/// Reads Alertmanager's webhook payload strictly enough to tell a sender what is wrong with it: every field the
+/// format defines must have its type when present, and <c>alerts</c> must be there.
+/// </summary>
+internal static class AlertmanagerWebhook
+{
+    private static readonly string[] AlertStatuses = ["firing", "resolved"];
+
+    /// <summary>Parses <paramref name="body"/>; on failure <paramref name="error"/> says why.</summary>
+    public static bool TryParse(ReadOnlyMemory<byte> body, out WebhookPayload? payload, out string error)
+    {
+        payload = null;
+        JsonDocument document;
+        try
+        {
+            document = JsonDocument.Parse(body);
+        }
+        catch (JsonException e)
+        {
+            error = $"the body is not JSON: {e.Message}";
+            return false;
+        }
+
+        using (document)
+        {
+            var root = document.RootElement;
+            if (root.ValueKind != JsonValueKind.Object)
+            {
+                error = $"the body must be a JSON object (Alertmanager's webhook payload), not {Kind(root)}";
+                return false;
+            }
+
+            if (!OptionalString(root, "version", "", out _, out error)
+                || !OptionalString(root, "groupKey", "", out _, out error)
+                || !OptionalString(root, "status", "", out var groupStatus, out error)
+                || !OptionalString(root, "receiver", "", out var receiver, out error)
+                || !OptionalString(root, "externalURL", "", out _, out error)
+                || !OptionalStringMap(root, "groupLabels", "", out error)
+                || !OptionalStringMap(root, "commonLabels", "", out error)
+                || !OptionalStringMap(root, "commonAnnotations", "", out error))
+            {
+                return false;
+            }
+
+            if (!root.TryGetProperty("alerts", out var alerts))
+            {
+                error = "missing 'alerts' (an array of alerts)";
+                return false;
+            }
+
+            if (alerts.ValueKind != JsonValueKind.Array)
+            {
+                error = $"'alerts' must be an array, not {Kind(alerts)}";
+                return false;
+            }
+
+            var list = new List<WebhookAlert>();
+            var i = 0;
+            foreach (var alert in alerts.EnumerateArray())
+            {
+                var at = $"alerts[{i++}].";
+                if (alert.ValueKind != JsonValueKind.Object)
+                {
+                    error = $"'{at.TrimEnd('.')}' must be an object, not {Kind(alert)}";
+                    return false;
+                }
+
+                if (!RequiredString(alert, "status", at, out var status, out error)
+                    || !OptionalStringMap(alert, "annotations", at, out error)
+                    || !OptionalString(alert, "startsAt", at, out _, out error)
+                    || !OptionalString(alert, "endsAt", at, out _, out error)
+                    || !OptionalString(alert, "generatorURL", at, out _, out error)
+                    || !OptionalString(alert, "fingerprint", at, out _, out error))
+                {
+                    return false;
+                }
+
+                if (!AlertStatuses.Contains(status))
+                {
+                    error = $"'{at}status' must be \"firing\" or \"resolved\", not \"{status}\"";
+                    return false;
+                }
+
+                if (!alert.TryGetProperty("labels", out var labels))
+                {
+                    error = $"missing '{at}labels'";
+                    return false;
+                }
+
+                if (!OptionalStringMap(alert, "labels", at, out error))
+                {
+                    return false;
+                }
+
+                var name = labels.TryGetProperty("alertname", out var n) ? n.GetString()! : "unnamed";
+                list.Add(new WebhookAlert(name, status));
+            }
+
+            payload = new WebhookPayload(groupStatus ?? "", receiver ?? "", list);
+            error = "";
+            return true;
+        }
+    }
+
+    private static bool RequiredString(JsonElement parent, string name, string at, out string value, out string error)
+    {
+        if (!parent.TryGetProperty(name, out _))
+        {
+            value = "";
+            error = $"missing '{at}{name}'";
+            return false;
+        }
+
+        var ok = OptionalString(parent, name, at, out var v, out error);
+        value = v ?? "";
+        return ok;
+    }
+
+    private static bool OptionalString(JsonElement parent, string name, string at, out string? value, out string error)
+    {
+        value = null;
+        error = "";
+        if (!parent.TryGetProperty(name, out var element) || element.ValueKind == JsonValueKind.Null)
+        {
+            return true;
+        }
+
+        if (element.ValueKind != JsonValueKind.String)
+        {
+            error = $"'{at}{name}' must be a string, not {Kind(element)}";
+            return false;
+        }
+
+        value = element.GetString();
+        return true;
+    }
+
+    private static bool OptionalStringMap(JsonElement parent, string name, string at, out string error)
+    {
+        error = "";
+        if (!parent.TryGetProperty(name, out var element) || element.ValueKind == JsonValueKind.Null)
+        {
+            return true;
+        }
+
+        if (element.ValueKind != JsonValueKind.Object)
+        {
+            error = $"'{at}{name}' must be an object of strings, not {Kind(element)}";
+            return false;
+        }
+
+        foreach (var property in element.EnumerateObject())
+        {
+            if (property.Value.ValueKind != JsonValueKind.String)
+            {
+                error = $"'{at}{name}.{property.Name}' must be a string, not {Kind(property.Value)}";
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    private static string Kind(JsonElement element) => element.ValueKind switch
+    {
+        JsonValueKind.Object => "an object",
+        JsonValueKind.Array => "an array",
+        JsonValueKind.String => "a string",
+        JsonValueKind.Number => "a number",
+        JsonValueKind.True or JsonValueKind.False => "a boolean",
+        _ => "null",
+    };
+}
