@@ -1,11 +1,4 @@
-using System.Collections.Concurrent;
-using System.Diagnostics;
-using System.Globalization;
-using System.Net;
-using System.Net.Sockets;
-using System.Runtime.InteropServices;
 using Autoscaler.Core.Options;
-using Autoscaler.Core.Time;
 
 namespace Autoscaler.Prometheus.Server;
 
@@ -14,41 +7,17 @@ namespace Autoscaler.Prometheus.Server;
 /// scaler's webhook), starts it with clustering off, waits until it is ready, and on dispose stops it (SIGTERM,
 /// then a kill after <see cref="AlertmanagerServerOptions.StopTimeout"/>).
 /// </summary>
-public sealed partial class AlertmanagerServer : IAsyncDisposable
+public sealed class AlertmanagerServer : IAsyncDisposable
 {
     /// <summary>How to install Alertmanager on the systems the project supports.</summary>
     public const string InstallHint = "install it with `apt-get install prometheus-alertmanager` (Debian/Ubuntu) or `brew install alertmanager` (macOS)";
 
-    private const int OutputLines = 400;
-    private const int SigTerm = 15;
-    private static readonly ConcurrentDictionary<int, Process> Live = new();
-    private readonly Process _process;
-    private readonly ConcurrentQueue<string> _output;
+    private readonly ServerProcess _server;
     private readonly AlertmanagerServerOptions _options;
-    private int _disposed;
 
-    static AlertmanagerServer()
+    private AlertmanagerServer(ServerProcess server, AlertmanagerServerOptions options, string configPath, Uri url)
     {
-        // A host that exits without disposing must not leave Alertmanager behind.
-        AppDomain.CurrentDomain.ProcessExit += (_, _) =>
-        {
-            foreach (var process in Live.Values)
-            {
-                try
-                {
-                    process.Kill(entireProcessTree: true);
-                }
-                catch (InvalidOperationException)
-                {
-                }
-            }
-        };
-    }
-
-    private AlertmanagerServer(Process process, ConcurrentQueue<string> output, AlertmanagerServerOptions options, string configPath, Uri url)
-    {
-        _process = process;
-        _output = output;
+        _server = server;
         _options = options;
         ConfigPath = configPath;
         Url = url;
@@ -64,13 +33,13 @@ public sealed partial class AlertmanagerServer : IAsyncDisposable
     public string ConfigPath { get; }
 
     /// <summary>Process id of the Alertmanager process.</summary>
-    public int ProcessId => _process.Id;
+    public int ProcessId => _server.Id;
 
     /// <summary>True once the process has ended.</summary>
-    public bool HasExited => _process.HasExited;
+    public bool HasExited => _server.HasExited;
 
     /// <summary>The last lines it logged, for diagnostics.</summary>
-    public string Output => string.Join('\n', _output);
+    public string Output => _server.Output;
 
     /// <summary>
     /// The installed Alertmanager: <paramref name="given"/> when not null (a name or a path), else
@@ -108,172 +77,49 @@ public sealed partial class AlertmanagerServer : IAsyncDisposable
         var config = "# Written by autoscaler at every start of its Alertmanager from " + options.ConfigFile + "; edits are lost.\n"
             + AlertmanagerConfig.Render(template, options.WebhookUrl, options.WebhookBearerToken);
 
-        // A port picked here may be taken before Alertmanager binds it; then pick another.
-        for (var attempt = 1; ; attempt++)
-        {
-            var port = options.Port == 0 ? FreePort(options.ListenAddress) : options.Port;
-            var listen = FormatHostPort(options.ListenAddress, port);
-            await File.WriteAllTextAsync(configPath, config, cancellationToken).ConfigureAwait(false);
-            if (!string.IsNullOrEmpty(options.WebhookBearerToken) && !OperatingSystem.IsWindows())
+        var (server, listen) = await ServerProcess.StartAsync(
+            options.Port,
+            options.ListenAddress,
+            async listen =>
             {
-                // The file holds a secret.
-                File.SetUnixFileMode(configPath, UnixFileMode.UserRead | UnixFileMode.UserWrite);
-            }
+                await File.WriteAllTextAsync(configPath, config, cancellationToken).ConfigureAwait(false);
+                if (!string.IsNullOrEmpty(options.WebhookBearerToken) && !OperatingSystem.IsWindows())
+                {
+                    // The file holds a secret.
+                    File.SetUnixFileMode(configPath, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+                }
 
-            var server = Launch(binary, options, workDirectory, configPath, listen);
-            try
+                return ServerProcess.Launch("alertmanager", binary, workDirectory,
+                [
+                    $"--config.file={configPath}",
+                    $"--storage.path={Path.Combine(workDirectory, "data")}",
+                    $"--web.listen-address={listen}",
+
+                    // One instance on one machine: no gossip port to bind (9094 by default), no peers to wait for.
+                    "--cluster.listen-address=",
+                    .. options.ExtraArguments,
+                ]);
+            },
+            async (process, listen) =>
             {
-                await server.WaitUntilReadyAsync(time, cancellationToken).ConfigureAwait(false);
-                return server;
-            }
-            catch (InvalidOperationException) when (options.Port == 0 && attempt < 3 && server.Output.Contains("address already in use", StringComparison.Ordinal))
-            {
-                await server.DisposeAsync().ConfigureAwait(false);
-            }
-            catch
-            {
-                await server.DisposeAsync().ConfigureAwait(false);
-                throw;
-            }
-        }
+                var url = new Uri($"http://{listen}/");
+                using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
+                await process.WaitUntilReadyAsync(url, configPath, async ct =>
+                {
+                    try
+                    {
+                        using var response = await http.GetAsync(new Uri(url, "-/ready"), ct).ConfigureAwait(false);
+                        return (response.IsSuccessStatusCode, $"HTTP {(int)response.StatusCode}");
+                    }
+                    catch (Exception e) when (e is HttpRequestException or TaskCanceledException && !ct.IsCancellationRequested)
+                    {
+                        return (false, e.Message);
+                    }
+                }, options.StartTimeout, time, cancellationToken).ConfigureAwait(false);
+            }).ConfigureAwait(false);
+        return new AlertmanagerServer(server, options, configPath, new Uri($"http://{listen}/"));
     }
 
     /// <summary>Stops Alertmanager: SIGTERM, then a kill when it has not exited after the stop timeout.</summary>
-    public async ValueTask DisposeAsync()
-    {
-        if (Interlocked.Exchange(ref _disposed, 1) != 0)
-        {
-            return;
-        }
-
-        try
-        {
-            if (!_process.HasExited)
-            {
-                if (OperatingSystem.IsWindows() || Kill(_process.Id, SigTerm) != 0)
-                {
-                    _process.Kill(entireProcessTree: true);
-                }
-
-                using var grace = new CancellationTokenSource(_options.StopTimeout);
-                try
-                {
-                    await _process.WaitForExitAsync(grace.Token).ConfigureAwait(false);
-                }
-                catch (OperationCanceledException)
-                {
-                    _process.Kill(entireProcessTree: true);
-                    await _process.WaitForExitAsync().ConfigureAwait(false);
-                }
-            }
-        }
-        catch (InvalidOperationException)
-        {
-            // Already gone.
-        }
-        finally
-        {
-            Live.TryRemove(_process.Id, out _);
-            _process.Dispose();
-        }
-    }
-
-    private static AlertmanagerServer Launch(string binary, AlertmanagerServerOptions options, string workDirectory, string configPath, string listen)
-    {
-        var info = new ProcessStartInfo(binary)
-        {
-            WorkingDirectory = workDirectory,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            RedirectStandardInput = true,
-            UseShellExecute = false,
-        };
-        info.ArgumentList.Add($"--config.file={configPath}");
-        info.ArgumentList.Add($"--storage.path={Path.Combine(workDirectory, "data")}");
-        info.ArgumentList.Add($"--web.listen-address={listen}");
-        // One instance on one machine: no gossip port to bind (9094 by default), no peers to wait for.
-        info.ArgumentList.Add("--cluster.listen-address=");
-        foreach (var argument in options.ExtraArguments)
-        {
-            info.ArgumentList.Add(argument);
-        }
-
-        var output = new ConcurrentQueue<string>();
-        void Add(string? line)
-        {
-            if (line is null)
-            {
-                return;
-            }
-
-            output.Enqueue(line);
-            while (output.Count > OutputLines && output.TryDequeue(out _))
-            {
-            }
-        }
-
-        var process = new Process { StartInfo = info, EnableRaisingEvents = true };
-        process.OutputDataReceived += (_, e) => Add(e.Data);
-        process.ErrorDataReceived += (_, e) => Add(e.Data);
-        process.Start();
-        Live[process.Id] = process;
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-        return new AlertmanagerServer(process, output, options, configPath, new Uri($"http://{listen}/"));
-    }
-
-    private async Task WaitUntilReadyAsync(TimeProvider time, CancellationToken cancellationToken)
-    {
-        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
-        var ready = new Uri(Url, "-/ready");
-        var started = time.GetTimestamp();
-        var last = "";
-        while (true)
-        {
-            if (_process.HasExited)
-            {
-                await Task.Delay(100, cancellationToken).ConfigureAwait(false); // let the last lines arrive
-                throw new InvalidOperationException(
-                    $"alertmanager exited with code {_process.ExitCode} before it was ready ({ConfigPath}); output:\n{Output}");
-            }
-
-            try
-            {
-                using var response = await http.GetAsync(ready, cancellationToken).ConfigureAwait(false);
-                if (response.IsSuccessStatusCode)
-                {
-                    return;
-                }
-
-                last = $"HTTP {(int)response.StatusCode}";
-            }
-            catch (Exception e) when (e is HttpRequestException or TaskCanceledException && !cancellationToken.IsCancellationRequested)
-            {
-                last = e.Message;
-            }
-
-            if (time.GetElapsedTime(started) > _options.StartTimeout)
-            {
-                throw new TimeoutException(
-                    $"alertmanager at {Url} was not ready within {Durations.Format(_options.StartTimeout)} (last answer: {last}); output:\n{Output}");
-            }
-
-            await Task.Delay(TimeSpan.FromMilliseconds(200), time, cancellationToken).ConfigureAwait(false);
-        }
-    }
-
-    private static int FreePort(string address)
-    {
-        var ip = IPAddress.TryParse(address, out var parsed) ? parsed : IPAddress.Loopback;
-        using var listener = new TcpListener(ip, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
-
-    private static string FormatHostPort(string host, int port) =>
-        (IPAddress.TryParse(host, out var ip) && ip.AddressFamily == AddressFamily.InterNetworkV6 ? $"[{host}]" : host)
-        + ":" + port.ToString(CultureInfo.InvariantCulture);
-
-    [LibraryImport("libc", EntryPoint = "kill", SetLastError = true)]
-    private static partial int Kill(int pid, int signal);
+    public ValueTask DisposeAsync() => _server.StopAsync(_options.StopTimeout);
 }
