@@ -13,7 +13,8 @@ bin=.autoscaler/bin/autoscaler
 [ -x "$bin" ] || bin=$(scripts/build.sh)
 curl -sf -o /dev/null "$url" || die "nothing answers at $url; start the stack with scripts/start.sh" 1
 
-replicas() { curl -sf "$status_url" | sed -nE 's/.*"currentReplicas":([0-9]+).*/\1/p'; }
+# The first currentReplicas in the status is the scaler's own; later ones belong to past decisions.
+replicas() { curl -sf "$status_url" | grep -oE '"currentReplicas":[0-9]+' | head -1 | cut -d: -f2; }
 
 say "load: 20 req/s for 10 s, then 70 req/s for 150 s (watch: tail -f .autoscaler/up.log)"
 mkdir -p .autoscaler
