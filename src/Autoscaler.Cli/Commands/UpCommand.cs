@@ -84,7 +84,12 @@ internal static class UpCommand
 
             loader.ThrowIfInvalid();
             string? alertmanager = null;
-            if (!parse.GetValue(noAlertmanager))
+            if (existing is not null && !parse.GetValue(noAlertmanager))
+            {
+                // An existing Prometheus has its own alerting; up does not reconfigure it, so an Alertmanager here would get nothing.
+                await Console.Out.WriteLineAsync("alertmanager: not started, since --prometheus-url uses a Prometheus that up does not configure");
+            }
+            else if (!parse.GetValue(noAlertmanager))
             {
                 alertmanager = AlertmanagerServer.FindInstalled(parse.GetValue(alertmanagerBin));
                 if (alertmanager is null && parse.GetValue(alertmanagerBin) is { } wanted)
@@ -95,6 +100,11 @@ internal static class UpCommand
                 if (alertmanager is null)
                 {
                     await Console.Out.WriteLineAsync($"alertmanager: not installed, continuing without it (alerts will not trigger evaluations; {AlertmanagerServer.InstallHint})");
+                }
+                else if (!File.Exists(UpStack.ShippedAlertmanagerConfig()))
+                {
+                    await Console.Out.WriteLineAsync($"alertmanager: its configuration {UpStack.ShippedAlertmanagerConfig()} is missing next to the binary; continuing without it (rebuild with scripts/build.sh)");
+                    alertmanager = null;
                 }
             }
 

@@ -202,7 +202,7 @@ internal sealed class UpStack : IAsyncDisposable
         return File.Exists(rules) ? [rules] : [];
     }
 
-    private static string ShippedAlertmanagerConfig() => Path.Combine(AppContext.BaseDirectory, "deploy", "alertmanager", "alertmanager.yml");
+    public static string ShippedAlertmanagerConfig() => Path.Combine(AppContext.BaseDirectory, "deploy", "alertmanager", "alertmanager.yml");
 
     private sealed class GatewayListener(IGatewayDestinations destinations) : IReplicaSetListener
     {

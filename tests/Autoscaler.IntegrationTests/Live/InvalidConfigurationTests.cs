@@ -42,3 +42,24 @@ public sealed class InvalidConfigurationTests
         Assert.False(Directory.Exists(workDir));
     }
 }
+
+public sealed class ExistingPrometheusTests
+{
+    [Fact]
+    public async Task With_an_existing_prometheus_up_starts_no_alertmanager_and_says_why()
+    {
+        using var dir = new Autoscaler.Testing.TempDirectory();
+        var basePort = 24000 + (Environment.ProcessId % 100 * 20);
+        await using var up = AutoscalerProcess.Start(
+        [
+            "up", "--no-status", "--work-dir", dir.Path, "--prometheus-url", "http://127.0.0.1:1",
+            "--gateway-port", Autoscaler.Testing.FreePorts.Next().ToString(System.Globalization.CultureInfo.InvariantCulture),
+            "--port", Autoscaler.Testing.FreePorts.Next().ToString(System.Globalization.CultureInfo.InvariantCulture),
+            "--replica-ports", $"{basePort}-{basePort + 10}", "--check-interval", "1s",
+        ], null);
+        await up.WaitForLineAsync(new System.Text.RegularExpressions.Regex("^ready:"), TimeSpan.FromSeconds(60));
+        Assert.Contains("alertmanager: not started, since --prometheus-url", up.Output, StringComparison.Ordinal);
+        up.Signal(15);
+        Assert.Equal(0, await up.WaitForExitAsync(TimeSpan.FromSeconds(60)));
+    }
+}
