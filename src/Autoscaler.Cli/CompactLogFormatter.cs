@@ -17,30 +17,25 @@ internal sealed class CompactLogFormatter() : ConsoleFormatter(FormatterName)
             return;
         }
 
-        var category = logEntry.Category;
-        var dot = category.LastIndexOf('.');
-        textWriter.Write(TimeProvider.System.GetLocalNow().ToString("HH:mm:ss ", System.Globalization.CultureInfo.InvariantCulture));
-        textWriter.Write(logEntry.LogLevel switch
-        {
-            LogLevel.Trace => "trce ",
-            LogLevel.Debug => "dbug ",
-            LogLevel.Information => "info ",
-            LogLevel.Warning => "warn ",
-            LogLevel.Error => "fail ",
-            _ => "crit ",
-        });
-        textWriter.Write(dot >= 0 ? category.AsSpan(dot + 1) : category);
-        textWriter.Write(": ");
-        textWriter.Write(message);
-        if (logEntry.Exception is { } e)
-        {
-            textWriter.Write(" (");
-            textWriter.Write(e.GetType().Name);
-            textWriter.Write(": ");
-            textWriter.Write(e.Message);
-            textWriter.Write(')');
-        }
-
+        textWriter.Write(Line(logEntry.LogLevel, logEntry.Category, message, logEntry.Exception));
         textWriter.WriteLine();
+    }
+
+    /// <summary>The one line for an event, without the line break; also used by <c>autoscaler up</c>'s log sink.</summary>
+    public static string Line(LogLevel level, string category, string message, Exception? exception)
+    {
+        var dot = category.LastIndexOf('.');
+        var name = dot >= 0 ? category[(dot + 1)..] : category;
+        var levelName = level switch
+        {
+            LogLevel.Trace => "trce",
+            LogLevel.Debug => "dbug",
+            LogLevel.Information => "info",
+            LogLevel.Warning => "warn",
+            LogLevel.Error => "fail",
+            _ => "crit",
+        };
+        var line = string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{TimeProvider.System.GetLocalNow():HH:mm:ss} {levelName} {name}: {message}");
+        return exception is null ? line : $"{line} ({exception.GetType().Name}: {exception.Message})";
     }
 }

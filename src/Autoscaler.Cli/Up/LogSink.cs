@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using System.Globalization;
 using Microsoft.Extensions.Logging;
 
 namespace Autoscaler.Cli.Up;
@@ -27,11 +26,9 @@ internal sealed class LogSink(string? file, bool echo, int keep = 8) : ILoggerPr
         }
     }
 
-    private void Write(LogLevel level, string category, string message)
+    private void Write(LogLevel level, string category, string message, Exception? exception)
     {
-        var dot = category.LastIndexOf('.');
-        var line = string.Create(CultureInfo.InvariantCulture,
-            $"{TimeProvider.System.GetLocalNow():HH:mm:ss} {Level(level)} {(dot >= 0 ? category[(dot + 1)..] : category)}: {message}");
+        var line = CompactLogFormatter.Line(level, category, message, exception);
         lock (_lock)
         {
             _writer?.WriteLine(line);
@@ -48,15 +45,6 @@ internal sealed class LogSink(string? file, bool echo, int keep = 8) : ILoggerPr
         }
     }
 
-    private static string Level(LogLevel level) => level switch
-    {
-        LogLevel.Information => "info",
-        LogLevel.Warning => "warn",
-        LogLevel.Error => "fail",
-        LogLevel.Critical => "crit",
-        _ => "dbug",
-    };
-
     private sealed class SinkLogger(LogSink sink, string category) : ILogger
     {
         public IDisposable? BeginScope<TState>(TState state)
@@ -71,8 +59,7 @@ internal sealed class LogSink(string? file, bool echo, int keep = 8) : ILoggerPr
         {
             if (IsEnabled(logLevel))
             {
-                var message = formatter(state, exception);
-                sink.Write(logLevel, category, exception is null ? message : $"{message} ({exception.GetType().Name}: {exception.Message})");
+                sink.Write(logLevel, category, formatter(state, exception), exception);
             }
         }
     }
