@@ -5,7 +5,8 @@ namespace Autoscaler.Core.Behavior;
 /// <summary>What the behavior stage made of a recommendation, and each step that changed it.</summary>
 /// <param name="Replicas">The count after stabilization, rate limits and cooldowns (before clamping).</param>
 /// <param name="Adjustments">One phrase per step that changed the count, e.g. which window or rule bound it.</param>
-public sealed record BehaviorOutcome(int Replicas, IReadOnlyList<string> Adjustments);
+/// <param name="Cause">The last step that changed the count (a <see cref="Pipeline.DecisionCauses"/> label); null when none did.</param>
+public sealed record BehaviorOutcome(int Replicas, IReadOnlyList<string> Adjustments, string? Cause);
 
 /// <summary>
 /// Kubernetes HPA's behavior semantics (stabilization windows over a recommendation history, Pods and
@@ -31,7 +32,11 @@ public sealed class BehaviorStage(ScalingBehavior behavior, TimeProvider time)
         var stabilized = Stabilize(now, currentReplicas, recommendation, adjustments);
         var limited = RateLimit(now, currentReplicas, stabilized, adjustments);
         var cooled = Cooldown(now, currentReplicas, limited, adjustments);
-        return new BehaviorOutcome(cooled, adjustments);
+        var cause = cooled != limited ? Pipeline.DecisionCauses.Cooldown
+            : limited != stabilized ? Pipeline.DecisionCauses.RateLimit
+            : stabilized != recommendation ? Pipeline.DecisionCauses.Stabilization
+            : null;
+        return new BehaviorOutcome(cooled, adjustments, cause);
     }
 
     /// <summary>Tells the stage that the target really moved from <paramref name="from"/> to <paramref name="to"/> replicas now.</summary>

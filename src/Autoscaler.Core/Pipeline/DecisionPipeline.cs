@@ -112,13 +112,10 @@ public sealed class DecisionPipeline
         }
 
         var outcome = _behavior.Apply(currentReplicas, combined);
-        if (outcome.Replicas != combined)
+        if (outcome.Cause is { } behaviorCause)
         {
             adjustments.AddRange(outcome.Adjustments);
-            var last = outcome.Adjustments[^1];
-            cause = last.StartsWith("cooldown", StringComparison.Ordinal) ? DecisionCauses.Cooldown
-                : last.Contains("stabilization", StringComparison.Ordinal) ? DecisionCauses.Stabilization
-                : DecisionCauses.RateLimit;
+            cause = behaviorCause;
             reason = $"{reason}; {string.Join("; ", outcome.Adjustments)}";
         }
 
