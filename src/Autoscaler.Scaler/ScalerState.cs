@@ -55,8 +55,8 @@ public sealed class ScalerState(string target, string metric, string query, int 
             var d = entry.Decision;
             _current = entry.Action is { Succeeded: true } a ? a.Replicas : d.CurrentReplicas;
             _desired = d.DesiredReplicas;
-            _lastValue = d.Readings.FirstOrDefault(r => r.Metric == metric)?.Value;
-            _lastError = d.Readings.FirstOrDefault(r => !r.Succeeded)?.Message ?? (entry.Action is { Succeeded: false } f ? f.Message : null);
+            _lastValue = d.Readings.Where(r => r.Metric == metric).Select(r => r.Value).FirstOrDefault();
+            _lastError = d.Readings.Where(r => !r.Succeeded).Select(r => r.Message).FirstOrDefault() ?? (entry.Action is { Succeeded: false } f ? f.Message : null);
             _lastEvaluation = d.Time;
             _decisions.AddFirst(entry);
             while (_decisions.Count > keep)

@@ -2,20 +2,94 @@ using System.Globalization;
 
 namespace Autoscaler.Core.Behavior;
 
-/// <summary>What the behavior stage made of a recommendation, and each step that changed it.</summary>
+/// <summary>What the behavior stage made of a recommendation.</summary>
 /// <param name="Replicas">The count after stabilization, rate limits and cooldowns (before clamping).</param>
-/// <param name="Adjustments">One phrase per step that changed the count, e.g. which window or rule bound it.</param>
 /// <param name="Cause">The last step that changed the count (a <see cref="Pipeline.DecisionCauses"/> label); null when none did.</param>
-public sealed record BehaviorOutcome(int Replicas, IReadOnlyList<string> Adjustments, string? Cause);
+public readonly record struct BehaviorOutcome(int Replicas, string? Cause);
+
+/// <summary>Which step of the behavior stage (or the clamp) changed a count.</summary>
+public enum AdjustmentKind
+{
+    /// <summary>The scale-up stabilization window (lowest recommendation) held it down.</summary>
+    ScaleUpStabilization,
+
+    /// <summary>The scale-down stabilization window (highest recommendation) held it up.</summary>
+    ScaleDownStabilization,
+
+    /// <summary>A scale-up rate-limit rule bounded it.</summary>
+    ScaleUpLimit,
+
+    /// <summary>A scale-down rate-limit rule bounded it.</summary>
+    ScaleDownLimit,
+
+    /// <summary>Scaling up is disabled.</summary>
+    ScaleUpDisabled,
+
+    /// <summary>Scaling down is disabled.</summary>
+    ScaleDownDisabled,
+
+    /// <summary>The cooldown after a scale-up held it.</summary>
+    CooldownAfterUp,
+
+    /// <summary>The cooldown after a scale-down held it.</summary>
+    CooldownAfterDown,
+
+    /// <summary>Raised to the minimum.</summary>
+    RaisedToMin,
+
+    /// <summary>Capped at the maximum.</summary>
+    CappedAtMax,
+}
+
+/// <summary>
+/// One step that changed the count: which, from what to what, and what bound it. A value, so the stage
+/// allocates nothing per evaluation; <see cref="ToString"/> renders the phrase for logs and the decision record.
+/// </summary>
+/// <param name="Kind">Which step.</param>
+/// <param name="From">The count before the step.</param>
+/// <param name="To">The count after the step.</param>
+/// <param name="Bound">The recommendation that bound a window, or the min/max of a clamp.</param>
+/// <param name="Seconds">The window's length or the cooldown's length.</param>
+/// <param name="Rule">The rate-limit rule that applied, when one did.</param>
+/// <param name="Until">When a cooldown ends.</param>
+public readonly record struct BehaviorAdjustment(
+    AdjustmentKind Kind, int From, int To, int Bound = 0, double Seconds = 0, ScalingRule? Rule = null, DateTimeOffset Until = default)
+{
+    /// <inheritdoc />
+    public override string ToString() => Kind switch
+    {
+        AdjustmentKind.ScaleUpStabilization => Say($"scale-up stabilization ({Seconds}s window, lowest recommendation {Bound}): {From} -> {To}"),
+        AdjustmentKind.ScaleDownStabilization => Say($"scale-down stabilization ({Seconds}s window, highest recommendation {Bound}): {From} -> {To}"),
+        AdjustmentKind.ScaleUpLimit => Say($"scale-up limit ({Describe(Rule, "up")}): {From} -> {To}"),
+        AdjustmentKind.ScaleDownLimit => Say($"scale-down limit ({Describe(Rule, "down")}): {From} -> {To}"),
+        AdjustmentKind.ScaleUpDisabled => Say($"scale-up limit (scale-up disabled): {From} -> {To}"),
+        AdjustmentKind.ScaleDownDisabled => Say($"scale-down limit (scale-down disabled): {From} -> {To}"),
+        AdjustmentKind.CooldownAfterUp => Say($"cooldown after scale-up ({Seconds:0.#}s, until {Until:HH:mm:ss}): {From} -> {To}"),
+        AdjustmentKind.CooldownAfterDown => Say($"cooldown after scale-down ({Seconds:0.#}s, until {Until:HH:mm:ss}): {From} -> {To}"),
+        AdjustmentKind.RaisedToMin => Say($"raised to min {Bound}"),
+        AdjustmentKind.CappedAtMax => Say($"capped at max {Bound}"),
+        _ => Kind.ToString(),
+    };
+
+    private static string Describe(ScalingRule? rule, string direction) => rule is null ? "none"
+        : rule.Type == ScalingRuleType.Pods
+            ? Say($"{rule.Value} pods per {rule.PeriodSeconds}s {direction}")
+            : Say($"{rule.Value}% per {rule.PeriodSeconds}s {direction}");
+
+    private static string Say(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);
+}
 
 /// <summary>
 /// Kubernetes HPA's behavior semantics (stabilization windows over a recommendation history, Pods and
 /// Percent rate limits over periods of recorded scale events, selectPolicy) plus Nomad-style cooldowns.
 /// Stateful: it remembers recommendations and the actions it is told about. Not thread-safe; the scaler
-/// evaluates one at a time.
+/// evaluates one at a time. Allocation-free in steady state: histories are pruned in place.
 /// </summary>
 public sealed class BehaviorStage(ScalingBehavior behavior, TimeProvider time)
 {
+    // Longest period a rate-limit rule may have (HPA's limit), so older events can be forgotten.
+    private static readonly TimeSpan EventMemory = TimeSpan.FromSeconds(1800);
+
     private readonly List<(DateTimeOffset Time, int Replicas)> _recommendations = [];
     private readonly List<(DateTimeOffset Time, int Change)> _upEvents = [];
     private readonly List<(DateTimeOffset Time, int Change)> _downEvents = [];
@@ -24,11 +98,13 @@ public sealed class BehaviorStage(ScalingBehavior behavior, TimeProvider time)
     /// <summary>The settings in force.</summary>
     public ScalingBehavior Behavior => behavior;
 
-    /// <summary>Applies the behavior to <paramref name="recommendation"/> at <paramref name="currentReplicas"/>.</summary>
-    public BehaviorOutcome Apply(int currentReplicas, int recommendation)
+    /// <summary>
+    /// Applies the behavior to <paramref name="recommendation"/> at <paramref name="currentReplicas"/>, adding each
+    /// step that changed the count to <paramref name="adjustments"/>.
+    /// </summary>
+    public BehaviorOutcome Apply(int currentReplicas, int recommendation, List<BehaviorAdjustment> adjustments)
     {
         var now = time.GetUtcNow();
-        var adjustments = new List<string>();
         var stabilized = Stabilize(now, currentReplicas, recommendation, adjustments);
         var limited = RateLimit(now, currentReplicas, stabilized, adjustments);
         var cooled = Cooldown(now, currentReplicas, limited, adjustments);
@@ -36,7 +112,7 @@ public sealed class BehaviorStage(ScalingBehavior behavior, TimeProvider time)
             : limited != stabilized ? Pipeline.DecisionCauses.RateLimit
             : stabilized != recommendation ? Pipeline.DecisionCauses.Stabilization
             : null;
-        return new BehaviorOutcome(cooled, adjustments, cause);
+        return new BehaviorOutcome(cooled, cause);
     }
 
     /// <summary>Tells the stage that the target really moved from <paramref name="from"/> to <paramref name="to"/> replicas now.</summary>
@@ -62,12 +138,12 @@ public sealed class BehaviorStage(ScalingBehavior behavior, TimeProvider time)
 
     // HPA: the raw recommendation is remembered; scaling up goes no higher than the lowest recommendation
     // in the up window, scaling down no lower than the highest in the down window.
-    private int Stabilize(DateTimeOffset now, int current, int recommendation, List<string> adjustments)
+    private int Stabilize(DateTimeOffset now, int current, int recommendation, List<BehaviorAdjustment> adjustments)
     {
         var upWindow = TimeSpan.FromSeconds(behavior.ScaleUp.StabilizationWindowSeconds);
         var downWindow = TimeSpan.FromSeconds(behavior.ScaleDown.StabilizationWindowSeconds);
         var keep = upWindow > downWindow ? upWindow : downWindow;
-        _recommendations.RemoveAll(r => r.Time <= now - keep);
+        Forget(_recommendations, now - keep);
 
         int upBound = recommendation, downBound = recommendation;
         foreach (var (t, replicas) in _recommendations)
@@ -98,18 +174,18 @@ public sealed class BehaviorStage(ScalingBehavior behavior, TimeProvider time)
         if (result != recommendation)
         {
             adjustments.Add(recommendation > current
-                ? Say($"scale-up stabilization ({behavior.ScaleUp.StabilizationWindowSeconds}s window, lowest recommendation {upBound}): {recommendation} -> {result}")
-                : Say($"scale-down stabilization ({behavior.ScaleDown.StabilizationWindowSeconds}s window, highest recommendation {downBound}): {recommendation} -> {result}"));
+                ? new BehaviorAdjustment(AdjustmentKind.ScaleUpStabilization, recommendation, result, upBound, behavior.ScaleUp.StabilizationWindowSeconds)
+                : new BehaviorAdjustment(AdjustmentKind.ScaleDownStabilization, recommendation, result, downBound, behavior.ScaleDown.StabilizationWindowSeconds));
         }
 
         return result;
     }
 
-    private int RateLimit(DateTimeOffset now, int current, int desired, List<string> adjustments)
+    private int RateLimit(DateTimeOffset now, int current, int desired, List<BehaviorAdjustment> adjustments)
     {
         if (desired > current)
         {
-            var (limit, rule) = UpLimit(now, current);
+            var (limit, kind, rule) = UpLimit(now, current);
             if (limit < current)
             {
                 limit = current;
@@ -117,13 +193,13 @@ public sealed class BehaviorStage(ScalingBehavior behavior, TimeProvider time)
 
             if (desired > limit)
             {
-                adjustments.Add(Say($"scale-up limit ({rule}): {desired} -> {limit}"));
+                adjustments.Add(new BehaviorAdjustment(kind, desired, limit, Rule: rule));
                 return limit;
             }
         }
         else if (desired < current)
         {
-            var (limit, rule) = DownLimit(now, current);
+            var (limit, kind, rule) = DownLimit(now, current);
             if (limit > current)
             {
                 limit = current;
@@ -131,7 +207,7 @@ public sealed class BehaviorStage(ScalingBehavior behavior, TimeProvider time)
 
             if (desired < limit)
             {
-                adjustments.Add(Say($"scale-down limit ({rule}): {desired} -> {limit}"));
+                adjustments.Add(new BehaviorAdjustment(kind, desired, limit, Rule: rule));
                 return limit;
             }
         }
@@ -139,21 +215,21 @@ public sealed class BehaviorStage(ScalingBehavior behavior, TimeProvider time)
         return desired;
     }
 
-    private (int Limit, string Rule) UpLimit(DateTimeOffset now, int current)
+    private (int Limit, AdjustmentKind Kind, ScalingRule? Rule) UpLimit(DateTimeOffset now, int current)
     {
         var rules = behavior.ScaleUp;
         if (rules.SelectPolicy == SelectPolicy.Disabled)
         {
-            return (current, "scale-up disabled");
+            return (current, AdjustmentKind.ScaleUpDisabled, null);
         }
 
         if (rules.Policies.Count == 0)
         {
-            return (int.MaxValue, "none");
+            return (int.MaxValue, AdjustmentKind.ScaleUpLimit, null);
         }
 
         int? best = null;
-        var bestRule = "";
+        ScalingRule? bestRule = null;
         foreach (var rule in rules.Policies)
         {
             var periodStart = current - Changes(_upEvents, now, rule.PeriodSeconds);
@@ -162,28 +238,28 @@ public sealed class BehaviorStage(ScalingBehavior behavior, TimeProvider time)
                 : (int)Math.Ceiling(periodStart * (1 + (rule.Value / 100.0)));
             if (best is null || (rules.SelectPolicy == SelectPolicy.Max ? proposed > best : proposed < best))
             {
-                (best, bestRule) = (proposed, Describe(rule, "up"));
+                (best, bestRule) = (proposed, rule);
             }
         }
 
-        return (best!.Value, bestRule);
+        return (best!.Value, AdjustmentKind.ScaleUpLimit, bestRule);
     }
 
-    private (int Limit, string Rule) DownLimit(DateTimeOffset now, int current)
+    private (int Limit, AdjustmentKind Kind, ScalingRule? Rule) DownLimit(DateTimeOffset now, int current)
     {
         var rules = behavior.ScaleDown;
         if (rules.SelectPolicy == SelectPolicy.Disabled)
         {
-            return (current, "scale-down disabled");
+            return (current, AdjustmentKind.ScaleDownDisabled, null);
         }
 
         if (rules.Policies.Count == 0)
         {
-            return (int.MinValue, "none");
+            return (int.MinValue, AdjustmentKind.ScaleDownLimit, null);
         }
 
         int? best = null;
-        var bestRule = "";
+        ScalingRule? bestRule = null;
         foreach (var rule in rules.Policies)
         {
             var periodStart = current + Changes(_downEvents, now, rule.PeriodSeconds);
@@ -194,14 +270,14 @@ public sealed class BehaviorStage(ScalingBehavior behavior, TimeProvider time)
             // Max allows the largest change, which for scaling down is the lowest count.
             if (best is null || (rules.SelectPolicy == SelectPolicy.Max ? proposed < best : proposed > best))
             {
-                (best, bestRule) = (proposed, Describe(rule, "down"));
+                (best, bestRule) = (proposed, rule);
             }
         }
 
-        return (best!.Value, bestRule);
+        return (best!.Value, AdjustmentKind.ScaleDownLimit, bestRule);
     }
 
-    private int Cooldown(DateTimeOffset now, int current, int desired, List<string> adjustments)
+    private int Cooldown(DateTimeOffset now, int current, int desired, List<BehaviorAdjustment> adjustments)
     {
         if (desired == current || _lastAction is not { } last)
         {
@@ -211,7 +287,8 @@ public sealed class BehaviorStage(ScalingBehavior behavior, TimeProvider time)
         var cooldown = last.Up ? behavior.ScaleUp.Cooldown : behavior.ScaleDown.Cooldown;
         if (cooldown > TimeSpan.Zero && now < last.Time + cooldown)
         {
-            adjustments.Add(Say($"cooldown after scale-{(last.Up ? "up" : "down")} ({cooldown.TotalSeconds:0.#}s, until {last.Time + cooldown:HH:mm:ss}): {desired} -> {current}"));
+            adjustments.Add(new BehaviorAdjustment(last.Up ? AdjustmentKind.CooldownAfterUp : AdjustmentKind.CooldownAfterDown,
+                desired, current, Seconds: cooldown.TotalSeconds, Until: last.Time + cooldown));
             return current;
         }
 
@@ -220,6 +297,7 @@ public sealed class BehaviorStage(ScalingBehavior behavior, TimeProvider time)
 
     private static int Changes(List<(DateTimeOffset Time, int Change)> events, DateTimeOffset now, int periodSeconds)
     {
+        Forget(events, now - EventMemory);
         var since = now - TimeSpan.FromSeconds(periodSeconds);
         var sum = 0;
         foreach (var (t, change) in events)
@@ -230,14 +308,21 @@ public sealed class BehaviorStage(ScalingBehavior behavior, TimeProvider time)
             }
         }
 
-        events.RemoveAll(e => e.Time <= now - TimeSpan.FromSeconds(1800));
         return sum;
     }
 
-    private static string Describe(ScalingRule rule, string direction) =>
-        rule.Type == ScalingRuleType.Pods
-            ? Say($"{rule.Value} pods per {rule.PeriodSeconds}s {direction}")
-            : Say($"{rule.Value}% per {rule.PeriodSeconds}s {direction}");
+    // Entries are added in time order, so the expired ones are a prefix: drop it in place.
+    private static void Forget<T>(List<(DateTimeOffset Time, T Value)> entries, DateTimeOffset upTo)
+    {
+        var expired = 0;
+        while (expired < entries.Count && entries[expired].Time <= upTo)
+        {
+            expired++;
+        }
 
-    private static string Say(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);
+        if (expired > 0)
+        {
+            entries.RemoveRange(0, expired);
+        }
+    }
 }

@@ -30,7 +30,7 @@ public enum MetricFailureKind
 /// <param name="Value">The value; null when the reading failed.</param>
 /// <param name="Failure">Why there is no value; null when the reading succeeded.</param>
 /// <param name="Message">What the backend said, for logs and the decision record.</param>
-public sealed record MetricReading(string Metric, double? Value, MetricFailureKind? Failure, string? Message)
+public readonly record struct MetricReading(string Metric, double? Value, MetricFailureKind? Failure, string? Message)
 {
     /// <summary>True when <see cref="Value"/> holds a finite number.</summary>
     public bool Succeeded => Value is not null;

@@ -17,11 +17,20 @@ public sealed record MetricFailureHandling(int? FallbackAfter = null, int Fallba
 /// <summary>A policy applied to the readings of one named metric, with what to do when it fails.</summary>
 public sealed record PolicyBinding(string Metric, IScalingPolicy Policy, MetricFailureHandling? OnFailure = null);
 
+/// <summary>The outcome of one evaluation, as plain numbers: what the simulator needs, with no allocation.</summary>
+/// <param name="Time">When the evaluation ran.</param>
+/// <param name="CurrentReplicas">The count read from the target.</param>
+/// <param name="DesiredReplicas">The count chosen after combining, behavior and clamping.</param>
+/// <param name="Recommendation">The combined proposal before the behavior stage and clamping.</param>
+/// <param name="Cause">Why, as a <see cref="DecisionCauses"/> label.</param>
+public readonly record struct PipelineResult(DateTimeOffset Time, int CurrentReplicas, int DesiredReplicas, int Recommendation, string Cause);
+
 /// <summary>
 /// The one decision pipeline the scaler and the simulator share: one proposal per metric, combined
 /// (largest wins; a failed metric never lets the set scale down), the behavior stage (stabilization,
 /// rate limits, cooldowns), and clamping to [min, max] last. Stateful (failure counts, behavior history);
-/// one evaluation at a time.
+/// one evaluation at a time. <see cref="Evaluate"/> allocates nothing in steady state; <see cref="Decide"/>
+/// evaluates and then renders the full <see cref="ScalingDecision"/> record with its phrases.
 /// </summary>
 public sealed class DecisionPipeline
 {
@@ -31,6 +40,13 @@ public sealed class DecisionPipeline
     private readonly BehaviorStage _behavior;
     private readonly int[] _consecutiveFailures;
 
+    // The last evaluation's details, reused from one evaluation to the next and rendered only on demand.
+    private readonly MetricReading[] _seen;
+    private readonly ScalingProposal[] _proposals;
+    private readonly List<BehaviorAdjustment> _adjustments = new(4);
+    private int _winner;
+    private string _heldBecause = "";
+
     /// <summary>Creates a pipeline; without <paramref name="behavior"/> there is no behavior stage (the original scripts' way).</summary>
     public DecisionPipeline(IReadOnlyList<PolicyBinding> bindings, ScalingLimits limits, TimeProvider time, ScalingBehavior? behavior = null)
     {
@@ -39,20 +55,47 @@ public sealed class DecisionPipeline
         _time = time;
         _behavior = new BehaviorStage(behavior ?? ScalingBehavior.None, time);
         _consecutiveFailures = new int[bindings.Count];
+        _seen = new MetricReading[bindings.Count];
+        _proposals = new ScalingProposal[bindings.Count];
     }
 
     /// <summary>The metrics this pipeline reads, in order.</summary>
     public IReadOnlyList<PolicyBinding> Bindings => _bindings;
 
-    /// <summary>Decides the replica count from the current count and this evaluation's readings.</summary>
+    /// <summary>Decides the replica count and renders the full decision record (readings, proposals, phrases).</summary>
     public ScalingDecision Decide(int currentReplicas, IReadOnlyList<MetricReading> readings)
     {
-        var proposals = new List<ScalingProposal>(_bindings.Count);
-        var seen = new List<MetricReading>(_bindings.Count);
+        var result = Evaluate(currentReplicas, readings);
+        var adjustments = new string[_adjustments.Count];
+        for (var i = 0; i < adjustments.Length; i++)
+        {
+            adjustments[i] = _adjustments[i].ToString();
+        }
+
+        var reason = _winner >= 0 ? _proposals[_winner].Reason : _heldBecause;
+        if (adjustments.Length > 0)
+        {
+            reason = $"{reason}; {string.Join("; ", adjustments)}";
+        }
+
+        return new ScalingDecision(result.Time, result.CurrentReplicas, result.DesiredReplicas, [.. _seen], [.. _proposals], reason, result.Cause)
+        {
+            Recommendation = result.Recommendation,
+            Adjustments = adjustments,
+        };
+    }
+
+    /// <summary>
+    /// Decides the replica count from the current count and this evaluation's readings, without rendering
+    /// any phrase (the simulator's path; allocation-free in steady state).
+    /// </summary>
+    public PipelineResult Evaluate(int currentReplicas, IReadOnlyList<MetricReading> readings)
+    {
+        _adjustments.Clear();
+        _winner = -1;
         var anyFailed = false;
         var fallback = false;
         int? largest = null;
-        string? largestReason = null;
         for (var i = 0; i < _bindings.Count; i++)
         {
             var binding = _bindings[i];
@@ -63,7 +106,7 @@ public sealed class DecisionPipeline
                 reading = MetricReading.Ok(binding.Metric, 0);
             }
 
-            seen.Add(reading);
+            _seen[i] = reading;
             ScalingProposal proposal;
             if (reading.Succeeded)
             {
@@ -73,8 +116,8 @@ public sealed class DecisionPipeline
             else if (++_consecutiveFailures[i] >= handling.FallbackAfter)
             {
                 fallback = true;
-                proposal = new ScalingProposal(binding.Policy.Name, binding.Metric, handling.FallbackReplicas,
-                    $"fallback to {handling.FallbackReplicas} after {_consecutiveFailures[i]} failures ({reading.Failure})");
+                proposal = new ScalingProposal(binding.Policy.Name, binding.Metric, handling.FallbackReplicas, FallbackFormat,
+                    handling.FallbackReplicas, _consecutiveFailures[i], failure: reading.Failure);
             }
             else
             {
@@ -82,75 +125,67 @@ public sealed class DecisionPipeline
                 proposal = binding.Policy.Propose(currentReplicas, reading);
             }
 
-            proposals.Add(proposal);
+            _proposals[i] = proposal;
             if (proposal.Replicas is { } r && (largest is null || r > largest))
             {
-                (largest, largestReason) = (r, proposal.Reason);
+                (largest, _winner) = (r, i);
             }
         }
 
-        string reason, cause;
+        string cause;
         int combined;
-        var adjustments = new List<string>();
         if (largest is null)
         {
             // Nothing to go on: hold, and leave the behavior history alone (as HPA does when no metric is valid).
-            combined = currentReplicas;
-            (reason, cause) = (anyFailed ? "no metric has a value: holding" : "no proposal: holding", DecisionCauses.NoData);
-            return Clamp(currentReplicas, combined, combined, seen, proposals, reason, cause, adjustments);
+            _heldBecause = anyFailed ? "no metric has a value: holding" : "no proposal: holding";
+            return Clamp(currentReplicas, currentReplicas, currentReplicas, DecisionCauses.NoData);
         }
 
         if (anyFailed && largest < currentReplicas)
         {
             combined = currentReplicas;
-            (reason, cause) = ("a metric failed: never scale down on a partial view", DecisionCauses.FailedMetric);
+            (_winner, _heldBecause, cause) = (-1, "a metric failed: never scale down on a partial view", DecisionCauses.FailedMetric);
         }
         else
         {
             combined = largest.Value;
-            (reason, cause) = (largestReason!, fallback ? DecisionCauses.Fallback : DecisionCauses.Policy);
+            cause = fallback ? DecisionCauses.Fallback : DecisionCauses.Policy;
         }
 
-        var outcome = _behavior.Apply(currentReplicas, combined);
-        if (outcome.Cause is { } behaviorCause)
-        {
-            adjustments.AddRange(outcome.Adjustments);
-            cause = behaviorCause;
-            reason = $"{reason}; {string.Join("; ", outcome.Adjustments)}";
-        }
-
-        return Clamp(currentReplicas, combined, outcome.Replicas, seen, proposals, reason, cause, adjustments);
+        var outcome = _behavior.Apply(currentReplicas, combined, _adjustments);
+        return Clamp(currentReplicas, combined, outcome.Replicas, outcome.Cause ?? cause);
     }
 
     /// <summary>Tells the behavior stage that the target really moved to <paramref name="replicas"/> after <paramref name="decision"/>.</summary>
     public void Applied(ScalingDecision decision, int replicas) => _behavior.Applied(decision.CurrentReplicas, replicas);
 
-    private ScalingDecision Clamp(
-        int current, int recommendation, int desired, IReadOnlyList<MetricReading> readings,
-        IReadOnlyList<ScalingProposal> proposals, string reason, string cause, List<string> adjustments)
+    /// <summary>Tells the behavior stage that the target really moved from <paramref name="from"/> to <paramref name="to"/> replicas.</summary>
+    public void Applied(int from, int to) => _behavior.Applied(from, to);
+
+    private static readonly ProposalFormatter FallbackFormat = static (in p) =>
+        ScalingProposal.Say($"fallback to {p.Value} after {p.Bound} failures ({p.Failure})");
+
+    private PipelineResult Clamp(int current, int recommendation, int desired, string cause)
     {
         var clamped = _limits.Clamp(desired);
         if (clamped != desired)
         {
-            var phrase = clamped > desired ? $"raised to min {_limits.MinReplicas}" : $"capped at max {_limits.MaxReplicas}";
-            adjustments.Add(phrase);
-            (reason, cause) = ($"{reason}; {phrase}", clamped > desired ? DecisionCauses.Min : DecisionCauses.Max);
+            var raised = clamped > desired;
+            _adjustments.Add(new BehaviorAdjustment(raised ? AdjustmentKind.RaisedToMin : AdjustmentKind.CappedAtMax, desired, clamped,
+                raised ? _limits.MinReplicas : _limits.MaxReplicas));
+            cause = raised ? DecisionCauses.Min : DecisionCauses.Max;
         }
 
-        return new ScalingDecision(_time.GetUtcNow(), current, clamped, readings, proposals, reason, cause)
-        {
-            Recommendation = recommendation,
-            Adjustments = adjustments,
-        };
+        return new PipelineResult(_time.GetUtcNow(), current, clamped, recommendation, cause);
     }
 
     private static MetricReading Find(IReadOnlyList<MetricReading> readings, string metric)
     {
-        foreach (var reading in readings)
+        for (var i = 0; i < readings.Count; i++)
         {
-            if (reading.Metric == metric)
+            if (readings[i].Metric == metric)
             {
-                return reading;
+                return readings[i];
             }
         }
 

@@ -10,5 +10,7 @@ public sealed class FixedPolicy(int replicas) : IScalingPolicy
 
     /// <inheritdoc />
     public ScalingProposal Propose(int currentReplicas, MetricReading reading) =>
-        new(Name, reading.Metric, replicas, $"fixed at {replicas}");
+        new(Name, reading.Metric, replicas, FixedAt, replicas);
+
+    private static readonly ProposalFormatter FixedAt = static (in p) => ScalingProposal.Say($"fixed at {p.Value}");
 }

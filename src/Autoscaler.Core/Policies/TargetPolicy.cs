@@ -1,5 +1,4 @@
 using System.ComponentModel.DataAnnotations;
-using System.Globalization;
 using Autoscaler.Core.Metrics;
 
 namespace Autoscaler.Core.Policies;
@@ -43,7 +42,7 @@ public sealed class TargetPolicy(TargetPolicyOptions options) : IScalingPolicy
     {
         if (reading.Value is not { } value)
         {
-            return new ScalingProposal(Name, reading.Metric, null, $"no value ({reading.Failure})");
+            return new ScalingProposal(Name, reading.Metric, null, ScalingProposal.NoValue, failure: reading.Failure);
         }
 
         // At zero replicas a ratio has nothing to multiply; count from one so demand can start the service.
@@ -51,14 +50,22 @@ public sealed class TargetPolicy(TargetPolicyOptions options) : IScalingPolicy
         var ratio = options.Type == TargetType.Value ? value / options.Target : value / (options.Target * basis);
         if (Math.Abs(ratio - 1) <= options.Tolerance)
         {
-            return new ScalingProposal(Name, reading.Metric, currentReplicas,
-                string.Create(CultureInfo.InvariantCulture, $"{value:0.###} within {options.Tolerance:P0} of target {options.Target:0.###}"));
+            return new ScalingProposal(Name, reading.Metric, currentReplicas, Within, value, options.Target, options.Tolerance);
         }
 
         var desired = options.Type == TargetType.Value
             ? (int)Math.Ceiling(basis * ratio)
             : (int)Math.Ceiling(value / options.Target);
         return new ScalingProposal(Name, reading.Metric, desired,
-            string.Create(CultureInfo.InvariantCulture, $"{value:0.###} against target {options.Target:0.###}{(options.Type == TargetType.AverageValue ? " per replica" : "")} (ratio {ratio:0.###})"));
+            options.Type == TargetType.AverageValue ? AgainstPerReplica : Against, value, options.Target, ratio);
     }
+
+    private static readonly ProposalFormatter Within = static (in p) =>
+        ScalingProposal.Say($"{p.Value:0.###} within {p.Extra:P0} of target {p.Bound:0.###}");
+
+    private static readonly ProposalFormatter Against = static (in p) =>
+        ScalingProposal.Say($"{p.Value:0.###} against target {p.Bound:0.###} (ratio {p.Extra:0.###})");
+
+    private static readonly ProposalFormatter AgainstPerReplica = static (in p) =>
+        ScalingProposal.Say($"{p.Value:0.###} against target {p.Bound:0.###} per replica (ratio {p.Extra:0.###})");
 }

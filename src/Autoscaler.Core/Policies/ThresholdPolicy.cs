@@ -63,21 +63,23 @@ public sealed class ThresholdPolicy(ThresholdPolicyOptions options) : IScalingPo
     {
         if (reading.Value is not { } value)
         {
-            return new ScalingProposal(Name, reading.Metric, null, $"no value ({reading.Failure})");
+            return new ScalingProposal(Name, reading.Metric, null, ScalingProposal.NoValue, failure: reading.Failure);
         }
 
         if (value > options.ScaleUpThreshold)
         {
-            return new ScalingProposal(Name, reading.Metric, currentReplicas + options.StepAt(currentReplicas),
-                string.Create(CultureInfo.InvariantCulture, $"{value:0.###} above {options.ScaleUpThreshold:0.###}"));
+            return new ScalingProposal(Name, reading.Metric, currentReplicas + options.StepAt(currentReplicas), Above, value, options.ScaleUpThreshold);
         }
 
         if (value < options.ScaleDownThreshold)
         {
-            return new ScalingProposal(Name, reading.Metric, Math.Max(0, currentReplicas - options.StepAt(currentReplicas)),
-                string.Create(CultureInfo.InvariantCulture, $"{value:0.###} below {options.ScaleDownThreshold:0.###}"));
+            return new ScalingProposal(Name, reading.Metric, Math.Max(0, currentReplicas - options.StepAt(currentReplicas)), Below, value, options.ScaleDownThreshold);
         }
 
-        return new ScalingProposal(Name, reading.Metric, currentReplicas, "between thresholds");
+        return new ScalingProposal(Name, reading.Metric, currentReplicas, Between, value);
     }
+
+    private static readonly ProposalFormatter Above = static (in p) => ScalingProposal.Say($"{p.Value:0.###} above {p.Bound:0.###}");
+    private static readonly ProposalFormatter Below = static (in p) => ScalingProposal.Say($"{p.Value:0.###} below {p.Bound:0.###}");
+    private static readonly ProposalFormatter Between = static (in _) => "between thresholds";
 }
