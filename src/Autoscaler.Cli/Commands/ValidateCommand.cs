@@ -33,6 +33,8 @@ internal static class ValidateCommand
         var command = new Command("export", """
             Write a policy as a Kubernetes HorizontalPodAutoscaler or a KEDA ScaledObject on stdout.
             Only target rules have an equivalent there; a threshold or fixed rule is refused with exit code 2.
+            What the format cannot express (cooldowns; for a HPA also fallbacks, ignoreNullValues, activation)
+            is named on stderr as a warning; the YAML is still written.
             """)
         {
             format, file, queries, name, prometheus,
@@ -40,6 +42,11 @@ internal static class ValidateCommand
         command.SetAction(parse => Run(() =>
         {
             var spec = Load(parse.GetValue(file)!, parse.GetValue(queries));
+            foreach (var lost in KubernetesFormats.Unexpressed(spec, parse.GetValue(format)!))
+            {
+                Console.Error.WriteLine($"warning: not exported: {lost}");
+            }
+
             return parse.GetValue(format) == "hpa"
                 ? KubernetesFormats.WriteHpa(spec, parse.GetValue(name)!)
                 : KubernetesFormats.WriteKeda(spec, parse.GetValue(prometheus)!, parse.GetValue(name)!);

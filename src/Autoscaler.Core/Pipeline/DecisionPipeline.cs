@@ -15,7 +15,14 @@ public sealed record MetricFailureHandling(int? FallbackAfter = null, int Fallba
 }
 
 /// <summary>A policy applied to the readings of one named metric, with what to do when it fails.</summary>
-public sealed record PolicyBinding(string Metric, IScalingPolicy Policy, MetricFailureHandling? OnFailure = null);
+/// <param name="Metric">Name of the metric source.</param>
+/// <param name="Policy">The rule that turns its value into a proposal.</param>
+/// <param name="OnFailure">What to do when it has no value; null: hold.</param>
+/// <param name="ActivationThreshold">
+/// KEDA's activation: with a minimum of 0 replicas, the service runs (at least one replica) while any metric that has
+/// one is above its activation threshold, and scales to zero once none has been for the pipeline's scale-to-zero delay.
+/// </param>
+public sealed record PolicyBinding(string Metric, IScalingPolicy Policy, MetricFailureHandling? OnFailure = null, double? ActivationThreshold = null);
 
 /// <summary>The outcome of one evaluation, as plain numbers: what the simulator needs, with no allocation.</summary>
 /// <param name="Time">When the evaluation ran.</param>
@@ -44,12 +51,23 @@ public sealed class DecisionPipeline
     private readonly MetricReading[] _seen;
     private readonly ScalingProposal[] _proposals;
     private readonly List<BehaviorAdjustment> _adjustments = new(4);
+    private readonly TimeSpan _scaleToZeroAfter;
+    private DateTimeOffset? _lastActive;
     private int _winner;
     private string _heldBecause = "";
 
+    /// <summary>KEDA's default <c>cooldownPeriod</c>: how long no metric may be active before scaling to zero.</summary>
+    public static TimeSpan DefaultScaleToZeroAfter { get; } = TimeSpan.FromSeconds(300);
+
     /// <summary>Creates a pipeline; without <paramref name="behavior"/> there is no behavior stage (the original scripts' way).</summary>
-    public DecisionPipeline(IReadOnlyList<PolicyBinding> bindings, ScalingLimits limits, TimeProvider time, ScalingBehavior? behavior = null)
+    /// <param name="bindings">One policy per metric.</param>
+    /// <param name="limits">The [min, max] clamp.</param>
+    /// <param name="time">The clock (virtual in the simulator).</param>
+    /// <param name="behavior">Stabilization, rate limits and cooldowns; null: none.</param>
+    /// <param name="scaleToZeroAfter">With activation thresholds and a minimum of 0: how long no metric may be active before scaling to zero (KEDA's cooldownPeriod).</param>
+    public DecisionPipeline(IReadOnlyList<PolicyBinding> bindings, ScalingLimits limits, TimeProvider time, ScalingBehavior? behavior = null, TimeSpan? scaleToZeroAfter = null)
     {
+        _scaleToZeroAfter = scaleToZeroAfter ?? DefaultScaleToZeroAfter;
         _bindings = bindings;
         _limits = limits;
         _time = time;
@@ -95,6 +113,7 @@ public sealed class DecisionPipeline
         _winner = -1;
         var anyFailed = false;
         var fallback = false;
+        bool hasActivation = false, active = false, activationUnknown = false;
         int? largest = null;
         for (var i = 0; i < _bindings.Count; i++)
         {
@@ -107,6 +126,13 @@ public sealed class DecisionPipeline
             }
 
             _seen[i] = reading;
+            if (binding.ActivationThreshold is { } activation)
+            {
+                hasActivation = true;
+                active |= reading.Value > activation;
+                activationUnknown |= !reading.Succeeded;
+            }
+
             ScalingProposal proposal;
             if (reading.Succeeded)
             {
@@ -150,6 +176,27 @@ public sealed class DecisionPipeline
         {
             combined = largest.Value;
             cause = fallback ? DecisionCauses.Fallback : DecisionCauses.Policy;
+        }
+
+        if (hasActivation && _limits.MinReplicas == 0)
+        {
+            // KEDA: the activation phase owns 0 <-> 1, the HPA range (behavior included) is 1..max.
+            var now = _time.GetUtcNow();
+            _lastActive ??= now;
+            if (active)
+            {
+                _lastActive = now;
+            }
+            else if (!activationUnknown && (currentReplicas == 0 || now - _lastActive.Value >= _scaleToZeroAfter))
+            {
+                _winner = -1;
+                _heldBecause = currentReplicas == 0
+                    ? "no metric above its activation threshold: staying at zero"
+                    : "no metric above its activation threshold for the scale-to-zero delay: scaling to zero";
+                return Clamp(currentReplicas, 0, 0, DecisionCauses.Inactive);
+            }
+
+            combined = Math.Max(1, combined);
         }
 
         var outcome = _behavior.Apply(currentReplicas, combined, _adjustments);

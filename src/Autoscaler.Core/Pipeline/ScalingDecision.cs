@@ -75,4 +75,7 @@ public static class DecisionCauses
 
     /// <summary>A metric failed often enough that its fallback count was used.</summary>
     public const string Fallback = "fallback";
+
+    /// <summary>No metric was above its activation threshold: scaled to (or stayed at) zero.</summary>
+    public const string Inactive = "inactive";
 }

@@ -2,6 +2,7 @@ using System.Globalization;
 using Autoscaler.Core.Behavior;
 using Autoscaler.Core.Pipeline;
 using Autoscaler.Core.Policies;
+using Autoscaler.Core.Time;
 using YamlDotNet.RepresentationModel;
 
 namespace Autoscaler.Core.PolicyFiles;
@@ -240,11 +241,8 @@ public static class KubernetesFormats
             advanced.RejectUnknown();
         }
 
-        // KEDA's cooldownPeriod waits before scaling to zero after the last activity: the closest here is a scale-down cooldown.
-        if (cooldownPeriod is { } cp)
-        {
-            behavior.ScaleDown.Cooldown = TimeSpan.FromSeconds(cp);
-        }
+        // KEDA's cooldownPeriod: how long after the last active trigger it scales to zero (only with minReplicaCount 0).
+        spec.ScaleToZeroAfter = TimeSpan.FromSeconds(cooldownPeriod ?? 300);
 
         spec.Behavior = behavior;
         var triggers = s.MappingList("triggers", required: true);
@@ -267,7 +265,12 @@ public static class KubernetesFormats
             }
 
             md.String("serverAddress");
-            md.String("activationThreshold");
+            var activationText = md.String("activationThreshold");
+            double activation = 0;
+            if (activationText is not null && (!Quantities.TryParse(activationText, out activation) || activation < 0))
+            {
+                md.Problem(md.Find("activationThreshold")!, "activationThreshold", $"'{activationText}' is not a number ≥ 0");
+            }
             md.String("namespace");
             md.String("metricName");
             var query = md.String("query", required: true) ?? "";
@@ -288,11 +291,54 @@ public static class KubernetesFormats
 
                 // KEDA's default is to treat an empty result as 0.
                 OnFailure = new MetricFailureHandling(fallbackAfter, fallbackReplicas, ignoreNull is null || !string.Equals(ignoreNull, "false", StringComparison.OrdinalIgnoreCase)),
+
+                // Every KEDA trigger has an activation threshold (default 0); it matters only with minReplicaCount 0.
+                ActivationThreshold = activation,
             });
         }
 
         root.RejectUnknown();
         return spec;
+    }
+
+    /// <summary>
+    /// What of <paramref name="spec"/> the target format (<c>hpa</c> or <c>keda</c>) cannot express, one phrase each,
+    /// so an export can warn instead of silently dropping it.
+    /// </summary>
+    public static IReadOnlyList<string> Unexpressed(PolicySpec spec, string format)
+    {
+        var lost = new List<string>();
+        var behavior = spec.EffectiveBehavior;
+        foreach (var (rules, direction) in new[] { (behavior.ScaleUp, "scaleUp"), (behavior.ScaleDown, "scaleDown") })
+        {
+            if (rules.Cooldown > TimeSpan.Zero)
+            {
+                lost.Add($"behavior.{direction}.cooldown ({Durations.Format(rules.Cooldown)}): neither HPA nor KEDA has cooldowns; a stabilization window is the nearest equivalent");
+            }
+        }
+
+        var fallbacks = spec.Metrics.Where(m => m.OnFailure.FallbackAfter is not null).ToList();
+        var activations = spec.Metrics.Where(m => m.ActivationThreshold is not null).ToList();
+        if (format == "hpa")
+        {
+            lost.AddRange(fallbacks.Select(m => $"metric '{m.Name}' fallback: a HorizontalPodAutoscaler holds the count while a metric fails; use KEDA for a fallback"));
+            lost.AddRange(spec.Metrics.Where(m => m.OnFailure.IgnoreNullValues).Select(m => $"metric '{m.Name}' ignoreNullValues: a HorizontalPodAutoscaler treats an empty result as a failure"));
+            if (activations.Count > 0 && spec.MinReplicas == 0)
+            {
+                lost.Add("activation thresholds and scaling to zero: a HorizontalPodAutoscaler has neither (use KEDA)");
+            }
+
+            if (spec.CheckInterval is { } interval)
+            {
+                lost.Add($"checkInterval ({Durations.Format(interval)}): the HPA's sync period is the controller manager's --horizontal-pod-autoscaler-sync-period, not per object");
+            }
+        }
+        else if (fallbacks.Select(m => (m.OnFailure.FallbackAfter, m.OnFailure.FallbackReplicas)).Distinct().Count() > 1)
+        {
+            lost.Add("per-metric fallbacks: a ScaledObject has one fallback for all triggers; the first metric's is written");
+        }
+
+        return lost;
     }
 
     /// <summary>Writes <paramref name="spec"/> as a HorizontalPodAutoscaler (External metrics, queries in annotations).</summary>
@@ -359,6 +405,7 @@ public static class KubernetesFormats
                         { "query", m.Query },
                         { "threshold", target.Target.ToString("R", CultureInfo.InvariantCulture) },
                         { "ignoreNullValues", m.OnFailure.IgnoreNullValues ? "true" : "false" },
+                        { "activationThreshold", (m.ActivationThreshold ?? 0).ToString("R", CultureInfo.InvariantCulture) },
                     }
                 },
             });
@@ -369,7 +416,7 @@ public static class KubernetesFormats
         {
             { "scaleTargetRef", new YamlMappingNode { { "name", name } } },
             { "pollingInterval", Int((int)(spec.CheckInterval ?? TimeSpan.FromSeconds(30)).TotalSeconds) },
-            { "cooldownPeriod", Int((int)behavior.ScaleDown.Cooldown.TotalSeconds) },
+            { "cooldownPeriod", Int((int)spec.ScaleToZeroAfter.TotalSeconds) },
             { "minReplicaCount", Int(spec.MinReplicas) },
             { "maxReplicaCount", Int(spec.MaxReplicas) },
         };

@@ -38,6 +38,7 @@ public static class PolicyFile
             MinReplicas = root.Integer("minReplicas", 0, 10_000) ?? 1,
             MaxReplicas = root.Integer("maxReplicas", 1, 10_000) ?? 6,
             CheckInterval = root.Duration("checkInterval"),
+            ScaleToZeroAfter = root.Duration("scaleToZeroAfter") ?? DecisionPipeline.DefaultScaleToZeroAfter,
         };
         if (spec.MinReplicas > spec.MaxReplicas)
         {
@@ -136,6 +137,7 @@ public static class PolicyFile
         }
 
         metric.OnFailure = new MetricFailureHandling(onError == "hold" ? null : fallbackAfter, fallbackReplicas, m.Boolean("ignoreNullValues") ?? false);
+        metric.ActivationThreshold = m.Number("activationThreshold", 0);
         m.RejectUnknown();
         return metric;
     }
@@ -192,6 +194,8 @@ public static class PolicyFile
             root.Add("checkInterval", Durations.Format(interval));
         }
 
+        root.Add("scaleToZeroAfter", Durations.Format(spec.ScaleToZeroAfter));
+
         var metrics = new YamlSequenceNode();
         foreach (var m in spec.Metrics)
         {
@@ -225,6 +229,11 @@ public static class PolicyFile
             }
 
             node.Add("ignoreNullValues", m.OnFailure.IgnoreNullValues ? "true" : "false");
+            if (m.ActivationThreshold is { } activation)
+            {
+                node.Add("activationThreshold", Num(activation));
+            }
+
             metrics.Add(node);
         }
 

@@ -25,6 +25,9 @@ public sealed class MetricSpec
     /// <summary>What to do when the metric has no value.</summary>
     public MetricFailureHandling OnFailure { get; set; } = MetricFailureHandling.Hold;
 
+    /// <summary>KEDA's activation threshold: with minReplicas 0, above it the service runs; null: none.</summary>
+    public double? ActivationThreshold { get; set; }
+
     /// <summary>The policy object for this metric.</summary>
     public IScalingPolicy CreatePolicy() =>
         Threshold is { } t ? new ThresholdPolicy(t)
@@ -47,6 +50,9 @@ public sealed class PolicySpec
     /// <summary>The metrics; each yields a proposal and the largest wins.</summary>
     public List<MetricSpec> Metrics { get; set; } = [];
 
+    /// <summary>With activation thresholds and minReplicas 0: how long no metric may be active before scaling to zero (KEDA's cooldownPeriod).</summary>
+    public TimeSpan ScaleToZeroAfter { get; set; } = DecisionPipeline.DefaultScaleToZeroAfter;
+
     /// <summary>The behavior as written; null when the file has none.</summary>
     public ScalingBehavior? Behavior { get; set; }
 
@@ -59,8 +65,9 @@ public sealed class PolicySpec
 
     /// <summary>The pipeline this policy describes.</summary>
     public DecisionPipeline CreatePipeline(TimeProvider time) => new(
-        [.. Metrics.Select(m => new PolicyBinding(m.Name, m.CreatePolicy(), m.OnFailure))],
+        [.. Metrics.Select(m => new PolicyBinding(m.Name, m.CreatePolicy(), m.OnFailure, m.ActivationThreshold))],
         new ScalingLimits { MinReplicas = MinReplicas, MaxReplicas = MaxReplicas },
         time,
-        EffectiveBehavior);
+        EffectiveBehavior,
+        ScaleToZeroAfter);
 }

@@ -81,7 +81,9 @@ public sealed class KubernetesFormatsTests
         var metric = Assert.Single(spec.Metrics);
         Assert.Equal((25.0, TargetType.AverageValue), (metric.Target!.Target, metric.Target.Type));
         Assert.Equal(new(3, 4, true), metric.OnFailure);
-        Assert.Equal(TimeSpan.FromSeconds(120), spec.EffectiveBehavior.ScaleDown.Cooldown);
+        Assert.Equal(TimeSpan.FromSeconds(120), spec.ScaleToZeroAfter); // cooldownPeriod: the delay before scaling to zero
+        Assert.Equal(TimeSpan.Zero, spec.EffectiveBehavior.ScaleDown.Cooldown);
+        Assert.Equal(5.0, metric.ActivationThreshold);
         Assert.Equal(new ScalingRule(ScalingRuleType.Percent, 50, 30), Assert.Single(spec.EffectiveBehavior.ScaleUp.Policies));
     }
 
@@ -126,6 +128,7 @@ public sealed class KubernetesFormatsTests
     [InlineData("apiVersion: autoscaling/v2\nkind: HorizontalPodAutoscaler\nspec:\n  maxReplicas: 3\n  metrics:\n    - type: External\n      external:\n        metric: {name: nope}\n        target: {type: Value, value: \"1\"}", "no PromQL for 'nope'")]
     [InlineData("kind: ScaledObject\nspec:\n  triggers:\n    - type: cpu\n      metadata: {query: q, threshold: \"1\"}", "hpa.yaml:4: spec.triggers[0].type: 'cpu' triggers are not supported")]
     [InlineData("kind: ScaledObject\nspec:\n  triggers:\n    - type: prometheus\n      metadata: {query: q, threshold: many}", "spec.triggers[0].metadata.threshold: 'many' is not a positive number")]
+    [InlineData("kind: ScaledObject\nspec:\n  triggers:\n    - type: prometheus\n      metadata:\n        query: q\n        threshold: \"1\"\n        activationThreshold: lots", "hpa.yaml:8: spec.triggers[0].metadata.activationThreshold: 'lots' is not a number")]
     [InlineData("kind: Deployment", "hpa.yaml:1: kind: 'Deployment' is not HorizontalPodAutoscaler or ScaledObject")]
     public void A_malformed_file_names_the_line_and_field(string text, string expected)
     {
@@ -139,5 +142,35 @@ public sealed class KubernetesFormatsTests
         var spec = PolicyFile.Parse("metrics: [{name: a, query: q, threshold: {up: 0.6, down: 0.2}}]");
         var error = Assert.Throws<PolicyFileException>(() => KubernetesFormats.WriteHpa(spec));
         Assert.Contains("threshold rule", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void An_export_names_what_the_format_cannot_express()
+    {
+        var spec = PolicyFile.Parse("""
+            minReplicas: 0
+            checkInterval: 10s
+            metrics:
+              - name: rps
+                query: q
+                target: {value: 40, type: AverageValue}
+                fallback: {failureThreshold: 3, replicas: 4}
+                ignoreNullValues: true
+                activationThreshold: 1
+            behavior:
+              scaleUp: {cooldown: 30s}
+            """);
+        var hpa = KubernetesFormats.Unexpressed(spec, "hpa");
+        Assert.Equal(5, hpa.Count);
+        Assert.Contains(hpa, l => l.StartsWith("behavior.scaleUp.cooldown (30s)", StringComparison.Ordinal));
+        Assert.Contains(hpa, l => l.StartsWith("metric 'rps' fallback", StringComparison.Ordinal));
+        Assert.Contains(hpa, l => l.StartsWith("metric 'rps' ignoreNullValues", StringComparison.Ordinal));
+        Assert.Contains(hpa, l => l.StartsWith("activation thresholds", StringComparison.Ordinal));
+        Assert.Contains(hpa, l => l.StartsWith("checkInterval (10s)", StringComparison.Ordinal));
+
+        // KEDA has fallback, null handling and activation; only the cooldown is lost.
+        Assert.Equal("behavior.scaleUp.cooldown (30s)", Assert.Single(KubernetesFormats.Unexpressed(spec, "keda"))[..31]);
+        var keda = KubernetesFormats.Parse(KubernetesFormats.WriteKeda(spec, "http://p:9090"));
+        Assert.Equal((0, 1.0, 3), (keda.MinReplicas, keda.Metrics[0].ActivationThreshold, keda.Metrics[0].OnFailure.FallbackAfter));
     }
 }
