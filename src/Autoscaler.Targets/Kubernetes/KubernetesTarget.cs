@@ -17,9 +17,12 @@ public sealed class KubernetesTargetException(string message, Exception? inner =
 /// no more than get and patch on <c>deployments/scale</c> (or <c>statefulsets/scale</c>) of one object.
 /// </summary>
 /// <remarks>
-/// The current count is <c>scale.status.replicas</c>, the pods that exist now, as the HorizontalPodAutoscaler
-/// counts them: while new pods start the loop keeps seeing the old count, so it does not treat capacity that
-/// is not there yet as if it were (asking for the same count again is harmless, the patch is idempotent).
+/// The current count is <c>scale.spec.replicas</c>, the count last set, which is what the HorizontalPodAutoscaler
+/// reads too (its controller takes <c>currentReplicas := scale.Spec.Replicas</c>). <c>status.replicas</c>, the pods
+/// that exist, lags while pods start or stop: counted as current, every evaluation until they are there would
+/// repeat the same change, and the behavior stage would take each repeat for one more scaling event (rate limits,
+/// cooldowns). Capacity that is still starting is the behavior stage's concern (stabilization windows, cooldown),
+/// as with the HPA. Every scale result says how many pods exist now.
 /// </remarks>
 public sealed partial class KubernetesTarget : IScaleTarget, IDisposable
 {
@@ -110,7 +113,7 @@ public sealed partial class KubernetesTarget : IScaleTarget, IDisposable
         try
         {
             var scale = await ReadAsync(cancellationToken);
-            return scale.Status?.Replicas ?? 0;
+            return scale.Spec?.Replicas ?? scale.Status?.Replicas ?? 0;
         }
         catch (Exception e) when (IsApiFailure(e, cancellationToken))
         {
@@ -176,7 +179,7 @@ public sealed partial class KubernetesTarget : IScaleTarget, IDisposable
         var spec = scale.Spec?.Replicas ?? 0;
         var status = scale.Status?.Replicas ?? 0;
         return spec == requested
-            ? new ScaleResult(true, spec, $"{Kind} {Namespace}/{WorkloadName}: spec.replicas = {spec} ({status} replicas so far)")
+            ? new ScaleResult(true, spec, $"{Kind} {Namespace}/{WorkloadName}: spec.replicas = {spec}, {status} pods now")
             : new ScaleResult(false, spec, $"{Kind} {Namespace}/{WorkloadName}: asked for {requested} replicas, the API server kept spec.replicas = {spec}");
     }
 

@@ -21,7 +21,7 @@ public sealed class KubernetesTargetTests
         KubernetesTarget.Connect(new KubernetesTargetOptions { Kubeconfig = kubeconfig, Name = name, Kind = kind, RequestTimeout = TimeSpan.FromSeconds(5) }, NullLogger<KubernetesTarget>.Instance);
 
     [Fact]
-    public async Task Reads_status_replicas_and_sets_spec_replicas_with_a_merge_patch_that_the_next_read_sees()
+    public async Task Reads_and_sets_spec_replicas_with_a_merge_patch_that_the_next_read_sees()
     {
         await using var api = await KubernetesApiStandIn.StartAsync();
         api.Add("deployments", "shop", "webapp", replicas: 2);
@@ -37,7 +37,7 @@ public sealed class KubernetesTargetTests
 
         Assert.True(result.Succeeded, result.Message);
         Assert.Equal(3, result.Replicas);
-        Assert.Equal("Deployment shop/webapp: spec.replicas = 3 (2 replicas so far)", result.Message);
+        Assert.Equal("Deployment shop/webapp: spec.replicas = 3, 2 pods now", result.Message);
         Assert.Equal((3, 2), api.State("deployments", "shop", "webapp"));
         var patch = Assert.Single(api.Requests, r => r.Method == "PATCH");
         Assert.Equal(ScalePath, patch.Path);
@@ -46,13 +46,16 @@ public sealed class KubernetesTargetTests
         Assert.Contains("fieldManager=autoscaler", patch.Query, StringComparison.Ordinal);
         Assert.All(api.Requests, r => Assert.Equal($"Bearer {KubernetesApiStandIn.Token}", r.Authorization));
 
-        // The current count is the pods that exist (status), as the HPA counts them; it follows once they do.
-        Assert.Equal(2, await target.GetCurrentReplicasAsync(Ct));
+        // The current count is the count set (spec), as the HPA reads it, even while the pods are still starting;
+        // how many exist so far (status) is in the result's message.
+        Assert.Equal(3, await target.GetCurrentReplicasAsync(Ct));
         api.CompleteRollout("deployments", "shop", "webapp");
         Assert.Equal(3, await target.GetCurrentReplicasAsync(Ct));
 
-        Assert.True((await target.ScaleAsync(1, Ct)).Succeeded);
+        var down = await target.ScaleAsync(1, Ct);
+        Assert.Equal("Deployment shop/webapp: spec.replicas = 1, 3 pods now", down.Message);
         Assert.Equal((1, 3), api.State("deployments", "shop", "webapp"));
+        Assert.Equal(1, await target.GetCurrentReplicasAsync(Ct));
     }
 
     [Fact]
