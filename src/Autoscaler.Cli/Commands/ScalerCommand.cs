@@ -19,7 +19,7 @@ internal static class ScalerCommand
         var urls = new Option<string?>("--urls") { Description = "Addresses to listen on, ';'-separated (overrides --port)" };
         var sdFile = new Option<string?>("--sd-file") { Description = "file_sd JSON to keep listing the ready replicas (for Prometheus, and for `autoscaler gateway --destinations-file`)" };
         var targetName = new Option<string>("--target") { Description = "What to scale: local (child `autoscaler webapp` processes) or kubernetes (a Deployment or StatefulSet)", DefaultValueFactory = _ => "local" };
-        targetName.AcceptOnlyFromAmong("local", KubernetesTargetFactory.TargetName);
+        targetName.AcceptOnlyFromAmong("local", KubernetesTargetFactory.Name);
         var kubernetes = new KubernetesTargetFactory();
         var flags = new ScalerFlags();
         var command = new Command("scaler", """
@@ -45,7 +45,7 @@ internal static class ScalerCommand
             var loader = new OptionsLoader(ScalerOptions.LegacyEnvironment);
             var (scaler, prometheus, local, policy) = flags.Bind(parse, loader);
             var targetKind = parse.GetValue(targetName)!;
-            var kube = kubernetes.Bind(parse, loader, targetKind == KubernetesTargetFactory.TargetName);
+            var kube = kubernetes.Bind(parse, loader, targetKind);
             if (targetKind != "local" && parse.GetResult(sdFile) is { Implicit: false })
             {
                 loader.Problem($"--sd-file lists local replicas; with --target {targetKind} discovery is the platform's (see deploy/)");
@@ -59,7 +59,7 @@ internal static class ScalerCommand
             var listeners = parse.GetValue(sdFile) is { } file ? new IReplicaSetListener[] { new FileSdListener(new FileSdWriter(file)) } : [];
             IScaleTarget target = targetKind switch
             {
-                KubernetesTargetFactory.TargetName => KubernetesTargetFactory.Connect(kube!, loggers),
+                KubernetesTargetFactory.Name => KubernetesTargetFactory.Create(kube!, loggers),
                 _ => new LocalProcessTarget(local, LocalProcessTarget.SelfCommand(), listeners, TimeProvider.System, loggers.CreateLogger<LocalProcessTarget>()),
             };
             await using var stopsReplicas = target as IAsyncDisposable;

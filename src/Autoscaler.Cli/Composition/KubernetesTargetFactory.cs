@@ -7,24 +7,25 @@ namespace Autoscaler.Cli.Composition;
 /// <summary><c>autoscaler scaler --target kubernetes</c>: its flags, how they bind, and connecting to the cluster.</summary>
 internal sealed class KubernetesTargetFactory
 {
-    public const string TargetName = "kubernetes";
+    /// <summary>The value of <c>--target</c> that picks this target.</summary>
+    public const string Name = "kubernetes";
 
-    private readonly Option<string?> _kind = new("--kube-kind") { Description = "--target kubernetes: the workload kind, Deployment or StatefulSet [default: Deployment]" };
-    private readonly Option<string?> _name = new("--kube-name") { Description = "--target kubernetes: the Deployment or StatefulSet to scale (required)" };
-    private readonly Option<string?> _namespace = new("--kube-namespace") { Description = "--target kubernetes: its namespace [default: the kubeconfig context's, in a pod its own, else default]" };
-    private readonly Option<string?> _kubeconfig = new("--kubeconfig") { Description = "--target kubernetes: kubeconfig file [default: KUBECONFIG, in a pod its service account, else ~/.kube/config]" };
-    private readonly Option<string?> _context = new("--kube-context") { Description = "--target kubernetes: kubeconfig context [default: its current-context]" };
+    private readonly Option<string?> _kind = new("--kube-kind") { Description = "With --target kubernetes: the workload kind, Deployment or StatefulSet [default: Deployment]" };
+    private readonly Option<string?> _name = new("--kube-name") { Description = "With --target kubernetes: the Deployment or StatefulSet to scale (required)" };
+    private readonly Option<string?> _namespace = new("--kube-namespace") { Description = "With --target kubernetes: its namespace [default: the kubeconfig context's, in a pod its own, else default]" };
+    private readonly Option<string?> _kubeconfig = new("--kubeconfig") { Description = "With --target kubernetes: kubeconfig file [default: KUBECONFIG, in a pod its service account, else ~/.kube/config]" };
+    private readonly Option<string?> _context = new("--kube-context") { Description = "With --target kubernetes: kubeconfig context [default: its current-context]" };
 
     public IEnumerable<Option> All => [_kind, _name, _namespace, _kubeconfig, _context];
 
-    /// <summary>The options when <paramref name="selected"/>; otherwise null, and a problem for every Kubernetes flag given anyway.</summary>
-    public KubernetesTargetOptions? Bind(ParseResult parse, OptionsLoader loader, bool selected)
+    /// <summary>Binds and validates the options when <paramref name="target"/> is <see cref="Name"/>; otherwise refuses any Kubernetes flag.</summary>
+    public KubernetesTargetOptions? Bind(ParseResult parse, OptionsLoader loader, string target)
     {
-        if (!selected)
+        if (target != Name)
         {
             foreach (var flag in All.Where(f => parse.GetResult(f) is { Implicit: false }))
             {
-                loader.Problem($"{flag.Name} only applies with --target {TargetName}");
+                loader.Problem($"{flag.Name} needs --target {Name} (the target is {target})");
             }
 
             return null;
@@ -44,7 +45,7 @@ internal sealed class KubernetesTargetFactory
     /// Connects to the cluster and says what it scales, where and as whom; a configuration that cannot work is a
     /// usage error (exit code 2) before anything starts. API errors come later, in the loop, which keeps retrying.
     /// </summary>
-    public static KubernetesTarget Connect(KubernetesTargetOptions options, ILoggerFactory loggers)
+    public static KubernetesTarget Create(KubernetesTargetOptions options, ILoggerFactory loggers)
     {
         try
         {

@@ -179,7 +179,7 @@ public sealed partial class KubernetesTarget : IScaleTarget, IDisposable
         var spec = scale.Spec?.Replicas ?? 0;
         var status = scale.Status?.Replicas ?? 0;
         return spec == requested
-            ? new ScaleResult(true, spec, $"{Kind} {Namespace}/{WorkloadName}: spec.replicas = {spec}, {status} pods now")
+            ? new ScaleResult(true, spec, $"{Kind} {Namespace}/{WorkloadName}: spec.replicas = {spec} (pods now: {status})")
             : new ScaleResult(false, spec, $"{Kind} {Namespace}/{WorkloadName}: asked for {requested} replicas, the API server kept spec.replicas = {spec}");
     }
 

@@ -56,7 +56,7 @@ public sealed partial class KubernetesScalerCommandTests
 
     [Theory]
     [InlineData("KubernetesTarget:Name is not set: name the Deployment to scale (--kube-name NAME)", "--target", "kubernetes")]
-    [InlineData("--kube-name only applies with --target kubernetes", "--kube-name", "webapp")]
+    [InlineData("--kube-name needs --target kubernetes (the target is local)", "--kube-name", "webapp")]
     [InlineData("KubernetesTarget:Kind = ReplicaSet: use Deployment or StatefulSet", "--target", "kubernetes", "--kube-name", "webapp", "--kube-kind", "ReplicaSet")]
     [InlineData("KubernetesTarget:Kubeconfig = /nonexistent/kubeconfig: no such file", "--target", "kubernetes", "--kube-name", "webapp", "--kubeconfig", "/nonexistent/kubeconfig")]
     [InlineData("KubernetesTarget:Name = Web_App: not a Kubernetes object name", "--target", "kubernetes", "--kube-name", "Web_App")]

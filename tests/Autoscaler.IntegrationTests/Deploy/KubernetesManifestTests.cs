@@ -38,7 +38,8 @@ public sealed class KubernetesManifestTests
         Assert.Equal("Deployment", KubernetesManifests.Flag(args, "--kube-kind"));
         var workload = KubernetesManifests.Flag(args, "--kube-name");
         Assert.Equal("webapp", workload);
-        Assert.Single(KubernetesManifests.All.OfType<V1Deployment>(), d => d.Metadata.Name == workload);
+        var scaled = Assert.Single(KubernetesManifests.All.OfType<V1Deployment>(), d => d.Metadata.Name == workload);
+        Assert.Null(scaled.Spec.Replicas); // re-applying the manifests must not reset what the scaler set
         Assert.Equal(1, scaler.Spec.Replicas); // two scalers would fight over the count
 
         var binding = Assert.Single(KubernetesManifests.All.OfType<V1RoleBinding>(), b => b.Subjects.Any(s => s.Kind == "ServiceAccount" && s.Name == account));

@@ -46,6 +46,9 @@ public sealed class KubernetesApiStandIn : IAsyncDisposable
 
     public Uri Url { get; private set; } = null!;
 
+    /// <summary>How long every answer waits (a slow or hung API server).</summary>
+    public TimeSpan Delay { get; set; }
+
     public IReadOnlyList<RecordedRequest> Requests => [.. _requests];
 
     public static async Task<KubernetesApiStandIn> StartAsync()
@@ -114,6 +117,18 @@ public sealed class KubernetesApiStandIn : IAsyncDisposable
         var request = context.Request;
         var body = await new StreamReader(request.Body).ReadToEndAsync(context.RequestAborted);
         _requests.Enqueue(new RecordedRequest(request.Method, request.Path, request.QueryString.Value ?? "", request.ContentType, request.Headers.Authorization.FirstOrDefault(), body));
+
+        if (Delay > TimeSpan.Zero)
+        {
+            try
+            {
+                await Task.Delay(Delay, context.RequestAborted);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+        }
 
         var ns = (string)context.GetRouteValue("ns")!;
         var resource = (string)context.GetRouteValue("resource")!;

@@ -37,7 +37,7 @@ public sealed class KubernetesTargetTests
 
         Assert.True(result.Succeeded, result.Message);
         Assert.Equal(3, result.Replicas);
-        Assert.Equal("Deployment shop/webapp: spec.replicas = 3, 2 pods now", result.Message);
+        Assert.Equal("Deployment shop/webapp: spec.replicas = 3 (pods now: 2)", result.Message);
         Assert.Equal((3, 2), api.State("deployments", "shop", "webapp"));
         var patch = Assert.Single(api.Requests, r => r.Method == "PATCH");
         Assert.Equal(ScalePath, patch.Path);
@@ -53,7 +53,7 @@ public sealed class KubernetesTargetTests
         Assert.Equal(3, await target.GetCurrentReplicasAsync(Ct));
 
         var down = await target.ScaleAsync(1, Ct);
-        Assert.Equal("Deployment shop/webapp: spec.replicas = 1, 3 pods now", down.Message);
+        Assert.Equal("Deployment shop/webapp: spec.replicas = 1 (pods now: 3)", down.Message);
         Assert.Equal((1, 3), api.State("deployments", "shop", "webapp"));
         Assert.Equal(1, await target.GetCurrentReplicasAsync(Ct));
     }
@@ -189,6 +189,21 @@ public sealed class KubernetesTargetTests
         Assert.Contains("refused", read.Message, StringComparison.OrdinalIgnoreCase);
         Assert.False(scale.Succeeded);
         Assert.StartsWith($"cannot reach the Kubernetes API server at {server}", scale.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task An_api_server_that_does_not_answer_in_time_is_reported_with_the_timeout()
+    {
+        await using var api = await KubernetesApiStandIn.StartAsync();
+        api.Add("deployments", "shop", "webapp", replicas: 2);
+        api.Delay = TimeSpan.FromSeconds(10);
+        using var target = KubernetesTarget.Connect(
+            new KubernetesTargetOptions { Kubeconfig = api.WriteKubeconfig("shop"), Name = "webapp", RequestTimeout = TimeSpan.FromSeconds(1) },
+            NullLogger<KubernetesTarget>.Instance);
+
+        var read = await Assert.ThrowsAsync<KubernetesTargetException>(() => target.GetCurrentReplicasAsync(Ct));
+
+        Assert.Equal($"the Kubernetes API server at {api.Url.ToString().TrimEnd('/')} did not answer within 1 s", read.Message);
     }
 
     [Fact]
