@@ -140,12 +140,24 @@ public sealed partial class KubernetesTarget : IScaleTarget, IDisposable
             return new ScaleResult(false, -1, Describe(e, "patch"));
         }
 
+        V1Scale fresh;
         try
         {
-            var fresh = await ReadAsync(cancellationToken);
-            return fresh.Spec?.Replicas == replicas
-                ? Accepted(fresh, replicas)
-                : Accepted(await PatchAsync(replicas, cancellationToken), replicas);
+            fresh = await ReadAsync(cancellationToken);
+        }
+        catch (Exception e) when (IsApiFailure(e, cancellationToken))
+        {
+            return new ScaleResult(false, -1, Describe(e, "get"));
+        }
+
+        if (fresh.Spec?.Replicas == replicas)
+        {
+            return Accepted(fresh, replicas);
+        }
+
+        try
+        {
+            return Accepted(await PatchAsync(replicas, cancellationToken), replicas);
         }
         catch (HttpOperationException e) when (e.Response?.StatusCode == HttpStatusCode.Conflict)
         {
