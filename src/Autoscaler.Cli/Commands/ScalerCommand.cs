@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Autoscaler.Cli.Composition;
+using Autoscaler.Core.Scaling;
 using Autoscaler.Prometheus.Api;
 using Autoscaler.Prometheus.Discovery;
 using Autoscaler.Scaler;
@@ -9,7 +10,7 @@ using Microsoft.Extensions.Logging;
 
 namespace Autoscaler.Cli.Commands;
 
-/// <summary><c>autoscaler scaler</c>: the control loop and its API, scaling local replicas.</summary>
+/// <summary><c>autoscaler scaler</c>: the control loop and its API, scaling local replicas or another target.</summary>
 internal static class ScalerCommand
 {
     public static Command Create()
@@ -17,20 +18,24 @@ internal static class ScalerCommand
         var port = new Option<int>("--port") { Description = "Port of the scaler's API, on 127.0.0.1", DefaultValueFactory = _ => 8080 };
         var urls = new Option<string?>("--urls") { Description = "Addresses to listen on, ';'-separated (overrides --port)" };
         var sdFile = new Option<string?>("--sd-file") { Description = "file_sd JSON to keep listing the ready replicas (for Prometheus, and for `autoscaler gateway --destinations-file`)" };
+        var targetName = new Option<string>("--target") { Description = "What to scale: local (child `autoscaler webapp` processes) or kubernetes (a Deployment or StatefulSet)", DefaultValueFactory = _ => "local" };
+        targetName.AcceptOnlyFromAmong("local", KubernetesTargetFactory.Name);
+        var kubernetes = new KubernetesTargetFactory();
         var flags = new ScalerFlags();
         var command = new Command("scaler", """
             Run the scaler: every check interval it queries Prometheus, applies the threshold policy
             (above the up threshold one more replica, below the down threshold one fewer, within
-            min..max), and scales local replicas (child `autoscaler webapp` processes) to match.
+            min..max), and scales local replicas (child `autoscaler webapp` processes) to match, or with
+            --target kubernetes the `scale` subresource of a Deployment or StatefulSet (--kube-name).
             API on --port: /healthz, /readyz, /metrics, /api/v1/status, and POST /api/v1/alerts for
             Alertmanager's webhook (each call triggers an evaluation at once). The original scripts'
             variables PROMETHEUS_URL, SCALE_UP_THRESHOLD, SCALE_DOWN_THRESHOLD, MIN_REPLICAS,
             MAX_REPLICAS and CHECK_INTERVAL are honoured; flags win over them.
             """)
         {
-            port, urls, sdFile,
+            port, urls, sdFile, targetName,
         };
-        foreach (var option in flags.All)
+        foreach (var option in flags.All.Concat(kubernetes.All))
         {
             command.Options.Add(option);
         }
@@ -39,13 +44,26 @@ internal static class ScalerCommand
         {
             var loader = new OptionsLoader(ScalerOptions.LegacyEnvironment);
             var (scaler, prometheus, local, policy) = flags.Bind(parse, loader);
+            var targetKind = parse.GetValue(targetName)!;
+            var kube = kubernetes.Bind(parse, loader, targetKind);
+            if (targetKind != "local" && parse.GetResult(sdFile) is { Implicit: false })
+            {
+                loader.Problem($"--sd-file lists local replicas; with --target {targetKind} discovery is the platform's (see deploy/)");
+            }
+
             loader.ThrowIfInvalid();
             var listen = HostRunner.ListenUrls(parse.GetValue(urls), parse.GetValue(port));
 
             using var client = new PrometheusClient(prometheus);
             using var loggers = LoggerFactory.Create(b => HostRunner.AddCompactConsole(b));
             var listeners = parse.GetValue(sdFile) is { } file ? new IReplicaSetListener[] { new FileSdListener(new FileSdWriter(file)) } : [];
-            await using var target = new LocalProcessTarget(local, LocalProcessTarget.SelfCommand(), listeners, TimeProvider.System, loggers.CreateLogger<LocalProcessTarget>());
+            IScaleTarget target = targetKind switch
+            {
+                KubernetesTargetFactory.Name => KubernetesTargetFactory.Create(kube!, loggers),
+                _ => new LocalProcessTarget(local, LocalProcessTarget.SelfCommand(), listeners, TimeProvider.System, loggers.CreateLogger<LocalProcessTarget>()),
+            };
+            await using var stopsReplicas = target as IAsyncDisposable;
+            using var closesClient = target as IDisposable;
             var app = ScalerHost.Build(scaler, listen, target, MetricSources.For(policy, client), HostRunner.ConfigureLogging, policy);
             return await HostRunner.RunAsync(app, "scaler", listen, a => Console.Out.WriteLine($"scaler listening on {string.Join(' ', a)}"));
         });
