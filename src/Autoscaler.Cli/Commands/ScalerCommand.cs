@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Autoscaler.Cli.Composition;
+using Autoscaler.Core.Scaling;
 using Autoscaler.Prometheus.Api;
 using Autoscaler.Prometheus.Discovery;
 using Autoscaler.Scaler;
@@ -18,19 +19,23 @@ internal static class ScalerCommand
         var urls = new Option<string?>("--urls") { Description = "Addresses to listen on, ';'-separated (overrides --port)" };
         var sdFile = new Option<string?>("--sd-file") { Description = "file_sd JSON to keep listing the ready replicas (for Prometheus, and for `autoscaler gateway --destinations-file`)" };
         var flags = new ScalerFlags();
+        var target = TargetFlag.Create("What to scale: local replicas (child processes), or ansible (run --playbook with -e target_replicas=N)", TargetFlag.Local, TargetFlag.Ansible, TargetFlag.Compose, TargetFlag.Kubernetes);
+        var ansible = new AnsibleTargetFactory(forUp: false);
         var command = new Command("scaler", """
             Run the scaler: every check interval it queries Prometheus, applies the threshold policy
             (above the up threshold one more replica, below the down threshold one fewer, within
-            min..max), and scales local replicas (child `autoscaler webapp` processes) to match.
-            API on --port: /healthz, /readyz, /metrics, /api/v1/status, and POST /api/v1/alerts for
-            Alertmanager's webhook (each call triggers an evaluation at once). The original scripts'
+            min..max), and scales local replicas (child `autoscaler webapp` processes) to match, or
+            with --target ansible runs `ansible-playbook --playbook FILE -e target_replicas=N`.
+            API on --port: /healthz, /readyz, /metrics, /api/v1/status, POST /api/v1/alerts for
+            Alertmanager's webhook (each call triggers an evaluation at once), and GET/PUT
+            /api/v1/replicas to set the local count directly (with --api-token). The original scripts'
             variables PROMETHEUS_URL, SCALE_UP_THRESHOLD, SCALE_DOWN_THRESHOLD, MIN_REPLICAS,
             MAX_REPLICAS and CHECK_INTERVAL are honoured; flags win over them.
             """)
         {
-            port, urls, sdFile,
+            port, urls, sdFile, target,
         };
-        foreach (var option in flags.All)
+        foreach (var option in flags.All.Concat(ansible.All))
         {
             command.Options.Add(option);
         }
@@ -39,14 +44,23 @@ internal static class ScalerCommand
         {
             var loader = new OptionsLoader(ScalerOptions.LegacyEnvironment);
             var (scaler, prometheus, local, policy) = flags.Bind(parse, loader);
+            var kind = parse.GetValue(target)!;
+            var ansibleOptions = ansible.Bind(parse, loader, kind);
+            if (kind is TargetFlag.Compose or TargetFlag.Kubernetes)
+            {
+                loader.Problem($"--target {kind} is not built yet; use local or ansible");
+            }
+
             loader.ThrowIfInvalid();
             var listen = HostRunner.ListenUrls(parse.GetValue(urls), parse.GetValue(port));
 
             using var client = new PrometheusClient(prometheus);
             using var loggers = LoggerFactory.Create(b => HostRunner.AddCompactConsole(b));
             var listeners = parse.GetValue(sdFile) is { } file ? new IReplicaSetListener[] { new FileSdListener(new FileSdWriter(file)) } : [];
-            await using var target = new LocalProcessTarget(local, LocalProcessTarget.SelfCommand(), listeners, TimeProvider.System, loggers.CreateLogger<LocalProcessTarget>());
-            var app = ScalerHost.Build(scaler, listen, target, MetricSources.For(policy, client), HostRunner.ConfigureLogging, policy);
+            await using var replicas = new LocalProcessTarget(local, LocalProcessTarget.SelfCommand(), listeners, TimeProvider.System, loggers.CreateLogger<LocalProcessTarget>());
+            using var playbook = ansibleOptions is null ? null : AnsibleTargetFactory.ForScaler(ansibleOptions, client, loggers);
+            IScaleTarget scaled = playbook is null ? replicas : playbook;
+            var app = ScalerHost.Build(scaler, listen, scaled, MetricSources.For(policy, client), HostRunner.ConfigureLogging, policy, replicaSet: playbook is null ? replicas : null);
             return await HostRunner.RunAsync(app, "scaler", listen, a => Console.Out.WriteLine($"scaler listening on {string.Join(' ', a)}"));
         });
         return command;
