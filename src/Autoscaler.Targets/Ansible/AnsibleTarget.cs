@@ -220,19 +220,20 @@ public sealed partial class AnsibleTarget : IScaleTarget, IDisposable
 
     /// <summary>The command line as a shell would take it, with values of secret-looking variables masked.</summary>
     internal string Display(IReadOnlyList<string> arguments) =>
-        string.Join(' ', new[] { _options.BinaryPath }.Concat(arguments.Select(Mask).Select(Quote)));
+        string.Join(' ', new[] { _options.BinaryPath }.Concat(arguments.Select(a => Masked(a) ?? Quote(a))));
 
-    private static string Mask(string argument)
+    /// <summary><c>NAME=***</c> for a variable whose name says it is a secret; null for anything else.</summary>
+    private static string? Masked(string argument)
     {
-        var equals = argument.IndexOf('=', StringComparison.Ordinal);
-        if (equals > 0 && !argument.StartsWith('{') && SecretName(argument[..equals]))
+        if (argument.StartsWith('{'))
         {
-            return argument[..equals] + "=***";
+            return JsonSerializer.Deserialize<Dictionary<string, string>>(argument) is { Count: 1 } json && SecretName(json.Keys.First())
+                ? $"{json.Keys.First()}=***"
+                : null;
         }
 
-        return argument.StartsWith('{') && JsonSerializer.Deserialize<Dictionary<string, string>>(argument) is { Count: 1 } json && SecretName(json.Keys.First())
-            ? JsonSerializer.Serialize(new Dictionary<string, string> { [json.Keys.First()] = "***" })
-            : argument;
+        var equals = argument.IndexOf('=', StringComparison.Ordinal);
+        return equals > 0 && SecretName(argument[..equals]) ? argument[..equals] + "=***" : null;
     }
 
     private static bool SecretName(string name) =>

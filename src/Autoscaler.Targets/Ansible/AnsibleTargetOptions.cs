@@ -52,18 +52,13 @@ public sealed class AnsibleTargetOptions
     public string ReplicasQuery { get; set; } = "count(up{job=\"webapp\"})";
 }
 
-/// <summary>Rules that compare fields or look at the values' shape: back-offs in order, extra variable names.</summary>
+/// <summary>Rules that compare fields or look at the values' shape: back-offs in order, extra variable names. Whether the playbook and the executable exist is <see cref="AnsibleTarget.Problems"/>.</summary>
 public sealed partial class AnsibleTargetOptionsValidator : IValidateOptions<AnsibleTargetOptions>
 {
     /// <inheritdoc />
     public ValidateOptionsResult Validate(string? name, AnsibleTargetOptions options)
     {
         var failures = new List<string>();
-        if (string.IsNullOrWhiteSpace(options.Playbook))
-        {
-            failures.Add($"{name}:Playbook is not set: name the playbook to run (--playbook FILE)");
-        }
-
         if (options.CircuitInitialBackoff > options.CircuitMaxBackoff)
         {
             failures.Add($"{name}:CircuitInitialBackoff = {options.CircuitInitialBackoff}: must not exceed {name}:CircuitMaxBackoff = {options.CircuitMaxBackoff}");
