@@ -25,7 +25,7 @@ internal static class ScalerCommand
             Run the scaler: every check interval it queries Prometheus, applies the threshold policy
             (above the up threshold one more replica, below the down threshold one fewer, within
             min..max), and scales local replicas (child `autoscaler webapp` processes) to match, or
-            with --target ansible runs `ansible-playbook --playbook FILE -e target_replicas=N`.
+            with --target ansible runs `ansible-playbook PLAYBOOK -e target_replicas=N` (--playbook).
             API on --port: /healthz, /readyz, /metrics, /api/v1/status, POST /api/v1/alerts for
             Alertmanager's webhook (each call triggers an evaluation at once), and GET/PUT
             /api/v1/replicas to set the local count directly (with --api-token). The original scripts'
