@@ -183,8 +183,8 @@ internal static class UpCommand
             var alertmanagerLine = stack.AlertmanagerUrl is { } am
                 ? $"\n  alertmanager {am}   (sends alerts to {settings.ScalerUrl}/api/v1/alerts)"
                 : "";
-            var token = settings.ApiTokenGenerated ? $"in {stack.ApiTokenFile}" : "the --api-token given";
-            var replicasLine = $"replicas    PUT {settings.ScalerUrl}/api/v1/replicas {{\"replicas\": N}}   (bearer token {token})"
+            var token = settings.ApiTokenGenerated ? $"bearer token in {stack.ApiTokenFile}" : "bearer token: the one given with --api-token";
+            var replicasLine = $"replicas    PUT {settings.ScalerUrl}/api/v1/replicas {{\"replicas\": N}}   ({token})"
                 + (stack.LoopTargetDescription is { } run ? $"\n  target      {run}" : "");
             await Console.Out.WriteLineAsync($"""
                 ready:
