@@ -9,7 +9,7 @@ need_dotnet() {
 }
 
 # Debian packages the project uses at run time and in tests; extended as issues need more.
-DEBIAN_PACKAGES=(curl prometheus prometheus-alertmanager)
+DEBIAN_PACKAGES=(curl prometheus prometheus-alertmanager ansible-core)
 
 ensure_debian_packages() {
   local missing=() pkg
@@ -24,8 +24,9 @@ ensure_debian_packages() {
     $sudo apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" >/dev/null \
       || die "could not install ${missing[*]}; install them with: apt-get install ${missing[*]}" 2
   elif command -v brew >/dev/null 2>&1; then
-    # Homebrew names Debian's prometheus-alertmanager plainly.
+    # Homebrew names Debian's prometheus-alertmanager plainly, and ships ansible-core as part of ansible.
     missing=("${missing[@]/#prometheus-alertmanager/alertmanager}")
+    missing=("${missing[@]/#ansible-core/ansible}")
     say "installing ${missing[*]} with Homebrew"
     brew install "${missing[@]}" || die "could not install ${missing[*]}; install them with: brew install ${missing[*]}" 2
   else
