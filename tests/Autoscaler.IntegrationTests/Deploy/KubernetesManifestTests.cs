@@ -141,7 +141,7 @@ public sealed class KubernetesManifestTests
         await using var export = AutoscalerProcess.Start("export", "hpa", Path.Combine(AppContext.BaseDirectory, "deploy", "policies", "hpa-request-rate.yaml"), "--name", "webapp");
         Assert.Equal(0, await export.WaitForExitAsync(TimeSpan.FromSeconds(30)));
 
-        var hpa = KubernetesYaml.Deserialize<V2HorizontalPodAutoscaler>(export.Output, strict: true);
+        var hpa = KubernetesYaml.Deserialize<V2HorizontalPodAutoscaler>(export.StandardOutput, strict: true);
 
         Assert.Equal("autoscaling/v2", hpa.ApiVersion);
         Assert.Equal("HorizontalPodAutoscaler", hpa.Kind);
