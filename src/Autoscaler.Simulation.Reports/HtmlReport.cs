@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Runtime.ExceptionServices;
 using System.Text;
 using Autoscaler.Simulation.Results;
 
@@ -31,10 +32,18 @@ public static class HtmlReport
 
         // The charts are independent and each takes a good share of the report's time; render them side by side.
         byte[] demand = [], latency = [], cost = [];
-        Parallel.Invoke(
-            () => demand = SimulationCharts.DemandAndReplicas(result),
-            () => latency = SimulationCharts.Latency(result),
-            () => cost = SimulationCharts.Cost(result));
+        try
+        {
+            Parallel.Invoke(
+                () => demand = SimulationCharts.DemandAndReplicas(result),
+                () => latency = SimulationCharts.Latency(result),
+                () => cost = SimulationCharts.Cost(result));
+        }
+        catch (AggregateException e)
+        {
+            // Callers see the failure itself (say, Skia's native library missing), not the parallel wrapper.
+            ExceptionDispatchInfo.Throw(e.Flatten().InnerExceptions[0]);
+        }
         ReportChart[] charts =
         [
             new(DemandAndReplicasChartFileName, "Demand and ready replicas", demand),
