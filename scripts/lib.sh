@@ -9,7 +9,8 @@ need_dotnet() {
 }
 
 # Debian packages the project uses at run time and in tests; extended as issues need more.
-DEBIAN_PACKAGES=(curl prometheus prometheus-alertmanager ansible-core)
+# fonts-dejavu-core: the text in the simulator's charts (Skia draws no text without a font file).
+DEBIAN_PACKAGES=(curl prometheus prometheus-alertmanager ansible-core fonts-dejavu-core)
 
 ensure_debian_packages() {
   local missing=() pkg
