@@ -28,6 +28,11 @@ ensure_debian_packages() {
     # Homebrew names Debian's prometheus-alertmanager plainly, and ships ansible-core as part of ansible.
     missing=("${missing[@]/#prometheus-alertmanager/alertmanager}")
     missing=("${missing[@]/#ansible-core/ansible}")
+    # macOS has fonts of its own for the charts.
+    local kept=() m
+    for m in "${missing[@]}"; do [ "$m" = fonts-dejavu-core ] || kept+=("$m"); done
+    [ ${#kept[@]} -eq 0 ] && return 0
+    missing=("${kept[@]}")
     say "installing ${missing[*]} with Homebrew"
     brew install "${missing[@]}" || die "could not install ${missing[*]}; install them with: brew install ${missing[*]}" 2
   else
