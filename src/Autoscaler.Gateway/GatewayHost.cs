@@ -79,6 +79,17 @@ public static class GatewayHost
                 sp.GetRequiredService<ILogger<DestinationsFileWatcher>>()));
         }
 
+        if (!string.IsNullOrWhiteSpace(options.DestinationsDns))
+        {
+            builder.Services.AddHostedService(sp => new DnsDestinationsWatcher(
+                options,
+                fixedDestinations,
+                sp.GetRequiredService<IGatewayDestinations>(),
+                DnsDestinationsWatcher.SystemResolver,
+                sp.GetRequiredService<TimeProvider>(),
+                sp.GetRequiredService<ILogger<DnsDestinationsWatcher>>()));
+        }
+
         configure?.Invoke(builder);
         // Per-request failures are counted in /metrics; logging each one would slow the gateway when it can least afford it.
         builder.Logging.AddFilter("Yarp.ReverseProxy.Forwarder", LogLevel.Error);

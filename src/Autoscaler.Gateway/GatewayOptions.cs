@@ -28,7 +28,18 @@ public sealed class GatewayOptions
     /// </summary>
     public string? DestinationsFile { get; set; }
 
-    /// <summary>Replica addresses that are always balanced over, in addition to those of the file.</summary>
+    /// <summary>
+    /// A DNS name and the replicas' port, <c>webapp:8000</c>: every IPv4 address (A record) of the name is a replica,
+    /// re-resolved every <see cref="DnsRefreshInterval"/>. This is how Docker Compose publishes a scaled service.
+    /// Not together with <see cref="DestinationsFile"/>.
+    /// </summary>
+    public string? DestinationsDns { get; set; }
+
+    /// <summary>How often the name of <see cref="DestinationsDns"/> is resolved again.</summary>
+    [Range(typeof(TimeSpan), "00:00:00.100", "01:00:00")]
+    public TimeSpan DnsRefreshInterval { get; set; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>Replica addresses that are always balanced over, in addition to those of the file or DNS name.</summary>
     public List<string> Destinations { get; set; } = [];
 
     /// <summary>How a replica is picked for each request.</summary>

@@ -5,7 +5,7 @@ namespace Autoscaler.Gateway;
 
 /// <summary>
 /// Checks what DataAnnotations cannot: every static destination is an absolute http(s) URL and the
-/// destinations file exists and is valid, so the gateway never starts with a set it cannot use.
+/// destinations file exists and is valid, the DNS name has a port, so the gateway never starts with a set it cannot use.
 /// </summary>
 public sealed class GatewayOptionsValidator : IValidateOptions<GatewayOptions>
 {
@@ -32,6 +32,19 @@ public sealed class GatewayOptionsValidator : IValidateOptions<GatewayOptions>
             catch (InvalidDataException e)
             {
                 problems.Add($"{section}:DestinationsFile = {options.DestinationsFile}: {e.Message}");
+            }
+        }
+
+        if (!string.IsNullOrWhiteSpace(options.DestinationsDns))
+        {
+            if (!DnsDestinationsWatcher.TryParse(options.DestinationsDns, out _, out _, out var reason))
+            {
+                problems.Add($"{section}:DestinationsDns = {options.DestinationsDns}: {reason}");
+            }
+
+            if (!string.IsNullOrWhiteSpace(options.DestinationsFile))
+            {
+                problems.Add($"{section}:DestinationsDns = {options.DestinationsDns}: cannot be used together with {section}:DestinationsFile; pick one source of replicas");
             }
         }
 

@@ -17,6 +17,12 @@ internal static class GatewayCommand
             Description = "JSON file of replica addresses, followed while running: [\"http://127.0.0.1:8001\"] or Prometheus "
                 + "file_sd [{\"targets\":[\"127.0.0.1:8001\"]}]. It must exist at start; later an invalid version is logged and ignored",
         };
+        var dns = new Option<string?>("--destinations-dns")
+        {
+            Description = "NAME:PORT, e.g. webapp:8000: every IPv4 address of NAME is a replica on PORT, resolved again every "
+                + "--dns-refresh-interval (how Docker Compose publishes a scaled service). Not with --destinations-file",
+        };
+        var dnsRefresh = VerbOptions.Duration("--dns-refresh-interval", "How often --destinations-dns is resolved again [default: 2s]");
         var destination = new Option<string[]>("--destination")
         {
             Description = "A replica address such as http://127.0.0.1:8001, always balanced over; repeat for more",
@@ -29,20 +35,22 @@ internal static class GatewayCommand
 
         var command = new Command("gateway", """
             Run the load balancer: a reverse proxy on port 8000 that spreads requests over the replicas, least busy
-            first. Replicas come from --destination flags and from --destinations-file, which is re-read whenever it
-            changes; a removed replica finishes the requests it already has. A replica that refuses a connection is
+            first. Replicas come from --destination flags and from either --destinations-file, which is re-read whenever
+            it changes, or --destinations-dns, a DNS name resolved every few seconds; a removed replica finishes the requests it already has. A replica that refuses a connection is
             out of rotation for the reactivation period, and a GET or HEAD it refused is sent to another replica once.
             Serves its own /metrics, /gateway/healthz and /gateway/destinations; every other path is proxied.
             Every flag can also be set as an environment variable, e.g. Gateway__LoadBalancing=RoundRobin.
             """)
         {
-            port, urls, file, destination, balancing, reactivation, activity, connect,
+            port, urls, file, dns, dnsRefresh, destination, balancing, reactivation, activity, connect,
         };
         command.SetAction(async (parse, _) =>
         {
             var options = VerbOptions.Load<GatewayOptions>(GatewayOptions.Section, o =>
             {
                 parse.IfGiven(file, v => o.DestinationsFile = v);
+                parse.IfGiven(dns, v => o.DestinationsDns = v);
+                parse.IfGiven(dnsRefresh, v => o.DnsRefreshInterval = v!.Value);
                 parse.IfGiven(destination, v => o.Destinations.AddRange(v));
                 parse.IfGiven(balancing, v => o.LoadBalancing = v);
                 parse.IfGiven(reactivation, v => o.ReactivationPeriod = v!.Value);
