@@ -20,13 +20,15 @@ internal static class ScalerCommand
         var sdFile = new Option<string?>("--sd-file") { Description = "file_sd JSON to keep listing the ready replicas (for Prometheus, and for `autoscaler gateway --destinations-file`)" };
         var kubernetes = new KubernetesTargetFactory();
         var flags = new ScalerFlags();
-        var target = TargetFlag.Create("What to scale: local replicas (child processes), ansible (run --playbook with -e target_replicas=N), or kubernetes (a Deployment or StatefulSet, --kube-name)", TargetFlag.Local, TargetFlag.Ansible, TargetFlag.Compose, TargetFlag.Kubernetes);
+        var target = TargetFlag.Create("What to scale: local replicas (child processes), ansible (run --playbook with -e target_replicas=N), compose (a Docker Compose service, --compose-service), or kubernetes (a Deployment or StatefulSet, --kube-name)", TargetFlag.Local, TargetFlag.Ansible, TargetFlag.Compose, TargetFlag.Kubernetes);
         var ansible = new AnsibleTargetFactory(forUp: false);
+        var compose = new ComposeTargetFactory();
         var command = new Command("scaler", """
             Run the scaler: every check interval it queries Prometheus, applies the threshold policy
             (above the up threshold one more replica, below the down threshold one fewer, within
             min..max), and scales local replicas (child `autoscaler webapp` processes) to match; with
             --target ansible it runs `ansible-playbook PLAYBOOK -e target_replicas=N` (--playbook), with
+            --target compose `docker compose up -d --no-recreate --scale SERVICE=N SERVICE`, with
             --target kubernetes it patches the `scale` subresource of a Deployment or StatefulSet (--kube-name).
             API on --port: /healthz, /readyz, /metrics, /api/v1/status, POST /api/v1/alerts for
             Alertmanager's webhook (each call triggers an evaluation at once), and GET/PUT
@@ -37,7 +39,7 @@ internal static class ScalerCommand
         {
             port, urls, sdFile, target,
         };
-        foreach (var option in flags.All.Concat(ansible.All).Concat(kubernetes.All))
+        foreach (var option in flags.All.Concat(ansible.All).Concat(compose.All).Concat(kubernetes.All))
         {
             command.Options.Add(option);
         }
@@ -48,12 +50,9 @@ internal static class ScalerCommand
             var (scaler, prometheus, local, policy) = flags.Bind(parse, loader);
             var kind = parse.GetValue(target)!;
             var ansibleOptions = ansible.Bind(parse, loader, kind);
+            var composeOptions = compose.Bind(parse, loader, kind);
             var kube = kubernetes.Bind(parse, loader, kind);
-            if (kind is TargetFlag.Compose)
-            {
-                loader.Problem($"--target {kind} is not built yet; use local, ansible or kubernetes");
-            }
-            else if (kind is TargetFlag.Kubernetes && parse.GetResult(sdFile) is { Implicit: false })
+            if (kind is TargetFlag.Compose or TargetFlag.Kubernetes && parse.GetResult(sdFile) is { Implicit: false })
             {
                 loader.Problem($"--sd-file lists local replicas; with --target {kind} discovery is the platform's (see deploy/)");
             }
@@ -67,7 +66,8 @@ internal static class ScalerCommand
             await using var replicas = new LocalProcessTarget(local, LocalProcessTarget.SelfCommand(), listeners, TimeProvider.System, loggers.CreateLogger<LocalProcessTarget>());
             using var playbook = ansibleOptions is null ? null : AnsibleTargetFactory.ForScaler(ansibleOptions, client, loggers);
             using var cluster = kube is null ? null : KubernetesTargetFactory.Create(kube, loggers);
-            IScaleTarget scaled = (IScaleTarget?)playbook ?? (IScaleTarget?)cluster ?? replicas;
+            var service = composeOptions is null ? null : ComposeTargetFactory.Create(composeOptions, loggers);
+            IScaleTarget scaled = (IScaleTarget?)playbook ?? cluster ?? service ?? replicas;
             var app = ScalerHost.Build(scaler, listen, scaled, MetricSources.For(policy, client), HostRunner.ConfigureLogging, policy,
                 replicaSet: scaled == replicas ? replicas : null);
             return await HostRunner.RunAsync(app, "scaler", listen, a => Console.Out.WriteLine($"scaler listening on {string.Join(' ', a)}"));
