@@ -1,0 +1,51 @@
+# syntax=docker/dockerfile:1
+# One image for every role: the entry point is the `autoscaler` binary and the container's command picks the
+# verb (`webapp`, `gateway`, `scaler`, `load`, ...), so a replica, the gateway and the scaler run the same image.
+#
+#   docker build -t autoscaler:local .
+#   docker run --rm autoscaler:local webapp --urls http://0.0.0.0:8000
+#
+# deploy/compose/docker-compose.yml builds it as autoscaler:local. Stages:
+#   projects  the project files alone, so a code change does not invalidate the restore layer
+#   publish   restores and publishes src/Autoscaler.Cli to /out (the only stage that needs the SDK)
+#   runtime   the ASP.NET Core runtime, the tools the scaler's targets call, and /out; runs as a non-root user
+
+FROM mcr.microsoft.com/dotnet/sdk:10.0 AS projects
+WORKDIR /src
+COPY src/ src/
+RUN find src -type f ! -name '*.csproj' -delete
+
+FROM mcr.microsoft.com/dotnet/sdk:10.0 AS publish
+WORKDIR /src
+COPY global.json Directory.Build.props Directory.Packages.props .editorconfig ./
+COPY eng/ eng/
+COPY --from=projects /src/src/ src/
+RUN dotnet restore src/Autoscaler.Cli/Autoscaler.Cli.csproj
+COPY src/ src/
+COPY deploy/ deploy/
+RUN dotnet publish src/Autoscaler.Cli/Autoscaler.Cli.csproj -c Release --no-restore -o /out
+
+# The Docker CLI and its Compose plugin, for the scaler's compose and ansible targets (they talk to the engine
+# through the socket the Compose file mounts); static binaries, so they run on the Ubuntu runtime image.
+FROM docker:27.5.1-cli AS docker-cli
+
+FROM mcr.microsoft.com/dotnet/aspnet:10.0 AS runtime
+# curl: the Compose health checks. ansible-core: the scaler's ansible target (deploy/ansible/playbook-scale.yml).
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends curl ansible-core \
+    && rm -rf /var/lib/apt/lists/*
+COPY --from=docker-cli /usr/local/bin/docker /usr/local/bin/docker
+COPY --from=docker-cli /usr/local/libexec/docker/cli-plugins/docker-compose /usr/local/libexec/docker/cli-plugins/docker-compose
+COPY --from=publish /out/ /app/
+# Playbooks, alert rules and policies, where `autoscaler` and the Compose file expect them.
+COPY deploy/ /app/deploy/
+RUN ln -s /app/autoscaler /usr/local/bin/autoscaler
+WORKDIR /app
+# Every verb is told where to listen (--urls); the image's default HTTP port would only add a warning.
+ENV ASPNETCORE_HTTP_PORTS= \
+    DOTNET_NOLOGO=1
+EXPOSE 8000 8080
+# The non-root user of the .NET images (uid 1654). The Compose file runs only the scaler as root, for the Docker socket.
+USER $APP_UID
+ENTRYPOINT ["autoscaler"]
+CMD ["--help"]
