@@ -104,11 +104,12 @@ internal static class ComposeCommandLine
         return notAnId is null ? lines.Length : throw new FormatException($"unexpected output of ps -q, '{Excerpt(notAnId)}' is not a container id");
     }
 
-    /// <summary>The end of what a failed command printed, on one line.</summary>
+    /// <summary>The end of what a failed command printed, on one line (of a Python traceback, as docker-compose 1.x prints, only the error).</summary>
     public static string ErrorSummary(string standardError)
     {
         var lines = standardError.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
-        var tail = string.Join(" | ", lines.TakeLast(3));
+        var keep = standardError.Contains("Traceback (most recent call last)", StringComparison.Ordinal) ? 1 : 3;
+        var tail = string.Join(" | ", lines.TakeLast(keep));
         return tail.Length == 0 ? "no error output" : Excerpt(tail, 400);
     }
 

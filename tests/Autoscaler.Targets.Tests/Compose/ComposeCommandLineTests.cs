@@ -116,4 +116,19 @@ public sealed class ComposeCommandLineTests
             ComposeCommandLine.ErrorSummary(stderr));
         Assert.Equal("no error output", ComposeCommandLine.ErrorSummary("\n"));
     }
+
+    [Fact]
+    public void Of_a_Python_traceback_only_the_error_is_kept()
+    {
+        const string stderr = """
+            Traceback (most recent call last):
+              File "/usr/lib/python3/dist-packages/docker/api/client.py", line 221, in _retrieve_server_version
+                raise DockerException(
+            docker.errors.DockerException: Error while fetching server API version: ('Connection aborted.', FileNotFoundError(2, 'No such file or directory'))
+            """;
+
+        Assert.Equal(
+            "docker.errors.DockerException: Error while fetching server API version: ('Connection aborted.', FileNotFoundError(2, 'No such file or directory'))",
+            ComposeCommandLine.ErrorSummary(stderr));
+    }
 }
