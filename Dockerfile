@@ -2,10 +2,10 @@
 # One image for every role: the entry point is the `autoscaler` binary and the container's command picks the
 # verb (`webapp`, `gateway`, `scaler`, `load`, ...), so a replica, the gateway and the scaler run the same image.
 #
-#   docker build -t autoscaler:local .
-#   docker run --rm autoscaler:local webapp --urls http://0.0.0.0:8000
+#   docker build -t autoscaler:latest .
+#   docker run --rm autoscaler:latest webapp --urls http://0.0.0.0:8000
 #
-# deploy/compose/docker-compose.yml builds it as autoscaler:local. Stages:
+# deploy/compose/docker-compose.yml builds it as autoscaler:latest. Stages:
 #   projects  the project files alone, so a code change does not invalidate the restore layer
 #   publish   restores and publishes src/Autoscaler.Cli to /out (the only stage that needs the SDK)
 #   runtime   the ASP.NET Core runtime, the tools the scaler's targets call, and /out; runs as a non-root user

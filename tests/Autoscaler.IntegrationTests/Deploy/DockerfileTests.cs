@@ -82,7 +82,7 @@ public sealed partial class DockerfileTests
         {
             Assert.Equal("../..", DeployFiles.Str(DeployFiles.Get(s.Value, "build", "context")));
             Assert.Equal("Dockerfile", DeployFiles.Str(DeployFiles.Get(s.Value, "build", "dockerfile")));
-            Assert.Equal("autoscaler:local", DeployFiles.Str(DeployFiles.Get(s.Value, "image")));
+            Assert.Equal("autoscaler:latest", DeployFiles.Str(DeployFiles.Get(s.Value, "image")));
         });
     }
 
