@@ -179,18 +179,24 @@ public sealed class ComposeFileTests
     }
 
     [Fact]
-    public void The_scaler_runs_the_shipped_playbook_through_the_ansible_target()
+    public void The_scaler_runs_the_shipped_playbook_on_this_file_as_mounted()
     {
-        var command = DeployFiles.Seq(DeployFiles.Get(_services["scaler"], "command")).Select(DeployFiles.Str).ToList();
+        var scaler = _services["scaler"];
+        var command = DeployFiles.Seq(DeployFiles.Get(scaler, "command")).Select(DeployFiles.Str).ToList();
 
         Assert.Equal("ansible", command[command.IndexOf("--target") + 1]);
         Assert.Equal("http://prometheus:9090", command[command.IndexOf("--prometheus-url") + 1]);
-        var playbook = command[command.IndexOf("--playbook") + 1]!;
-        Assert.Equal("/app/deploy/ansible/playbook-scale.yml", playbook);
-
-        // The Dockerfile copies deploy/ to /app/deploy/.
+        Assert.Equal("/app/deploy/ansible/playbook-scale.yml", command[command.IndexOf("--playbook") + 1]);
         Assert.Contains("COPY deploy/ /app/deploy/", File.ReadAllText(RepositoryRoot.File("Dockerfile")), StringComparison.Ordinal);
-        Assert.SkipUnless(File.Exists(RepositoryRoot.File("deploy/ansible/playbook-scale.yml")), "deploy/ansible/playbook-scale.yml is not in this tree yet (the Ansible target's change adds it)");
+
+        // The playbook's variables point it at the Compose directory as the scaler mounts it, and at this file.
+        var extra = command.Select((a, i) => (a, i)).Where(x => x.a == "--ansible-extra-var").Select(x => command[x.i + 1]!.Split('=', 2))
+            .ToDictionary(kv => kv[0], kv => kv[1], StringComparer.Ordinal);
+        var playbookVars = DeployFiles.Map(DeployFiles.Get(Assert.Single(DeployFiles.Seq(DeployFiles.Load("deploy/ansible/playbook-scale.yml"))), "vars"), "playbook vars");
+        Assert.All(extra.Keys, key => Assert.True(playbookVars.ContainsKey(key), $"the playbook has no variable {key}"));
+        var mount = Assert.Single(DeployFiles.BindMounts(scaler), m => m.Source == "deploy/compose").Target;
+        Assert.Equal(mount, extra["compose_project_dir"]);
+        Assert.Equal(Path.GetFileName(DeployFiles.ComposeFile), extra["compose_file"]);
     }
 
     /// <summary>Compose reads these from the environment; the test's own must not change what it sees.</summary>
