@@ -58,9 +58,11 @@ public static class ScenarioFile
         var duration = PositiveDuration(root, "duration");
         var step = PositiveDuration(root, "step") ?? TimeSpan.FromSeconds(1);
         IRatePattern? workload = null;
+        var isTrace = false;
         if (root.Mapping("workload", required: true) is { } w)
         {
             workload = WorkloadSpec.Parse(w, new WorkloadContext(baseDirectory, seed));
+            isTrace = w.String("type") == RatePatterns.Trace;
         }
 
         if (duration is null && !root.Has("duration"))
@@ -69,7 +71,7 @@ public static class ScenarioFile
             {
                 duration = TraceLength(trace);
             }
-            else
+            else if (!isTrace)
             {
                 root.Problem(root.Node, "duration", "is required (e.g. 30m, 2h, 30d)");
             }

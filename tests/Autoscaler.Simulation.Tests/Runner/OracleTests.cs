@@ -7,17 +7,17 @@ namespace Autoscaler.Simulation.Tests.Runner;
 /// <summary>The oracle is the cost lower bound: nothing that keeps the SLO runs fewer replica-seconds.</summary>
 public sealed class OracleTests
 {
-    public static TheoryData<string> ShippedScenarios() => [.. Scenarios.All()];
+    public static TheoryData<string> Shipped() => [.. ShippedScenarios.All()];
 
     [Theory]
-    [MemberData(nameof(ShippedScenarios))]
+    [MemberData(nameof(Shipped))]
     public void No_policy_without_SLO_violations_beats_the_oracle_on_cost(string file)
     {
         var scenario = ScenarioFile.Load(file);
 
         // Besides the scenario's own policies, a static fleet sized for the peak: it never violates, so the
         // comparison always has at least one policy with zero violations.
-        var peak = (int)Math.Ceiling(Scenarios.PeakDemand(scenario) / SimulationRunner.OracleRequestsPerReplica(scenario));
+        var peak = (int)Math.Ceiling(ShippedScenarios.PeakDemand(scenario) / SimulationRunner.OracleRequestsPerReplica(scenario));
         var staticPeak = new PolicySpec
         {
             MinReplicas = peak,

@@ -3,7 +3,7 @@ using Autoscaler.Simulation.Scenarios;
 namespace Autoscaler.Simulation.Tests;
 
 /// <summary>The scenarios shipped in scenarios/, copied next to the tests.</summary>
-internal static class Scenarios
+internal static class ShippedScenarios
 {
     public static string Directory => Path.Combine(AppContext.BaseDirectory, "scenarios");
 
