@@ -61,6 +61,19 @@ public sealed class ScenarioFileTests
         Assert.Equal((2, 20), (hpa.Spec.MinReplicas, hpa.Spec.MaxReplicas));
     }
 
+    [Theory]
+    [InlineData("{type: constant, rate: 42}", 100, 42)]
+    [InlineData("{type: step, steps: '0s=10,1m=50'}", 61, 50)]
+    [InlineData("{type: step, steps: [{at: 0s, rate: 10}, {at: 1m, rate: 50}]}", 59, 10)]
+    [InlineData("{type: ramp, from: 0, to: 100, over: 100s}", 25, 25)]
+    [InlineData("{type: spike, base: 5, peak: 80, at: 10s, length: 5s}", 12, 80)]
+    [InlineData("{type: sine, mean: 50, amplitude: 20, period: 40s}", 10, 70)]
+    public void Each_workload_type_reads_its_parameters(string workload, double seconds, double rate)
+    {
+        var s = ScenarioFile.Parse($"duration: 10m\nworkload: {workload}\n", "s.yaml", Path.GetTempPath());
+        Assert.Equal(rate, s.Workload.RateAt(TimeSpan.FromSeconds(seconds)), 9);
+    }
+
     [Fact]
     public void An_unknown_workload_names_the_field_the_line_and_the_choices()
     {
