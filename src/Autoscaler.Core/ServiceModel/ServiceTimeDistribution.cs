@@ -16,7 +16,8 @@ public enum ServiceTimeDistribution
 /// <summary>Draws service times from a <see cref="ServiceTimeDistribution"/>; not thread-safe.</summary>
 public sealed class ServiceTimeSampler(ServiceTimeDistribution distribution, TimeSpan mean, Random random)
 {
-    private const double LogNormalSigma = 0.5;
+    /// <summary>The shape (sigma of the underlying normal) of <see cref="ServiceTimeDistribution.LogNormal"/>; the simulator models the same.</summary>
+    public const double LogNormalSigma = 0.5;
 
     /// <summary>The distribution drawn from.</summary>
     public ServiceTimeDistribution Distribution => distribution;

@@ -1,0 +1,76 @@
+using System.Text.RegularExpressions;
+using Autoscaler.Core.Time;
+
+namespace Autoscaler.Simulation.Observation;
+
+/// <summary>
+/// Maps the PromQL queries the project ships (and their close variants) to simulated metrics, so a policy file
+/// written for the live scaler runs unchanged. Whitespace is ignored.
+/// </summary>
+internal static partial class QueryRecognizer
+{
+    private static readonly (Regex Pattern, ObservedKind Kind)[] Shapes =
+    [
+        (ResponseTime(), ObservedKind.ResponseTime),
+        (RequestRate(), ObservedKind.RequestRate),
+        (QueueLength(), ObservedKind.QueueLength),
+        (QueueLengthInstant(), ObservedKind.QueueLength),
+        (P95ByLe(), ObservedKind.P95ResponseTime),
+        (P95SumBy(), ObservedKind.P95ResponseTime),
+    ];
+
+    /// <summary>The queries this recognizes, for error messages and docs.</summary>
+    public static IReadOnlyList<string> Examples { get; } =
+    [
+        "avg(avg_over_time(webapp_response_time_seconds[30s]))",
+        "sum(rate(webapp_request_count_total[30s]))",
+        "avg(avg_over_time(webapp_queue_length[30s])) (or sum, or without avg_over_time)",
+        "histogram_quantile(0.95, sum(rate(http_request_duration_seconds_bucket[30s])) by (le))",
+    ];
+
+    /// <summary>The simulated metric <paramref name="query"/> stands for, or null when it is not one this knows.</summary>
+    public static ObservedMetric? Recognize(string name, string query, double noise)
+    {
+        var text = Whitespace().Replace(query, "");
+        foreach (var (pattern, kind) in Shapes)
+        {
+            var match = pattern.Match(text);
+            if (!match.Success)
+            {
+                continue;
+            }
+
+            var window = TimeSpan.Zero;
+            if (match.Groups["w"].Success && !Durations.TryParse(match.Groups["w"].Value, out window))
+            {
+                return null;
+            }
+
+            var aggregation = match.Groups["agg"].Value == "sum" ? ObservedAggregation.Sum : ObservedAggregation.Avg;
+            return new ObservedMetric(name, kind, window, aggregation, noise);
+        }
+
+        return null;
+    }
+
+    [GeneratedRegex(@"\s+", RegexOptions.CultureInvariant)]
+    private static partial Regex Whitespace();
+
+    [GeneratedRegex(@"^(?<agg>avg)\(avg_over_time\(webapp_response_time_seconds\[(?<w>[0-9a-z.]+)\]\)\)$", RegexOptions.CultureInvariant)]
+    private static partial Regex ResponseTime();
+
+    [GeneratedRegex(@"^(?<agg>sum|avg)\(i?rate\(webapp_request_count_total\[(?<w>[0-9a-z.]+)\]\)\)$", RegexOptions.CultureInvariant)]
+    private static partial Regex RequestRate();
+
+    [GeneratedRegex(@"^(?<agg>sum|avg)\(avg_over_time\(webapp_queue_length\[(?<w>[0-9a-z.]+)\]\)\)$", RegexOptions.CultureInvariant)]
+    private static partial Regex QueueLength();
+
+    [GeneratedRegex(@"^(?<agg>sum|avg)\(webapp_queue_length\)$", RegexOptions.CultureInvariant)]
+    private static partial Regex QueueLengthInstant();
+
+    [GeneratedRegex(@"^histogram_quantile\(0\.95,sum\(rate\(http_request_duration_seconds_bucket\[(?<w>[0-9a-z.]+)\]\)\)by\(le\)\)$", RegexOptions.CultureInvariant)]
+    private static partial Regex P95ByLe();
+
+    [GeneratedRegex(@"^histogram_quantile\(0\.95,sumby\(le\)\(rate\(http_request_duration_seconds_bucket\[(?<w>[0-9a-z.]+)\]\)\)\)$", RegexOptions.CultureInvariant)]
+    private static partial Regex P95SumBy();
+}

@@ -1,0 +1,274 @@
+using System.Runtime.CompilerServices;
+using Autoscaler.Core.Metrics;
+using Autoscaler.Simulation.Model;
+using Autoscaler.Simulation.Observation;
+using Autoscaler.Simulation.Results;
+
+namespace Autoscaler.Simulation.Runner;
+
+/// <summary>A policy metric and where its simulated reading comes from.</summary>
+internal sealed record MetricBinding(string Name, ObservedMetric? Observed)
+{
+    /// <summary>Noise stream of this metric: the same for every policy that reads a metric of this name.</summary>
+    public ulong Stream { get; } = CounterRandom.Stream(Name);
+}
+
+/// <summary>What every policy of a run shares (read-only).</summary>
+internal sealed record RunContext(
+    ServiceCurves Curves,
+    ServiceModelSpec Service,
+    ObservationSpec Observation,
+    SloSpec Slo,
+    double StepSeconds,
+    long TotalSteps,
+    long BucketSteps,
+    long Seed);
+
+/// <summary>
+/// One policy's run, step by step: scrapes, the policy's evaluations (or the oracle's count), the replica set's
+/// step, and the scores and downsampled series. Runs on one thread at a time; deterministic.
+/// </summary>
+internal sealed class PolicySimulation
+{
+    private readonly RunContext _run;
+    private readonly SimulatedScaler? _scaler;
+    private readonly MetricBinding[] _bindings;
+    private readonly MetricReading[] _readings;
+    private readonly ReplicaSet _replicas;
+    private readonly ScrapeHistory? _history;
+    private readonly long _scrapeSteps;
+    private readonly long _evaluationSteps;
+    private readonly long _stepTicks;
+    private readonly List<SeriesPoint> _series = [];
+
+    private StepOutcome _last;
+    private int _lastReady;
+    private double _answered;
+    private int _desired;
+
+    // Scores.
+    private double _replicaSeconds;
+    private double _dropped;
+    private double _accepted;
+    private double _latencySum;
+    private long _violationSteps;
+    private long _steps;
+    private int _scaleActions;
+    private double _underSum;
+    private double _overSum;
+    private long _underSteps;
+    private long _overSteps;
+    private long _unstableSteps;
+    private int _previousSupply;
+    private int _previousDemand;
+
+    // The open bucket of the series.
+    private long _bucketStart;
+    private long _bucketCount;
+    private double _bucketDemand;
+    private double _bucketServed;
+    private double _bucketDropped;
+    private double _bucketAccepted;
+    private double _bucketLatency;
+    private double _bucketP95;
+    private double _bucketQueue;
+
+    /// <summary>A policy run; <paramref name="scaler"/> null makes it the oracle.</summary>
+    public PolicySimulation(string name, RunContext run, SimulatedScaler? scaler, IReadOnlyList<MetricBinding> bindings, int initialReady)
+    {
+        Name = name;
+        _run = run;
+        _scaler = scaler;
+        _bindings = [.. bindings];
+        _readings = new MetricReading[_bindings.Length];
+        _replicas = new ReplicaSet(run.Curves, run.Service, run.StepSeconds, initialReady);
+        _desired = initialReady;
+        _stepTicks = TimeSpan.FromSeconds(run.StepSeconds).Ticks;
+        _scrapeSteps = Math.Max(1, (long)Math.Round(run.Observation.ScrapeInterval.TotalSeconds / run.StepSeconds));
+        _evaluationSteps = scaler is null ? 1 : Math.Max(1, (long)Math.Round(scaler.CheckInterval.TotalSeconds / run.StepSeconds));
+        var longest = _bindings.Select(b => b.Observed?.Window ?? TimeSpan.Zero).DefaultIfEmpty(TimeSpan.Zero).Max();
+        if (_bindings.Any(b => b.Observed is not null))
+        {
+            _history = new ScrapeHistory(longest, TimeSpan.FromSeconds(_scrapeSteps * run.StepSeconds), run.StepSeconds, run.Seed);
+        }
+    }
+
+    public string Name { get; }
+
+    public bool IsOracle => _scaler is null;
+
+    /// <summary>
+    /// Runs steps [<paramref name="start"/>, start + count). <paramref name="demand"/>[i] is the rate at step start + i,
+    /// <paramref name="need"/>[i] the oracle's replica count for it (the elasticity demand), and
+    /// <paramref name="oracleTarget"/>[i] the oracle's target (the need one start-up delay ahead).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public void Run(long start, int count, double[] demand, int[] need, int[] oracleTarget)
+    {
+        for (var i = 0; i < count; i++)
+        {
+            var k = start + i;
+            if (_history is not null && k > 0 && k % _scrapeSteps == 0 && _lastReady > 0)
+            {
+                _history.Record(new ScrapeSample
+                {
+                    Step = k,
+                    Replicas = _lastReady,
+                    ResponseTime = _last.MeanLatency,
+                    P95 = _last.P95Latency,
+                    Utilization = _last.Utilization,
+                    QueuePerReplica = _last.QueueLength / _lastReady,
+                    Counter = _answered,
+                });
+            }
+
+            if (_scaler is null)
+            {
+                var target = oracleTarget[i];
+                if (target != _replicas.Target)
+                {
+                    _replicas.ScaleTo(target, k);
+                    _scaleActions++;
+                }
+
+                _desired = target;
+            }
+            else if (k % _evaluationSteps == 0)
+            {
+                Evaluate(k);
+            }
+
+            _replicas.Promote(k);
+            var ready = _replicas.Ready;
+            _replicas.Step(demand[i], ref _last);
+            _lastReady = ready;
+            if (ready > 0)
+            {
+                _answered += _last.Offered;
+            }
+
+            Score(demand[i], ready, need[i]);
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private void Evaluate(long k)
+    {
+        for (var m = 0; m < _bindings.Length; m++)
+        {
+            var binding = _bindings[m];
+            _readings[m] = binding.Observed is { } observed
+                ? _history!.Read(observed, binding.Stream, k)
+                : MetricReading.Ok(binding.Name, 0); // a fixed rule reads nothing, as in the live scaler
+        }
+
+        var current = _replicas.Target;
+        var desired = _scaler!.Evaluate(VirtualClock.Epoch.AddTicks(k * _stepTicks), current, _readings).DesiredReplicas;
+        if (desired != current)
+        {
+            _replicas.ScaleTo(desired, k);
+            _scaler.Applied(current, desired);
+            _scaleActions++;
+        }
+
+        _desired = desired;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private void Score(double demand, int supply, int needed)
+    {
+        ref readonly var o = ref _last;
+        var slo = _run.Slo;
+        _replicaSeconds += o.ReplicaSeconds;
+        _dropped += o.Dropped;
+        _accepted += o.Accepted;
+        _latencySum += o.Accepted * o.MeanLatency;
+        var errorRate = o.Offered > 0 ? o.Dropped / o.Offered : o.Dropped > 0 ? 1 : 0;
+        var latency = slo.Statistic == LatencyStatistic.P95 ? o.P95Latency : o.MeanLatency;
+        if (errorRate > slo.MaxErrorRate || (o.Accepted > 0 && latency > slo.LatencySeconds))
+        {
+            _violationSteps++;
+        }
+
+        // SPEC RG elasticity: demand = the oracle's replica count, supply = ready replicas.
+        var scale = needed > 1 ? needed : 1;
+        if (supply < needed)
+        {
+            _underSum += (double)(needed - supply) / scale;
+            _underSteps++;
+        }
+        else if (supply > needed)
+        {
+            _overSum += (double)(supply - needed) / scale;
+            _overSteps++;
+        }
+
+        if (_steps > 0 && Math.Sign(supply - _previousSupply) != Math.Sign(needed - _previousDemand))
+        {
+            _unstableSteps++;
+        }
+
+        (_previousSupply, _previousDemand) = (supply, needed);
+        _steps++;
+
+        if (_bucketCount == 0)
+        {
+            _bucketStart = _steps - 1;
+        }
+
+        _bucketCount++;
+        _bucketDemand += demand;
+        _bucketServed += o.Served;
+        _bucketDropped += o.Dropped;
+        _bucketAccepted += o.Accepted;
+        _bucketLatency += o.Accepted * o.MeanLatency;
+        _bucketP95 += o.Accepted * o.P95Latency;
+        _bucketQueue += o.QueueLength;
+        if (_bucketCount == _run.BucketSteps || _steps == _run.TotalSteps)
+        {
+            var seconds = _bucketCount * _run.StepSeconds;
+            _series.Add(new SeriesPoint(
+                _bucketStart * _run.StepSeconds,
+                _bucketDemand / _bucketCount,
+                supply,
+                _desired,
+                needed,
+                _bucketServed / seconds,
+                _bucketDropped / seconds,
+                _bucketAccepted > 0 ? _bucketLatency / _bucketAccepted : 0,
+                _bucketAccepted > 0 ? _bucketP95 / _bucketAccepted : 0,
+                _bucketQueue / _bucketCount));
+            _bucketCount = 0;
+            _bucketDemand = _bucketServed = _bucketDropped = _bucketAccepted = _bucketLatency = _bucketP95 = _bucketQueue = 0;
+        }
+    }
+
+    /// <summary>The scores and series, once every step has run; <paramref name="oracleReplicaSeconds"/> prices the ratio.</summary>
+    public PolicyRun Finish(double oracleReplicaSeconds, double costPerReplicaHour)
+    {
+        var steps = Math.Max(1, _steps);
+        var p95 = _run.Curves.MixturePercentile(_replicas.PercentileWeights);
+        var score = new PolicyScore
+        {
+            Policy = Name,
+            ReplicaSeconds = _replicaSeconds,
+            Cost = _replicaSeconds / 3600 * costPerReplicaHour,
+            CostRatioToOracle = oracleReplicaSeconds > 0 ? _replicaSeconds / oracleReplicaSeconds : 0,
+            SloViolationSeconds = _violationSteps * _run.StepSeconds,
+            SloViolationPercent = 100.0 * _violationSteps / steps,
+            DroppedRequests = (long)Math.Round(_dropped),
+            ScaleActions = _scaleActions,
+            MeanLatencySeconds = _accepted > 0 ? _latencySum / _accepted : 0,
+            P95LatencySeconds = double.IsFinite(p95) ? p95 : 0,
+            UnderProvisioningAccuracy = 100 * _underSum / steps,
+            OverProvisioningAccuracy = 100 * _overSum / steps,
+            UnderProvisioningTimeshare = 100.0 * _underSteps / steps,
+            OverProvisioningTimeshare = 100.0 * _overSteps / steps,
+            Instability = steps > 1 ? 100.0 * _unstableSteps / (steps - 1) : 0,
+        };
+        return new PolicyRun(score, _series);
+    }
+
+    /// <summary>Replica-seconds so far (the oracle's, for the others' cost ratio).</summary>
+    public double ReplicaSeconds => _replicaSeconds;
+}

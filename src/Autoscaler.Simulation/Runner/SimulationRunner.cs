@@ -1,0 +1,261 @@
+using System.Globalization;
+using System.Runtime.CompilerServices;
+using Autoscaler.Core.Time;
+using Autoscaler.Simulation.Model;
+using Autoscaler.Simulation.Observation;
+using Autoscaler.Simulation.Results;
+using Autoscaler.Simulation.Scenarios;
+using Autoscaler.Simulation.Workloads;
+
+namespace Autoscaler.Simulation.Runner;
+
+/// <summary>
+/// Runs a <see cref="Scenario"/>: every policy plus the oracle over the same demand, in virtual time, in parallel
+/// (one thread per policy at a time, results independent of the threads), and scores them.
+/// </summary>
+public static class SimulationRunner
+{
+    /// <summary>Most points kept per policy for charts and CSV; steps are averaged into buckets to stay below it.</summary>
+    public const int MaxSeriesPoints = 2000;
+
+    private const int ChunkSteps = 16384;
+
+    /// <summary>Runs <paramref name="scenario"/>.</summary>
+    /// <param name="scenario">What to simulate.</param>
+    /// <param name="progress">Told the fraction done (0..1) as the run goes.</param>
+    /// <param name="time">The wall clock, for <see cref="SimulationResult.WallSeconds"/> only.</param>
+    /// <param name="cancellationToken">Stops the run between chunks.</param>
+    /// <param name="threads">Most policies simulated at once; default: one per core.</param>
+    /// <exception cref="ScenarioException">The scenario cannot run (an SLO no replica count meets, a metric the simulator cannot observe…).</exception>
+    public static SimulationResult Run(Scenario scenario, IProgress<double>? progress = null, TimeProvider? time = null, CancellationToken cancellationToken = default, int? threads = null)
+    {
+        ArgumentNullException.ThrowIfNull(scenario);
+        time ??= TimeProvider.System;
+        var started = time.GetTimestamp();
+        var step = scenario.Step.TotalSeconds;
+        var problems = Check(scenario);
+        if (problems.Count > 0)
+        {
+            throw new ScenarioException(problems);
+        }
+
+        var curves = ServiceCurves.For(scenario.Service);
+        var slo = scenario.Slo;
+        var perReplica = OraclePerReplicaRate(curves, slo);
+        var totalSteps = (long)Math.Round(scenario.Duration.TotalSeconds / step);
+        var bucket = Math.Max(1, (totalSteps + MaxSeriesPoints - 1) / MaxSeriesPoints);
+        var run = new RunContext(curves, scenario.Service, scenario.Observation, slo, step, totalSteps, bucket, scenario.Seed);
+        var lookahead = (int)Math.Ceiling((scenario.Service.StartupDelay.TotalSeconds / step) - 1e-9);
+
+        var policies = Bind(scenario, run);
+        var demand = new double[ChunkSteps + lookahead];
+        var need = new int[ChunkSteps + lookahead];
+        var target = new int[ChunkSteps];
+        var window = new int[ChunkSteps + lookahead];
+        var stepTicks = scenario.Step.Ticks;
+        long filledTo = 0; // steps [chunk start, filledTo) are in the buffers
+
+        PolicySimulation[]? simulations = null;
+        var options = new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, threads ?? Environment.ProcessorCount), CancellationToken = cancellationToken };
+        for (long start = 0; start < totalSteps; start += ChunkSteps)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            var count = (int)Math.Min(ChunkSteps, totalSteps - start);
+
+            // The workload is read once per step, in order, on this thread; the lookahead overlaps the next chunk.
+            Fill(scenario.Workload, stepTicks, start, (int)(filledTo - start), count + lookahead, perReplica, demand, need);
+            filledTo = start + count + lookahead;
+            SlidingMax(need, count, lookahead, target, window);
+
+            simulations ??= [.. policies.Select(p => new PolicySimulation(p.Name, run, p.Scaler, p.Bindings, p.Scaler is null ? target[0] : Math.Clamp(scenario.InitialReplicas, p.Scaler.Policy.MinReplicas, Math.Max(p.Scaler.Policy.MinReplicas, p.Scaler.Policy.MaxReplicas))))];
+            var (s, c) = (start, count);
+            try
+            {
+                Parallel.For(0, simulations.Length, options, i => simulations[i].Run(s, c, demand, need, target));
+            }
+            catch (AggregateException e) when (e.InnerExceptions.Count == 1)
+            {
+                throw e.InnerExceptions[0];
+            }
+
+            // Carry the lookahead over to the front for the next chunk.
+            Array.Copy(demand, count, demand, 0, lookahead);
+            Array.Copy(need, count, need, 0, lookahead);
+            progress?.Report((double)(start + count) / totalSteps);
+        }
+
+        var oracle = simulations!.Single(p => p.IsOracle).ReplicaSeconds;
+        var runs = simulations!.Select(p => p.Finish(oracle, scenario.CostPerReplicaHour)).ToList();
+        var wall = time.GetElapsedTime(started).TotalSeconds;
+        return new SimulationResult(scenario.Name, scenario.Seed, scenario.Duration.TotalSeconds, step, slo, scenario.CostPerReplicaHour, wall, runs);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Fill(IRatePattern workload, long stepTicks, long start, int from, int to, double perReplica, double[] demand, int[] need)
+    {
+        for (var i = from; i < to; i++)
+        {
+            var at = TimeSpan.FromTicks((start + i) * stepTicks);
+            var rate = workload.RateAt(at);
+            if (!double.IsFinite(rate) || rate < 0)
+            {
+                throw new ScenarioException(string.Create(CultureInfo.InvariantCulture,
+                    $"workload: the rate at {Durations.Format(at)} is {rate}, not a number of requests per second"));
+            }
+
+            demand[i] = rate;
+            need[i] = rate <= 0 ? 0 : (int)Math.Min(int.MaxValue, Math.Ceiling(rate / perReplica));
+        }
+    }
+
+    /// <summary>
+    /// The oracle's sizing rule: the most requests per second one replica may take while a stationary replica
+    /// keeps the SLO (its latency statistic and the rejection rate); it runs ⌈λ / this⌉ replicas for demand λ.
+    /// </summary>
+    /// <exception cref="ScenarioException">Even an idle replica breaks the SLO.</exception>
+    public static double OracleRequestsPerReplica(Scenario scenario)
+    {
+        ArgumentNullException.ThrowIfNull(scenario);
+        return OraclePerReplicaRate(ServiceCurves.For(scenario.Service), scenario.Slo);
+    }
+
+    private static double OraclePerReplicaRate(ServiceCurves curves, SloSpec slo)
+    {
+        var mean = slo.Statistic == LatencyStatistic.Mean ? slo.LatencySeconds : double.PositiveInfinity;
+        var p95 = slo.Statistic == LatencyStatistic.P95 ? slo.LatencySeconds : double.PositiveInfinity;
+        var rho = curves.MaxUtilizationWithin(mean, p95, slo.MaxErrorRate);
+        if (rho <= 0)
+        {
+            var idle = slo.Statistic == LatencyStatistic.Mean ? curves.IdleLatency.Mean : curves.IdleLatency.P95;
+            throw new ScenarioException(string.Create(CultureInfo.InvariantCulture,
+                $"slo.latency: {Seconds(slo.LatencySeconds)} ({Statistic(slo)}) cannot be met by any number of replicas: even an idle replica's {Statistic(slo)} latency is {Seconds(idle)}; raise it or shorten service.serviceTime"));
+        }
+
+        return rho * curves.Capacity;
+    }
+
+    private static string Statistic(SloSpec slo) => slo.Statistic == LatencyStatistic.P95 ? "p95" : "mean";
+
+    private static string Seconds(double seconds) => Durations.Format(TimeSpan.FromSeconds(seconds));
+
+    private static List<string> Check(Scenario s)
+    {
+        var problems = new List<string>();
+        if (s.Duration <= TimeSpan.Zero)
+        {
+            problems.Add($"duration: {Durations.Format(s.Duration)} must be longer than 0");
+        }
+
+        if (s.Step <= TimeSpan.Zero)
+        {
+            problems.Add($"step: {Durations.Format(s.Step)} must be longer than 0");
+        }
+        else if (s.Duration > TimeSpan.Zero && s.Duration / s.Step > 5e9)
+        {
+            problems.Add($"step: {Durations.Format(s.Step)} makes {s.Duration / s.Step:0} steps; use a longer step (at most 5e9 steps)");
+        }
+
+        if (s.Service.Workers < 1)
+        {
+            problems.Add($"service.workers: {s.Service.Workers} must be 1 or more");
+        }
+
+        if (s.Service.ServiceTime <= TimeSpan.Zero)
+        {
+            problems.Add("service.serviceTime: must be longer than 0");
+        }
+
+        if (s.Service.QueueLimit < 0)
+        {
+            problems.Add($"service.queueLimit: {s.Service.QueueLimit} must be 0 or more");
+        }
+
+        if (s.Observation.ScrapeInterval <= TimeSpan.Zero)
+        {
+            problems.Add("observation.scrapeInterval: must be longer than 0");
+        }
+
+        if (s.Slo.LatencySeconds <= 0 || !double.IsFinite(s.Slo.LatencySeconds))
+        {
+            problems.Add("slo.latency: must be longer than 0");
+        }
+
+        if (s.InitialReplicas < 0)
+        {
+            problems.Add("replicas.initial: must be 0 or more");
+        }
+
+        return problems;
+    }
+
+    private sealed record BoundPolicy(string Name, SimulatedScaler? Scaler, IReadOnlyList<MetricBinding> Bindings);
+
+    private static List<BoundPolicy> Bind(Scenario scenario, RunContext run)
+    {
+        var problems = new List<string>();
+        var bound = new List<BoundPolicy> { new(BuiltInPolicies.Oracle, null, []) };
+        var names = new HashSet<string>(StringComparer.Ordinal) { BuiltInPolicies.Oracle };
+        foreach (var choice in scenario.Policies)
+        {
+            var name = choice.Name;
+            for (var i = 2; !names.Add(name); i++)
+            {
+                name = string.Create(CultureInfo.InvariantCulture, $"{choice.Name}-{i}");
+            }
+
+            var bindings = new List<MetricBinding>();
+            foreach (var metric in choice.Spec.Metrics)
+            {
+                if (metric.Query.Length == 0)
+                {
+                    bindings.Add(new MetricBinding(metric.Name, null));
+                    continue;
+                }
+
+                var observed = scenario.Observation.Metrics.FirstOrDefault(m => m.Name == metric.Name)
+                    ?? QueryRecognizer.Recognize(metric.Name, metric.Query, scenario.Observation.Noise);
+                if (observed is null)
+                {
+                    problems.Add($"policy '{name}': metric '{metric.Name}': the simulator cannot observe the query '{metric.Query}'; "
+                        + $"add an observation metric named '{metric.Name}' with a kind ({string.Join(", ", Enum.GetNames<ObservedKind>().Select(Camel))}) "
+                        + $"or use a query it knows ({string.Join("; ", QueryRecognizer.Examples)})");
+                    continue;
+                }
+
+                bindings.Add(new MetricBinding(metric.Name, observed));
+            }
+
+            bound.Add(new BoundPolicy(name, new SimulatedScaler(choice.Spec, VirtualClock.Epoch), bindings));
+        }
+
+        return problems.Count == 0 ? bound : throw new ScenarioException(problems);
+    }
+
+    internal static string Camel(string name) => char.ToLowerInvariant(name[0]) + name[1..];
+
+    /// <summary>target[i] = max(need[i..i+lookahead]) for i &lt; count, with a monotone deque (O(count + lookahead)).</summary>
+    private static void SlidingMax(int[] need, int count, int lookahead, int[] target, int[] deque)
+    {
+        int head = 0, tail = 0;
+        var next = 0;
+        for (var i = 0; i < count; i++)
+        {
+            for (; next <= i + lookahead; next++)
+            {
+                while (tail > head && need[deque[tail - 1]] <= need[next])
+                {
+                    tail--;
+                }
+
+                deque[tail++] = next;
+            }
+
+            while (deque[head] < i)
+            {
+                head++;
+            }
+
+            target[i] = need[deque[head]];
+        }
+    }
+}

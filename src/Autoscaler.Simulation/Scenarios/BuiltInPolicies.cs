@@ -1,0 +1,115 @@
+using Autoscaler.Core.Behavior;
+using Autoscaler.Core.PolicyFiles;
+using Autoscaler.Core.Policies;
+using Autoscaler.Simulation.Model;
+using Autoscaler.Simulation.Runner;
+
+namespace Autoscaler.Simulation.Scenarios;
+
+/// <summary>The policies a scenario names instead of giving a file: the baselines of docs/simulation.md.</summary>
+public static class BuiltInPolicies
+{
+    /// <summary>The original scripts' rule and constants.</summary>
+    public const string Threshold = "threshold";
+
+    /// <summary>Kubernetes HPA: target tracking on the request rate with HPA's default behavior.</summary>
+    public const string Hpa = "hpa";
+
+    /// <summary>The clairvoyant lower bound; always run.</summary>
+    public const string Oracle = "oracle";
+
+    /// <summary>Forecast-driven scaling (Autoscaler.Core's predictive policy).</summary>
+    public const string Predictive = "predictive";
+
+    /// <summary>The names above, as help text lists them.</summary>
+    public static IReadOnlyList<string> Names { get; } = [Threshold, Hpa, Predictive, Oracle];
+
+    /// <summary>The default scaling query: the mean response time over 30 s.</summary>
+    public const string ResponseTimeQuery = "avg(avg_over_time(webapp_response_time_seconds[30s]))";
+
+    /// <summary>The request rate over 30 s, the HPA baseline's metric.</summary>
+    public const string RequestRateQuery = "sum(rate(webapp_request_count_total[30s]))";
+
+    /// <summary>Share of a replica's capacity (W/S) the HPA baseline targets per replica.</summary>
+    public const double HpaTargetUtilization = 0.75;
+
+    /// <summary>HPA's default sync period (--horizontal-pod-autoscaler-sync-period).</summary>
+    public static TimeSpan HpaSyncPeriod { get; } = TimeSpan.FromSeconds(15);
+
+    /// <summary>
+    /// The original scripts' policy: one replica more above 0.6 s of mean response time over 30 s, one fewer below
+    /// 0.2 s, every 10 s, no behavior stage (as <c>autoscaler up</c> by default).
+    /// </summary>
+    public static PolicySpec ThresholdPolicy(int minReplicas, int maxReplicas) => new()
+    {
+        MinReplicas = minReplicas,
+        MaxReplicas = maxReplicas,
+        CheckInterval = SimulatedScaler.DefaultCheckInterval,
+        Metrics = [new MetricSpec { Name = "avg_rt", Query = ResponseTimeQuery, Threshold = new ThresholdPolicyOptions() }],
+    };
+
+    /// <summary>
+    /// Kubernetes HPA: an AverageValue target of 75 % of one replica's capacity on the request rate, HPA's default
+    /// tolerance (10 %), default behavior (scale-down stabilization 300 s, scale-up 4 pods or 100 % per 15 s) and
+    /// its 15 s sync period.
+    /// </summary>
+    public static PolicySpec HpaPolicy(ServiceModelSpec service, int minReplicas, int maxReplicas)
+    {
+        ArgumentNullException.ThrowIfNull(service);
+        return new PolicySpec
+        {
+            MinReplicas = minReplicas,
+            MaxReplicas = maxReplicas,
+            CheckInterval = HpaSyncPeriod,
+            Metrics =
+            [
+                new MetricSpec
+                {
+                    Name = "rps",
+                    Query = RequestRateQuery,
+                    Target = new TargetPolicyOptions { Target = HpaTargetUtilization * service.CapacityPerReplica, Type = TargetType.AverageValue },
+                },
+            ],
+            Behavior = ScalingBehavior.HpaDefaults,
+        };
+    }
+
+    /// <summary>
+    /// Resolves a name or a policy file (ours, a HorizontalPodAutoscaler or a KEDA ScaledObject) to a policy;
+    /// null for <c>oracle</c>, which the runner always adds. Relative paths are taken from <paramref name="baseDirectory"/>.
+    /// </summary>
+    /// <exception cref="ScenarioException">Unknown name, or a policy file that cannot be read.</exception>
+    public static PolicyChoice? Resolve(string nameOrPath, ServiceModelSpec service, int minReplicas, int maxReplicas, string baseDirectory)
+    {
+        ArgumentNullException.ThrowIfNull(nameOrPath);
+        switch (nameOrPath.Trim())
+        {
+            case Oracle:
+                return null;
+            case Threshold:
+                return new PolicyChoice(Threshold, ThresholdPolicy(minReplicas, maxReplicas));
+            case Hpa:
+                return new PolicyChoice(Hpa, HpaPolicy(service, minReplicas, maxReplicas));
+            case Predictive:
+                // TODO(lead): when Autoscaler.Core's predictive policy is merged, return its PolicySpec here
+                // (and feed it the demand history it reads with query_range in the live scaler).
+                throw new ScenarioException("policy 'predictive' is not in this build yet; use threshold, hpa or a policy file");
+        }
+
+        var path = Path.GetFullPath(nameOrPath, Path.GetFullPath(baseDirectory));
+        if (!File.Exists(path))
+        {
+            throw new ScenarioException($"policy '{nameOrPath}' is neither {string.Join(", ", Names)} nor a policy file (no file {path})");
+        }
+
+        try
+        {
+            return new PolicyChoice(Path.GetFileNameWithoutExtension(path), KubernetesFormats.Load(path));
+        }
+        catch (PolicyFileException e)
+        {
+            throw new ScenarioException(e.Problems);
+        }
+    }
+}
+

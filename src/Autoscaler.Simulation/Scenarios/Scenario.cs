@@ -1,0 +1,74 @@
+using Autoscaler.Core.PolicyFiles;
+using Autoscaler.Simulation.Model;
+using Autoscaler.Simulation.Observation;
+using Autoscaler.Simulation.Results;
+using Autoscaler.Simulation.Workloads;
+
+namespace Autoscaler.Simulation.Scenarios;
+
+/// <summary>A policy to simulate: its name in the results and the policy itself.</summary>
+/// <param name="Name">Name in the results, the table and the CSV file name.</param>
+/// <param name="Spec">The policy, as the live scaler would run it.</param>
+public sealed record PolicyChoice(string Name, PolicySpec Spec);
+
+/// <summary>
+/// Everything a simulation needs: the workload, the service model, how policies observe it, the SLO and price,
+/// and the policies (the oracle always runs as well). Defaults are those of docs/simulation.md.
+/// </summary>
+public sealed record Scenario
+{
+    /// <summary>Name in the results (the file name without extension for a scenario file).</summary>
+    public string Name { get; init; } = "scenario";
+
+    /// <summary>Simulated time.</summary>
+    public required TimeSpan Duration { get; init; }
+
+    /// <summary>Length of one simulation step.</summary>
+    public TimeSpan Step { get; init; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>Seed of every random draw (observation noise, and noise in workloads that have it).</summary>
+    public int Seed { get; init; }
+
+    /// <summary>
+    /// Offered load over time. Read once per step, in time order, from one thread, and shared by all policies:
+    /// a pattern with noise of its own may draw it sequentially.
+    /// </summary>
+    public required IRatePattern Workload { get; init; }
+
+    /// <summary>The simulated service.</summary>
+    public ServiceModelSpec Service { get; init; } = new();
+
+    /// <summary>What the policies see.</summary>
+    public ObservationSpec Observation { get; init; } = new();
+
+    /// <summary>The objective every step is checked against.</summary>
+    public SloSpec Slo { get; init; } = new(0.5, LatencyStatistic.Mean, 0.01);
+
+    /// <summary>Price of one replica for one hour.</summary>
+    public double CostPerReplicaHour { get; init; } = 1;
+
+    /// <summary>Replicas ready at the start (within each policy's own [min, max]); the oracle starts with what it needs.</summary>
+    public int InitialReplicas { get; init; } = 1;
+
+    /// <summary>Fewest replicas of the built-in policies (threshold, hpa).</summary>
+    public int MinReplicas { get; init; } = 1;
+
+    /// <summary>Most replicas of the built-in policies (threshold, hpa); the original scripts' 6.</summary>
+    public int MaxReplicas { get; init; } = 6;
+
+    /// <summary>The policies to compare; the oracle is added by the runner.</summary>
+    public IReadOnlyList<PolicyChoice> Policies { get; init; } = [];
+}
+
+/// <summary>A scenario (file or flags) that cannot run; one entry per problem, each naming the field or line.</summary>
+public sealed class ScenarioException(IReadOnlyList<string> problems) : Exception(string.Join("; ", problems))
+{
+    /// <summary>One line per problem, e.g. <c>file:line: field: what is wrong</c>.</summary>
+    public IReadOnlyList<string> Problems { get; } = problems;
+
+    /// <summary>One problem.</summary>
+    public ScenarioException(string problem)
+        : this([problem])
+    {
+    }
+}

@@ -1,0 +1,296 @@
+using System.Globalization;
+using Autoscaler.Core.PolicyFiles;
+using Autoscaler.Core.ServiceModel;
+using Autoscaler.Core.Time;
+using Autoscaler.Simulation.Model;
+using Autoscaler.Simulation.Observation;
+using Autoscaler.Simulation.Results;
+using Autoscaler.Simulation.Workloads;
+using YamlDotNet.RepresentationModel;
+
+namespace Autoscaler.Simulation.Scenarios;
+
+/// <summary>
+/// Reads a scenario file (YAML, docs/simulation.md). Every problem is reported at once as
+/// <c>file:line: field: what is wrong</c>; unknown fields are refused.
+/// </summary>
+public static class ScenarioFile
+{
+    /// <summary>Policies run when a scenario names none.</summary>
+    public static IReadOnlyList<string> DefaultPolicies { get; } = [BuiltInPolicies.Threshold, BuiltInPolicies.Hpa];
+
+    /// <summary>Reads and resolves a scenario file (policy files and traces relative to its directory).</summary>
+    /// <exception cref="ScenarioException">The file cannot be read or is not a valid scenario.</exception>
+    public static Scenario Load(string path)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(path);
+        string text;
+        try
+        {
+            text = File.ReadAllText(path);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or NotSupportedException or ArgumentException)
+        {
+            var reason = e is FileNotFoundException or DirectoryNotFoundException ? "no such file" : e.Message;
+            throw new ScenarioException($"{path}: cannot read the scenario: {reason}");
+        }
+
+        var full = Path.GetFullPath(path);
+        return Parse(text, path, Path.GetDirectoryName(full) ?? Directory.GetCurrentDirectory(), Path.GetFileNameWithoutExtension(full));
+    }
+
+    /// <summary>Reads a scenario from YAML text; <paramref name="source"/> names it in messages.</summary>
+    /// <exception cref="ScenarioException">The text is not a valid scenario; all problems are listed.</exception>
+    public static Scenario Parse(string text, string source, string baseDirectory, string name = "scenario")
+    {
+        var problems = new List<string>();
+        YamlFields root;
+        try
+        {
+            root = YamlFields.Root(source, text, problems);
+        }
+        catch (PolicyFileException e)
+        {
+            throw new ScenarioException([.. e.Problems.Select(p => p.Replace("(fields such as minReplicas, maxReplicas, metrics)", "(fields such as duration, workload, policies)", StringComparison.Ordinal))]);
+        }
+
+        var seed = root.Integer("seed") ?? 0;
+        var duration = PositiveDuration(root, "duration");
+        var step = PositiveDuration(root, "step") ?? TimeSpan.FromSeconds(1);
+        IRatePattern? workload = null;
+        var isTrace = false;
+        if (root.Mapping("workload", required: true) is { } w)
+        {
+            workload = WorkloadSpec.Parse(w, new WorkloadContext(baseDirectory, seed));
+            isTrace = w.String("type") == RatePatterns.Trace;
+        }
+
+        if (duration is null && !root.Has("duration"))
+        {
+            if (workload is TraceRate trace)
+            {
+                duration = TraceLength(trace);
+            }
+            else if (!isTrace)
+            {
+                root.Problem(root.Node, "duration", "is required (e.g. 30m, 2h, 30d)");
+            }
+        }
+
+        if (duration is { } d && step > d)
+        {
+            root.Problem(root.Find("step")!, "step", $"{Durations.Format(step)} is longer than duration {Durations.Format(d)}");
+        }
+
+        var service = Service(root.Mapping("service"));
+        var observation = Observation(root.Mapping("observation"));
+        var slo = Slo(root.Mapping("slo"));
+        var cost = root.Number("costPerReplicaHour", 0) ?? 1;
+        var (min, max, initial) = Replicas(root.Mapping("replicas"));
+
+        var policies = new List<PolicyChoice>();
+        var names = PolicyNames(root);
+        if (problems.Count == 0)
+        {
+            // Built-in policies depend on the service (the HPA target is a share of a replica's capacity).
+            foreach (var (policy, node) in names)
+            {
+                try
+                {
+                    if (BuiltInPolicies.Resolve(policy, service, min, max, baseDirectory) is { } choice)
+                    {
+                        policies.Add(choice);
+                    }
+                }
+                catch (ScenarioException e)
+                {
+                    foreach (var problem in e.Problems)
+                    {
+                        root.Problem(node ?? root.Node, "policies", problem);
+                    }
+                }
+            }
+        }
+
+        root.RejectUnknown();
+        if (problems.Count > 0)
+        {
+            throw new ScenarioException(problems);
+        }
+
+        return new Scenario
+        {
+            Name = name,
+            Duration = duration!.Value,
+            Step = step,
+            Seed = seed,
+            Workload = workload!,
+            Service = service,
+            Observation = observation,
+            Slo = slo,
+            CostPerReplicaHour = cost,
+            MinReplicas = min,
+            MaxReplicas = max,
+            InitialReplicas = initial,
+            Policies = policies,
+        };
+    }
+
+    /// <summary>How long a run of <paramref name="trace"/> lasts by default: its last row plus the spacing of the rows before it.</summary>
+    public static TimeSpan TraceLength(TraceRate trace)
+    {
+        ArgumentNullException.ThrowIfNull(trace);
+        var points = trace.Points;
+        if (points.Count < 2)
+        {
+            return trace.LastPointAt + TimeSpan.FromSeconds(1);
+        }
+
+        return trace.LastPointAt + ((points[^1].At - points[^2].At) * trace.TimeScale);
+    }
+
+    private static TimeSpan? PositiveDuration(YamlFields f, string key)
+    {
+        var text = f.String(key);
+        if (text is null)
+        {
+            return null;
+        }
+
+        if (text.TrimStart().StartsWith('-') || (Durations.TryParse(text, out var value) && value <= TimeSpan.Zero))
+        {
+            f.Problem(f.Find(key)!, key, $"'{text}' must be longer than 0 (e.g. 10m)");
+            return null;
+        }
+
+        if (!Durations.TryParse(text, out value))
+        {
+            f.Problem(f.Find(key)!, key, $"'{text}' is not a duration (e.g. 1s, 30m, 2h, 30d)");
+            return null;
+        }
+
+        return value;
+    }
+
+    private static ServiceModelSpec Service(YamlFields? s)
+    {
+        var spec = new ServiceModelSpec();
+        if (s is null)
+        {
+            return spec;
+        }
+
+        spec = spec with
+        {
+            Workers = s.Integer("workers", 1, 1000) ?? spec.Workers,
+            ServiceTime = PositiveDuration(s, "serviceTime") ?? spec.ServiceTime,
+            Distribution = s.Enum<ServiceTimeDistribution>("distribution") ?? spec.Distribution,
+            QueueLimit = s.Integer("queueLimit", 0, 10_000) ?? spec.QueueLimit,
+            StartupDelay = s.Duration("startupDelay") ?? spec.StartupDelay,
+            DrainTime = s.Duration("drainTime") ?? spec.DrainTime,
+        };
+        s.RejectUnknown();
+        return spec;
+    }
+
+    private static ObservationSpec Observation(YamlFields? o)
+    {
+        var spec = new ObservationSpec();
+        if (o is null)
+        {
+            return spec;
+        }
+
+        var scrape = PositiveDuration(o, "scrapeInterval") ?? spec.ScrapeInterval;
+        var noise = o.Number("noise", 0, 1) ?? 0;
+        var metrics = new List<ObservedMetric>();
+        foreach (var m in o.MappingList("metrics"))
+        {
+            var name = m.String("name", required: true);
+            var kind = m.Enum<ObservedKind>("kind");
+            if (kind is null && !m.Has("kind"))
+            {
+                m.Problem(m.Node, "kind", $"is required: one of {string.Join(", ", Enum.GetNames<ObservedKind>().Select(Runner.SimulationRunner.Camel))}");
+            }
+
+            var window = m.Duration("window") ?? TimeSpan.FromSeconds(30);
+            var aggregation = m.Enum<ObservedAggregation>("aggregate") ?? (kind == ObservedKind.RequestRate ? ObservedAggregation.Sum : ObservedAggregation.Avg);
+            if (aggregation == ObservedAggregation.Sum && kind is ObservedKind.ResponseTime or ObservedKind.P95ResponseTime)
+            {
+                m.Problem(m.Find("aggregate")!, "aggregate", "latencies are averaged over replicas, not summed; use avg");
+            }
+
+            var metricNoise = m.Number("noise", 0, 1) ?? noise;
+            m.RejectUnknown();
+            if (name is not null && kind is { } k)
+            {
+                metrics.Add(new ObservedMetric(name, k, window, aggregation, metricNoise));
+            }
+        }
+
+        o.RejectUnknown();
+        return spec with { ScrapeInterval = scrape, Noise = noise, Metrics = metrics };
+    }
+
+    private static SloSpec Slo(YamlFields? s)
+    {
+        var defaults = new Scenario { Duration = TimeSpan.FromSeconds(1), Workload = new ConstantRate(0) }.Slo;
+        if (s is null)
+        {
+            return defaults;
+        }
+
+        var latency = PositiveDuration(s, "latency")?.TotalSeconds ?? defaults.LatencySeconds;
+        var statistic = s.Enum<LatencyStatistic>("statistic") ?? defaults.Statistic;
+        var errors = s.Number("maxErrorRate", 0, 1) ?? defaults.MaxErrorRate;
+        s.RejectUnknown();
+        return new SloSpec(latency, statistic, errors);
+    }
+
+    private static (int Min, int Max, int Initial) Replicas(YamlFields? r)
+    {
+        if (r is null)
+        {
+            return (1, 6, 1);
+        }
+
+        var min = r.Integer("min", 0, 10_000) ?? 1;
+        var max = r.Integer("max", 1, 10_000) ?? 6;
+        var initial = r.Integer("initial", 0, 10_000) ?? Math.Max(1, min);
+        if (min > max)
+        {
+            r.Problem(r.Find("min")!, "min", string.Create(CultureInfo.InvariantCulture, $"{min} must not exceed max {max}"));
+        }
+
+        r.RejectUnknown();
+        return (min, max, initial);
+    }
+
+    private static List<(string Name, YamlNode? Node)> PolicyNames(YamlFields root)
+    {
+        var node = root.Find("policies");
+        switch (node)
+        {
+            case null:
+                return [.. DefaultPolicies.Select(p => (p, (YamlNode?)null))];
+            case YamlSequenceNode list:
+                var names = new List<(string, YamlNode?)>();
+                for (var i = 0; i < list.Children.Count; i++)
+                {
+                    if (list.Children[i] is YamlScalarNode { Value: { Length: > 0 } value })
+                    {
+                        names.Add((value, list.Children[i]));
+                    }
+                    else
+                    {
+                        root.Problem(list.Children[i], string.Create(CultureInfo.InvariantCulture, $"policies[{i}]"), $"must be a policy name ({string.Join(", ", BuiltInPolicies.Names)}) or a policy file");
+                    }
+                }
+
+                return names;
+            default:
+                root.Problem(node, "policies", $"must be a list of policy names ({string.Join(", ", BuiltInPolicies.Names)}) or policy files");
+                return [];
+        }
+    }
+}

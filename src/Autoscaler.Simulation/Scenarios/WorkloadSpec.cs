@@ -1,0 +1,173 @@
+using System.Globalization;
+using Autoscaler.Core.PolicyFiles;
+using Autoscaler.Core.Time;
+using Autoscaler.Simulation.Workloads;
+using YamlDotNet.RepresentationModel;
+
+namespace Autoscaler.Simulation.Scenarios;
+
+/// <summary>Where a workload is read: the scenario's directory (for trace files) and its seed (for noise).</summary>
+/// <param name="BaseDirectory">Relative trace paths start here.</param>
+/// <param name="Seed">The scenario's random seed.</param>
+internal sealed record WorkloadContext(string BaseDirectory, int Seed);
+
+/// <summary>
+/// Reads a scenario's <c>workload:</c> mapping, <c>{type: NAME, …parameters}</c>, into a rate pattern. Nested
+/// workloads (a sum of several) can call <see cref="Parse"/> on each item.
+/// </summary>
+internal static class WorkloadSpec
+{
+    /// <summary>The workload types a scenario accepts.</summary>
+    public static IReadOnlyList<string> Types { get; } = RatePatterns.All;
+
+    /// <summary>The pattern <paramref name="w"/> describes, or null after recording its problems in <paramref name="w"/>.</summary>
+    public static IRatePattern? Parse(YamlFields w, WorkloadContext context)
+    {
+        var type = w.String("type", required: true);
+        IRatePattern? pattern = null;
+        try
+        {
+            pattern = type switch
+            {
+                null => null,
+                RatePatterns.Constant => Rate(w, "rate") is { } rate ? new ConstantRate(rate) : null,
+                RatePatterns.Step => Step(w),
+                RatePatterns.Ramp => Ramp(w),
+                RatePatterns.Spike => Spike(w),
+                RatePatterns.Sine => Sine(w),
+                RatePatterns.Trace => Trace(w, context),
+                _ => Unknown(w, type),
+            };
+        }
+        catch (InvalidWorkloadException e)
+        {
+            w.Problem(w.Node, "type", e.Message);
+        }
+
+        w.RejectUnknown();
+        return pattern;
+    }
+
+    private static IRatePattern? Unknown(YamlFields w, string type)
+    {
+        w.Problem(w.Find("type")!, "type", $"'{type}' is not a workload; use one of {string.Join(", ", Types)}");
+        return null;
+    }
+
+    private static double? Rate(YamlFields w, string key, bool required = true) => w.Number(key, 0, double.MaxValue, required);
+
+    private static TimeSpan? Length(YamlFields w, string key, bool required = true)
+    {
+        if (!w.Has(key))
+        {
+            if (required)
+            {
+                w.Problem(w.Node, key, "is required (a duration such as 30s or 5m)");
+            }
+
+            return null;
+        }
+
+        return w.Duration(key);
+    }
+
+    private static IRatePattern? Step(YamlFields w)
+    {
+        var node = w.Find("steps");
+        switch (node)
+        {
+            case null:
+                w.Problem(w.Node, "steps", "is required: '0s=20,3m=90' or a list of {at, rate}");
+                return null;
+            case YamlScalarNode { Value: { } text }:
+                try
+                {
+                    return StepRate.Parse(text);
+                }
+                catch (InvalidWorkloadException e)
+                {
+                    w.Problem(node, "steps", e.Message);
+                    return null;
+                }
+
+            case YamlSequenceNode:
+                var points = new List<RatePoint>();
+                var ok = true;
+                foreach (var item in w.MappingList("steps"))
+                {
+                    var at = Length(item, "at");
+                    var rate = Rate(item, "rate");
+                    item.RejectUnknown();
+                    if (at is { } a && rate is { } r)
+                    {
+                        points.Add(new RatePoint(a, r));
+                    }
+                    else
+                    {
+                        ok = false;
+                    }
+                }
+
+                if (!ok)
+                {
+                    return null;
+                }
+
+                try
+                {
+                    return new StepRate(points);
+                }
+                catch (InvalidWorkloadException e)
+                {
+                    w.Problem(node, "steps", e.Message);
+                    return null;
+                }
+
+            default:
+                w.Problem(node, "steps", "must be '0s=20,3m=90' or a list of {at, rate}");
+                return null;
+        }
+    }
+
+    private static IRatePattern? Ramp(YamlFields w)
+    {
+        var (from, to, over) = (Rate(w, "from"), Rate(w, "to"), Length(w, "over"));
+        return from is { } f && to is { } t && over is { } o ? new RampRate(f, t, o) : null;
+    }
+
+    private static IRatePattern? Spike(YamlFields w)
+    {
+        var (baseRate, peak, at, length) = (Rate(w, "base"), Rate(w, "peak"), Length(w, "at"), Length(w, "length"));
+        return baseRate is { } b && peak is { } p && at is { } a && length is { } l ? new SpikeRate(b, p, a, l) : null;
+    }
+
+    private static IRatePattern? Sine(YamlFields w)
+    {
+        var (mean, amplitude, period) = (Rate(w, "mean"), Rate(w, "amplitude"), Length(w, "period"));
+        return mean is { } m && amplitude is { } a && period is { } p ? new SineRate(m, a, p) : null;
+    }
+
+    private static IRatePattern? Trace(YamlFields w, WorkloadContext context)
+    {
+        var file = w.String("file", required: true);
+        var scale = w.Number("timeScale", 1e-9, 1e9) ?? 1;
+        if (file is null)
+        {
+            return null;
+        }
+
+        try
+        {
+            return TraceRate.Load(Path.GetFullPath(file, context.BaseDirectory), scale);
+        }
+        catch (InvalidWorkloadException e)
+        {
+            w.Problem(w.Find("file")!, "file", e.Message);
+            return null;
+        }
+    }
+
+    internal static string Show(double value) => value.ToString("0.###", CultureInfo.InvariantCulture);
+
+    internal static string Show(TimeSpan value) => Durations.Format(value);
+}

@@ -1,0 +1,110 @@
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using Autoscaler.Testing;
+
+namespace Autoscaler.IntegrationTests.Simulation;
+
+/// <summary><c>autoscaler simulate</c> as a user runs it: the real binary, real files.</summary>
+public sealed partial class SimulateCommandTests
+{
+    private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(120);
+
+    private static string Scenario(string name) => Path.Combine(AppContext.BaseDirectory, "scenarios", name);
+
+    [GeneratedRegex(@"""wallSeconds"": [^,]+,")]
+    private static partial Regex WallSeconds();
+
+    private static async Task<string> SimulateAsync(params string[] args)
+    {
+        await using var process = AutoscalerProcess.Start(["simulate", .. args]);
+        Assert.True(await process.WaitForExitAsync(Deadline) == 0, process.Output);
+        return process.Output;
+    }
+
+    [Fact]
+    public async Task The_same_scenario_and_seed_write_byte_identical_summaries_apart_from_wall_time()
+    {
+        using var dir = new TempDirectory("autoscaler-simulate");
+        var output = await SimulateAsync(Scenario("step-up-down.yaml"), "--output", dir.File("a"));
+        await SimulateAsync(Scenario("step-up-down.yaml"), "--output", dir.File("b"));
+
+        var a = await File.ReadAllTextAsync(dir.File("a/summary.json"), TestContext.Current.CancellationToken);
+        var b = await File.ReadAllTextAsync(dir.File("b/summary.json"), TestContext.Current.CancellationToken);
+        Assert.Matches(WallSeconds(), a);
+        Assert.Equal(WallSeconds().Replace(a, ""), WallSeconds().Replace(b, ""));
+        foreach (var csv in Directory.GetFiles(dir.File("a"), "*.csv"))
+        {
+            Assert.Equal(await File.ReadAllBytesAsync(csv, TestContext.Current.CancellationToken),
+                await File.ReadAllBytesAsync(Path.Combine(dir.File("b"), Path.GetFileName(csv)), TestContext.Current.CancellationToken));
+        }
+
+        // What summary.json promises, and the table on the console.
+        using var summary = JsonDocument.Parse(a);
+        Assert.True(summary.RootElement.GetProperty("wallSeconds").GetDouble() > 0);
+        var policies = summary.RootElement.GetProperty("policies").EnumerateArray().ToList();
+        Assert.Equal(["oracle", "threshold", "hpa", "hpa-request-rate"], policies.Select(p => p.GetProperty("policy").GetString()));
+        string[] fields = ["policy", "replicaSeconds", "costRatioToOracle", "sloViolationSeconds", "sloViolationPercent", "droppedRequests", "scaleActions",
+            "meanLatencySeconds", "p95LatencySeconds", "underProvisioningAccuracy", "overProvisioningAccuracy", "underProvisioningTimeshare",
+            "overProvisioningTimeshare", "instability"];
+        foreach (var p in policies)
+        {
+            Assert.All(fields, f => Assert.True(p.TryGetProperty(f, out _), $"summary.json policy item without {f}"));
+        }
+
+        Assert.Equal(1, policies[0].GetProperty("costRatioToOracle").GetDouble());
+        Assert.Equal(["oracle.csv", "threshold.csv", "hpa.csv", "hpa-request-rate.csv"], policies.Select(p => $"{p.GetProperty("policy").GetString()}.csv").Where(f => File.Exists(Path.Combine(dir.File("a"), f))));
+        Assert.Matches(@"(?m)^oracle\s+\S+", output);
+        Assert.Matches(@"(?m)^threshold\s+\S+", output);
+        Assert.Contains("simulate: done in", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Flags_replace_the_workload_with_a_trace_the_seed_and_add_policies()
+    {
+        using var dir = new TempDirectory("autoscaler-simulate");
+        await File.WriteAllTextAsync(dir.File("t.csv"), "seconds,rps\n0,20\n60,70\n120,20\n", TestContext.Current.CancellationToken);
+        await SimulateAsync(Scenario("spike.yaml"), "--trace", dir.File("t.csv"), "--seed", "77", "--output", dir.File("out"),
+            "--policy", "threshold", "--policy", Path.Combine(AppContext.BaseDirectory, "deploy", "policies", "latency-threshold.yaml"));
+
+        using var summary = JsonDocument.Parse(await File.ReadAllTextAsync(dir.File("out/summary.json"), TestContext.Current.CancellationToken));
+        Assert.Equal(77, summary.RootElement.GetProperty("seed").GetInt32());
+        Assert.Equal(180, summary.RootElement.GetProperty("durationSeconds").GetDouble()); // the trace's length: last row + its spacing
+        Assert.Equal(["oracle", "threshold", "hpa", "hpa-request-rate", "threshold-2", "latency-threshold"],
+            summary.RootElement.GetProperty("policies").EnumerateArray().Select(p => p.GetProperty("policy").GetString()));
+    }
+
+    public static TheoryData<string, string, string[]> BadInput() => new()
+    {
+        { "duration: 1h\nworkload: {type: tsunami}\n", "s.yaml:2: workload.type: 'tsunami' is not a workload; use one of", [] },
+        { "duration: -5m\nworkload: {type: constant, rate: 10}\n", "s.yaml:1: duration: '-5m' must be longer than 0", [] },
+        { "workload: {type: trace, file: missing.csv}\n", "s.yaml:1: workload.file: cannot read trace file", [] },
+        { "workload: {type: trace, file: bad.csv}\n", "bad.csv line 3: rps 'lots' is not a number", [] },
+        { "duration: 1h\nworkload: {type: constant, rate: 10}\n", "--trace: cannot read trace file", ["--trace", "nowhere.csv"] },
+        { "duration: 1h\nworkload: {type: constant, rate: 10}\n", "policy 'sometimes' is neither threshold, hpa, predictive, oracle nor a policy file", ["--policy", "sometimes"] },
+        { "duration: 1h\nworkload: {type: constant, rate: 10}\n", "--duration must be longer than 0s", ["--duration", "0s"] },
+        { "duration: 1h\nworkload: {type: constant, rate: 10}\nslo: {latency: 50ms}\n", "slo.latency: 50ms (mean) cannot be met by any number of replicas", [] },
+    };
+
+    [Theory]
+    [MemberData(nameof(BadInput))]
+    public async Task A_bad_scenario_or_flag_is_named_with_exit_code_2_and_nothing_is_written(string yaml, string expected, string[] flags)
+    {
+        using var dir = new TempDirectory("autoscaler-simulate");
+        await File.WriteAllTextAsync(dir.File("s.yaml"), yaml, TestContext.Current.CancellationToken);
+        await File.WriteAllTextAsync(dir.File("bad.csv"), "seconds,rps\n0,10\n60,lots\n", TestContext.Current.CancellationToken);
+
+        await using var process = AutoscalerProcess.Start(["simulate", dir.File("s.yaml"), "--output", dir.File("out"), .. flags]);
+        Assert.Equal(2, await process.WaitForExitAsync(Deadline));
+        var line = Assert.Single(process.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries), l => l.Contains(expected, StringComparison.Ordinal));
+        Assert.StartsWith("autoscaler simulate: ", line, StringComparison.Ordinal);
+        Assert.False(Directory.Exists(dir.File("out")));
+    }
+
+    [Fact]
+    public async Task A_missing_scenario_file_is_named_with_exit_code_2()
+    {
+        await using var process = AutoscalerProcess.Start("simulate", "no-such-scenario.yaml");
+        Assert.Equal(2, await process.WaitForExitAsync(Deadline));
+        Assert.Equal("autoscaler simulate: no-such-scenario.yaml: cannot read the scenario: no such file", process.Output.Trim());
+    }
+}

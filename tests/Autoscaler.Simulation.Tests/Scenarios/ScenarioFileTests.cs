@@ -1,0 +1,186 @@
+using Autoscaler.Core.ServiceModel;
+using Autoscaler.Simulation.Observation;
+using Autoscaler.Simulation.Results;
+using Autoscaler.Simulation.Runner;
+using Autoscaler.Simulation.Scenarios;
+using Autoscaler.Simulation.Workloads;
+using Autoscaler.Testing;
+
+namespace Autoscaler.Simulation.Tests.Scenarios;
+
+public sealed class ScenarioFileTests
+{
+    private static ScenarioException Refused(string yaml, string? directory = null) =>
+        Assert.Throws<ScenarioException>(() => ScenarioFile.Parse(yaml, "s.yaml", directory ?? Path.GetTempPath()));
+
+    [Fact]
+    public void Every_shipped_scenario_loads_with_its_policies()
+    {
+        foreach (var file in ShippedScenarios.All())
+        {
+            var scenario = ScenarioFile.Load(file);
+            Assert.Equal(Path.GetFileNameWithoutExtension(file), scenario.Name);
+            Assert.NotEmpty(scenario.Policies);
+        }
+    }
+
+    [Fact]
+    public void A_full_scenario_reads_every_field()
+    {
+        var s = ScenarioFile.Parse("""
+            duration: 2h
+            step: 500ms
+            seed: 9
+            workload: {type: ramp, from: 10, to: 200, over: 1h}
+            service: {workers: 8, serviceTime: 50ms, distribution: lognormal, queueLimit: 20, startupDelay: 12s, drainTime: 5s}
+            observation:
+              scrapeInterval: 15s
+              noise: 0.1
+              metrics:
+                - {name: cpu, kind: utilization, window: 1m, noise: 0}
+            slo: {latency: 250ms, statistic: p95, maxErrorRate: 0.001}
+            costPerReplicaHour: 0.12
+            replicas: {min: 2, max: 20, initial: 3}
+            policies: [hpa]
+            """, "s.yaml", Path.GetTempPath(), "full");
+
+        Assert.Equal(("full", TimeSpan.FromHours(2), TimeSpan.FromMilliseconds(500), 9), (s.Name, s.Duration, s.Step, s.Seed));
+        var ramp = Assert.IsType<RampRate>(s.Workload);
+        Assert.Equal((10.0, 200.0, TimeSpan.FromHours(1)), (ramp.From, ramp.To, ramp.Over));
+        Assert.Equal(8, s.Service.Workers);
+        Assert.Equal(ServiceTimeDistribution.LogNormal, s.Service.Distribution);
+        Assert.Equal((20, TimeSpan.FromSeconds(12), TimeSpan.FromSeconds(5)), (s.Service.QueueLimit, s.Service.StartupDelay, s.Service.DrainTime));
+        Assert.Equal(TimeSpan.FromSeconds(15), s.Observation.ScrapeInterval);
+        Assert.Equal(new ObservedMetric("cpu", ObservedKind.Utilization, TimeSpan.FromMinutes(1), ObservedAggregation.Avg, 0), Assert.Single(s.Observation.Metrics));
+        Assert.Equal(new SloSpec(0.25, LatencyStatistic.P95, 0.001), s.Slo);
+        Assert.Equal((0.12, 2, 20, 3), (s.CostPerReplicaHour, s.MinReplicas, s.MaxReplicas, s.InitialReplicas));
+
+        // The HPA baseline targets 75 % of a replica's capacity, W/S = 160 req/s here.
+        var hpa = Assert.Single(s.Policies);
+        Assert.Equal(120, hpa.Spec.Metrics[0].Target!.Target, 9);
+        Assert.Equal((2, 20), (hpa.Spec.MinReplicas, hpa.Spec.MaxReplicas));
+    }
+
+    [Theory]
+    [InlineData("{type: constant, rate: 42}", 100, 42)]
+    [InlineData("{type: step, steps: '0s=10,1m=50'}", 61, 50)]
+    [InlineData("{type: step, steps: [{at: 0s, rate: 10}, {at: 1m, rate: 50}]}", 59, 10)]
+    [InlineData("{type: ramp, from: 0, to: 100, over: 100s}", 25, 25)]
+    [InlineData("{type: spike, base: 5, peak: 80, at: 10s, length: 5s}", 12, 80)]
+    [InlineData("{type: sine, mean: 50, amplitude: 20, period: 40s}", 10, 70)]
+    public void Each_workload_type_reads_its_parameters(string workload, double seconds, double rate)
+    {
+        var s = ScenarioFile.Parse($"duration: 10m\nworkload: {workload}\n", "s.yaml", Path.GetTempPath());
+        Assert.Equal(rate, s.Workload.RateAt(TimeSpan.FromSeconds(seconds)), 9);
+    }
+
+    [Fact]
+    public void An_unknown_workload_names_the_field_the_line_and_the_choices()
+    {
+        var e = Refused("duration: 1h\nworkload:\n  type: tsunami\n");
+        var problem = Assert.Single(e.Problems);
+        Assert.StartsWith("s.yaml:3: workload.type: 'tsunami' is not a workload; use one of constant, step, ramp, spike, sine, trace", problem, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("-5m")]
+    [InlineData("0s")]
+    [InlineData("-300")]
+    public void A_duration_that_is_not_positive_is_refused_with_its_line(string duration)
+    {
+        var e = Refused($"duration: {duration}\nworkload: {{type: constant, rate: 5}}\n");
+        Assert.Equal($"s.yaml:1: duration: '{duration}' must be longer than 0 (e.g. 10m)", Assert.Single(e.Problems));
+    }
+
+    [Fact]
+    public void A_missing_trace_file_is_named()
+    {
+        var e = Refused("workload: {type: trace, file: nowhere.csv}\n");
+        var problem = Assert.Single(e.Problems);
+        Assert.Contains("s.yaml:1: workload.file: cannot read trace file", problem, StringComparison.Ordinal);
+        Assert.Contains("nowhere.csv': no such file", problem, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_trace_with_a_bad_line_is_refused_naming_that_line()
+    {
+        using var dir = new TempDirectory("autoscaler-scenario");
+        File.WriteAllText(dir.File("t.csv"), "seconds,rps\n0,10\n60,lots\n");
+        var e = Refused("workload: {type: trace, file: t.csv}\n", dir.Path);
+        var problem = Assert.Single(e.Problems);
+        Assert.Contains("workload.file:", problem, StringComparison.Ordinal);
+        Assert.Contains("t.csv line 3: rps 'lots' is not a number", problem, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_trace_without_duration_runs_as_long_as_the_trace()
+    {
+        var s = ScenarioFile.Load(ShippedScenarios.Named("trace.yaml"));
+        Assert.Equal(TimeSpan.FromHours(1), s.Duration); // 60 rows a minute apart
+        Assert.Equal(ScenarioFile.TraceLength((TraceRate)s.Workload), s.Duration);
+    }
+
+    [Fact]
+    public void Every_problem_is_reported_at_once_and_misspelt_fields_are_not_ignored()
+    {
+        var e = Refused("""
+            duraton: 1h
+            workload: {type: constant, rate: -3}
+            service: {workers: 0, serviceTime: fast}
+            slo: {statistic: median}
+            policies: [threshold, sometimes]
+            """);
+        Assert.Contains(e.Problems, p => p.StartsWith("s.yaml:1: duraton: unknown field", StringComparison.Ordinal));
+        Assert.Contains(e.Problems, p => p.StartsWith("s.yaml:1: duration: is required", StringComparison.Ordinal));
+        Assert.Contains(e.Problems, p => p.StartsWith("s.yaml:2: workload.rate: -3 must be between 0 and", StringComparison.Ordinal));
+        Assert.Contains(e.Problems, p => p.StartsWith("s.yaml:3: service.workers: 0 must be between 1 and 1000", StringComparison.Ordinal));
+        Assert.Contains(e.Problems, p => p.StartsWith("s.yaml:3: service.serviceTime: 'fast' is not a duration", StringComparison.Ordinal));
+        Assert.Contains(e.Problems, p => p.StartsWith("s.yaml:4: slo.statistic: 'median' is not one of Mean, P95", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void An_unknown_policy_name_is_named_once_the_rest_is_valid()
+    {
+        var e = Refused("duration: 1h\nworkload: {type: constant, rate: 5}\npolicies: [threshold, sometimes]\n");
+        var problem = Assert.Single(e.Problems);
+        Assert.StartsWith("s.yaml:3: policies: policy 'sometimes' is neither threshold, hpa, predictive, oracle nor a policy file", problem, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Not_a_mapping_is_refused_with_what_a_scenario_holds()
+    {
+        var e = Refused("- just\n- a list\n");
+        Assert.Equal("s.yaml:1: the file must be a YAML mapping (fields such as duration, workload, policies)", Assert.Single(e.Problems));
+    }
+
+    [Fact]
+    public void A_policy_query_the_simulator_cannot_observe_is_refused_naming_the_policy_and_metric()
+    {
+        using var dir = new TempDirectory("autoscaler-scenario");
+        File.WriteAllText(dir.File("p.yaml"), """
+            metrics:
+              - name: cpu
+                query: avg(rate(process_cpu_seconds_total[1m]))
+                target: {value: 0.5}
+            """);
+        var scenario = ScenarioFile.Parse("duration: 1h\nworkload: {type: constant, rate: 5}\npolicies: [p.yaml]\n", "s.yaml", dir.Path);
+
+        var e = Assert.Throws<ScenarioException>(() => SimulationRunner.Run(scenario, cancellationToken: TestContext.Current.CancellationToken));
+        Assert.StartsWith("policy 'p': metric 'cpu': the simulator cannot observe the query 'avg(rate(process_cpu_seconds_total[1m]))'; add an observation metric named 'cpu'",
+            Assert.Single(e.Problems), StringComparison.Ordinal);
+
+        // Declared in the scenario, the same policy runs.
+        var observed = scenario with { Observation = new ObservationSpec { Metrics = [new ObservedMetric("cpu", ObservedKind.Utilization, TimeSpan.FromMinutes(1))] } };
+        Assert.Equal(2, SimulationRunner.Run(observed, cancellationToken: TestContext.Current.CancellationToken).Policies.Count);
+    }
+
+    [Fact]
+    public void An_SLO_that_no_replica_count_can_meet_is_refused()
+    {
+        var scenario = ScenarioFile.Parse("duration: 1h\nworkload: {type: constant, rate: 5}\nslo: {latency: 250ms, statistic: p95}\n", "s.yaml", Path.GetTempPath());
+
+        var e = Assert.Throws<ScenarioException>(() => SimulationRunner.Run(scenario, cancellationToken: TestContext.Current.CancellationToken));
+        Assert.Equal("slo.latency: 250ms (p95) cannot be met by any number of replicas: even an idle replica's p95 latency is 299.573ms; raise it or shorten service.serviceTime",
+            Assert.Single(e.Problems));
+    }
+}
