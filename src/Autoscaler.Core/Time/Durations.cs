@@ -4,13 +4,13 @@ using System.Text.RegularExpressions;
 
 namespace Autoscaler.Core.Time;
 
-/// <summary>Parses and formats human durations such as <c>500ms</c>, <c>30s</c>, <c>2m</c>, <c>1h30m</c>.</summary>
+/// <summary>Parses and formats human durations such as <c>500ms</c>, <c>30s</c>, <c>2m</c>, <c>1h30m</c>, <c>7d</c>.</summary>
 public static partial class Durations
 {
-    [GeneratedRegex(@"^\s*(?:(?<v>\d+(?:\.\d+)?)(?<u>ms|h|m|s))+\s*$", RegexOptions.CultureInvariant)]
+    [GeneratedRegex(@"^\s*(?:(?<v>\d+(?:\.\d+)?)(?<u>ms|d|h|m|s))+\s*$", RegexOptions.CultureInvariant)]
     private static partial Regex UnitPattern();
 
-    /// <summary>Parses a duration; a bare number means seconds, and <c>hh:mm:ss</c> is accepted too.</summary>
+    /// <summary>Parses a duration (units ms, s, m, h, d); a bare number means seconds, and <c>hh:mm:ss</c> is accepted too.</summary>
     public static bool TryParse(string? text, out TimeSpan value)
     {
         value = default;
@@ -45,7 +45,8 @@ public static partial class Durations
                     "ms" => v / 1000,
                     "s" => v,
                     "m" => v * 60,
-                    _ => v * 3600,
+                    "h" => v * 3600,
+                    _ => v * 86400,
                 };
             }
 

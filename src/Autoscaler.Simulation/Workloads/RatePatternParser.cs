@@ -66,7 +66,8 @@ internal sealed class RatePatternParser(string text, string? baseDirectory)
         var name = word.ToLowerInvariant();
         if (!RatePatterns.All.Contains(name))
         {
-            throw new InvalidWorkloadException($"'{word}' (at {start + 1}) is not a pattern; use one of {string.Join(", ", RatePatterns.All)}");
+            var where = start == 0 ? "" : $" (at {start + 1})";
+            throw new InvalidWorkloadException($"'{word}'{where} is not a pattern; use one of {string.Join(", ", RatePatterns.All)}");
         }
 
         var args = new Arguments(name);

@@ -9,6 +9,8 @@ public sealed class DurationsTests
     [InlineData("30s", 30)]
     [InlineData("2m", 120)]
     [InlineData("1h30m", 5400)]
+    [InlineData("7d", 604800)]
+    [InlineData("1d12h", 129600)]
     [InlineData("1.5s", 1.5)]
     [InlineData("12", 12)]
     [InlineData("00:01:05", 65)]

@@ -73,7 +73,8 @@ public sealed class RatePatternSyntaxTests
 
     [Theory]
     [InlineData("", "the pattern is empty")]
-    [InlineData("dinural(max=3)", "'dinural' (at 1) is not a pattern; use one of constant, step, ramp, spike, sine, trace, diurnal, poisson, sum")]
+    [InlineData("dinural(max=3)", "'dinural' is not a pattern; use one of constant, step, ramp, spike, sine, trace, diurnal, poisson, sum")]
+    [InlineData("constant(1) + sinus(mean=1)", "'sinus' (at 15) is not a pattern")]
     [InlineData("diurnal", "diurnal: max is required; diurnal(min=R, max=R, peak=HOUR, weekend=X, day=D)")]
     [InlineData("diurnal(max=200, maxx=3)", "diurnal: unknown parameter 'maxx' (known: min, max, peak, weekend, day)")]
     [InlineData("diurnal(max=lots)", "diurnal: max 'lots' is not a number")]
