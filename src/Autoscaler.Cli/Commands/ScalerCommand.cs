@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Autoscaler.Cli.Composition;
+using Autoscaler.Core.Pipeline;
 using Autoscaler.Prometheus.Api;
 using Autoscaler.Prometheus.Discovery;
 using Autoscaler.Scaler;
@@ -35,7 +36,7 @@ internal static class ScalerCommand
             command.Options.Add(option);
         }
 
-        command.SetAction(async (parse, _) =>
+        command.SetAction(async (parse, cancellationToken) =>
         {
             var loader = new OptionsLoader(ScalerOptions.LegacyEnvironment);
             var (scaler, prometheus, local, policy) = flags.Bind(parse, loader);
@@ -47,6 +48,8 @@ internal static class ScalerCommand
             var listeners = parse.GetValue(sdFile) is { } file ? new IReplicaSetListener[] { new FileSdListener(new FileSdWriter(file)) } : [];
             await using var target = new LocalProcessTarget(local, LocalProcessTarget.SelfCommand(), listeners, TimeProvider.System, loggers.CreateLogger<LocalProcessTarget>());
             var app = ScalerHost.Build(scaler, listen, target, MetricSources.For(policy, client), HostRunner.ConfigureLogging, policy);
+            await PredictiveWarmUps.WarmAsync(
+                app.Services.GetRequiredService<DecisionPipeline>(), policy, client, TimeProvider.System, loggers.CreateLogger("Autoscaler.Scaler"), cancellationToken);
             return await HostRunner.RunAsync(app, "scaler", listen, a => Console.Out.WriteLine($"scaler listening on {string.Join(' ', a)}"));
         });
         return command;

@@ -1,4 +1,5 @@
 using Autoscaler.Cli.Composition;
+using Autoscaler.Core.Pipeline;
 using Autoscaler.Gateway;
 using Autoscaler.Gateway.Destinations;
 using Autoscaler.Prometheus.Api;
@@ -160,6 +161,8 @@ internal sealed class UpStack : IAsyncDisposable
             MetricSources.For(_settings.Policy, Client),
             Embed,
             _settings.Policy);
+        await PredictiveWarmUps.WarmAsync(
+            scaler.Services.GetRequiredService<DecisionPipeline>(), _settings.Policy, Client, TimeProvider.System, _loggers.CreateLogger("Autoscaler.Up"), cancellationToken);
         await scaler.StartAsync(cancellationToken);
         _teardown.Push(() => StopAsync(scaler));
         ScalerState = scaler.Services.GetRequiredService<ScalerState>();
