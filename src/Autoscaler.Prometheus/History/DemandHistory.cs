@@ -27,6 +27,9 @@ public sealed record DemandHistory(string Query, DateTimeOffset Start, DateTimeO
     public static async Task<DemandHistory> FetchAsync(
         PrometheusClient client, string query, DateTimeOffset start, DateTimeOffset end, TimeSpan step, CancellationToken cancellationToken)
     {
+        // Prometheus reads times to the millisecond: count seconds from the start it was sent, so none comes out negative.
+        start = DateTimeOffset.FromUnixTimeMilliseconds(start.ToUnixTimeMilliseconds());
+        end = DateTimeOffset.FromUnixTimeMilliseconds(end.ToUnixTimeMilliseconds());
         var result = await RangeSeries.FetchAsync(client, query, start, end, step, cancellationToken).ConfigureAwait(false);
         if (result.Problem is { } problem)
         {
@@ -50,7 +53,7 @@ public sealed record DemandHistory(string Query, DateTimeOffset Start, DateTimeO
                     $"the query returned {p.Value} at {RangeSeries.Show(p.Timestamp)}, but a demand cannot be negative: {query}", isUsageError: true);
             }
 
-            points[i] = new DemandPoint((p.Timestamp - start).TotalSeconds, p.Value);
+            points[i] = new DemandPoint(Math.Max(0, (p.Timestamp - start).TotalSeconds), p.Value);
         }
 
         return new DemandHistory(query, start, end, step, points);
