@@ -46,7 +46,8 @@ internal sealed class SlotHistory(int capacity)
         Last = -1;
     }
 
-    private int Index(long slot) => (int)(((slot % _values.Length) + _values.Length) % _values.Length);
+    // Slots count from 0001-01-01 (see PredictivePolicy), so they are never negative.
+    private int Index(long slot) => (int)(slot % _values.Length);
 }
 
 /// <summary>A one-slot-at-a-time forecaster over absolute slot numbers.</summary>
@@ -122,59 +123,70 @@ internal sealed class HoltWintersForecaster(int slotsPerSeason, double alpha, do
         }
     }
 
-    private int Phase(long slot) => (int)(((slot % slotsPerSeason) + slotsPerSeason) % slotsPerSeason);
+    private int Phase(long slot) => (int)(slot % slotsPerSeason);
 }
 
 /// <summary>
 /// Seasonal naive plus trend: the value one season before the target, plus the seasonal difference
-/// <c>D = y − y(one season earlier)</c> fitted by least squares over the last <c>w</c> slots and extrapolated
-/// to the target. Exact for a repeating shape plus a linear trend, and for a new ramp on a flat past.
+/// <c>D = y − y(one season earlier)</c> fitted by least squares as a line over the last <c>w</c> slots and
+/// extrapolated to the target. Exact for a repeating shape plus a linear trend, and for a new ramp on a flat past.
+/// The fit's sums are kept up to date as the window slides (O(1) a slot) and recomputed once per window against drift.
 /// </summary>
 internal sealed class SeasonalNaiveForecaster(int slotsPerSeason, int window) : IForecaster
 {
-    private double _meanDifference;
-    private double _slope;
-    private double _meanOffset;
+    private int _n;        // differences in the window, up to w
+    private double _sum;   // Σ D_j over the window, j = 0 (oldest) … n − 1 (newest)
+    private double _moment; // Σ j·D_j
+    private int _slides;
 
-    public bool Ready { get; private set; }
+    public bool Ready => _n > 0;
 
     public void Learn(long slot, double value, SlotHistory history)
     {
-        // Fit D(x) = mean + slope·(x − meanOffset) over x = i − newest, for the recent slots with a season before them.
-        var oldest = Math.Max(history.Last - window + 1, history.First + slotsPerSeason);
-        var n = history.Last - oldest + 1;
-        Ready = n >= 1;
-        if (!Ready)
+        if (history.Count <= slotsPerSeason)
         {
+            return; // not a season and a slot yet: no difference to take
+        }
+
+        var newest = Difference(history, history.Last);
+        if (_n < window)
+        {
+            _sum += newest;
+            _moment += _n * newest;
+            _n++;
             return;
         }
 
-        double sumX = 0, sumD = 0;
-        for (var i = oldest; i <= history.Last; i++)
+        var oldest = Difference(history, history.Last - window);
+        _moment += ((window - 1) * newest) - (_sum - oldest); // every j moves down one; the newest enters at w − 1
+        _sum += newest - oldest;
+        if (++_slides % window == 0)
         {
-            sumX += i - history.Last;
-            sumD += history[i] - history[i - slotsPerSeason];
+            Recompute(history);
         }
-
-        _meanOffset = sumX / n;
-        _meanDifference = sumD / n;
-        double sxx = 0, sxd = 0;
-        for (var i = oldest; i <= history.Last; i++)
-        {
-            var dx = i - history.Last - _meanOffset;
-            sxx += dx * dx;
-            sxd += dx * (history[i] - history[i - slotsPerSeason] - _meanDifference);
-        }
-
-        _slope = sxx > 0 ? sxd / sxx : 0;
     }
 
-    public double Forecast(long target, int ahead, SlotHistory history) =>
-        history[target - slotsPerSeason] + _meanDifference + (_slope * (ahead - _meanOffset));
-
-    public void Reset()
+    public double Forecast(long target, int ahead, SlotHistory history)
     {
-        Ready = false;
-        (_meanDifference, _slope, _meanOffset) = (0, 0, 0);
+        var middle = (_n - 1) / 2.0;
+        var spread = _n * ((_n * (double)_n) - 1) / 12; // Σ (j − middle)²
+        var slope = _n > 1 ? (_moment - (middle * _sum)) / spread : 0;
+        var difference = (_sum / _n) + (slope * (ahead + _n - 1 - middle));
+        return history[target - slotsPerSeason] + difference;
     }
+
+    public void Reset() => (_n, _sum, _moment, _slides) = (0, 0, 0, 0);
+
+    private void Recompute(SlotHistory history)
+    {
+        (_sum, _moment) = (0, 0);
+        for (var j = 0; j < _n; j++)
+        {
+            var d = Difference(history, history.Last - _n + 1 + j);
+            _sum += d;
+            _moment += j * d;
+        }
+    }
+
+    private double Difference(SlotHistory history, long slot) => history[slot] - history[slot - slotsPerSeason];
 }

@@ -11,7 +11,7 @@ namespace Autoscaler.Core.Policies;
 /// <remarks>
 /// Stateful, unlike the other policies: it keeps the history of the values it is given. Time comes from the
 /// <see cref="TimeProvider"/> (virtual in the simulator), not from counting calls: values are put in slots of
-/// <see cref="PredictivePolicyOptions.SampleInterval"/> (absolute, so the season's phase is the time of day),
+/// <see cref="PredictivePolicyOptions.SampleInterval"/> counted from 0001-01-01 UTC (a Monday, so the season's phase is the time of day or week),
 /// several values in one slot are averaged, and slots nobody filled hold the previous value; a gap longer than a
 /// season restarts the warm-up. Until one season (Holt-Winters) or one season and a slot (seasonal naive) has
 /// been seen, only the reactive rule proposes. <see cref="Seed"/> fills the history from a metrics store at start.
