@@ -9,7 +9,8 @@ need_dotnet() {
 }
 
 # Debian packages the project uses at run time and in tests; extended as issues need more.
-DEBIAN_PACKAGES=(curl prometheus prometheus-alertmanager)
+# fonts-dejavu-core: the text in the simulator's charts (Skia draws no text without a font file).
+DEBIAN_PACKAGES=(curl prometheus prometheus-alertmanager ansible-core fonts-dejavu-core)
 
 ensure_debian_packages() {
   local missing=() pkg
@@ -24,8 +25,14 @@ ensure_debian_packages() {
     $sudo apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" >/dev/null \
       || die "could not install ${missing[*]}; install them with: apt-get install ${missing[*]}" 2
   elif command -v brew >/dev/null 2>&1; then
-    # Homebrew names Debian's prometheus-alertmanager plainly.
+    # Homebrew names Debian's prometheus-alertmanager plainly, and ships ansible-core as part of ansible.
     missing=("${missing[@]/#prometheus-alertmanager/alertmanager}")
+    missing=("${missing[@]/#ansible-core/ansible}")
+    # macOS has fonts of its own for the charts.
+    local kept=() m
+    for m in "${missing[@]}"; do [ "$m" = fonts-dejavu-core ] || kept+=("$m"); done
+    [ ${#kept[@]} -eq 0 ] && return 0
+    missing=("${kept[@]}")
     say "installing ${missing[*]} with Homebrew"
     brew install "${missing[@]}" || die "could not install ${missing[*]}; install them with: brew install ${missing[*]}" 2
   else

@@ -29,7 +29,8 @@ echo $! >"$pid_file"
 
 for _ in $(seq 1 240); do
   if grep -q "^ready:" "$log_file"; then
-    sed -n '/^ready:/,/scaler/p' "$log_file"
+    # The ready block: its first line and the indented lines after it.
+    awk '/^ready:/ { inblock = 1; print; next } inblock && /^  / { print; next } { inblock = 0 }' "$log_file"
     cat <<'TEXT'
 
 What to look at:

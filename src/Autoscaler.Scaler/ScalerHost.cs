@@ -5,6 +5,7 @@ using Autoscaler.Core.Pipeline;
 using Autoscaler.Core.PolicyFiles;
 using Autoscaler.Core.Scaling;
 using Autoscaler.Scaler.Alerts;
+using Autoscaler.Scaler.Replicas;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
@@ -14,7 +15,10 @@ using Prometheus;
 
 namespace Autoscaler.Scaler;
 
-/// <summary>Builds the scaler: the control loop plus its HTTP API (<c>/healthz</c>, <c>/readyz</c>, <c>/metrics</c>, <c>/api/v1/status</c>, and Alertmanager's webhook at <c>POST /api/v1/alerts</c>).</summary>
+/// <summary>
+/// Builds the scaler: the control loop plus its HTTP API (<c>/healthz</c>, <c>/readyz</c>, <c>/metrics</c>, <c>/api/v1/status</c>,
+/// Alertmanager's webhook at <c>POST /api/v1/alerts</c>, and <c>GET</c>/<c>PUT /api/v1/replicas</c> to set the count directly).
+/// </summary>
 public static class ScalerHost
 {
     /// <summary>JSON as the API writes it: camelCase, enums as names.</summary>
@@ -24,14 +28,19 @@ public static class ScalerHost
         NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
     };
 
-    /// <summary>Builds the scaler listening on <paramref name="urls"/>, with <paramref name="policy"/> or else the default threshold policy; nothing is started yet.</summary>
+    /// <summary>
+    /// Builds the scaler listening on <paramref name="urls"/>, with <paramref name="policy"/> or else the default threshold policy;
+    /// nothing is started yet. <paramref name="replicaSet"/> is what <c>PUT /api/v1/replicas</c> sets directly (the local
+    /// replicas, also under an Ansible target that sets them through that very API); without one the endpoint answers 409.
+    /// </summary>
     public static WebApplication Build(
         ScalerOptions options,
         IEnumerable<string> urls,
         IScaleTarget target,
         IReadOnlyList<IMetricSource> sources,
         Action<WebApplicationBuilder>? configure = null,
-        PolicySpec? policy = null)
+        PolicySpec? policy = null,
+        IScaleTarget? replicaSet = null)
     {
         policy ??= options.ToPolicy();
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions
@@ -52,6 +61,7 @@ public static class ScalerHost
         builder.Services.AddSingleton(sp => policy.CreatePipeline(sp.GetRequiredService<TimeProvider>()));
         builder.Services.AddSingleton<ScalerLoop>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<ScalerLoop>());
+        builder.Services.AddSingleton(new ReplicaApi(replicaSet, policy.MinReplicas, policy.MaxReplicas));
         builder.Services.AddSingleton<AlertTrigger>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<AlertTrigger>());
         configure?.Invoke(builder);
@@ -64,6 +74,8 @@ public static class ScalerHost
         app.MapGet("/api/v1/status", () => Results.Json(state.Snapshot(), Json));
         app.MapGet("/api/v1/decisions", () => Results.Json(state.Snapshot().LastDecisions, Json));
         app.MapPost(AlertEndpoint.Path, AlertEndpoint.HandleAsync);
+        app.MapGet(ReplicaEndpoint.Path, ReplicaEndpoint.GetAsync);
+        app.MapPut(ReplicaEndpoint.Path, ReplicaEndpoint.PutAsync);
         app.MapMetrics("/metrics", app.Services.GetRequiredService<ScalerTelemetry>().Registry);
         return app;
     }

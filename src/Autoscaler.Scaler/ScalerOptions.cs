@@ -62,6 +62,12 @@ public sealed class ScalerOptions
     /// </summary>
     public string? WebhookBearerToken { get; set; }
 
+    /// <summary>
+    /// Turns on <c>GET</c>/<c>PUT /api/v1/replicas</c>, which then need <c>Authorization: Bearer</c> this value. Separate from
+    /// <see cref="WebhookBearerToken"/>: the webhook can only ask for an evaluation, this API sets the count. A secret: never logged.
+    /// </summary>
+    public string? ApiToken { get; set; }
+
     /// <summary>The default policy's options.</summary>
     public ThresholdPolicyOptions ToThresholds() => new() { ScaleUpThreshold = ScaleUpThreshold, ScaleDownThreshold = ScaleDownThreshold };
 

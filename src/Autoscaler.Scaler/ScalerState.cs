@@ -76,6 +76,15 @@ public sealed class ScalerState(string target, string metric, string query, int 
         }
     }
 
+    /// <summary>Records a count set outside the loop (<c>PUT /api/v1/replicas</c>), so the status shows it before the next evaluation.</summary>
+    public void RecordReplicas(int current)
+    {
+        lock (_lock)
+        {
+            _current = current;
+        }
+    }
+
     /// <summary>Records an Alertmanager webhook call.</summary>
     public void RecordAlert(AlertNotice notice)
     {

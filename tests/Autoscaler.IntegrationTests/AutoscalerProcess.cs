@@ -14,6 +14,7 @@ public sealed partial class AutoscalerProcess : IAsyncDisposable
     private static readonly ConcurrentDictionary<int, Process> Live = new();
     private readonly Process _process;
     private readonly ConcurrentQueue<string> _lines = new();
+    private readonly ConcurrentQueue<string> _stdout = new();
     private readonly SemaphoreSlim _lineArrived = new(0);
 
     static AutoscalerProcess()
@@ -47,6 +48,9 @@ public sealed partial class AutoscalerProcess : IAsyncDisposable
     /// <summary>Everything the process printed so far, stdout and stderr interleaved.</summary>
     public string Output => string.Join('\n', _lines);
 
+    /// <summary>What the process printed on stdout alone (e.g. a document it writes there).</summary>
+    public string StandardOutput => string.Join('\n', _stdout);
+
     public static AutoscalerProcess Start(params string[] args) => Start(args, null);
 
     public static AutoscalerProcess Start(IEnumerable<string> args, IDictionary<string, string>? environment)
@@ -71,7 +75,15 @@ public sealed partial class AutoscalerProcess : IAsyncDisposable
 
         var process = new Process { StartInfo = info, EnableRaisingEvents = true };
         var result = new AutoscalerProcess(process);
-        process.OutputDataReceived += (_, e) => result.Add(e.Data);
+        process.OutputDataReceived += (_, e) =>
+        {
+            if (e.Data is not null)
+            {
+                result._stdout.Enqueue(e.Data);
+            }
+
+            result.Add(e.Data);
+        };
         process.ErrorDataReceived += (_, e) => result.Add(e.Data);
         process.Start();
         Live[process.Id] = process;

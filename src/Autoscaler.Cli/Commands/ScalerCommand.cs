@@ -1,6 +1,7 @@
 using System.CommandLine;
 using Autoscaler.Cli.Composition;
 using Autoscaler.Core.Pipeline;
+using Autoscaler.Core.Scaling;
 using Autoscaler.Prometheus.Api;
 using Autoscaler.Prometheus.Discovery;
 using Autoscaler.Scaler;
@@ -10,7 +11,7 @@ using Microsoft.Extensions.Logging;
 
 namespace Autoscaler.Cli.Commands;
 
-/// <summary><c>autoscaler scaler</c>: the control loop and its API, scaling local replicas.</summary>
+/// <summary><c>autoscaler scaler</c>: the control loop and its API, scaling local replicas or another target.</summary>
 internal static class ScalerCommand
 {
     public static Command Create()
@@ -18,20 +19,26 @@ internal static class ScalerCommand
         var port = new Option<int>("--port") { Description = "Port of the scaler's API, on 127.0.0.1", DefaultValueFactory = _ => 8080 };
         var urls = new Option<string?>("--urls") { Description = "Addresses to listen on, ';'-separated (overrides --port)" };
         var sdFile = new Option<string?>("--sd-file") { Description = "file_sd JSON to keep listing the ready replicas (for Prometheus, and for `autoscaler gateway --destinations-file`)" };
+        var kubernetes = new KubernetesTargetFactory();
         var flags = new ScalerFlags();
+        var target = TargetFlag.Create("What to scale: local replicas (child processes), ansible (run --playbook with -e target_replicas=N), or kubernetes (a Deployment or StatefulSet, --kube-name)", TargetFlag.Local, TargetFlag.Ansible, TargetFlag.Compose, TargetFlag.Kubernetes);
+        var ansible = new AnsibleTargetFactory(forUp: false);
         var command = new Command("scaler", """
             Run the scaler: every check interval it queries Prometheus, applies the threshold policy
             (above the up threshold one more replica, below the down threshold one fewer, within
-            min..max), and scales local replicas (child `autoscaler webapp` processes) to match.
-            API on --port: /healthz, /readyz, /metrics, /api/v1/status, and POST /api/v1/alerts for
-            Alertmanager's webhook (each call triggers an evaluation at once). The original scripts'
+            min..max), and scales local replicas (child `autoscaler webapp` processes) to match; with
+            --target ansible it runs `ansible-playbook PLAYBOOK -e target_replicas=N` (--playbook), with
+            --target kubernetes it patches the `scale` subresource of a Deployment or StatefulSet (--kube-name).
+            API on --port: /healthz, /readyz, /metrics, /api/v1/status, POST /api/v1/alerts for
+            Alertmanager's webhook (each call triggers an evaluation at once), and GET/PUT
+            /api/v1/replicas to set the local count directly (with --api-token). The original scripts'
             variables PROMETHEUS_URL, SCALE_UP_THRESHOLD, SCALE_DOWN_THRESHOLD, MIN_REPLICAS,
             MAX_REPLICAS and CHECK_INTERVAL are honoured; flags win over them.
             """)
         {
-            port, urls, sdFile,
+            port, urls, sdFile, target,
         };
-        foreach (var option in flags.All)
+        foreach (var option in flags.All.Concat(ansible.All).Concat(kubernetes.All))
         {
             command.Options.Add(option);
         }
@@ -40,14 +47,30 @@ internal static class ScalerCommand
         {
             var loader = new OptionsLoader(ScalerOptions.LegacyEnvironment);
             var (scaler, prometheus, local, policy) = flags.Bind(parse, loader);
+            var kind = parse.GetValue(target)!;
+            var ansibleOptions = ansible.Bind(parse, loader, kind);
+            var kube = kubernetes.Bind(parse, loader, kind);
+            if (kind is TargetFlag.Compose)
+            {
+                loader.Problem($"--target {kind} is not built yet; use local, ansible or kubernetes");
+            }
+            else if (kind is TargetFlag.Kubernetes && parse.GetResult(sdFile) is { Implicit: false })
+            {
+                loader.Problem($"--sd-file lists local replicas; with --target {kind} discovery is the platform's (see deploy/)");
+            }
+
             loader.ThrowIfInvalid();
             var listen = HostRunner.ListenUrls(parse.GetValue(urls), parse.GetValue(port));
 
             using var client = new PrometheusClient(prometheus);
             using var loggers = LoggerFactory.Create(b => HostRunner.AddCompactConsole(b));
             var listeners = parse.GetValue(sdFile) is { } file ? new IReplicaSetListener[] { new FileSdListener(new FileSdWriter(file)) } : [];
-            await using var target = new LocalProcessTarget(local, LocalProcessTarget.SelfCommand(), listeners, TimeProvider.System, loggers.CreateLogger<LocalProcessTarget>());
-            var app = ScalerHost.Build(scaler, listen, target, MetricSources.For(policy, client), HostRunner.ConfigureLogging, policy);
+            await using var replicas = new LocalProcessTarget(local, LocalProcessTarget.SelfCommand(), listeners, TimeProvider.System, loggers.CreateLogger<LocalProcessTarget>());
+            using var playbook = ansibleOptions is null ? null : AnsibleTargetFactory.ForScaler(ansibleOptions, client, loggers);
+            using var cluster = kube is null ? null : KubernetesTargetFactory.Create(kube, loggers);
+            IScaleTarget scaled = (IScaleTarget?)playbook ?? (IScaleTarget?)cluster ?? replicas;
+            var app = ScalerHost.Build(scaler, listen, scaled, MetricSources.For(policy, client), HostRunner.ConfigureLogging, policy,
+                replicaSet: scaled == replicas ? replicas : null);
             await PredictiveWarmUps.WarmAsync(
                 app.Services.GetRequiredService<DecisionPipeline>(), policy, client, TimeProvider.System, loggers.CreateLogger("Autoscaler.Scaler"), cancellationToken);
             return await HostRunner.RunAsync(app, "scaler", listen, a => Console.Out.WriteLine($"scaler listening on {string.Join(' ', a)}"));

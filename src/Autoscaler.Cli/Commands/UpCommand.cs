@@ -30,6 +30,8 @@ internal static class UpCommand
         };
         var noStatus = new Option<bool>("--no-status") { Description = "Print log lines instead of the live status view (the default when output is not a terminal)" };
         var flags = new ScalerFlags();
+        var target = TargetFlag.Create("How the scaler sets the count: local (directly), or ansible (runs deploy/ansible/playbook-scale-local.yml, which sets it through the scaler's API)", TargetFlag.Local, TargetFlag.Ansible, TargetFlag.Compose, TargetFlag.Kubernetes);
+        var ansible = new AnsibleTargetFactory(forUp: true);
         var command = new Command("up", """
             Start the whole stack on this machine: a real Prometheus (scraping every replica through
             file_sd, with the shipped alert rules), Alertmanager on :9093 when installed (sending every
@@ -37,13 +39,15 @@ internal static class UpCommand
             replica of the demo service, and the scaler on :8080, which adds replicas under load and
             removes them after. Shows a live status view until Ctrl+C, which stops everything. Needs the
             `prometheus` binary (Debian: apt-get install prometheus; macOS: brew install prometheus);
-            Alertmanager is optional (Debian: apt-get install prometheus-alertmanager).
+            Alertmanager is optional (Debian: apt-get install prometheus-alertmanager). With --target
+            ansible every scaling action runs `ansible-playbook playbook-scale-local.yml -e
+            target_replicas=N`, which sets the count through the scaler's API (needs ansible-core).
             """)
         {
             workDir, prometheusBin, prometheusUrl, prometheusPort, gatewayPort, port, scrape, evaluation,
-            alertmanagerBin, alertmanagerPort, noAlertmanager, alertRules, noStatus,
+            alertmanagerBin, alertmanagerPort, noAlertmanager, alertRules, noStatus, target,
         };
-        foreach (var option in flags.All.Where(o => o.Name != "--prometheus-url"))
+        foreach (var option in flags.All.Where(o => o.Name != "--prometheus-url").Concat(ansible.All))
         {
             command.Options.Add(option);
         }
@@ -52,6 +56,13 @@ internal static class UpCommand
         {
             var loader = new OptionsLoader(ScalerOptions.LegacyEnvironment);
             var (scaler, prometheus, local, policy) = flags.Bind(parse, loader);
+            var kind = parse.GetValue(target)!;
+            var ansibleOptions = ansible.Bind(parse, loader, kind);
+            if (kind is TargetFlag.Compose or TargetFlag.Kubernetes)
+            {
+                loader.Problem($"--target {kind} is not built for up (it runs everything on this machine); use local or ansible, or run `autoscaler scaler --target {kind}`");
+            }
+
             Uri? existing = null;
             if (parse.GetValue(prometheusUrl) is { } given)
             {
@@ -115,13 +126,24 @@ internal static class UpCommand
                     ?? throw new UsageException($"cannot find the prometheus binary ({parse.GetValue(prometheusBin) ?? "prometheus on PATH"}); {PrometheusNotInstalledException.InstallHint}, or pass --prometheus-bin PATH or --prometheus-url URL");
             }
 
+            // The replica API is always on under up: the Ansible target needs it, and a user may script it.
+            var generatedToken = scaler.ApiToken is not { Length: > 0 };
+            if (generatedToken)
+            {
+                scaler.ApiToken = AnsibleTargetFactory.NewToken();
+            }
+
             var interactive = !parse.GetValue(noStatus) && !Console.IsOutputRedirected;
             var settings = new UpSettings(
                 Path.GetFullPath(parse.GetValue(workDir)!), binary, existing,
                 parse.GetValue(prometheusPort), parse.GetValue(gatewayPort), parse.GetValue(port),
                 parse.GetValue(scrape) ?? TimeSpan.FromSeconds(5), parse.GetValue(evaluation) ?? TimeSpan.FromSeconds(5),
                 interactive, scaler, prometheus, local, policy,
-                alertmanager, parse.GetValue(alertmanagerPort), rules);
+                alertmanager, parse.GetValue(alertmanagerPort), rules)
+            {
+                ApiTokenGenerated = generatedToken,
+                LoopTarget = ansibleOptions is null ? null : (replicas, loggers) => AnsibleTargetFactory.ForUp(ansibleOptions, replicas, $"http://127.0.0.1:{parse.GetValue(port)}", scaler.ApiToken!, loggers),
+            };
             var portProblems = UpStack.PortProblems(settings).ToList();
             if (portProblems.Count > 0)
             {
@@ -161,11 +183,15 @@ internal static class UpCommand
             var alertmanagerLine = stack.AlertmanagerUrl is { } am
                 ? $"\n  alertmanager {am}   (sends alerts to {settings.ScalerUrl}/api/v1/alerts)"
                 : "";
+            var token = settings.ApiTokenGenerated ? $"bearer token in {stack.ApiTokenFile}" : "bearer token: the one given with --api-token";
+            var replicasLine = $"replicas    PUT {settings.ScalerUrl}/api/v1/replicas {{\"replicas\": N}}   ({token})"
+                + (stack.LoopTargetDescription is { } run ? $"\n  target      {run}" : "");
             await Console.Out.WriteLineAsync($"""
                 ready:
                   gateway     {settings.GatewayUrl}   (the service: send load here)
                   prometheus  {stack.PrometheusUrl}   (targets: {new Uri(stack.PrometheusUrl, "targets")}, alerts: {new Uri(stack.PrometheusUrl, "alerts")}){alertmanagerLine}
                   scaler      {settings.ScalerUrl}   (status: {settings.ScalerUrl}/api/v1/status, metrics: {settings.ScalerUrl}/metrics, alerts in: POST {settings.ScalerUrl}/api/v1/alerts)
+                  {replicasLine}
                 """);
             await new StatusView(stack, settings, log, Console.Out, settings.StatusView).RunAsync(stop.Token);
             return ExitCodes.Ok;

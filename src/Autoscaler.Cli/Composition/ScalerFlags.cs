@@ -34,9 +34,14 @@ internal sealed class ScalerFlags
         Description = "Require `Authorization: Bearer TOKEN` on the Alertmanager webhook POST /api/v1/alerts [default: none; env Scaler__WebhookBearerToken]",
     };
 
+    private readonly Option<string?> _apiToken = new("--api-token")
+    {
+        Description = "Turn on GET/PUT /api/v1/replicas (set the count directly), requiring `Authorization: Bearer TOKEN` [default: off for scaler; up generates one per session; env Scaler__ApiToken]",
+    };
+
     private readonly Option<string?> _replicaPorts = new("--replica-ports") { Description = "Port range for local replicas [default: 8001-8099]" };
 
-    public IEnumerable<Option> All => [_prometheusUrl, _policy, _queries, _query, _metricName, _up, _down, _min, _max, _interval, _dryRun, _webhookToken, _replicaArgs, _replicaPorts];
+    public IEnumerable<Option> All => [_prometheusUrl, _policy, _queries, _query, _metricName, _up, _down, _min, _max, _interval, _dryRun, _webhookToken, _apiToken, _replicaArgs, _replicaPorts];
 
     public ScalerSettings Bind(ParseResult parse, OptionsLoader loader)
     {
@@ -51,6 +56,7 @@ internal sealed class ScalerFlags
             parse.IfGiven(_interval, v => o.CheckInterval = v!.Value);
             parse.IfGiven(_dryRun, v => o.DryRun = v);
             parse.IfGiven(_webhookToken, v => o.WebhookBearerToken = v);
+            parse.IfGiven(_apiToken, v => o.ApiToken = v);
         }, new ScalerOptionsValidator());
         var prometheus = loader.Bind<PrometheusClientOptions>(PrometheusClientOptions.Section, o => parse.IfGiven(_prometheusUrl, v => o.Url = v!), new PrometheusClientOptionsValidator());
         var local = loader.Bind<LocalTargetOptions>(LocalTargetOptions.Section, o =>

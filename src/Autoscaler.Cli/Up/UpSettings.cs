@@ -1,7 +1,9 @@
 using Autoscaler.Core.PolicyFiles;
+using Autoscaler.Core.Scaling;
 using Autoscaler.Prometheus.Api;
 using Autoscaler.Scaler;
 using Autoscaler.Targets.Local;
+using Microsoft.Extensions.Logging;
 
 namespace Autoscaler.Cli.Up;
 
@@ -27,6 +29,15 @@ internal sealed record UpSettings(
     public string GatewayUrl => $"http://127.0.0.1:{GatewayPort}";
 
     public string ScalerUrl => $"http://127.0.0.1:{ScalerPort}";
+
+    /// <summary>
+    /// What the scaler's loop scales, built on the local replicas once they exist (e.g. an Ansible target that sets them
+    /// through the scaler's API); null: the local replicas themselves.
+    /// </summary>
+    public Func<LocalProcessTarget, ILoggerFactory, IScaleTarget>? LoopTarget { get; init; }
+
+    /// <summary>True when up made up <c>Scaler:ApiToken</c> for this session (it is then written to WORK_DIR/api-token).</summary>
+    public bool ApiTokenGenerated { get; init; }
 
     /// <summary>Whether up starts Alertmanager (it is installed and not turned off).</summary>
     public bool StartsAlertmanager => AlertmanagerBinary is not null;

@@ -45,6 +45,12 @@ internal sealed class UpStack : IAsyncDisposable
 
     public string ReplicasFile => Path.Combine(_settings.WorkDirectory, "replicas.json");
 
+    /// <summary>Where a generated API token is kept for the session (owner-only), for scripts and playbooks.</summary>
+    public string ApiTokenFile => Path.Combine(_settings.WorkDirectory, "api-token");
+
+    /// <summary>The playbook the loop runs under <c>--target ansible</c>, for the ready message.</summary>
+    public string? LoopTargetDescription { get; private set; }
+
     /// <summary>Ports that must be free, checked before anything starts.</summary>
     public static IEnumerable<string> PortProblems(UpSettings s)
     {
@@ -154,13 +160,43 @@ internal sealed class UpStack : IAsyncDisposable
             throw new InvalidOperationException($"the first replica did not start: {first.Message} (see {logs})");
         }
 
+        if (_settings.ApiTokenGenerated && _settings.Scaler.ApiToken is { } token)
+        {
+            await File.WriteAllTextAsync(ApiTokenFile, "", cancellationToken);
+            if (!OperatingSystem.IsWindows())
+            {
+                // Owner-only before the secret goes in.
+                File.SetUnixFileMode(ApiTokenFile, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+            }
+
+            await File.WriteAllTextAsync(ApiTokenFile, token + "\n", cancellationToken);
+            _teardown.Push(() =>
+            {
+                File.Delete(ApiTokenFile);
+                return ValueTask.CompletedTask;
+            });
+        }
+
+        var loopTarget = _settings.LoopTarget?.Invoke(Target, _loggers) ?? Target;
+        if (loopTarget is Targets.Ansible.AnsibleTarget ansible)
+        {
+            LoopTargetDescription = ansible.Describe();
+            _teardown.Push(() =>
+            {
+                ansible.Dispose();
+                return ValueTask.CompletedTask;
+            });
+        }
+
+        // The loop scales through loopTarget; PUT /api/v1/replicas always sets the local replicas themselves.
         var scaler = ScalerHost.Build(
             _settings.Scaler,
             [_settings.ScalerUrl],
-            Target,
+            loopTarget,
             MetricSources.For(_settings.Policy, Client),
             Embed,
-            _settings.Policy);
+            _settings.Policy,
+            replicaSet: Target);
         await PredictiveWarmUps.WarmAsync(
             scaler.Services.GetRequiredService<DecisionPipeline>(), _settings.Policy, Client, TimeProvider.System, _loggers.CreateLogger("Autoscaler.Up"), cancellationToken);
         await scaler.StartAsync(cancellationToken);

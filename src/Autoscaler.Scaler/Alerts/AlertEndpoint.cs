@@ -1,5 +1,3 @@
-using System.Security.Cryptography;
-using System.Text;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 
@@ -25,7 +23,7 @@ internal static partial class AlertEndpoint
         TimeProvider time,
         ILoggerFactory loggers)
     {
-        if (options.WebhookBearerToken is { Length: > 0 } token && !Authorized(context.Request, token))
+        if (options.WebhookBearerToken is { Length: > 0 } token && !BearerToken.Matches(context.Request, token))
         {
             context.Response.Headers.WWWAuthenticate = "Bearer";
             return Results.Text("missing or wrong bearer token (Authorization: Bearer <Scaler:WebhookBearerToken>)", statusCode: StatusCodes.Status401Unauthorized);
@@ -58,18 +56,6 @@ internal static partial class AlertEndpoint
         }
 
         return Results.Text(alerts.Count > 0 ? "evaluation requested" : "no alerts", statusCode: StatusCodes.Status202Accepted);
-    }
-
-    private static bool Authorized(HttpRequest request, string token)
-    {
-        var header = request.Headers.Authorization.ToString();
-        const string scheme = "Bearer ";
-        if (!header.StartsWith(scheme, StringComparison.OrdinalIgnoreCase))
-        {
-            return false;
-        }
-
-        return CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(header[scheme.Length..].Trim()), Encoding.UTF8.GetBytes(token));
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Alert webhook: {Count} alert(s), group {Status}: {Alerts} (receiver {Receiver})")]

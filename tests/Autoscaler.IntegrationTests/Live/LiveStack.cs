@@ -8,8 +8,9 @@ namespace Autoscaler.IntegrationTests.Live;
 /// <summary>
 /// A real `autoscaler up` with short intervals (scrape, evaluation and check every second, a 5 s
 /// window), on free ports, in a temporary directory; stopped with SIGTERM when disposed. A flag given
-/// in the extra arguments replaces the default one. Alertmanager is started only for a test that
-/// names it with --alertmanager-bin (on a free port), so the other tests run the stack they always did.
+/// in the extra arguments replaces the default one, and --policy replaces the default --query.
+/// Alertmanager is started only for a test that names it with --alertmanager-bin (on a free port), so
+/// the other tests run the stack they always did.
 /// </summary>
 internal sealed partial class LiveStack : IAsyncDisposable
 {
@@ -58,7 +59,7 @@ internal sealed partial class LiveStack : IAsyncDisposable
             "up", "--no-status", "--work-dir", dir.Path,
             "--gateway-port", Str(gateway), "--port", Str(scaler), "--prometheus-port", Str(prometheus),
             .. extra.Contains("--alertmanager-bin") ? new[] { "--alertmanager-port", Str(alertmanager) } : ["--no-alertmanager"],
-            .. defaults.Where(d => !extra.Contains(d.Flag)).SelectMany(d => new[] { d.Flag, d.Value }),
+            .. defaults.Where(d => !extra.Contains(d.Flag) && !(d.Flag == "--query" && extra.Contains("--policy"))).SelectMany(d => new[] { d.Flag, d.Value }),
             .. extra,
         ], null);
         var stack = new LiveStack(process, dir, gateway, scaler, prometheus, alertmanager);

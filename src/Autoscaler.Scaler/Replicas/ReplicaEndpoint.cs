@@ -1,0 +1,170 @@
+using System.Globalization;
+using System.Text.Json;
+using Autoscaler.Core.Scaling;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
+
+namespace Autoscaler.Scaler.Replicas;
+
+/// <summary>
+/// The replica set the scaler may set directly, and the count limits it must respect. <see cref="Target"/> is
+/// null when the scaler has no replica set of its own (its target is a playbook, Compose or Kubernetes).
+/// </summary>
+internal sealed record ReplicaApi(IScaleTarget? Target, int MinReplicas, int MaxReplicas);
+
+/// <summary>Response of <c>GET</c> and <c>PUT /api/v1/replicas</c>.</summary>
+/// <param name="Replicas">The count now.</param>
+/// <param name="Previous">The count before a <c>PUT</c> (equal to <paramref name="Replicas"/> for a <c>GET</c>).</param>
+/// <param name="Changed">True when a <c>PUT</c> changed the count.</param>
+/// <param name="MinReplicas">Fewest replicas a <c>PUT</c> may ask for.</param>
+/// <param name="MaxReplicas">Most replicas a <c>PUT</c> may ask for.</param>
+public sealed record ReplicaCount(int Replicas, int Previous, bool Changed, int MinReplicas, int MaxReplicas);
+
+/// <summary>
+/// <c>GET</c> and <c>PUT /api/v1/replicas</c>: read or set the replica count directly, bypassing the policy pipeline
+/// (this is what <c>deploy/ansible/playbook-scale-local.yml</c> calls). Off unless an API token is configured, and
+/// then only with <c>Authorization: Bearer TOKEN</c>: a <c>PUT</c> starts and stops processes.
+/// </summary>
+internal static partial class ReplicaEndpoint
+{
+    public const string Path = "/api/v1/replicas";
+
+    private const int MaxBody = 64 * 1024;
+
+    public static async Task<IResult> GetAsync(HttpContext context, ScalerOptions options, ReplicaApi api)
+    {
+        if (Refused(context, options, api) is { } refused)
+        {
+            return refused;
+        }
+
+        var now = await api.Target!.GetCurrentReplicasAsync(context.RequestAborted);
+        return Results.Json(new ReplicaCount(now, now, false, api.MinReplicas, api.MaxReplicas), ScalerHost.Json);
+    }
+
+    public static async Task<IResult> PutAsync(HttpContext context, ScalerOptions options, ReplicaApi api, ScalerState state, ILoggerFactory loggers)
+    {
+        if (Refused(context, options, api) is { } refused)
+        {
+            return refused;
+        }
+
+        if (context.Request.ContentLength > MaxBody)
+        {
+            return Results.Text($"the body is larger than {MaxBody} bytes; send {{\"replicas\": N}}", statusCode: StatusCodes.Status413PayloadTooLarge);
+        }
+
+        using var buffer = new MemoryStream();
+        await context.Request.Body.CopyToAsync(buffer, context.RequestAborted);
+        if (!TryParse(buffer.GetBuffer().AsMemory(0, (int)buffer.Length), out var wanted, out var error))
+        {
+            return Results.Text(error, statusCode: StatusCodes.Status400BadRequest);
+        }
+
+        if (wanted < api.MinReplicas || wanted > api.MaxReplicas)
+        {
+            return Results.Text(
+                string.Create(CultureInfo.InvariantCulture, $"replicas = {wanted} is outside the scaler's limits {api.MinReplicas}..{api.MaxReplicas} (min and max replicas)"),
+                statusCode: StatusCodes.Status400BadRequest);
+        }
+
+        var target = api.Target!;
+        var previous = await target.GetCurrentReplicasAsync(context.RequestAborted);
+        var result = await target.ScaleAsync(wanted, context.RequestAborted);
+        var logger = loggers.CreateLogger("Autoscaler.Scaler.Replicas");
+        if (!result.Succeeded)
+        {
+            LogFailed(logger, previous, wanted, result.Message);
+            return Results.Text($"the replica set did not reach {wanted}: {result.Message}", statusCode: StatusCodes.Status500InternalServerError);
+        }
+
+        state.RecordReplicas(result.Replicas);
+        LogSet(logger, previous, result.Replicas);
+        return Results.Json(new ReplicaCount(result.Replicas, previous, previous != result.Replicas, api.MinReplicas, api.MaxReplicas), ScalerHost.Json);
+    }
+
+    private static IResult? Refused(HttpContext context, ScalerOptions options, ReplicaApi api)
+    {
+        if (options.ApiToken is not { Length: > 0 } token)
+        {
+            return Results.Text("the replica API is off: start the scaler with --api-token TOKEN (Scaler:ApiToken) to use it", statusCode: StatusCodes.Status403Forbidden);
+        }
+
+        if (!BearerToken.Matches(context.Request, token))
+        {
+            context.Response.Headers.WWWAuthenticate = "Bearer";
+            return Results.Text("missing or wrong bearer token (Authorization: Bearer <Scaler:ApiToken>)", statusCode: StatusCodes.Status401Unauthorized);
+        }
+
+        return api.Target is null
+            ? Results.Text("this scaler has no replica set of its own to set (its target runs elsewhere); scale through that target instead", statusCode: StatusCodes.Status409Conflict)
+            : null;
+    }
+
+    /// <summary>Reads <c>{"replicas": N}</c>: an object with exactly that one whole number.</summary>
+    internal static bool TryParse(ReadOnlyMemory<byte> body, out int replicas, out string error)
+    {
+        replicas = 0;
+        const string Expected = "send a JSON object like {\"replicas\": 3}";
+        JsonDocument doc;
+        try
+        {
+            doc = JsonDocument.Parse(body);
+        }
+        catch (JsonException e)
+        {
+            error = $"the body is not JSON ({e.Message}); {Expected}";
+            return false;
+        }
+
+        using (doc)
+        {
+            var root = doc.RootElement;
+            if (root.ValueKind != JsonValueKind.Object)
+            {
+                error = $"the body must be a JSON object, not {Kind(root)}; {Expected}";
+                return false;
+            }
+
+            foreach (var property in root.EnumerateObject())
+            {
+                if (property.Name != "replicas")
+                {
+                    error = $"unknown field '{property.Name}': only 'replicas' is accepted";
+                    return false;
+                }
+            }
+
+            if (!root.TryGetProperty("replicas", out var value))
+            {
+                error = $"missing 'replicas'; {Expected}";
+                return false;
+            }
+
+            if (value.ValueKind != JsonValueKind.Number || !value.TryGetInt32(out replicas))
+            {
+                error = $"'replicas' must be a whole number, not {(value.ValueKind == JsonValueKind.Number ? value.GetRawText() : Kind(value))}";
+                return false;
+            }
+        }
+
+        error = "";
+        return true;
+    }
+
+    private static string Kind(JsonElement element) => element.ValueKind switch
+    {
+        JsonValueKind.Array => "an array",
+        JsonValueKind.String => "a string",
+        JsonValueKind.Number => "a number",
+        JsonValueKind.True or JsonValueKind.False => "a boolean",
+        JsonValueKind.Null => "null",
+        _ => "an object",
+    };
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Replica count set through the API: {Previous} -> {Replicas}")]
+    private static partial void LogSet(ILogger logger, int previous, int replicas);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Setting the replica count through the API from {Previous} to {Wanted} failed: {Message}")]
+    private static partial void LogFailed(ILogger logger, int previous, int wanted, string message);
+}

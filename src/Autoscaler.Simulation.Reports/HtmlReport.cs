@@ -1,0 +1,112 @@
+using System.Globalization;
+using System.Runtime.ExceptionServices;
+using System.Text;
+using Autoscaler.Simulation.Results;
+
+namespace Autoscaler.Simulation.Reports;
+
+/// <summary>Writes a simulation's charts (PNG) and one self-contained <c>report.html</c> into a directory.</summary>
+public static class HtmlReport
+{
+    /// <summary>The self-contained HTML report.</summary>
+    public const string ReportFileName = "report.html";
+
+    /// <summary>Demand and ready replicas per policy over time, with the oracle's count.</summary>
+    public const string DemandAndReplicasChartFileName = "demand-and-replicas.png";
+
+    /// <summary>Latency (the SLO's statistic) per policy over time against the SLO bound.</summary>
+    public const string LatencyChartFileName = "latency.png";
+
+    /// <summary>Cost per policy relative to the oracle.</summary>
+    public const string CostChartFileName = "cost.png";
+
+    /// <summary>
+    /// Renders the charts and the report and writes them into <paramref name="directory"/>, creating it if needed.
+    /// Everything is rendered before the first file is written, and each file replaces the old one whole.
+    /// </summary>
+    /// <exception cref="ReportOutputException">The directory cannot be created or written; the message names it.</exception>
+    public static void Write(SimulationResult result, string directory)
+    {
+        ArgumentNullException.ThrowIfNull(result);
+        ArgumentException.ThrowIfNullOrWhiteSpace(directory);
+
+        // The charts are independent and each takes a good share of the report's time; render them side by side.
+        byte[] demand = [], latency = [], cost = [];
+        try
+        {
+            Parallel.Invoke(
+                () => demand = SimulationCharts.DemandAndReplicas(result),
+                () => latency = SimulationCharts.Latency(result),
+                () => cost = SimulationCharts.Cost(result));
+        }
+        catch (AggregateException e)
+        {
+            // Callers see the failure itself (say, Skia's native library missing), not the parallel wrapper.
+            ExceptionDispatchInfo.Throw(e.Flatten().InnerExceptions[0]);
+        }
+        ReportChart[] charts =
+        [
+            new(DemandAndReplicasChartFileName, "Demand and ready replicas", demand),
+            new(LatencyChartFileName, "Latency against the SLO", latency),
+            new(CostChartFileName, "Cost relative to the oracle", cost),
+        ];
+        var html = ReportHtml.Render(result, charts);
+
+        var path = directory;
+        try
+        {
+            path = Path.GetFullPath(directory);
+            Directory.CreateDirectory(path);
+            foreach (var chart in charts)
+            {
+                WriteReplacing(Path.Combine(path, chart.FileName), chart.Png);
+            }
+
+            WriteReplacing(Path.Combine(path, ReportFileName), new UTF8Encoding(encoderShouldEmitUTF8Identifier: false).GetBytes(html));
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new ReportOutputException(
+                $"cannot write the simulation report to '{path}' ({e.Message.TrimEnd('.')}); choose a writable output directory",
+                e);
+        }
+    }
+
+    internal static string Number(double value, string format) => value switch
+    {
+        double.NaN => "–",
+        double.PositiveInfinity => "∞",
+        double.NegativeInfinity => "−∞",
+        0 => 0d.ToString(format, CultureInfo.InvariantCulture), // never "-0"
+        _ => value.ToString(format, CultureInfo.InvariantCulture),
+    };
+
+    private static void WriteReplacing(string path, byte[] content)
+    {
+        var temporary = path + ".tmp";
+        try
+        {
+            File.WriteAllBytes(temporary, content);
+            File.Move(temporary, path, overwrite: true);
+        }
+        catch
+        {
+            TryDelete(temporary);
+            throw;
+        }
+    }
+
+    private static void TryDelete(string path)
+    {
+        try
+        {
+            File.Delete(path);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+        }
+    }
+}
+
+/// <summary>One rendered chart: where it goes, what it shows, its PNG bytes.</summary>
+internal sealed record ReportChart(string FileName, string Title, byte[] Png);

@@ -1,0 +1,75 @@
+using System.Diagnostics;
+using k8s;
+using k8s.Models;
+using YamlDotNet.Serialization;
+
+namespace Autoscaler.IntegrationTests.Deploy;
+
+/// <summary>The shipped manifests in deploy/kubernetes, loaded strictly into the official client's typed models.</summary>
+internal static class KubernetesManifests
+{
+    public static string Directory => Path.Combine(AppContext.BaseDirectory, "deploy", "kubernetes");
+
+    public static string Kustomization => Path.Combine(Directory, "kustomization.yaml");
+
+    /// <summary>Every manifest file except kustomization.yaml (which is not a Kubernetes object).</summary>
+    public static IReadOnlyList<string> Files =>
+        [.. System.IO.Directory.GetFiles(Directory, "*.yaml").Where(f => f != Kustomization).Order(StringComparer.Ordinal)];
+
+    /// <summary>Strict: a misspelt field or an unknown kind fails instead of being dropped.</summary>
+    public static IReadOnlyList<object> Load(string file) => KubernetesYaml.LoadAllFromString(File.ReadAllText(file), strict: true);
+
+    public static IReadOnlyList<object> All => [.. Files.SelectMany(Load)];
+
+    public static T Single<T>(string name)
+        where T : IKubernetesObject<V1ObjectMeta> =>
+        Assert.Single(All.OfType<T>(), o => o.Metadata.Name == name);
+
+    /// <summary>The value after <paramref name="flag"/> in a container's args.</summary>
+    public static string? Flag(IList<string> args, string flag) =>
+        args.IndexOf(flag) is var i and >= 0 && i + 1 < args.Count ? args[i + 1] : null;
+
+    /// <summary>prometheus.yml as the ConfigMap carries it.</summary>
+    public static string PrometheusYml => Single<V1ConfigMap>("prometheus-config").Data["prometheus.yml"];
+
+    /// <summary>prometheus.yml with every <c>kubernetes_sd_configs</c> replaced by a file_sd file, for a Prometheus outside a cluster.</summary>
+    public static (string Yaml, Dictionary<object, object> KubernetesSd) WithFileSd(string targetsFile, string? scrapeInterval = null)
+    {
+        var config = new DeserializerBuilder().Build().Deserialize<Dictionary<object, object>>(PrometheusYml);
+        var job = ((List<object>)config["scrape_configs"]).Cast<Dictionary<object, object>>().Single(j => j.ContainsKey("kubernetes_sd_configs"));
+        var sd = (Dictionary<object, object>)Assert.Single((List<object>)job["kubernetes_sd_configs"]);
+        job.Remove("kubernetes_sd_configs");
+        job["file_sd_configs"] = new List<object> { new Dictionary<object, object> { ["files"] = new List<object> { targetsFile } } };
+        if (scrapeInterval is not null)
+        {
+            ((Dictionary<object, object>)config["global"])["scrape_interval"] = scrapeInterval;
+        }
+
+        return (new SerializerBuilder().Build().Serialize(config), sd);
+    }
+
+    public static async Task<(int ExitCode, string Output)> RunAsync(string file, params string[] args)
+    {
+        var info = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var a in args)
+        {
+            info.ArgumentList.Add(a);
+        }
+
+        using var process = Process.Start(info)!;
+        var stdout = process.StandardOutput.ReadToEndAsync(TestContext.Current.CancellationToken);
+        var stderr = process.StandardError.ReadToEndAsync(TestContext.Current.CancellationToken);
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        try
+        {
+            await process.WaitForExitAsync(timeout.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            process.Kill(entireProcessTree: true);
+            throw new TimeoutException($"{file} {string.Join(' ', args)} did not finish within 60 s");
+        }
+
+        return (process.ExitCode, await stdout + await stderr);
+    }
+}
