@@ -15,7 +15,8 @@ internal static class LoadCommand
         var url = new Option<string>("--url") { Description = "Address to send GET requests to, e.g. http://127.0.0.1:8000/", Required = true };
         var pattern = new Option<string>("--pattern")
         {
-            Description = $"How the rate changes over the run: {string.Join(", ", RatePatterns.All)}",
+            Description = "How the rate changes over the run: constant, step, ramp, spike, sine or trace with the flags below, "
+                + "or a pattern in the textual syntax, e.g. 'diurnal(min=20, max=200, day=10m)' or 'poisson(sine(mean=100, amplitude=50, period=1m), seed=7)'",
             DefaultValueFactory = _ => RatePatterns.Constant,
         };
         var rate = new Option<double?>("--rate") { Description = "Requests per second: the rate (constant), the start (ramp), the base (spike) or the mean (sine)" };
@@ -50,7 +51,9 @@ internal static class LoadCommand
               autoscaler load --url http://127.0.0.1:8000/ --pattern spike --rate 50 --spike-rate 400 --spike-at 20s --spike-duration 10s
               autoscaler load --url http://127.0.0.1:8000/ --pattern sine --rate 100 --amplitude 80 --period 1m
               autoscaler load --url http://127.0.0.1:8000/ --pattern trace --trace day.csv --time-scale 0.01
-            """)
+              autoscaler load --url http://127.0.0.1:8000/ --pattern 'poisson(diurnal(min=20, max=200, day=10m), seed=7)' --duration 10m
+            Textual patterns:
+            """ + "\n" + Indent(RatePatterns.Syntax))
         {
             url, pattern, rate, duration, maxRequests, timeout, maxInflight, json,
             steps, to, spikeRate, spikeAt, spikeDuration, amplitude, period, trace, timeScale,
@@ -73,17 +76,27 @@ internal static class LoadCommand
 
         command.SetAction(async (parse, _) =>
         {
-            var name = parse.GetValue(pattern)!.Trim().ToLowerInvariant();
-            if (!RatePatterns.All.Contains(name))
+            var text = parse.GetValue(pattern)!.Trim();
+            var name = text.ToLowerInvariant();
+            var textual = !FlagPatterns.Contains(name);
+            IRatePattern? parsed = null;
+            try
             {
-                throw new UsageException($"--pattern '{parse.GetValue(pattern)}' is not a pattern; use one of {string.Join(", ", RatePatterns.All)}");
+                // Read a textual pattern first: a misspelt name is the problem to report, not the flags around it.
+                parsed = textual ? RatePatterns.Parse(text) : null;
+            }
+            catch (InvalidWorkloadException e)
+            {
+                throw WorkloadProblem(e);
             }
 
             foreach (var (option, patterns) in patternFlags)
             {
                 if (parse.GetResult(option) is { Implicit: false } && !patterns.Contains(name))
                 {
-                    throw new UsageException($"{option.Name} does not apply to --pattern {name}; it is for {string.Join(", ", patterns)}");
+                    throw new UsageException(textual
+                        ? $"{option.Name} does not apply to --pattern '{text}'; give the parameters inside the pattern"
+                        : $"{option.Name} does not apply to --pattern {name}; it is for {string.Join(", ", patterns)}");
                 }
             }
 
@@ -143,8 +156,11 @@ internal static class LoadCommand
             string description;
             try
             {
-                switch (name)
+                switch (textual ? "" : name)
                 {
+                    case "":
+                        (workload, description) = (parsed!, $"pattern {text}");
+                        break;
                     case RatePatterns.Constant:
                         var constant = new ConstantRate(Rate(rate));
                         (workload, description) = (constant, $"constant {Show(constant.Rate)} req/s");
@@ -175,7 +191,7 @@ internal static class LoadCommand
             }
             catch (InvalidWorkloadException e)
             {
-                throw new UsageException(e.Message);
+                throw WorkloadProblem(e);
             }
 
             var settings = new LoadSettings(target, workload, description, length, cap, requestTimeout, inflight);
@@ -244,4 +260,17 @@ internal static class LoadCommand
     }
 
     private static string Show(double value) => value.ToString("0.###", CultureInfo.InvariantCulture);
+
+    /// <summary>The patterns configured by flags; anything else given to --pattern is the textual syntax.</summary>
+    private static readonly string[] FlagPatterns =
+        [RatePatterns.Constant, RatePatterns.Step, RatePatterns.Ramp, RatePatterns.Spike, RatePatterns.Sine, RatePatterns.Trace];
+
+    // Syntax errors quote the pattern ("pattern '…': …", "'zigzag' is not a pattern"): say which flag held it.
+    private static UsageException WorkloadProblem(InvalidWorkloadException e) => new(
+        e.Message.StartsWith("pattern '", StringComparison.Ordinal) ? "--" + e.Message
+        : e.Message.StartsWith('\'') ? "--pattern " + e.Message
+        : e.Message);
+
+    private static string Indent(string text) =>
+        string.Join('\n', text.TrimEnd().Split('\n').Select(line => "  " + line));
 }

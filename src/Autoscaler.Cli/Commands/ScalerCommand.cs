@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Autoscaler.Cli.Composition;
+using Autoscaler.Core.Pipeline;
 using Autoscaler.Core.Scaling;
 using Autoscaler.Prometheus.Api;
 using Autoscaler.Prometheus.Discovery;
@@ -44,7 +45,7 @@ internal static class ScalerCommand
             command.Options.Add(option);
         }
 
-        command.SetAction(async (parse, _) =>
+        command.SetAction(async (parse, cancellationToken) =>
         {
             var loader = new OptionsLoader(ScalerOptions.LegacyEnvironment);
             var (scaler, prometheus, local, policy) = flags.Bind(parse, loader);
@@ -70,6 +71,8 @@ internal static class ScalerCommand
             IScaleTarget scaled = (IScaleTarget?)playbook ?? cluster ?? service ?? replicas;
             var app = ScalerHost.Build(scaler, listen, scaled, MetricSources.For(policy, client), HostRunner.ConfigureLogging, policy,
                 replicaSet: scaled == replicas ? replicas : null);
+            await PredictiveWarmUps.WarmAsync(
+                app.Services.GetRequiredService<DecisionPipeline>(), policy, client, TimeProvider.System, loggers.CreateLogger("Autoscaler.Scaler"), cancellationToken);
             return await HostRunner.RunAsync(app, "scaler", listen, a => Console.Out.WriteLine($"scaler listening on {string.Join(' ', a)}"));
         });
         return command;

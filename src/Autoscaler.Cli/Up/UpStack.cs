@@ -1,4 +1,5 @@
 using Autoscaler.Cli.Composition;
+using Autoscaler.Core.Pipeline;
 using Autoscaler.Gateway;
 using Autoscaler.Gateway.Destinations;
 using Autoscaler.Prometheus.Api;
@@ -196,6 +197,8 @@ internal sealed class UpStack : IAsyncDisposable
             Embed,
             _settings.Policy,
             replicaSet: Target);
+        await PredictiveWarmUps.WarmAsync(
+            scaler.Services.GetRequiredService<DecisionPipeline>(), _settings.Policy, Client, TimeProvider.System, _loggers.CreateLogger("Autoscaler.Up"), cancellationToken);
         await scaler.StartAsync(cancellationToken);
         _teardown.Push(() => StopAsync(scaler));
         ScalerState = scaler.Services.GetRequiredService<ScalerState>();

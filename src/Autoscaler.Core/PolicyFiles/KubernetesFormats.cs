@@ -348,7 +348,7 @@ public static class KubernetesFormats
         var metrics = new YamlSequenceNode();
         foreach (var m in spec.Metrics)
         {
-            var target = m.Target ?? throw new PolicyFileException([$"metric '{m.Name}' uses the {(m.Threshold is null ? "fixed" : "threshold")} rule, which a HorizontalPodAutoscaler cannot express; only target rules can be exported"]);
+            var target = m.Target ?? throw NotExportable(m, "a HorizontalPodAutoscaler");
             annotations.Add(QueryAnnotation + m.Name, m.Query);
             metrics.Add(new YamlMappingNode
             {
@@ -392,7 +392,7 @@ public static class KubernetesFormats
         var triggers = new YamlSequenceNode();
         foreach (var m in spec.Metrics)
         {
-            var target = m.Target ?? throw new PolicyFileException([$"metric '{m.Name}' uses the {(m.Threshold is null ? "fixed" : "threshold")} rule, which KEDA cannot express; only target rules can be exported"]);
+            var target = m.Target ?? throw NotExportable(m, "KEDA");
             triggers.Add(new YamlMappingNode
             {
                 { "type", "prometheus" },
@@ -437,6 +437,14 @@ public static class KubernetesFormats
             { "spec", s },
         };
         return YamlFields.Save(root);
+    }
+
+    private static PolicyFileException NotExportable(MetricSpec m, string format)
+    {
+        var hint = m.Predictive is { } p
+            ? $" (it forecasts; its reactive half alone would be target: {{value: {p.Target.ToString("R", CultureInfo.InvariantCulture)}, type: AverageValue}})"
+            : "";
+        return new PolicyFileException([$"metric '{m.Name}' uses the {m.Rule} rule, which {format} cannot express; only target rules can be exported{hint}"]);
     }
 
     private static YamlMappingNode Behavior(ScalingBehavior behavior) => new()

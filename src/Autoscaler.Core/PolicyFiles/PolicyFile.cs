@@ -76,10 +76,10 @@ public static class PolicyFile
     private static MetricSpec ReadMetric(YamlFields m)
     {
         var metric = new MetricSpec { Name = m.String("name", required: true) ?? "", Query = m.String("query") ?? "" };
-        var kinds = new[] { "threshold", "target", "fixed" }.Where(m.Has).ToList();
+        var kinds = new[] { "threshold", "target", "predictive", "fixed" }.Where(m.Has).ToList();
         if (kinds.Count != 1)
         {
-            m.Problem(m.Node, "threshold|target|fixed", kinds.Count == 0 ? "say which policy: threshold, target or fixed" : $"only one policy per metric, not {string.Join(" and ", kinds)}");
+            m.Problem(m.Node, "threshold|target|predictive|fixed", kinds.Count == 0 ? "say which policy: threshold, target, predictive or fixed" : $"only one policy per metric, not {string.Join(" and ", kinds)}");
         }
 
         if (m.Mapping("threshold") is { } t)
@@ -111,6 +111,11 @@ public static class PolicyFile
             g.RejectUnknown();
         }
 
+        if (m.Mapping("predictive") is { } pr)
+        {
+            metric.Predictive = ReadPredictive(pr);
+        }
+
         metric.Fixed = m.Integer("fixed", 0, 10_000);
         if (metric.Fixed is null && metric.Query.Length == 0)
         {
@@ -140,6 +145,36 @@ public static class PolicyFile
         metric.ActivationThreshold = m.Number("activationThreshold", 0);
         m.RejectUnknown();
         return metric;
+    }
+
+    private static PredictivePolicyOptions ReadPredictive(YamlFields p)
+    {
+        var options = new PredictivePolicyOptions();
+        options.Target = p.Number("value", 1e-12, required: true) ?? options.Target;
+        options.Tolerance = p.Number("tolerance", 0, 1) ?? options.Tolerance;
+        options.Method = p.Enum<ForecastMethod>("method") ?? options.Method;
+        options.SeasonLength = p.Duration("seasonLength") ?? options.SeasonLength;
+        options.SampleInterval = p.Duration("sampleInterval") ?? options.SampleInterval;
+        options.Horizon = p.Duration("horizon") ?? options.Horizon;
+        options.Alpha = p.Number("alpha", 0, 1) ?? options.Alpha;
+        options.Beta = p.Number("beta", 0, 1) ?? options.Beta;
+        options.Gamma = p.Number("gamma", 0, 1) ?? options.Gamma;
+        options.WarmUpSeasons = p.Integer("warmUpSeasons", 0, 52) ?? options.WarmUpSeasons;
+        p.RejectUnknown();
+
+        // Rules across fields (or beyond a range) are reported once per field, on that field's line.
+        var reported = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var (field, problem) in options.Problems())
+        {
+            var key = char.ToLowerInvariant(field[0]) + field[1..];
+            key = key == "target" ? "value" : key;
+            if (reported.Add(key))
+            {
+                p.Problem(p.Find(key) ?? p.Node, key, problem);
+            }
+        }
+
+        return options;
     }
 
     /// <summary>Reads a behavior section; what is left out comes from <paramref name="defaults"/>.</summary>
@@ -216,6 +251,18 @@ public static class PolicyFile
             else if (m.Target is { } g)
             {
                 node.Add("target", new YamlMappingNode { { "value", Num(g.Target) }, { "type", g.Type.ToString() }, { "tolerance", Num(g.Tolerance) } });
+            }
+            else if (m.Predictive is { } p)
+            {
+                node.Add("predictive", new YamlMappingNode
+                {
+                    { "value", Num(p.Target) }, { "tolerance", Num(p.Tolerance) },
+                    { "method", p.Method == ForecastMethod.HoltWinters ? "holtWinters" : "seasonalNaive" },
+                    { "seasonLength", Durations.Format(p.SeasonLength) }, { "sampleInterval", Durations.Format(p.SampleInterval) },
+                    { "horizon", Durations.Format(p.Horizon) },
+                    { "alpha", Num(p.Alpha) }, { "beta", Num(p.Beta) }, { "gamma", Num(p.Gamma) },
+                    { "warmUpSeasons", Num(p.WarmUpSeasons) },
+                });
             }
             else
             {

@@ -19,8 +19,14 @@ public sealed class MetricSpec
     /// <summary>Set for the <c>target</c> policy.</summary>
     public TargetPolicyOptions? Target { get; set; }
 
+    /// <summary>Set for the <c>predictive</c> policy.</summary>
+    public PredictivePolicyOptions? Predictive { get; set; }
+
     /// <summary>Set for the <c>fixed</c> policy.</summary>
     public int? Fixed { get; set; }
+
+    /// <summary>The rule's name: <c>threshold</c>, <c>target</c>, <c>predictive</c> or <c>fixed</c>.</summary>
+    public string Rule => Threshold is not null ? "threshold" : Target is not null ? "target" : Predictive is not null ? "predictive" : "fixed";
 
     /// <summary>What to do when the metric has no value.</summary>
     public MetricFailureHandling OnFailure { get; set; } = MetricFailureHandling.Hold;
@@ -28,10 +34,11 @@ public sealed class MetricSpec
     /// <summary>KEDA's activation threshold: with minReplicas 0, above it the service runs; null: none.</summary>
     public double? ActivationThreshold { get; set; }
 
-    /// <summary>The policy object for this metric.</summary>
-    public IScalingPolicy CreatePolicy() =>
+    /// <summary>The policy object for this metric; <paramref name="time"/> stamps what a stateful policy remembers (virtual in the simulator).</summary>
+    public IScalingPolicy CreatePolicy(TimeProvider time) =>
         Threshold is { } t ? new ThresholdPolicy(t)
         : Target is { } g ? new TargetPolicy(g)
+        : Predictive is { } p ? new PredictivePolicy(p, time)
         : new FixedPolicy(Fixed ?? 0);
 }
 
@@ -65,7 +72,7 @@ public sealed class PolicySpec
 
     /// <summary>The pipeline this policy describes.</summary>
     public DecisionPipeline CreatePipeline(TimeProvider time) => new(
-        [.. Metrics.Select(m => new PolicyBinding(m.Name, m.CreatePolicy(), m.OnFailure, m.ActivationThreshold))],
+        [.. Metrics.Select(m => new PolicyBinding(m.Name, m.CreatePolicy(time), m.OnFailure, m.ActivationThreshold))],
         new ScalingLimits { MinReplicas = MinReplicas, MaxReplicas = MaxReplicas },
         time,
         EffectiveBehavior,

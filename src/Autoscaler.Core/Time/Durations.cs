@@ -10,7 +10,7 @@ public static partial class Durations
     [GeneratedRegex(@"^\s*(?:(?<v>\d+(?:\.\d+)?)(?<u>ms|d|h|m|s))+\s*$", RegexOptions.CultureInvariant)]
     private static partial Regex UnitPattern();
 
-    /// <summary>Parses a duration; a bare number means seconds, and <c>hh:mm:ss</c> is accepted too.</summary>
+    /// <summary>Parses a duration (units ms, s, m, h, d); a bare number means seconds, and <c>hh:mm:ss</c> is accepted too.</summary>
     public static bool TryParse(string? text, out TimeSpan value)
     {
         value = default;

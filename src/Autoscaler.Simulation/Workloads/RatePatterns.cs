@@ -1,6 +1,6 @@
 namespace Autoscaler.Simulation.Workloads;
 
-/// <summary>Names by which configuration and the command line pick a rate pattern.</summary>
+/// <summary>Names by which configuration and the command line pick a rate pattern, and the patterns' textual syntax.</summary>
 public static class RatePatterns
 {
     /// <summary><see cref="ConstantRate"/>.</summary>
@@ -21,6 +21,33 @@ public static class RatePatterns
     /// <summary><see cref="TraceRate"/>.</summary>
     public const string Trace = "trace";
 
+    /// <summary><see cref="DiurnalRate"/>.</summary>
+    public const string Diurnal = "diurnal";
+
+    /// <summary><see cref="PoissonNoise"/>.</summary>
+    public const string Poisson = "poisson";
+
+    /// <summary><see cref="SumRate"/>.</summary>
+    public const string Sum = "sum";
+
     /// <summary>Every name above, in the order help text lists them.</summary>
-    public static IReadOnlyList<string> All { get; } = [Constant, Step, Ramp, Spike, Sine, Trace];
+    public static IReadOnlyList<string> All { get; } = [Constant, Step, Ramp, Spike, Sine, Trace, Diurnal, Poisson, Sum];
+
+    /// <summary>
+    /// Parses the textual syntax, e.g. <c>poisson(diurnal(min=20, max=200, day=10m), seed=7) + spike(base=0, peak=300, at=2m, length=20s)</c>.
+    /// See <see cref="Syntax"/>; problems come as an <see cref="InvalidWorkloadException"/> naming the pattern and parameter.
+    /// </summary>
+    /// <param name="text">The pattern.</param>
+    /// <param name="baseDirectory">Where relative trace file paths start; the current directory when null.</param>
+    public static IRatePattern Parse(string text, string? baseDirectory = null) => new RatePatternParser(text, baseDirectory).ParseAll();
+
+    /// <summary>A summary of the textual syntax, for help text and error messages.</summary>
+    public const string Syntax = """
+        NAME(key=value, …) or NAME:key=value,… ; '+' adds patterns; a bare number is a constant rate.
+          constant(rate=R)                 step(0s=R, 10s=R, …)             ramp(from=R, to=R, over=D)
+          spike(base=R, peak=R, at=D, length=D)                             sine(mean=R, amplitude=R, period=D)
+          trace(file=PATH, scale=X)        diurnal(min=R, max=R, peak=HOUR, weekend=X, day=D)
+          poisson(PATTERN, seed=N, bucket=D)                                sum(PATTERN, PATTERN, …)
+        R: requests per second; D: a duration (500ms, 10s, 2m, 1h); HOUR: 0 to 24 or a time of day such as 15h30m.
+        """;
 }

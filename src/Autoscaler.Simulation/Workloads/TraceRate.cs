@@ -57,6 +57,32 @@ public sealed class TraceRate : IRatePattern
     /// <inheritdoc />
     public double RateAt(TimeSpan elapsed) => StepRate.Hold(_ticks, _rates, elapsed);
 
+    /// <summary>
+    /// Creates the pattern from (seconds since the start, requests per second) points in increasing time order,
+    /// e.g. a demand series fetched from Prometheus.
+    /// </summary>
+    public static TraceRate FromSeconds(IEnumerable<(double Seconds, double Rate)> points, double timeScale = 1)
+    {
+        ArgumentNullException.ThrowIfNull(points);
+        var converted = new List<RatePoint>();
+        foreach (var (seconds, rate) in points)
+        {
+            if (!double.IsFinite(seconds) || seconds < 0 || seconds > TimeSpan.MaxValue.TotalSeconds / 1000)
+            {
+                throw new InvalidWorkloadException($"trace: time {RateChecks.Show(seconds)} s is not a time since the start (0 or more seconds)");
+            }
+
+            converted.Add(new RatePoint(TimeSpan.FromSeconds(seconds), rate));
+        }
+
+        if (converted.Count == 0)
+        {
+            throw new InvalidWorkloadException("trace: no points");
+        }
+
+        return new TraceRate(converted, timeScale);
+    }
+
     /// <summary>Reads a trace file; problems name the file and the line.</summary>
     public static TraceRate Load(string path, double timeScale = 1)
     {

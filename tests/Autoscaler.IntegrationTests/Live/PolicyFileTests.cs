@@ -11,6 +11,7 @@ public sealed class PolicyFileTests
     [Theory]
     [InlineData("latency-threshold.yaml")]
     [InlineData("hpa-request-rate.yaml")]
+    [InlineData("predictive-request-rate.yaml")]
     public async Task Shipped_policies_validate_and_print_their_effective_form(string name)
     {
         await using var process = AutoscalerProcess.Start("validate", Shipped(name));
@@ -52,6 +53,16 @@ public sealed class PolicyFileTests
         await using var keda = AutoscalerProcess.Start("export", "keda", Shipped("latency-threshold.yaml"));
         Assert.Equal(2, await keda.WaitForExitAsync(TimeSpan.FromSeconds(30)));
         Assert.Contains("threshold rule, which KEDA cannot express", keda.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Export_refuses_a_predictive_rule_and_names_its_reactive_half()
+    {
+        await using var export = AutoscalerProcess.Start("export", "keda", Shipped("predictive-request-rate.yaml"));
+        Assert.Equal(2, await export.WaitForExitAsync(TimeSpan.FromSeconds(30)));
+        Assert.Contains(
+            "metric 'rps' uses the predictive rule, which KEDA cannot express; only target rules can be exported (it forecasts; its reactive half alone would be target: {value: 30, type: AverageValue})",
+            export.Output, StringComparison.Ordinal);
     }
 
     [Fact]

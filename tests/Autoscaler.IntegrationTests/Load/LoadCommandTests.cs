@@ -61,12 +61,33 @@ public sealed partial class LoadCommandTests : IDisposable
         Assert.All(seconds.Take(3).Concat(seconds.Skip(6)), s => Assert.InRange(s.Sent, 45, 55));
     }
 
+    [Fact]
+    public async Task A_textual_pattern_with_poisson_noise_drives_the_load()
+    {
+        var (replica, url) = await StartTargetAsync();
+        await using var _ = replica;
+
+        await using var load = AutoscalerProcess.Start(
+            "load", "--url", url.ToString(), "--pattern", "poisson(constant(100), seed=3) + step(0s=0, 2s=50)", "--duration", "4s", "--json", _json);
+        var exit = await load.WaitForExitAsync(TimeSpan.FromSeconds(30));
+
+        Assert.True(exit == 0, $"exit code {exit}; output:\n{load.Output}");
+        Assert.Contains("pattern poisson(constant(100), seed=3) + step(0s=0, 2s=50)", load.Output, StringComparison.Ordinal);
+        var seconds = ReadSummary().GetProperty("seconds").EnumerateArray().Select(s => s.GetProperty("sent").GetInt64()).ToList();
+        Assert.Equal(4, seconds.Count);
+        Assert.InRange(seconds.Take(2).Average(), 70, 130); // 100 req/s with counting noise
+        Assert.InRange(seconds.Skip(2).Average(), 115, 185); // plus 50 from 2 s on
+    }
+
     [Theory]
     [InlineData("negative rate", "--rate -5", "--rate -5 is negative")]
     [InlineData("unknown pattern", "--pattern zigzag --rate 5", "--pattern 'zigzag' is not a pattern")]
     [InlineData("missing trace file", "--pattern trace --trace /nonexistent/trace.csv", "cannot read trace file '/nonexistent/trace.csv'")]
     [InlineData("flag for another pattern", "--rate 5 --steps 0s=1", "--steps does not apply to --pattern constant")]
     [InlineData("bad url", "--url localhost:8000 --rate 5", "--url 'localhost:8000' is not an http:// or https:// address")]
+    [InlineData("bad textual pattern", "--pattern diurnal(max=lots)", "diurnal: max 'lots' is not a number")]
+    [InlineData("misspelt textual pattern", "--pattern poisson(constnt(5))", "--pattern 'constnt' (at 9) is not a pattern; use one of constant, step")]
+    [InlineData("flag with a textual pattern", "--pattern constant(5) --rate 5", "--rate does not apply to --pattern 'constant(5)'; give the parameters inside the pattern")]
     public async Task Bad_input_is_one_line_naming_the_problem_and_exit_code_2(string problem, string args, string expected)
     {
         var argv = args.Split(' ').ToList();

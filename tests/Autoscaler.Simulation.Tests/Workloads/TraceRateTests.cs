@@ -157,4 +157,24 @@ public sealed class TraceRateTests
 
         Assert.Equal($"cannot read trace file '{path}': no such file", e.Message);
     }
+
+    [Fact]
+    public void From_seconds_builds_a_step_hold_trace_from_fetched_points()
+    {
+        var trace = TraceRate.FromSeconds([(0, 12), (15, 30.5), (30, 0)], timeScale: 2);
+
+        Assert.Equal(12, trace.RateAt(S(29.9)));
+        Assert.Equal(30.5, trace.RateAt(S(30)));
+        Assert.Equal(0, trace.RateAt(S(60)));
+    }
+
+    [Theory]
+    [InlineData(-1, 1, "time -1 s is not a time since the start")]
+    [InlineData(0, -1, "rate at 0s, -1 is negative")]
+    public void From_seconds_refuses_bad_points(double seconds, double rate, string expected)
+    {
+        var e = Assert.Throws<InvalidWorkloadException>(() => TraceRate.FromSeconds([(seconds, rate)]));
+
+        Assert.Contains(expected, e.Message, StringComparison.Ordinal);
+    }
 }
