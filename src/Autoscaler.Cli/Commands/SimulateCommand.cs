@@ -114,7 +114,7 @@ internal static class SimulateCommand
         return extra.Count == 0 ? s : s with { Policies = [.. s.Policies, .. extra] };
     }
 
-    private static async Task<int> RunAsync(Scenario scenario, string directory)
+    internal static async Task<int> RunAsync(Scenario scenario, string directory)
     {
         using var stop = new CancellationTokenSource();
         void OnSignal(PosixSignalContext context)
@@ -166,7 +166,7 @@ internal static class SimulateCommand
         return ExitCodes.Ok;
     }
 
-    private static async Task<int> ReportAsync(ScenarioException e)
+    internal static async Task<int> ReportAsync(ScenarioException e)
     {
         foreach (var problem in e.Problems)
         {

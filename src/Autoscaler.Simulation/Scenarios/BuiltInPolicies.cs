@@ -75,6 +75,27 @@ public static class BuiltInPolicies
     }
 
     /// <summary>
+    /// <c>predictive</c>: the <c>hpa</c> policy's target on the request rate, forecast one horizon (a replica's
+    /// start-up delay plus the check interval) ahead with Holt-Winters over a daily season (sampled every minute),
+    /// the larger of the forecast and the reactive proposal winning; HPA's default behavior. For another season
+    /// (a compressed day, a week), write a policy file with a <c>predictive</c> rule.
+    /// </summary>
+    public static PolicySpec PredictivePolicy(ServiceModelSpec service, int minReplicas, int maxReplicas)
+    {
+        ArgumentNullException.ThrowIfNull(service);
+        var spec = HpaPolicy(service, minReplicas, maxReplicas);
+        var target = spec.Metrics[0].Target!;
+        spec.Metrics[0].Target = null;
+        spec.Metrics[0].Predictive = new PredictivePolicyOptions
+        {
+            Target = target.Target,
+            Tolerance = target.Tolerance,
+            Horizon = service.StartupDelay + HpaSyncPeriod,
+        };
+        return spec;
+    }
+
+    /// <summary>
     /// Resolves a name or a policy file (ours, a HorizontalPodAutoscaler or a KEDA ScaledObject) to a policy;
     /// null for <c>oracle</c>, which the runner always adds. Relative paths are taken from <paramref name="baseDirectory"/>.
     /// </summary>
@@ -91,9 +112,7 @@ public static class BuiltInPolicies
             case Hpa:
                 return new PolicyChoice(Hpa, HpaPolicy(service, minReplicas, maxReplicas));
             case Predictive:
-                // TODO(lead): when Autoscaler.Core's predictive policy is merged, return its PolicySpec here
-                // (and feed it the demand history it reads with query_range in the live scaler).
-                throw new ScenarioException("policy 'predictive' is not in this build yet; use threshold, hpa or a policy file");
+                return new PolicyChoice(Predictive, PredictivePolicy(service, minReplicas, maxReplicas));
         }
 
         var path = Path.GetFullPath(nameOrPath, Path.GetFullPath(baseDirectory));

@@ -60,6 +60,34 @@ public sealed class HistoryTests
     }
 
     [Fact]
+    public async Task Replay_simulates_the_demand_of_a_short_live_run_and_refuses_several_series_with_the_sum_suggestion()
+    {
+        await using var stack = await PrometheusStack.StartAsync(replicas: 2, Ct);
+        await stack.WaitForAsync(() => stack.Client.QueryScalarAsync("count(up{job=\"webapp\"} == 1)", Ct), r => r.Value == 2, "both replicas scraped");
+        var start = TimeProvider.System.GetUtcNow().ToUnixTimeSeconds();
+        await DriveAsync(stack, TimeSpan.FromSeconds(12));
+        var end = TimeProvider.System.GetUtcNow().ToUnixTimeSeconds();
+        using var dir = new TempDirectory();
+        string[] range = ["--prometheus", stack.Server.Url.ToString(), "--start", Str(start), "--end", Str(end), "--step", "1s"];
+
+        await using var replay = AutoscalerProcess.Start(["replay", "--query", Demand, .. range, "--policy", "hpa", "--output", dir.Path], null);
+        Assert.Equal(0, await replay.WaitForExitAsync(TimeSpan.FromSeconds(60)));
+        var summary = await File.ReadAllTextAsync(Path.Combine(dir.Path, "summary.json"), Ct);
+        using var json = System.Text.Json.JsonDocument.Parse(summary);
+        Assert.Equal(["oracle", "hpa"], json.RootElement.GetProperty("policies").EnumerateArray().Select(p => p.GetProperty("policy").GetString()));
+        Assert.True(File.Exists(Path.Combine(dir.Path, "report.html")));
+
+        await using var several = AutoscalerProcess.Start(["replay", "--query", "rate(webapp_request_count_total[5s])", .. range], null);
+        Assert.Equal(2, await several.WaitForExitAsync(TimeSpan.FromSeconds(60)));
+        Assert.Contains("wrap it in sum(...)", several.Output, StringComparison.Ordinal);
+
+        await using var down = AutoscalerProcess.Start(["replay", "--query", Demand, "--prometheus", "http://127.0.0.1:1", "--start", Str(start), "--end", Str(end)], null);
+        Assert.Equal(1, await down.WaitForExitAsync(TimeSpan.FromSeconds(60)));
+    }
+
+    private static string Str(long value) => value.ToString(CultureInfo.InvariantCulture);
+
+    [Fact]
     public async Task Warm_up_feeds_the_points_of_the_live_run_into_the_predictive_policy()
     {
         await using var stack = await PrometheusStack.StartAsync(replicas: 1, Ct);

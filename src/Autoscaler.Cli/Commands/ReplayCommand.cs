@@ -1,0 +1,144 @@
+using System.CommandLine;
+using System.Globalization;
+using Autoscaler.Core.Time;
+using Autoscaler.Prometheus.Api;
+using Autoscaler.Prometheus.History;
+using Autoscaler.Simulation.Scenarios;
+using Autoscaler.Simulation.Workloads;
+
+namespace Autoscaler.Cli.Commands;
+
+/// <summary>
+/// <c>autoscaler replay</c>: pull a demand series from Prometheus with <c>query_range</c> and simulate it, as a
+/// scenario whose workload is that history.
+/// </summary>
+internal static class ReplayCommand
+{
+    public static Command Create()
+    {
+        var prometheus = new Option<string>("--prometheus") { Description = "Prometheus' address", DefaultValueFactory = _ => "http://127.0.0.1:9090" };
+        var query = new Option<string>("--query")
+        {
+            Description = "PromQL of the demand, one series, e.g. sum(rate(webapp_request_count_total[1m])); it must not depend on how many replicas ran (a request rate, not a latency)",
+            Required = true,
+        };
+        var start = new Option<string>("--start") { Description = "Start of the range: RFC 3339 (2026-11-28T09:00:00Z), Unix seconds, or now-DURATION (now-2h)", Required = true };
+        var end = new Option<string>("--end") { Description = "End of the range, as --start; default now", DefaultValueFactory = _ => "now" };
+        var step = VerbOptions.Duration("--step", "Resolution of the history [default: the range / 10000, at least 1s]");
+        var policy = new Option<string[]>("--policy")
+        {
+            Description = $"A policy to simulate: {string.Join(", ", BuiltInPolicies.Names.Where(n => n != BuiltInPolicies.Oracle))}, or a policy file (ours, a HorizontalPodAutoscaler or a KEDA ScaledObject); repeatable [default: threshold and hpa]",
+            Arity = ArgumentArity.ZeroOrMore,
+        };
+        var scenario = new Option<string?>("--scenario") { Description = "Take the service model, SLO, cost, replicas and policies from this scenario file (its workload is replaced)" };
+        var seed = new Option<int?>("--seed") { Description = "Random seed" };
+        var output = new Option<string?>("--output") { Description = "Directory for summary.json, the CSV series, the charts and report.html [default: ./simulation-output/replay]" };
+
+        var command = new Command("replay", """
+            Replay real history: fetch the demand series of --query from Prometheus (query_range over --start..--end),
+            and simulate it as the workload of a scenario, under each policy and the oracle (see `autoscaler simulate`).
+            The demand must not depend on how many replicas ran at the time: use a request rate (a total over every
+            replica), not a latency or a per-replica value, or the replay shows the old policy's effect, not the demand.
+            A query that returns several series is refused: add them up with sum(...).
+            Exit code 2 for a bad flag, query or range; 1 when Prometheus cannot be reached.
+            Example:
+              autoscaler replay --query 'sum(rate(webapp_request_count_total[1m]))' --start now-1h --policy hpa
+            """)
+        {
+            prometheus, query, start, end, step, policy, scenario, seed, output,
+        };
+
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            var now = TimeProvider.System.GetUtcNow();
+            if (!TryTime(parse.GetValue(start)!, now, out var from) || !TryTime(parse.GetValue(end)!, now, out var to))
+            {
+                await Console.Error.WriteLineAsync("autoscaler replay: --start and --end take RFC 3339 (2026-11-28T09:00:00Z), Unix seconds, now, or now-DURATION (now-2h)");
+                return ExitCodes.Usage;
+            }
+
+            if (to <= from)
+            {
+                await Console.Error.WriteLineAsync($"autoscaler replay: --end ({to:O}) must be after --start ({from:O})");
+                return ExitCodes.Usage;
+            }
+
+            var resolution = parse.GetValue(step) ?? TimeSpan.FromSeconds(Math.Max(1, Math.Ceiling((to - from).TotalSeconds / 10_000)));
+            if (resolution <= TimeSpan.Zero)
+            {
+                await Console.Error.WriteLineAsync("autoscaler replay: --step must be longer than 0s");
+                return ExitCodes.Usage;
+            }
+
+            DemandHistory history;
+            using (var client = new PrometheusClient(new PrometheusClientOptions { Url = parse.GetValue(prometheus)! }))
+            {
+                try
+                {
+                    await Console.Error.WriteLineAsync($"replay: fetching {parse.GetValue(query)} from {from:O} to {to:O} every {Durations.Format(resolution)}");
+                    history = await DemandHistory.FetchAsync(client, parse.GetValue(query)!, from, to, resolution, cancellationToken);
+                }
+                catch (DemandHistoryException e)
+                {
+                    await Console.Error.WriteLineAsync($"autoscaler replay: {e.Message}");
+                    return e.IsUsageError ? ExitCodes.Usage : ExitCodes.Failure;
+                }
+            }
+
+            Scenario s;
+            try
+            {
+                s = Build(history, to - from, parse.GetValue(scenario), parse.GetValue(seed), parse.GetValue(policy) ?? []);
+            }
+            catch (ScenarioException e)
+            {
+                return await SimulateCommand.ReportAsync(e);
+            }
+
+            return await SimulateCommand.RunAsync(s, parse.GetValue(output) ?? Path.Combine("simulation-output", "replay"));
+        });
+        return command;
+    }
+
+    private static Scenario Build(DemandHistory history, TimeSpan length, string? scenarioPath, int? seed, string[] policies)
+    {
+        var workload = TraceRate.FromSeconds(history.AsTrace());
+        var baseScenario = scenarioPath is null ? new Scenario { Duration = length, Workload = workload } : ScenarioFile.Load(scenarioPath);
+        var s = baseScenario with { Name = "replay", Duration = length, Workload = workload, Seed = seed ?? baseScenario.Seed };
+        var names = policies.Length > 0 ? policies : scenarioPath is null ? [BuiltInPolicies.Threshold, BuiltInPolicies.Hpa] : [];
+        var chosen = new List<PolicyChoice>(s.Policies);
+        foreach (var p in names)
+        {
+            if (BuiltInPolicies.Resolve(p, s.Service, s.MinReplicas, s.MaxReplicas, Directory.GetCurrentDirectory()) is { } choice)
+            {
+                chosen.Add(choice);
+            }
+        }
+
+        return s with { Policies = chosen };
+    }
+
+    private static bool TryTime(string text, DateTimeOffset now, out DateTimeOffset time)
+    {
+        text = text.Trim();
+        if (text == "now")
+        {
+            time = now;
+            return true;
+        }
+
+        if (text.StartsWith("now-", StringComparison.Ordinal) && Durations.TryParse(text[4..], out var ago))
+        {
+            time = now - ago;
+            return true;
+        }
+
+        if (double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var unix))
+        {
+            time = DateTimeOffset.FromUnixTimeMilliseconds((long)(unix * 1000));
+            return true;
+        }
+
+        return DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out time);
+    }
+}
