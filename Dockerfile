@@ -9,10 +9,11 @@
 #   projects  the project files alone, so a code change does not invalidate the restore layer
 #   publish   restores and publishes src/Autoscaler.Cli to /out (the only stage that needs the SDK)
 #   base      the ASP.NET Core runtime, the tools the scaler's targets call, deploy/; runs as a non-root user
-#   prebuilt  base + the output of scripts/build.sh (.autoscaler/bin), for machines where NuGet cannot be reached
-#             from a build container (the container tests, tests/containers/run.sh):
+#   prebuilt  base + the output of scripts/build.sh on Linux (.autoscaler/bin), for machines where NuGet cannot
+#             be reached from a build container (the container tests, tests/containers/run.sh):
 #               scripts/build.sh && docker build --target prebuilt -t autoscaler:latest .
-#             BuildKit and buildah build it only when it is the target.
+#             BuildKit (Docker's default builder) and buildah build it only when it is the target; the legacy
+#             builder (DOCKER_BUILDKIT=0) builds every stage and would need .autoscaler/bin for the default build too.
 #   runtime   base + /out of the publish stage: the default (last) stage
 
 FROM mcr.microsoft.com/dotnet/sdk:10.0 AS projects

@@ -77,12 +77,14 @@ prepare() {
 
   bash scripts/build.sh >/dev/null || die "scripts/build.sh failed" 1
   say "building $APP_IMAGE (the Dockerfile's prebuilt stage, from .autoscaler/bin)"
-  podman build --pull=never --force-rm --target prebuilt -t "$APP_IMAGE" -f Dockerfile . >"$ENGINE_STATE/build.log" 2>&1 \
+  podman build --pull=never --force-rm --label "$IMAGES_LABEL=project" --target prebuilt -t "$APP_IMAGE" -f Dockerfile . >"$ENGINE_STATE/build.log" 2>&1 \
     || { tail -20 "$ENGINE_STATE/build.log" >&2; die "building the Dockerfile failed (log: $ENGINE_STATE/build.log)" 1; }
   say "building $SCALER_IMAGE ($APP_IMAGE + docker-compose 1.29)"
   podman build --pull=never --force-rm --build-arg "APP_IMAGE=$APP_IMAGE" -t "$SCALER_IMAGE" -f tests/containers/scaler.Containerfile tests/containers \
     >"$ENGINE_STATE/build.log" 2>&1 \
     || { tail -20 "$ENGINE_STATE/build.log" >&2; die "building the scaler's test image failed (log: $ENGINE_STATE/build.log)" 1; }
+  # What a rebuild replaced (an older autoscaler:latest, a stale stand-in) is untagged now: remove it, ours only.
+  podman image prune -f --filter "label=$IMAGES_LABEL" >/dev/null 2>&1
   say "images ready in $((SECONDS - started)) s"
 }
 
