@@ -64,14 +64,19 @@ engine_start() {
     sleep 0.2
   done
   ENGINE_ERROR="podman's Docker API service did not start: $(tail -3 "$ENGINE_STATE/service.log" | tr '\n' ' ')"
-  engine_stop_pid "$ENGINE_PID"
+  engine_stop_pid "$ENGINE_PID" "$ENGINE_SOCKET"
   return 1
 }
 
-# Stops one process we started, by PID: SIGTERM, then SIGKILL after a few seconds.
-engine_stop_pid() { # PID
-  local pid=$1 i
+# Stops one process we started, by PID: SIGTERM, then SIGKILL after a few seconds. Only when its command line still
+# contains MARK: a PID from an old state file may belong to another process by now.
+engine_stop_pid() { # PID MARK
+  local pid=$1 mark=$2 i
   [ -n "$pid" ] || return 0
+  case $(tr '\0' ' ' 2>/dev/null <"/proc/$pid/cmdline") in
+    *"$mark"*) ;;
+    *) return 0 ;;
+  esac
   kill "$pid" 2>/dev/null || return 0
   for i in $(seq 1 50); do
     kill -0 "$pid" 2>/dev/null || return 0

@@ -129,7 +129,7 @@ up() {
   compose_environment
 
   trap 'status=$?; if [ $status -ne 0 ]; then say "up failed: cleaning up"; down >&2 || true; fi' EXIT
-  engine_start || die "$ENGINE_ERROR" 1
+  engine_start || unavailable "$ENGINE_ERROR"
   printf 'ENGINE_PID=%s\n' "$ENGINE_PID" >"$STATE_FILE"
   ENGINE_PID=$ENGINE_PID setsid bash "$RUN_SH" _ticker "$owner" </dev/null >"$ENGINE_STATE/ticker.log" 2>&1 &
   TICKER_PID=$!
@@ -173,9 +173,9 @@ down() {
     compose down -v --remove-orphans --timeout 20 >"$ENGINE_STATE/down.log" 2>&1 || { cat "$ENGINE_STATE/down.log" >&2; status=1; }
   fi
   if [ -n "$TICKER_PID" ] && [ "$TICKER_PID" != "${PPID:-}" ]; then
-    engine_stop_pid "$TICKER_PID"
+    engine_stop_pid "$TICKER_PID" "_ticker"
   fi
-  engine_stop_pid "$ENGINE_PID"
+  engine_stop_pid "$ENGINE_PID" "$ENGINE_SOCKET"
   rm -f "$STATE_FILE" "$ENGINE_SOCKET"
   # shellcheck disable=SC2086
   left=$(leftovers $ids "$ENGINE_SOCKET")

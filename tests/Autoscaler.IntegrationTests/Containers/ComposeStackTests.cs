@@ -35,7 +35,13 @@ public sealed class ComposeStackTests
             Assert.Skip(upOutput.Split('\n').LastOrDefault(l => l.StartsWith("containers unavailable:", StringComparison.Ordinal)) ?? upOutput);
         }
 
-        Assert.True(upExit == 0, $"tests/containers/run.sh up failed (it took the stack down again):\n{upOutput}");
+        if (upExit != 0)
+        {
+            // run.sh takes a stack it could not start down itself; once more in case it failed past that point.
+            var (_, downOutput) = await ContainerHarness.RunShAsync(TimeSpan.FromMinutes(3), "down");
+            Assert.Fail($"tests/containers/run.sh up failed (exit {upExit}):\n{upOutput}\nrun.sh down:\n{downOutput}");
+        }
+
         Log("the stack is up");
 
         (int ExitCode, string Output) down;
