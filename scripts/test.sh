@@ -21,6 +21,21 @@ if ! dotnet build Autoscaler.slnx -c "$configuration" -nologo -clp:ErrorsOnly -p
   exit 1
 fi
 
+# The Compose stack in real containers (tests/containers/run.sh): podman and the images are prepared here, once, so
+# that the test itself (Containers/ComposeStackTests) only starts, drives and stops the stack. Where the engine cannot
+# be prepared, that test is skipped and the reason is printed here and before the summary.
+containers_note=""
+say "preparing podman and the container images (tests/containers/run.sh prepare)"
+bash tests/containers/run.sh prepare >"$log_dir/containers.log" 2>&1
+case $? in
+  0) ;;
+  3) containers_note="$(grep '^containers unavailable:' "$log_dir/containers.log" | tail -1 | sed 's/^containers unavailable: //')"
+     containers_note="the Compose stack test is skipped: ${containers_note:-see tests/containers/run.sh check}"
+     echo "$containers_note" ;;
+  *) tail -20 "$log_dir/containers.log"
+     containers_note="the container images could not be built (see above); the Compose stack test will fail" ;;
+esac
+
 passed=0 failed=0 skipped=0 status=0
 # One project at a time: the integration tests measure rates and latencies on a small machine.
 for project in tests/*/*.csproj; do
@@ -43,6 +58,7 @@ for project in tests/*/*.csproj; do
 done
 
 [ "$failed" -gt 0 ] && status=1
+[ -n "$containers_note" ] && echo "note: $containers_note"
 if [ "$skipped" -gt 0 ]; then
   echo "$passed passed, $failed failed, $skipped skipped"
 else

@@ -4,8 +4,9 @@ using Autoscaler.Testing;
 namespace Autoscaler.IntegrationTests.Deploy;
 
 /// <summary>
-/// The Dockerfile's structure, read as text: no Docker engine is available where the tests run, so the image itself is
-/// built where one is (docs/deployment.md). These checks catch what breaks a build silently: a stage or a copied path
+/// The Dockerfile's structure, read as text (the image itself is built and run by the container test, from its
+/// prebuilt stage: Containers/ComposeStackTests; the SDK stages need NuGet, which build containers cannot reach here).
+/// These checks catch what breaks a build silently: a stage or a copied path
 /// that does not exist, a path the .dockerignore keeps out of the build context, and the promises the Compose file
 /// relies on (one entry point for every verb, a non-root user, the tools the scaler calls).
 /// </summary>
@@ -19,9 +20,28 @@ public sealed partial class DockerfileTests
         var stages = Stages();
 
         Assert.Equal(("mcr.microsoft.com/dotnet/sdk:10.0", "publish"), stages.Single(s => s.Name == "publish"));
-        Assert.Equal("mcr.microsoft.com/dotnet/aspnet:10.0", stages[^1].Image);
+        Assert.Equal(("mcr.microsoft.com/dotnet/aspnet:10.0", "base"), stages.Single(s => s.Name == "base"));
         Assert.Contains(_lines, l => l.StartsWith("RUN dotnet publish src/Autoscaler.Cli/Autoscaler.Cli.csproj", StringComparison.Ordinal));
-        Assert.Contains("COPY --from=publish /out/ /app/", _lines);
+
+        // The default (last) stage: the runtime base plus what the publish stage built.
+        Assert.Equal(("base", "runtime"), stages[^1]);
+        Assert.Equal(["COPY --from=publish /out/ /app/"], Body("runtime"));
+    }
+
+    [Fact]
+    public void The_prebuilt_stage_differs_from_the_default_only_by_where_the_application_comes_from()
+    {
+        // `docker build --target prebuilt` (tests/containers/run.sh): the same base, with scripts/build.sh's output
+        // instead of the SDK stage's; BuildKit and buildah skip it in the default build, since nothing refers to it.
+        Assert.Equal(("base", "prebuilt"), Stages().Single(s => s.Name == "prebuilt"));
+        Assert.Equal(["COPY .autoscaler/bin/ /app/"], Body("prebuilt"));
+        Assert.Contains("-o .autoscaler/bin", File.ReadAllText(RepositoryRoot.File("scripts/build.sh")), StringComparison.Ordinal);
+        Assert.DoesNotContain(_lines, l => l.Contains("--from=prebuilt", StringComparison.Ordinal) || l == "FROM prebuilt" || l.StartsWith("FROM prebuilt ", StringComparison.Ordinal));
+
+        // .dockerignore keeps .autoscaler/ out of the context except this folder: the exception comes last.
+        var ignore = IgnorePatterns();
+        Assert.Contains(".autoscaler", ignore);
+        Assert.Equal("!.autoscaler/bin", ignore[^1]);
     }
 
     [Fact]
@@ -44,10 +64,10 @@ public sealed partial class DockerfileTests
     [Fact]
     public void Every_path_copied_from_the_build_context_exists_and_is_not_ignored()
     {
-        var ignored = File.ReadAllLines(RepositoryRoot.File(".dockerignore"))
-            .Select(l => l.Trim()).Where(l => l.Length > 0 && !l.StartsWith('#')).Select(l => l.TrimEnd('/')).ToHashSet(StringComparer.Ordinal);
+        var ignored = IgnorePatterns().ToHashSet(StringComparer.Ordinal);
+        // The prebuilt stage copies build output, not a file of the repository (checked above).
         var sources = _lines.Where(l => l.StartsWith("COPY ", StringComparison.Ordinal) && !l.Contains("--from=", StringComparison.Ordinal))
-            .SelectMany(l => l.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1..^1]).ToList();
+            .SelectMany(l => l.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1..^1]).Where(s => s != ".autoscaler/bin/").ToList();
 
         Assert.Contains("src/", sources);
         Assert.Contains("deploy/", sources);
@@ -85,6 +105,13 @@ public sealed partial class DockerfileTests
             Assert.Equal("autoscaler:latest", DeployFiles.Str(DeployFiles.Get(s.Value, "image")));
         });
     }
+
+    private static List<string> IgnorePatterns() =>
+        [.. File.ReadAllLines(RepositoryRoot.File(".dockerignore")).Select(l => l.Trim()).Where(l => l.Length > 0 && !l.StartsWith('#')).Select(l => l.TrimEnd('/'))];
+
+    /// <summary>The instructions of one stage, after its FROM line.</summary>
+    private List<string> Body(string stage) =>
+        [.. _lines.SkipWhile(l => !l.EndsWith(" AS " + stage, StringComparison.Ordinal)).Skip(1).TakeWhile(l => !l.StartsWith("FROM ", StringComparison.Ordinal))];
 
     private List<(string Image, string Name)> Stages() =>
         [.. _lines.Select(l => FromLine().Match(l)).Where(m => m.Success).Select(m => (m.Groups[1].Value, m.Groups[2].Value))];

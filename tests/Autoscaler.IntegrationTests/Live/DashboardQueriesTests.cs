@@ -1,7 +1,4 @@
-using System.Globalization;
-using System.Text.Json;
 using Autoscaler.IntegrationTests.Deploy;
-using Autoscaler.Testing;
 
 namespace Autoscaler.IntegrationTests.Live;
 
@@ -12,25 +9,15 @@ namespace Autoscaler.IntegrationTests.Live;
 /// </summary>
 public sealed class DashboardQueriesTests
 {
-    // Grafana fills these in before it sends a query; a window of a few scrapes (1 s here) is what Grafana would pick.
-    private static readonly Dictionary<string, string> GrafanaVariables = new(StringComparer.Ordinal)
-    {
-        ["$__rate_interval"] = "20s",
-        ["$__interval"] = "5s",
-        ["$__range"] = "1m",
-    };
-
     [Fact]
     public async Task Every_dashboard_and_alert_query_runs_and_the_replica_panel_shows_the_live_count()
     {
-        using var dashboard = JsonDocument.Parse(await File.ReadAllTextAsync(RepositoryRoot.File("deploy/grafana/dashboards/autoscaling.json"), TestContext.Current.CancellationToken));
+        using var dashboard = await DashboardQueries.LoadDashboardAsync();
         var panels = dashboard.RootElement.GetProperty("panels").EnumerateArray()
             .Select(p => (Title: p.GetProperty("title").GetString()!, Exprs: p.GetProperty("targets").EnumerateArray().Select(t => t.GetProperty("expr").GetString()!).ToList()))
             .ToList();
-        var everyExpr = Exprs(dashboard.RootElement).Distinct(StringComparer.Ordinal).ToList();
-        var ruleExprs = DeployFiles.Seq(DeployFiles.Get(DeployFiles.Load("deploy/prometheus/alert_rules.yml"), "groups"))
-            .SelectMany(g => DeployFiles.Seq(DeployFiles.Get(g, "rules")))
-            .Select(r => DeployFiles.Str(DeployFiles.Get(r, "expr"))!).ToList();
+        var everyExpr = DashboardQueries.Exprs(dashboard.RootElement).Distinct(StringComparer.Ordinal).ToList();
+        var ruleExprs = DashboardQueries.AlertRuleExprs();
         Assert.True(panels.Count >= 8 && ruleExprs.Count >= 4, $"{panels.Count} panels, {ruleExprs.Count} rules");
         Assert.Contains(everyExpr, e => e.StartsWith("changes(autoscaler_desired_replicas", StringComparison.Ordinal)); // the annotation
         var replicaPanel = panels.Single(p => p.Title == "Replicas");
@@ -82,43 +69,5 @@ public sealed class DashboardQueriesTests
         Assert.Equal(2, live);
     }
 
-    /// <summary>Runs an instant query; fails the test with Prometheus's own message unless the status is success.</summary>
-    private static async Task<List<double>> QueryAsync(LiveStack stack, string expr)
-    {
-        var query = GrafanaVariables.Aggregate(expr, (q, v) => q.Replace(v.Key, v.Value, StringComparison.Ordinal));
-        Assert.False(query.Contains('$', StringComparison.Ordinal), $"an unknown Grafana variable in: {expr}");
-        using var response = await stack.Http.GetAsync(new Uri(stack.Prometheus, "api/v1/query?query=" + Uri.EscapeDataString(query)));
-        var body = await response.Content.ReadAsStringAsync();
-        using var json = JsonDocument.Parse(body);
-        Assert.True(json.RootElement.GetProperty("status").GetString() == "success", $"{query}: {body}");
-        return [.. json.RootElement.GetProperty("data").GetProperty("result").EnumerateArray()
-            .Select(r => double.Parse(r.GetProperty("value")[1].GetString()!, CultureInfo.InvariantCulture))];
-    }
-
-    /// <summary>Every "expr" anywhere in the dashboard: panel targets and annotation queries.</summary>
-    private static IEnumerable<string> Exprs(JsonElement element)
-    {
-        if (element.ValueKind == JsonValueKind.Object)
-        {
-            foreach (var property in element.EnumerateObject())
-            {
-                if (property.Name == "expr" && property.Value.ValueKind == JsonValueKind.String)
-                {
-                    yield return property.Value.GetString()!;
-                }
-
-                foreach (var inner in Exprs(property.Value))
-                {
-                    yield return inner;
-                }
-            }
-        }
-        else if (element.ValueKind == JsonValueKind.Array)
-        {
-            foreach (var inner in element.EnumerateArray().SelectMany(Exprs))
-            {
-                yield return inner;
-            }
-        }
-    }
+    private static Task<List<double>> QueryAsync(LiveStack stack, string expr) => DashboardQueries.QueryAsync(stack.Http, stack.Prometheus, expr);
 }

@@ -165,6 +165,13 @@ public sealed class RealAnsibleTests : IDisposable
         var (bad, output) = await RunAsync(playbook, "-e", $"compose_cmd={compose}", "-e", $"compose_project_dir={project}", "-e", "target_replicas=three");
         Assert.Equal(2, bad);
         Assert.Contains("target_replicas must be a whole number, e.g. -e target_replicas=3 (got: three)", output, StringComparison.Ordinal);
+
+        // Several files, ":"-separated as in COMPOSE_FILE: one -f each, in order, so an override file applies to new replicas.
+        var (code, several) = await RunAsync(playbook, "-e", $"compose_cmd={compose}", "-e", $"compose_project_dir={project}",
+            "-e", "compose_file=docker-compose.yml:/elsewhere/override.yml", "-e", "target_replicas=2");
+        Assert.True(code == 0, several);
+        var last = (await File.ReadAllLinesAsync(Path.Combine(project, "calls"), TestContext.Current.CancellationToken))[^2];
+        Assert.Equal($"--project-directory {project} -f docker-compose.yml -f /elsewhere/override.yml up -d --no-recreate --scale webapp=2 webapp", last);
     }
 
     internal static void MakeExecutable(string path)
