@@ -447,27 +447,7 @@ public static class KubernetesFormats
         return new PolicyFileException([$"metric '{m.Name}' uses the {m.Rule} rule, which {format} cannot express; only target rules can be exported{hint}"]);
     }
 
-    private static YamlMappingNode Behavior(ScalingBehavior behavior) => new()
-    {
-        { "scaleUp", Rules(behavior.ScaleUp) },
-        { "scaleDown", Rules(behavior.ScaleDown) },
-    };
-
-    private static YamlMappingNode Rules(ScalingRules rules)
-    {
-        var policies = new YamlSequenceNode();
-        foreach (var p in rules.Policies)
-        {
-            policies.Add(new YamlMappingNode { { "type", p.Type.ToString() }, { "value", Int(p.Value) }, { "periodSeconds", Int(p.PeriodSeconds) } });
-        }
-
-        return new YamlMappingNode
-        {
-            { "stabilizationWindowSeconds", Int(rules.StabilizationWindowSeconds) },
-            { "selectPolicy", rules.SelectPolicy.ToString() },
-            { "policies", policies },
-        };
-    }
+    private static YamlMappingNode Behavior(ScalingBehavior behavior) => PolicyFile.WriteBehavior(behavior, cooldowns: false);
 
     private static string Int(int value) => value.ToString(CultureInfo.InvariantCulture);
 }

@@ -286,12 +286,19 @@ public static class PolicyFile
 
         root.Add("metrics", metrics);
         var behavior = spec.EffectiveBehavior;
-        root.Add("behavior", new YamlMappingNode { { "scaleUp", Rules(behavior.ScaleUp) }, { "scaleDown", Rules(behavior.ScaleDown) } });
+        root.Add("behavior", WriteBehavior(behavior, cooldowns: true));
 
         return YamlFields.Save(root);
     }
 
-    private static YamlMappingNode Rules(ScalingRules rules)
+    /// <summary>Writes a behavior section in HPA's field names; <paramref name="cooldowns"/> adds ours, which HPA and KEDA lack.</summary>
+    internal static YamlMappingNode WriteBehavior(ScalingBehavior behavior, bool cooldowns) => new()
+    {
+        { "scaleUp", Rules(behavior.ScaleUp, cooldowns) },
+        { "scaleDown", Rules(behavior.ScaleDown, cooldowns) },
+    };
+
+    private static YamlMappingNode Rules(ScalingRules rules, bool cooldowns)
     {
         var policies = new YamlSequenceNode();
         foreach (var p in rules.Policies)
@@ -299,13 +306,18 @@ public static class PolicyFile
             policies.Add(new YamlMappingNode { { "type", p.Type.ToString() }, { "value", Num(p.Value) }, { "periodSeconds", Num(p.PeriodSeconds) } });
         }
 
-        return new YamlMappingNode
+        var node = new YamlMappingNode
         {
             { "stabilizationWindowSeconds", Num(rules.StabilizationWindowSeconds) },
             { "selectPolicy", rules.SelectPolicy.ToString() },
             { "policies", policies },
-            { "cooldown", Durations.Format(rules.Cooldown) },
         };
+        if (cooldowns)
+        {
+            node.Add("cooldown", Durations.Format(rules.Cooldown));
+        }
+
+        return node;
     }
 
     private static string Num(double value) => value.ToString("R", CultureInfo.InvariantCulture);
