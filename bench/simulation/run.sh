@@ -2,7 +2,7 @@
 # Simulator speed (docs/benchmarks.md#simulator):
 #   1. one policy per thread: hpa and the oracle over 10 days at 1 s steps, on one thread, 5 runs;
 #   2. the month: `autoscaler simulate bench/simulation/month.yaml` (30 days, 4 policies) from a cold start,
-#      timed end to end by /usr/bin/time (process start, tables, simulation, summary.json and CSV files).
+#      timed end to end by /usr/bin/time (process start, tables, simulation, summary.json, CSV files, the PNG charts and report.html).
 # Usage: bench/simulation/run.sh [RUNS]
 source "$(dirname "${BASH_SOURCE[0]}")/../common.sh"
 runs=${1:-3}

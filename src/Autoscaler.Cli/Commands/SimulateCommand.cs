@@ -20,7 +20,7 @@ internal static class SimulateCommand
         var scenario = new Argument<string>("scenario") { Description = "The scenario file (YAML; see docs/simulation.md and scenarios/)" };
         var duration = VerbOptions.Duration("--duration", "Simulated time, in place of the scenario's (e.g. 2h, 30d)");
         var seed = new Option<int?>("--seed") { Description = "Random seed, in place of the scenario's" };
-        var output = new Option<string?>("--output") { Description = "Directory for summary.json and the CSV series [default: ./simulation-output/SCENARIO]" };
+        var output = new Option<string?>("--output") { Description = "Directory for summary.json, the CSV series, the charts and report.html [default: ./simulation-output/SCENARIO]" };
         var trace = new Option<string?>("--trace")
         {
             Description = $"A CSV trace ('{TraceRate.Header}', each row's rate held until the next) in place of the scenario's workload; without --duration the run lasts as long as the trace",
@@ -35,10 +35,12 @@ internal static class SimulateCommand
             Run a scenario in virtual time: its workload through a model of the demo service (W workers and a queue
             of Q per replica, start-up delay, draining), under each policy (the same decision pipeline the scaler
             runs) and under the oracle, which knows the future and runs the fewest replicas that meet the SLO.
-            Prints a table of scores and writes summary.json and one CSV series per policy to the output directory.
+            Prints a table of scores and writes summary.json, one CSV series per policy, PNG charts and report.html
+            (everything side by side, one self-contained page) to the output directory.
             Exit code 2 when the scenario or a flag is invalid (every problem is named with its line and field).
             Examples:
               autoscaler simulate scenarios/step-up-down.yaml
+              autoscaler simulate scenarios/diurnal-week.yaml
               autoscaler simulate scenarios/diurnal-sine.yaml --duration 30d --policy deploy/policies/hpa-request-rate.yaml
               autoscaler simulate scenarios/trace.yaml --trace my-day.csv --seed 7 --output out/
             """)

@@ -22,6 +22,7 @@ public sealed class PredictivePolicy : IScalingPolicy
     private readonly PredictivePolicyOptions _options;
     private readonly TimeProvider _time;
     private readonly TargetPolicy _reactive;
+    private readonly TargetPolicy _warmingUp;
     private readonly SlotHistory _history;
     private readonly IForecaster _forecaster;
     private readonly long _slotTicks;
@@ -52,7 +53,10 @@ public sealed class PredictivePolicy : IScalingPolicy
 
         _options = options;
         _time = time;
-        _reactive = new TargetPolicy(new TargetPolicyOptions { Target = options.Target, Type = TargetType.AverageValue, Tolerance = options.Tolerance });
+        _reactive = new TargetPolicy(new TargetPolicyOptions { Target = options.EffectiveReactiveTarget, Type = TargetType.AverageValue, Tolerance = options.Tolerance });
+        _warmingUp = options.ReactiveTarget is null
+            ? _reactive
+            : new TargetPolicy(new TargetPolicyOptions { Target = options.Target, Type = TargetType.AverageValue, Tolerance = options.Tolerance });
         _slotTicks = options.SampleInterval.Ticks;
         _slotsPerSeason = options.SlotsPerSeason;
         var window = TrendWindow(_slotsPerSeason);
@@ -134,29 +138,30 @@ public sealed class PredictivePolicy : IScalingPolicy
     /// <inheritdoc />
     public ScalingProposal Propose(int currentReplicas, MetricReading reading)
     {
-        var reactive = _reactive.Propose(currentReplicas, reading);
         if (reading.Value is not { } value)
         {
             return new ScalingProposal(Name, reading.Metric, null, ScalingProposal.NoValue, failure: reading.Failure);
         }
 
         var target = _options.Target;
-        var basis = Math.Max(currentReplicas, 1);
-        var withinNow = Math.Abs((value / (target * basis)) - 1) <= _options.Tolerance;
         lock (_gate)
         {
             var now = _time.GetUtcNow();
             Observe(SlotOf(now), value);
             if (!_forecaster.Ready)
             {
+                // No forecast yet: the reactive rule alone, at the forecast's own target, keeps the usual headroom.
                 _lastForecast = double.NaN;
-                return new ScalingProposal(Name, reading.Metric, reactive.Replicas, WarmingUp, value, target, Math.Min(1, (double)_history.Count / _slotsPerSeason));
+                var cold = _warmingUp.Propose(currentReplicas, reading);
+                return new ScalingProposal(Name, reading.Metric, cold.Replicas, WarmingUp, value, target, Math.Min(1, (double)_history.Count / _slotsPerSeason));
             }
 
+            var reactive = _reactive.Propose(currentReplicas, reading);
             var goal = SlotOf(now + _options.Horizon);
             var ahead = (int)(goal - _history.Last);
             var forecast = Math.Max(0, _forecaster.Forecast(goal, ahead, _history));
             _lastForecast = forecast;
+            var basis = Math.Max(currentReplicas, 1);
             var withinAhead = Math.Abs((forecast / (target * basis)) - 1) <= _options.Tolerance;
             var predicted = withinAhead ? currentReplicas : (int)Math.Min(int.MaxValue, Math.Ceiling(forecast / target));
             if (predicted > reactive.Replicas)
@@ -164,7 +169,9 @@ public sealed class PredictivePolicy : IScalingPolicy
                 return new ScalingProposal(Name, reading.Metric, predicted, Ahead, forecast, target, value);
             }
 
-            return new ScalingProposal(Name, reading.Metric, reactive.Replicas, withinNow ? ReactiveWithin : Reactive, value, target, forecast);
+            var reactiveTarget = _options.EffectiveReactiveTarget;
+            var withinNow = Math.Abs((value / (reactiveTarget * basis)) - 1) <= _options.Tolerance;
+            return new ScalingProposal(Name, reading.Metric, reactive.Replicas, withinNow ? ReactiveWithin : Reactive, value, reactiveTarget, forecast);
         }
     }
 

@@ -22,6 +22,16 @@ public sealed class PredictivePolicyOptions
     [Range(1e-12, double.MaxValue)]
     public double Target { get; set; } = 1;
 
+    /// <summary>
+    /// Demand per replica of the reactive safety rule, at least <see cref="Target"/>; null means <see cref="Target"/>.
+    /// A higher value lets the forecast drive the count while the current value only has to stop the service
+    /// being starved (e.g. 90 % of a replica's capacity against a 75 % target).
+    /// </summary>
+    public double? ReactiveTarget { get; set; }
+
+    /// <summary>The reactive rule's demand per replica: <see cref="ReactiveTarget"/>, or <see cref="Target"/> when that is null.</summary>
+    public double EffectiveReactiveTarget => ReactiveTarget ?? Target;
+
     /// <summary>No change while forecast (or value) divided by current capacity is within this of 1, as for <c>target</c>.</summary>
     [Range(0.0, 1.0)]
     public double Tolerance { get; set; } = 0.1;
@@ -68,6 +78,11 @@ public sealed class PredictivePolicyOptions
         if (!(Target > 0) || !double.IsFinite(Target))
         {
             Add(nameof(Target), $"{Target} must be a number above 0 (demand per replica)");
+        }
+
+        if (ReactiveTarget is { } reactive && (!double.IsFinite(reactive) || !(reactive >= Target)))
+        {
+            Add(nameof(ReactiveTarget), $"{reactive} must be a number at least value {Target} (the safety rule may only allow more demand per replica, not less)");
         }
 
         if (!(Tolerance is >= 0 and <= 1))

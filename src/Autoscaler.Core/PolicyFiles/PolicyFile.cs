@@ -151,6 +151,7 @@ public static class PolicyFile
     {
         var options = new PredictivePolicyOptions();
         options.Target = p.Number("value", 1e-12, required: true) ?? options.Target;
+        options.ReactiveTarget = p.Number("reactiveValue", 1e-12);
         options.Tolerance = p.Number("tolerance", 0, 1) ?? options.Tolerance;
         options.Method = p.Enum<ForecastMethod>("method") ?? options.Method;
         options.SeasonLength = p.Duration("seasonLength") ?? options.SeasonLength;
@@ -167,7 +168,7 @@ public static class PolicyFile
         foreach (var (field, problem) in options.Problems())
         {
             var key = char.ToLowerInvariant(field[0]) + field[1..];
-            key = key == "target" ? "value" : key;
+            key = key switch { "target" => "value", "reactiveTarget" => "reactiveValue", _ => key };
             if (reported.Add(key))
             {
                 p.Problem(p.Find(key) ?? p.Node, key, problem);
@@ -254,15 +255,22 @@ public static class PolicyFile
             }
             else if (m.Predictive is { } p)
             {
-                node.Add("predictive", new YamlMappingNode
+                var predictive = new YamlMappingNode { { "value", Num(p.Target) } };
+                if (p.ReactiveTarget is { } reactive)
                 {
-                    { "value", Num(p.Target) }, { "tolerance", Num(p.Tolerance) },
-                    { "method", p.Method == ForecastMethod.HoltWinters ? "holtWinters" : "seasonalNaive" },
-                    { "seasonLength", Durations.Format(p.SeasonLength) }, { "sampleInterval", Durations.Format(p.SampleInterval) },
-                    { "horizon", Durations.Format(p.Horizon) },
-                    { "alpha", Num(p.Alpha) }, { "beta", Num(p.Beta) }, { "gamma", Num(p.Gamma) },
-                    { "warmUpSeasons", Num(p.WarmUpSeasons) },
-                });
+                    predictive.Add("reactiveValue", Num(reactive));
+                }
+
+                predictive.Add("tolerance", Num(p.Tolerance));
+                predictive.Add("method", p.Method == ForecastMethod.HoltWinters ? "holtWinters" : "seasonalNaive");
+                predictive.Add("seasonLength", Durations.Format(p.SeasonLength));
+                predictive.Add("sampleInterval", Durations.Format(p.SampleInterval));
+                predictive.Add("horizon", Durations.Format(p.Horizon));
+                predictive.Add("alpha", Num(p.Alpha));
+                predictive.Add("beta", Num(p.Beta));
+                predictive.Add("gamma", Num(p.Gamma));
+                predictive.Add("warmUpSeasons", Num(p.WarmUpSeasons));
+                node.Add("predictive", predictive);
             }
             else
             {

@@ -33,6 +33,13 @@ public static class BuiltInPolicies
     /// <summary>Share of a replica's capacity (W/S) the HPA baseline targets per replica.</summary>
     public const double HpaTargetUtilization = 0.75;
 
+    /// <summary>
+    /// Share of a replica's capacity the <c>predictive</c> baseline's reactive safety rule allows per replica once its
+    /// forecast is warm: the forecast provides the headroom for what is coming, the safety rule only stops a wrong
+    /// forecast from overloading the service.
+    /// </summary>
+    public const double PredictiveSafetyUtilization = 0.9;
+
     /// <summary>HPA's default sync period (--horizontal-pod-autoscaler-sync-period).</summary>
     public static TimeSpan HpaSyncPeriod { get; } = TimeSpan.FromSeconds(15);
 
@@ -75,10 +82,11 @@ public static class BuiltInPolicies
     }
 
     /// <summary>
-    /// <c>predictive</c>: the <c>hpa</c> policy's target on the request rate, forecast one horizon (a replica's
-    /// start-up delay plus the check interval) ahead with Holt-Winters over a daily season (sampled every minute),
-    /// the larger of the forecast and the reactive proposal winning; HPA's default behavior. For another season
-    /// (a compressed day, a week), write a policy file with a <c>predictive</c> rule.
+    /// <c>predictive</c>: the <c>hpa</c> policy's target (75 % of a replica's capacity) on the request rate, applied
+    /// to a forecast one horizon (a replica's start-up delay plus the check interval) ahead with Holt-Winters over a
+    /// daily season sampled every minute; alongside, a reactive safety rule on the current rate that allows 90 % of a
+    /// replica's capacity once the forecast is warm (75 % before); the larger proposal wins; HPA's default behavior
+    /// and sync period. For another season (a compressed day, a week), write a policy file with a <c>predictive</c> rule.
     /// </summary>
     public static PolicySpec PredictivePolicy(ServiceModelSpec service, int minReplicas, int maxReplicas)
     {
@@ -89,6 +97,7 @@ public static class BuiltInPolicies
         spec.Metrics[0].Predictive = new PredictivePolicyOptions
         {
             Target = target.Target,
+            ReactiveTarget = PredictiveSafetyUtilization * service.CapacityPerReplica,
             Tolerance = target.Tolerance,
             Horizon = service.StartupDelay + HpaSyncPeriod,
         };

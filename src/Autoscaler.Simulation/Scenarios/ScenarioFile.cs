@@ -59,7 +59,13 @@ public static class ScenarioFile
         var step = PositiveDuration(root, "step") ?? TimeSpan.FromSeconds(1);
         IRatePattern? workload = null;
         var isTrace = false;
-        if (root.Mapping("workload", required: true) is { } w)
+        if (root.Find("workload") is YamlScalarNode { Value: { Length: > 0 } patternText })
+        {
+            // The textual syntax of `autoscaler load --pattern`, e.g. workload: poisson(diurnal(min=20, max=200))
+            workload = WorkloadSpec.ParseText(root, "workload", patternText, new WorkloadContext(baseDirectory, seed));
+            isTrace = workload is TraceRate;
+        }
+        else if (root.Mapping("workload", required: true) is { } w)
         {
             workload = WorkloadSpec.Parse(w, new WorkloadContext(baseDirectory, seed));
             isTrace = w.String("type") == RatePatterns.Trace;

@@ -13,7 +13,7 @@ internal sealed record WorkloadContext(string BaseDirectory, int Seed);
 
 /// <summary>
 /// Reads a scenario's <c>workload:</c> mapping, <c>{type: NAME, …parameters}</c>, into a rate pattern. Nested
-/// workloads (a sum of several) can call <see cref="Parse"/> on each item.
+/// workloads (<c>poisson</c>'s <c>of</c>, <c>sum</c>'s <c>of</c> list) are read by <see cref="Parse"/> in turn.
 /// </summary>
 internal static class WorkloadSpec
 {
@@ -36,6 +36,9 @@ internal static class WorkloadSpec
                 RatePatterns.Spike => Spike(w),
                 RatePatterns.Sine => Sine(w),
                 RatePatterns.Trace => Trace(w, context),
+                RatePatterns.Diurnal => Diurnal(w),
+                RatePatterns.Poisson => Poisson(w, context),
+                RatePatterns.Sum => Sum(w, context),
                 _ => Unknown(w, type),
             };
         }
@@ -46,6 +49,50 @@ internal static class WorkloadSpec
 
         w.RejectUnknown();
         return pattern;
+    }
+
+    /// <summary>A workload written in <c>autoscaler load --pattern</c>'s textual syntax, e.g. <c>poisson(diurnal(min=20, max=200))</c>.</summary>
+    public static IRatePattern? ParseText(YamlFields root, string key, string text, WorkloadContext context)
+    {
+        try
+        {
+            return RatePatterns.Parse(text, context.BaseDirectory);
+        }
+        catch (InvalidWorkloadException e)
+        {
+            root.Problem(root.Find(key)!, key, e.Message);
+            return null;
+        }
+    }
+
+    private static IRatePattern? Diurnal(YamlFields w)
+    {
+        var min = Rate(w, "min", required: false) ?? 0;
+        var max = Rate(w, "max");
+        var peak = w.Number("peak", 0, 24) ?? 15;
+        var weekend = w.Number("weekend", 0) ?? 1;
+        var day = w.Has("day") ? w.Duration("day") : null;
+        return max is { } m ? new DiurnalRate(min, m, peak, weekend, day) : null;
+    }
+
+    private static IRatePattern? Poisson(YamlFields w, WorkloadContext context)
+    {
+        var seed = w.Integer("seed") ?? context.Seed;
+        var bucket = w.Has("bucket") ? w.Duration("bucket") : TimeSpan.FromSeconds(1);
+        var inner = w.Mapping("of", required: true) is { } of ? Parse(of, context) : null;
+        return inner is not null && bucket is { } b ? new PoissonNoise(inner, seed, b) : null;
+    }
+
+    private static IRatePattern? Sum(YamlFields w, WorkloadContext context)
+    {
+        var items = w.MappingList("of", required: true);
+        if (w.Find("of") is YamlSequenceNode { Children.Count: 0 } empty)
+        {
+            w.Problem(empty, "of", "is empty; list the workloads to add up, e.g. [{type: sine, …}, {type: spike, …}]");
+        }
+
+        var parts = items.Select(item => Parse(item, context)).ToList();
+        return parts.Count > 0 && parts.All(p => p is not null) ? new SumRate(parts!) : null;
     }
 
     private static IRatePattern? Unknown(YamlFields w, string type)

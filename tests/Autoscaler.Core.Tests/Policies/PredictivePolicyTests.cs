@@ -156,6 +156,47 @@ public sealed class PredictivePolicyTests
     }
 
     [Fact]
+    public void Once_warm_the_reactive_safety_rule_allows_its_own_value_per_replica_and_before_that_the_forecasts()
+    {
+        var clock = new FakeTimeProvider(Start);
+        var options = Options(ForecastMethod.HoltWinters, TimeSpan.FromHours(1));
+        options.ReactiveTarget = 12;
+        var policy = new PredictivePolicy(options, clock);
+
+        // Warming up: the reactive rule at the forecast's target, ceil(95 / 10), not ceil(95 / 12) = 8.
+        Assert.Equal(10, policy.Propose(6, MetricReading.Ok("rps", 95)).Replicas);
+        for (var t = CheckInterval; t < TimeSpan.FromMinutes(70); t += CheckInterval)
+        {
+            clock.SetUtcNow(Start + t);
+            policy.Propose(10, MetricReading.Ok("rps", 95));
+        }
+
+        Assert.True(policy.IsWarm);
+        clock.Advance(CheckInterval);
+        var steady = policy.Propose(10, MetricReading.Ok("rps", 95));
+        Assert.Equal(10, steady.Replicas); // the forecast of 95 against 10 per replica keeps the headroom
+        Assert.StartsWith("forecast 95 one horizon ahead against target 10 per replica", steady.Reason, StringComparison.Ordinal);
+
+        // A jump the forecast has not seen: the safety rule takes over at 12 per replica.
+        clock.Advance(CheckInterval);
+        var jump = policy.Propose(10, MetricReading.Ok("rps", 200));
+        Assert.Equal(17, jump.Replicas); // ceil(200 / 12); the forecast's target would give 20
+        Assert.Equal("200 against target 12 per replica (forecast 95 asks for no more)", jump.Reason);
+    }
+
+    [Fact]
+    public void A_reactive_value_below_the_forecasts_is_refused()
+    {
+        var options = new PredictivePolicyOptions { Target = 30, ReactiveTarget = 20 };
+
+        var (field, problem) = Assert.Single(options.Problems());
+
+        Assert.Equal("ReactiveTarget", field);
+        Assert.Equal("20 must be a number at least value 30 (the safety rule may only allow more demand per replica, not less)", problem);
+        Assert.Empty(new PredictivePolicyOptions { Target = 30, ReactiveTarget = 30 }.Problems());
+    }
+
+    [Fact]
     public void Seeded_history_makes_it_warm_at_once_and_forecast_well()
     {
         // An hour's cycle in 10 s samples, as a query_range over the last two hours would return it.

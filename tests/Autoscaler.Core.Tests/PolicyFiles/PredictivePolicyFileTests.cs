@@ -53,6 +53,18 @@ public sealed class PredictivePolicyFileTests
     }
 
     [Fact]
+    public void A_reactive_value_is_read_and_written_back()
+    {
+        var spec = PolicyFile.Parse("metrics: [{name: rps, query: q, predictive: {value: 30, reactiveValue: 36}}]");
+        var written = PolicyFile.Write(spec);
+
+        Assert.Equal(36, spec.Metrics[0].Predictive!.ReactiveTarget);
+        Assert.Matches(@"value: 30\n +reactiveValue: 36\n +tolerance: 0.1\n", written.ReplaceLineEndings("\n"));
+        Assert.Equal(written, PolicyFile.Write(PolicyFile.Parse(written)));
+        Assert.Null(PolicyFile.Parse("metrics: [{name: rps, query: q, predictive: {value: 30}}]").Metrics[0].Predictive!.ReactiveTarget);
+    }
+
+    [Fact]
     public void The_pipeline_runs_the_predictive_policy_on_its_own_clock()
     {
         var clock = new FakeTimeProvider(new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero));
@@ -74,6 +86,7 @@ public sealed class PredictivePolicyFileTests
     [InlineData("predictive: {value: 30, method: arima}", ":4: metrics[0].predictive.method: 'arima' is not one of HoltWinters, SeasonalNaive")]
     [InlineData("predictive: {value: 30, season: 1d}", ":4: metrics[0].predictive.season: unknown field")]
     [InlineData("predictive: {seasonLength: 1d}", ":4: metrics[0].predictive.value: is required")]
+    [InlineData("predictive: {value: 30, reactiveValue: 20}", ":4: metrics[0].predictive.reactiveValue: 20 must be a number at least value 30")]
     [InlineData("predictive: {value: 30}\n    target: {value: 30}", "only one policy per metric, not target and predictive")]
     public void Problems_name_the_line_and_the_field(string rule, string expected)
     {

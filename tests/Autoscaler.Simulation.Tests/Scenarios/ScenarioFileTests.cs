@@ -68,10 +68,63 @@ public sealed class ScenarioFileTests
     [InlineData("{type: ramp, from: 0, to: 100, over: 100s}", 25, 25)]
     [InlineData("{type: spike, base: 5, peak: 80, at: 10s, length: 5s}", 12, 80)]
     [InlineData("{type: sine, mean: 50, amplitude: 20, period: 40s}", 10, 70)]
+    [InlineData("{type: diurnal, min: 20, max: 220, peak: 15}", 15 * 3600, 220)]
+    [InlineData("{type: diurnal, min: 20, max: 220, peak: 15}", 3 * 3600, 20)]
+    [InlineData("{type: diurnal, min: 20, max: 220, peak: 15, weekend: 0.5}", (5 * 86400) + (15 * 3600), 110)]
+    [InlineData("{type: diurnal, max: 100, peak: 12, day: 10m}", 300, 100)]
+    [InlineData("{type: sum, of: [{type: constant, rate: 5}, {type: spike, base: 0, peak: 80, at: 10s, length: 5s}]}", 12, 85)]
+    [InlineData("{type: sum, of: [{type: constant, rate: 5}, {type: spike, base: 0, peak: 80, at: 10s, length: 5s}]}", 20, 5)]
+    [InlineData("'constant(rate=5) + spike(base=0, peak=80, at=10s, length=5s)'", 12, 85)]
     public void Each_workload_type_reads_its_parameters(string workload, double seconds, double rate)
     {
         var s = ScenarioFile.Parse($"duration: 10m\nworkload: {workload}\n", "s.yaml", Path.GetTempPath());
         Assert.Equal(rate, s.Workload.RateAt(TimeSpan.FromSeconds(seconds)), 9);
+    }
+
+    [Fact]
+    public void Poisson_noise_wraps_any_workload_draws_from_the_scenario_seed_and_keeps_the_mean()
+    {
+        const string Yaml = "duration: 1h\nseed: {0}\nworkload:\n  type: poisson\n  of: {{type: constant, rate: 50}}\n";
+        var a = ScenarioFile.Parse(string.Format(System.Globalization.CultureInfo.InvariantCulture, Yaml, 1), "s.yaml", Path.GetTempPath());
+        var again = ScenarioFile.Parse(string.Format(System.Globalization.CultureInfo.InvariantCulture, Yaml, 1), "s.yaml", Path.GetTempPath());
+        var other = ScenarioFile.Parse(string.Format(System.Globalization.CultureInfo.InvariantCulture, Yaml, 2), "s.yaml", Path.GetTempPath());
+
+        var noise = Assert.IsType<PoissonNoise>(a.Workload);
+        Assert.Equal((1, TimeSpan.FromSeconds(1)), (noise.Seed, noise.Bucket));
+        var rates = Enumerable.Range(0, 3600).Select(i => a.Workload.RateAt(TimeSpan.FromSeconds(i + 0.5))).ToList();
+        Assert.Equal(rates, Enumerable.Range(0, 3600).Select(i => again.Workload.RateAt(TimeSpan.FromSeconds(i + 0.5))));
+        Assert.NotEqual(rates, Enumerable.Range(0, 3600).Select(i => other.Workload.RateAt(TimeSpan.FromSeconds(i + 0.5))));
+        Assert.InRange(rates.Average(), 49, 51);
+        Assert.True(rates.Distinct().Count() > 10, "no noise was drawn");
+
+        var own = ScenarioFile.Parse("duration: 1h\nseed: 1\nworkload: {type: poisson, seed: 9, bucket: 10s, of: {type: constant, rate: 50}}\n", "s.yaml", Path.GetTempPath());
+        Assert.Equal((9, TimeSpan.FromSeconds(10)), (((PoissonNoise)own.Workload).Seed, ((PoissonNoise)own.Workload).Bucket));
+    }
+
+    [Fact]
+    public void Problems_in_nested_workloads_name_the_path_and_the_line()
+    {
+        var e = Refused("""
+            duration: 1h
+            workload:
+              type: sum
+              of:
+                - {type: diurnal, min: 50, max: 10}
+                - {type: poisson, of: {type: sine, mean: 1}}
+                - {type: spike, base: 1, peak: 2, at: 1m, length: 1s, height: 3}
+            """);
+
+        Assert.Equal(
+            [
+                "s.yaml:5: workload.of[0].type: diurnal: max rate 10 is below min rate 50",
+                "s.yaml:6: workload.of[1].of.amplitude: is required",
+                "s.yaml:6: workload.of[1].of.period: is required (a duration such as 30s or 5m)",
+                "s.yaml:7: workload.of[2].height: unknown field (known here: at, base, length, peak, type)",
+            ],
+            e.Problems);
+        Assert.Equal("s.yaml:2: workload.of: is required", Assert.Single(Refused("duration: 1h\nworkload: {type: poisson}\n").Problems));
+        Assert.StartsWith("s.yaml:2: workload.of: is empty", Assert.Single(Refused("duration: 1h\nworkload: {type: sum, of: []}\n").Problems), StringComparison.Ordinal);
+        Assert.Equal("s.yaml:2: workload: diurnal: max rate 2 is below min rate 20", Assert.Single(Refused("duration: 1h\nworkload: 'diurnal(min=20, max=2)'\n").Problems));
     }
 
     [Fact]
