@@ -25,6 +25,10 @@ internal static class SimulateCommand
         {
             Description = $"A CSV trace ('{TraceRate.Header}', each row's rate held until the next) in place of the scenario's workload; without --duration the run lasts as long as the trace",
         };
+        var timeScale = new Option<double?>("--time-scale")
+        {
+            Description = "With --trace: multiplies the trace's times; 0.5 plays it twice as fast, 2 half as fast [default: 1]",
+        };
         var policy = new Option<string[]>("--policy")
         {
             Description = $"Also simulate this policy: {string.Join(", ", BuiltInPolicies.Names.Where(n => n != BuiltInPolicies.Oracle))}, or a policy file (ours, a HorizontalPodAutoscaler or a KEDA ScaledObject); repeatable",
@@ -43,9 +47,10 @@ internal static class SimulateCommand
               autoscaler simulate scenarios/diurnal-week.yaml
               autoscaler simulate scenarios/diurnal-sine.yaml --duration 30d --policy deploy/policies/hpa-request-rate.yaml
               autoscaler simulate scenarios/trace.yaml --trace my-day.csv --seed 7 --output out/
+              autoscaler simulate scenarios/trace.yaml --trace my-day.csv --time-scale 0.1   # a day in 2.4 hours
             """)
         {
-            scenario, duration, seed, output, trace, policy,
+            scenario, duration, seed, output, trace, timeScale, policy,
         };
 
         command.SetAction(async (parse, _) =>
@@ -53,7 +58,7 @@ internal static class SimulateCommand
             Scenario s;
             try
             {
-                s = Prepare(parse.GetValue(scenario)!, parse.GetValue(duration), parse.GetValue(seed), parse.GetValue(trace), parse.GetValue(policy) ?? []);
+                s = Prepare(parse.GetValue(scenario)!, parse.GetValue(duration), parse.GetValue(seed), parse.GetValue(trace), parse.GetValue(timeScale), parse.GetValue(policy) ?? []);
             }
             catch (ScenarioException e)
             {
@@ -66,8 +71,18 @@ internal static class SimulateCommand
         return command;
     }
 
-    private static Scenario Prepare(string path, TimeSpan? duration, int? seed, string? tracePath, string[] policies)
+    private static Scenario Prepare(string path, TimeSpan? duration, int? seed, string? tracePath, double? timeScale, string[] policies)
     {
+        if (timeScale is { } scale && !(scale > 0 && double.IsFinite(scale)))
+        {
+            throw new ScenarioException($"--time-scale {scale.ToString(CultureInfo.InvariantCulture)} must be a number above 0 (0.5 plays the trace twice as fast)");
+        }
+
+        if (timeScale is not null && tracePath is null)
+        {
+            throw new ScenarioException("--time-scale applies to the trace given with --trace; give one, or set timeScale in the scenario's trace workload");
+        }
+
         var s = ScenarioFile.Load(path);
         if (seed is { } n)
         {
@@ -79,7 +94,7 @@ internal static class SimulateCommand
             TraceRate trace;
             try
             {
-                trace = TraceRate.Load(tracePath);
+                trace = TraceRate.Load(tracePath, timeScale ?? 1);
             }
             catch (InvalidWorkloadException e)
             {

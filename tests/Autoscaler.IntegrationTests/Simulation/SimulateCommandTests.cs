@@ -71,6 +71,11 @@ public sealed partial class SimulateCommandTests
         Assert.Equal(180, summary.RootElement.GetProperty("durationSeconds").GetDouble()); // the trace's length: last row + its spacing
         Assert.Equal(["oracle", "threshold", "hpa", "hpa-request-rate", "threshold-2", "latency-threshold"],
             summary.RootElement.GetProperty("policies").EnumerateArray().Select(p => p.GetProperty("policy").GetString()));
+
+        // --time-scale 0.5 plays the same trace twice as fast: half the run.
+        await SimulateAsync(Scenario("spike.yaml"), "--trace", dir.File("t.csv"), "--time-scale", "0.5", "--output", dir.File("fast"));
+        using var fast = JsonDocument.Parse(await File.ReadAllTextAsync(dir.File("fast/summary.json"), TestContext.Current.CancellationToken));
+        Assert.Equal(90, fast.RootElement.GetProperty("durationSeconds").GetDouble());
     }
 
     public static TheoryData<string, string, string[]> BadInput() => new()
@@ -82,6 +87,9 @@ public sealed partial class SimulateCommandTests
         { "duration: 1h\nworkload: {type: constant, rate: 10}\n", "--trace: cannot read trace file", ["--trace", "nowhere.csv"] },
         { "duration: 1h\nworkload: {type: constant, rate: 10}\n", "policy 'sometimes' is neither threshold, hpa, predictive, oracle nor a policy file", ["--policy", "sometimes"] },
         { "duration: 1h\nworkload: {type: constant, rate: 10}\n", "--duration must be longer than 0s", ["--duration", "0s"] },
+        { "duration: 1h\nworkload: {type: constant, rate: 10}\n", "--time-scale applies to the trace given with --trace", ["--time-scale", "0.5"] },
+        { "duration: 1h\nworkload: {type: constant, rate: 10}\n", "--time-scale 0 must be a number above 0", ["--trace", "bad.csv", "--time-scale", "0"] },
+        { "duration: 1h\nworkload: {type: sum, of: [{type: diurnal, min: 50, max: 10}]}\n", "s.yaml:2: workload.of[0].type: diurnal: max rate 10 is below min rate 50", [] },
         { "duration: 1h\nworkload: {type: constant, rate: 10}\nslo: {latency: 50ms}\n", "slo.latency: 50ms (mean) cannot be met by any number of replicas", [] },
     };
 
