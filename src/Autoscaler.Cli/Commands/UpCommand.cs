@@ -122,7 +122,7 @@ internal static class UpCommand
             string? binary = null;
             if (existing is null)
             {
-                binary = Prometheus.Server.Executables.Find(parse.GetValue(prometheusBin) ?? "prometheus")
+                binary = Core.Processes.Executables.Find(parse.GetValue(prometheusBin) ?? "prometheus")
                     ?? throw new UsageException($"cannot find the prometheus binary ({parse.GetValue(prometheusBin) ?? "prometheus on PATH"}); {PrometheusNotInstalledException.InstallHint}, or pass --prometheus-bin PATH or --prometheus-url URL");
             }
 

@@ -1,4 +1,5 @@
 using Autoscaler.Core.Options;
+using Autoscaler.Core.Processes;
 
 namespace Autoscaler.Prometheus.Server;
 
@@ -7,39 +8,18 @@ namespace Autoscaler.Prometheus.Server;
 /// scaler's webhook), starts it with clustering off, waits until it is ready, and on dispose stops it (SIGTERM,
 /// then a kill after <see cref="AlertmanagerServerOptions.StopTimeout"/>).
 /// </summary>
-public sealed class AlertmanagerServer : IAsyncDisposable
+public sealed class AlertmanagerServer : ChildServer
 {
     /// <summary>How to install Alertmanager on the systems the project supports.</summary>
     public const string InstallHint = "install it with `apt-get install prometheus-alertmanager` (Debian/Ubuntu) or `brew install alertmanager` (macOS)";
 
-    private readonly ServerProcess _server;
-    private readonly AlertmanagerServerOptions _options;
-
     private AlertmanagerServer(ServerProcess server, AlertmanagerServerOptions options, string configPath, Uri url)
+        : base(server, options.StopTimeout, configPath, url)
     {
-        _server = server;
-        _options = options;
-        ConfigPath = configPath;
-        Url = url;
     }
-
-    /// <summary>Base URL, e.g. <c>http://127.0.0.1:9093/</c>.</summary>
-    public Uri Url { get; }
 
     /// <summary><c>host:port</c>, as Prometheus's <c>alerting</c> section names it.</summary>
     public string Target => Url.Authority;
-
-    /// <summary>The <c>alertmanager.yml</c> it runs with.</summary>
-    public string ConfigPath { get; }
-
-    /// <summary>Process id of the Alertmanager process.</summary>
-    public int ProcessId => _server.Id;
-
-    /// <summary>True once the process has ended.</summary>
-    public bool HasExited => _server.HasExited;
-
-    /// <summary>The last lines it logged, for diagnostics.</summary>
-    public string Output => _server.Output;
 
     /// <summary>
     /// The installed Alertmanager: <paramref name="given"/> when not null (a name or a path), else
@@ -119,7 +99,4 @@ public sealed class AlertmanagerServer : IAsyncDisposable
             }).ConfigureAwait(false);
         return new AlertmanagerServer(server, options, configPath, new Uri($"http://{listen}/"));
     }
-
-    /// <summary>Stops Alertmanager: SIGTERM, then a kill when it has not exited after the stop timeout.</summary>
-    public ValueTask DisposeAsync() => _server.StopAsync(_options.StopTimeout);
 }

@@ -1,4 +1,5 @@
 using Autoscaler.Core.Options;
+using Autoscaler.Core.Processes;
 using Autoscaler.Prometheus.Api;
 
 namespace Autoscaler.Prometheus.Server;
@@ -7,36 +8,12 @@ namespace Autoscaler.Prometheus.Server;
 /// A real Prometheus server run as a child process: writes its <c>prometheus.yml</c>, starts the binary, waits
 /// until it is ready, and on dispose stops it (SIGTERM, then a kill after <see cref="PrometheusServerOptions.StopTimeout"/>).
 /// </summary>
-public sealed class PrometheusServer : IAsyncDisposable
+public sealed class PrometheusServer : ChildServer
 {
-    private readonly ServerProcess _server;
-    private readonly PrometheusServerOptions _options;
-
     private PrometheusServer(ServerProcess server, PrometheusServerOptions options, string configPath, Uri url)
+        : base(server, options.StopTimeout, configPath, url)
     {
-        _server = server;
-        _options = options;
-        ConfigPath = configPath;
-        Url = url;
     }
-
-    /// <summary>Base URL of the server's HTTP API, e.g. <c>http://127.0.0.1:9090/</c>.</summary>
-    public Uri Url { get; }
-
-    /// <summary>The port it listens on (the one chosen when 0 was asked for).</summary>
-    public int Port => Url.Port;
-
-    /// <summary>The <c>prometheus.yml</c> it runs with.</summary>
-    public string ConfigPath { get; }
-
-    /// <summary>Process id of the <c>prometheus</c> process.</summary>
-    public int ProcessId => _server.Id;
-
-    /// <summary>True once the process has ended.</summary>
-    public bool HasExited => _server.HasExited;
-
-    /// <summary>The last lines Prometheus logged, for diagnostics.</summary>
-    public string Output => _server.Output;
 
     /// <summary>The full path of the <c>prometheus</c> binary, or an exception that says how to install it.</summary>
     /// <exception cref="PrometheusNotInstalledException">The binary is not there.</exception>
@@ -100,9 +77,6 @@ public sealed class PrometheusServer : IAsyncDisposable
     /// <summary>A client for this server's API.</summary>
     public PrometheusClient CreateClient(TimeSpan? timeout = null, TimeProvider? time = null) =>
         new(new PrometheusClientOptions { Url = Url.ToString(), Timeout = timeout ?? TimeSpan.FromSeconds(10) }, time);
-
-    /// <summary>Stops Prometheus: SIGTERM, then a kill when it has not exited after the stop timeout.</summary>
-    public ValueTask DisposeAsync() => _server.StopAsync(_options.StopTimeout);
 
     private static List<string> CopyRuleFiles(IEnumerable<string> ruleFiles, string directory)
     {

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
+using Autoscaler.Core.Processes;
 using Autoscaler.Core.Scaling;
 using Microsoft.Extensions.Logging;
 
@@ -84,7 +85,7 @@ public sealed partial class AnsibleTarget : IScaleTarget, IDisposable
     /// <summary>What is missing before any run could work: the executable or the playbook. Empty when both are there.</summary>
     public static IEnumerable<string> Problems(AnsibleTargetOptions options)
     {
-        if (FindExecutable(options.BinaryPath) is null)
+        if (Executables.Find(options.BinaryPath) is null)
         {
             yield return options.BinaryPath.Contains('/', StringComparison.Ordinal)
                 ? $"{options.BinaryPath} is not an executable file; {InstallHint}, or point {AnsibleTargetOptions.Section}:BinaryPath at ansible-playbook"
@@ -131,7 +132,7 @@ public sealed partial class AnsibleTarget : IScaleTarget, IDisposable
                 environment[name] = value;
             }
 
-            var run = await _runner.RunAsync(new PlaybookCommand(FindExecutable(_options.BinaryPath)!, arguments, environment, _options.Timeout), cancellationToken);
+            var run = await _runner.RunAsync(new PlaybookCommand(Executables.Find(_options.BinaryPath)!, arguments, environment, _options.Timeout), cancellationToken);
             foreach (var line in run.Output)
             {
                 LogOutput(_logger, line);
@@ -251,22 +252,6 @@ public sealed partial class AnsibleTarget : IScaleTarget, IDisposable
         { TotalSeconds: >= 1 } => string.Create(CultureInfo.InvariantCulture, $"{span.TotalSeconds:0.###}s"),
         _ => string.Create(CultureInfo.InvariantCulture, $"{span.TotalMilliseconds:0}ms"),
     };
-
-    private static string? FindExecutable(string nameOrPath)
-    {
-        static bool Executable(string path) =>
-            File.Exists(path) && (OperatingSystem.IsWindows() || (File.GetUnixFileMode(path) & (UnixFileMode.UserExecute | UnixFileMode.GroupExecute | UnixFileMode.OtherExecute)) != 0);
-
-        if (nameOrPath.Contains('/', StringComparison.Ordinal))
-        {
-            return Executable(nameOrPath) ? Path.GetFullPath(nameOrPath) : null;
-        }
-
-        return (Environment.GetEnvironmentVariable("PATH") ?? "")
-            .Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries)
-            .Select(directory => Path.Combine(directory, nameOrPath))
-            .FirstOrDefault(Executable);
-    }
 
     /// <inheritdoc />
     public void Dispose() => _gate.Dispose();

@@ -1,3 +1,4 @@
+using Autoscaler.Core.Processes;
 using Autoscaler.Core.Scaling;
 using Microsoft.Extensions.Logging;
 
@@ -103,7 +104,7 @@ public sealed partial class ComposeTarget(ComposeTargetOptions options, TimeProv
         catch (ExternalCommandException e)
         {
             throw new InvalidOperationException(
-                ExternalCommand.Find(args[0]) is null
+                Executables.Find(args[0]) is null
                     ? $"'{args[0]}' is not installed (not found on PATH); install Docker with the Compose plugin, or set ComposeTarget:Command (--compose-command), e.g. docker-compose"
                     : e.Message,
                 e);

@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using Autoscaler.Core.Processes;
 using Microsoft.Extensions.Options;
 
 namespace Autoscaler.Targets.Compose;
@@ -66,7 +67,7 @@ public sealed class ComposeTargetOptionsValidator : IValidateOptions<ComposeTarg
         var section = name ?? ComposeTargetOptions.Section;
         var problems = new List<string>();
         var tokens = options.CommandTokens;
-        if (tokens.Count > 0 && ExternalCommand.Find(tokens[0]) is null)
+        if (tokens.Count > 0 && Executables.Find(tokens[0]) is null)
         {
             problems.Add($"{section}:Command = {options.Command}: '{tokens[0]}' is not installed (not found on PATH); "
                 + "install Docker with the Compose plugin, or name another command, e.g. docker-compose");

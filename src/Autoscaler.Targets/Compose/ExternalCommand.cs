@@ -63,22 +63,4 @@ internal static class ExternalCommand
     /// <summary>The command line as a user would type it, for messages.</summary>
     public static string Describe(IEnumerable<string> arguments) =>
         string.Join(' ', arguments.Select(a => a.Length == 0 || a.Any(char.IsWhiteSpace) ? $"'{a}'" : a));
-
-    /// <summary>The full path of <paramref name="nameOrPath"/>: itself when it names a file, else the first match on PATH; null when absent.</summary>
-    public static string? Find(string nameOrPath)
-    {
-        if (nameOrPath.Contains('/', StringComparison.Ordinal))
-        {
-            return IsExecutable(nameOrPath) ? Path.GetFullPath(nameOrPath) : null;
-        }
-
-        return (Environment.GetEnvironmentVariable("PATH") ?? "")
-            .Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries)
-            .Select(directory => Path.Combine(directory, nameOrPath))
-            .FirstOrDefault(IsExecutable);
-    }
-
-    private static bool IsExecutable(string path) =>
-        File.Exists(path)
-        && (OperatingSystem.IsWindows() || (File.GetUnixFileMode(path) & (UnixFileMode.UserExecute | UnixFileMode.GroupExecute | UnixFileMode.OtherExecute)) != 0);
 }

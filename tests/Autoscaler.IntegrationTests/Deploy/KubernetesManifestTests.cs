@@ -117,7 +117,7 @@ public sealed class KubernetesManifestTests
         var original = dir.File("prometheus.yml");
         await File.WriteAllTextAsync(original, KubernetesManifests.PrometheusYml, Ct);
 
-        var (exitCode, output) = await KubernetesManifests.RunAsync(promtool, "check", "config", original);
+        var (exitCode, output) = await Tool.RunAsync(promtool, ["check", "config", original]);
         if (exitCode != 0 && output.Contains("field kubernetes_sd_configs not found", StringComparison.Ordinal))
         {
             // Debian builds Prometheus without Kubernetes discovery. Check everything else with promtool (relabel
@@ -125,7 +125,7 @@ public sealed class KubernetesManifestTests
             var (withFile, sd) = KubernetesManifests.WithFileSd(dir.File("pods.json"));
             await File.WriteAllTextAsync(dir.File("pods.json"), "[]", Ct);
             await File.WriteAllTextAsync(original, withFile, Ct);
-            (exitCode, output) = await KubernetesManifests.RunAsync(promtool, "check", "config", original);
+            (exitCode, output) = await Tool.RunAsync(promtool, ["check", "config", original]);
             Assert.Equal("pod", sd["role"]);
             Assert.Equal(["namespaces"], sd.Keys.Where(k => !Equals(k, "role")));
             Assert.Equal(new Dictionary<object, object> { ["own_namespace"] = "true" }, (Dictionary<object, object>)sd["namespaces"]);

@@ -59,7 +59,7 @@ public sealed partial class AnsibleTargetTests
             "--target", "ansible", "--api-token", "playbook-token", "--max-replicas", "4", "--scale-up-threshold", "1000", "--scale-down-threshold", "0");
 
         var up = await PlaybookAsync(stack, 3);
-        Assert.True(up.Code == 0, up.Output);
+        Assert.True(up.ExitCode == 0, up.Output);
         Assert.Matches(Recap(changed: 1), up.Output);
         Assert.Equal(3, await stack.CurrentReplicasAsync());
         Assert.Equal(3, (await stack.GatewayDestinationsAsync()).Count);
@@ -69,20 +69,20 @@ public sealed partial class AnsibleTargetTests
             () => "Prometheus does not scrape the 3 replicas");
 
         var same = await PlaybookAsync(stack, 3);
-        Assert.True(same.Code == 0, same.Output);
+        Assert.True(same.ExitCode == 0, same.Output);
         Assert.Matches(Recap(changed: 0), same.Output);
 
         var tooMany = await PlaybookAsync(stack, 9);
-        Assert.Equal(2, tooMany.Code);
+        Assert.Equal(2, tooMany.ExitCode);
         Assert.True(tooMany.Output.Contains("the scaler refused target_replicas=9: replicas = 9 is outside the scaler's limits 1..4", StringComparison.Ordinal), tooMany.Output);
 
         var wrongToken = await PlaybookAsync(stack, 2, token: "guess");
-        Assert.Equal(2, wrongToken.Code);
+        Assert.Equal(2, wrongToken.ExitCode);
         Assert.True(wrongToken.Output.Contains($"the scaler at {stack.Scaler} refused the API token (401)", StringComparison.Ordinal), wrongToken.Output);
         Assert.Equal(3, await stack.CurrentReplicasAsync());
 
         var down = await PlaybookAsync(stack, 1);
-        Assert.True(down.Code == 0, down.Output);
+        Assert.True(down.ExitCode == 0, down.Output);
         Assert.Matches(Recap(changed: 1), down.Output);
         Assert.Equal(1, await stack.CurrentReplicasAsync());
         Assert.Single(await stack.GatewayDestinationsAsync());
@@ -150,38 +150,13 @@ public sealed partial class AnsibleTargetTests
         Assert.Contains("cannot find ansible-playbook-missing on PATH; install Ansible with `apt-get install ansible-core`", process.Output, StringComparison.Ordinal);
     }
 
-    private static async Task<(int Code, string Output)> PlaybookAsync(LiveStack stack, int replicas, string token = "playbook-token")
-    {
-        var info = new ProcessStartInfo(RequiredBinary.Find("ansible-playbook", "apt-get install ansible-core"))
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        foreach (var a in new[] { Playbook, "-e", $"scaler_url={stack.Scaler}", "-e", $"target_replicas={replicas}" })
-        {
-            info.ArgumentList.Add(a);
-        }
-
-        // The token through the environment, as up passes it.
-        info.Environment["AUTOSCALER_API_TOKEN"] = token;
-        info.Environment["ANSIBLE_NOCOLOR"] = "1";
-        using var process = Process.Start(info)!;
-        var stdout = process.StandardOutput.ReadToEndAsync(TestContext.Current.CancellationToken);
-        var stderr = process.StandardError.ReadToEndAsync(TestContext.Current.CancellationToken);
-        using var deadline = new CancellationTokenSource(TimeSpan.FromMinutes(2));
-        try
-        {
-            await process.WaitForExitAsync(deadline.Token);
-        }
-        catch (OperationCanceledException)
-        {
-            process.Kill(entireProcessTree: true);
-            throw;
-        }
-
-        return (process.ExitCode, await stdout + await stderr);
-    }
+    private static Task<(int ExitCode, string Output)> PlaybookAsync(LiveStack stack, int replicas, string token = "playbook-token") =>
+        Tool.RunAsync(
+            RequiredBinary.Find("ansible-playbook", "apt-get install ansible-core"),
+            [Playbook, "-e", $"scaler_url={stack.Scaler}", "-e", $"target_replicas={replicas}"],
+            // The token through the environment, as up passes it.
+            new Dictionary<string, string?> { ["AUTOSCALER_API_TOKEN"] = token, ["ANSIBLE_NOCOLOR"] = "1" },
+            timeout: TimeSpan.FromMinutes(2));
 
     private static Regex Recap(int changed) => new($@"localhost\s+: ok=\d+\s+changed={changed}\s+unreachable=0\s+failed=0");
 

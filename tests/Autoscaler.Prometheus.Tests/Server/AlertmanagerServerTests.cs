@@ -19,7 +19,7 @@ public sealed class AlertmanagerServerTests
     {
         var amtool = RequiredBinary.Find("amtool", "apt-get install prometheus-alertmanager");
 
-        var (code, output) = await RunAsync(amtool, "check-config", Shipped);
+        var (code, output) = await Tool.RunAsync(amtool, ["check-config", Shipped]);
 
         Assert.True(code == 0, output);
         Assert.Contains("SUCCESS", output, StringComparison.Ordinal);
@@ -39,7 +39,7 @@ public sealed class AlertmanagerServerTests
         var file = temp.File("alertmanager.yml");
         await File.WriteAllTextAsync(file, rendered, Ct);
 
-        var (code, output) = await RunAsync(amtool, "check-config", file);
+        var (code, output) = await Tool.RunAsync(amtool, ["check-config", file]);
 
         Assert.True(code == 0, output + "\n" + rendered);
         Assert.Contains("url: \"http://127.0.0.1:18080/api/v1/alerts\"", rendered, StringComparison.Ordinal);
@@ -114,20 +114,5 @@ public sealed class AlertmanagerServerTests
         {
             return false;
         }
-    }
-
-    private static async Task<(int Code, string Output)> RunAsync(string file, params string[] args)
-    {
-        var info = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var a in args)
-        {
-            info.ArgumentList.Add(a);
-        }
-
-        using var process = Process.Start(info)!;
-        var stdout = process.StandardOutput.ReadToEndAsync(Ct);
-        var stderr = process.StandardError.ReadToEndAsync(Ct);
-        await process.WaitForExitAsync(Ct);
-        return (process.ExitCode, await stdout + await stderr);
     }
 }

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Autoscaler.Prometheus.Server;
 using Autoscaler.Testing;
 
@@ -35,7 +34,7 @@ public sealed class PrometheusConfigTests
         var configFile = temp.File("prometheus.yml");
         await File.WriteAllTextAsync(configFile, PrometheusConfig.Render(options, "127.0.0.1:9090", [rules]), TestContext.Current.CancellationToken);
 
-        var (exitCode, output) = await RunAsync(promtool, "check", "config", configFile);
+        var (exitCode, output) = await Tool.RunAsync(promtool, ["check", "config", configFile]);
 
         Assert.True(exitCode == 0, $"promtool check config failed:\n{output}\n--- prometheus.yml ---\n{await File.ReadAllTextAsync(configFile, TestContext.Current.CancellationToken)}");
         Assert.Contains("SUCCESS", output, StringComparison.Ordinal);
@@ -74,32 +73,5 @@ public sealed class PrometheusConfigTests
 
         Assert.Contains($"scrape_interval: {interval}\n", yaml.ReplaceLineEndings("\n"), StringComparison.Ordinal);
         Assert.Contains($"scrape_timeout: {timeout}\n", yaml.ReplaceLineEndings("\n"), StringComparison.Ordinal);
-    }
-
-    private static async Task<(int ExitCode, string Output)> RunAsync(string file, params string[] args)
-    {
-        var info = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var a in args)
-        {
-            info.ArgumentList.Add(a);
-        }
-
-        using var process = Process.Start(info)!;
-        var stdout = process.StandardOutput.ReadToEndAsync(TestContext.Current.CancellationToken);
-        var stderr = process.StandardError.ReadToEndAsync(TestContext.Current.CancellationToken);
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-        try
-        {
-            await process.WaitForExitAsync(timeout.Token);
-        }
-        finally
-        {
-            if (!process.HasExited)
-            {
-                process.Kill(entireProcessTree: true);
-            }
-        }
-
-        return (process.ExitCode, await stdout + await stderr);
     }
 }

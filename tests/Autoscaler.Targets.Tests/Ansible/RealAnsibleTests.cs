@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Globalization;
 using Autoscaler.Targets.Ansible;
 using Autoscaler.Testing;
@@ -189,32 +188,11 @@ public sealed class RealAnsibleTests : IDisposable
         return path;
     }
 
-    private static async Task<(int Code, string Output)> RunAsync(params string[] arguments)
-    {
-        var binary = RequiredBinary.Find("ansible-playbook", "apt-get install ansible-core");
-        var info = new ProcessStartInfo(binary) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var a in arguments)
-        {
-            info.ArgumentList.Add(a);
-        }
-
-        info.Environment["ANSIBLE_NOCOLOR"] = "1";
-        using var process = Process.Start(info)!;
-        var stdout = process.StandardOutput.ReadToEndAsync(TestContext.Current.CancellationToken);
-        var stderr = process.StandardError.ReadToEndAsync(TestContext.Current.CancellationToken);
-        using var deadline = new CancellationTokenSource(TimeSpan.FromMinutes(1));
-        try
-        {
-            await process.WaitForExitAsync(deadline.Token);
-        }
-        catch (OperationCanceledException)
-        {
-            process.Kill(entireProcessTree: true);
-            throw;
-        }
-
-        return (process.ExitCode, await stdout + await stderr);
-    }
+    private static Task<(int ExitCode, string Output)> RunAsync(params string[] arguments) =>
+        Tool.RunAsync(
+            RequiredBinary.Find("ansible-playbook", "apt-get install ansible-core"),
+            arguments,
+            new Dictionary<string, string?> { ["ANSIBLE_NOCOLOR"] = "1" });
 
     private static List<int> Processes(string commandLine) =>
         [.. Directory.GetDirectories("/proc")

@@ -1,12 +1,19 @@
-namespace Autoscaler.Prometheus.Server;
+namespace Autoscaler.Core.Processes;
 
 /// <summary>Finds programs the way a shell does.</summary>
 public static class Executables
 {
-    /// <summary>The full path of <paramref name="nameOrPath"/>: itself when it names a file, else the first match on PATH; null when absent.</summary>
-    public static string? Find(string nameOrPath)
+    /// <summary>
+    /// The full path of <paramref name="nameOrPath"/>: itself when it names an executable file, else the first
+    /// executable match on PATH; null when absent (or when <paramref name="nameOrPath"/> is blank).
+    /// </summary>
+    public static string? Find(string? nameOrPath)
     {
-        ArgumentException.ThrowIfNullOrWhiteSpace(nameOrPath);
+        if (string.IsNullOrWhiteSpace(nameOrPath))
+        {
+            return null;
+        }
+
         if (nameOrPath.Contains(Path.DirectorySeparatorChar, StringComparison.Ordinal) || nameOrPath.Contains('/', StringComparison.Ordinal))
         {
             return IsExecutable(nameOrPath) ? Path.GetFullPath(nameOrPath) : null;

@@ -1,0 +1,45 @@
+namespace Autoscaler.Prometheus.Server;
+
+/// <summary>
+/// What <see cref="PrometheusServer"/> and <see cref="AlertmanagerServer"/> share: a server binary run as a child
+/// process from a configuration file it was given, reachable at a URL, stopped on dispose (SIGTERM, then a kill
+/// after the stop timeout).
+/// </summary>
+public abstract class ChildServer : IAsyncDisposable
+{
+    private readonly ServerProcess _server;
+    private readonly TimeSpan _stopTimeout;
+
+    private protected ChildServer(ServerProcess server, TimeSpan stopTimeout, string configPath, Uri url)
+    {
+        _server = server;
+        _stopTimeout = stopTimeout;
+        ConfigPath = configPath;
+        Url = url;
+    }
+
+    /// <summary>Base URL of its HTTP API, e.g. <c>http://127.0.0.1:9090/</c>.</summary>
+    public Uri Url { get; }
+
+    /// <summary>The port it listens on (the one chosen when 0 was asked for).</summary>
+    public int Port => Url.Port;
+
+    /// <summary>The configuration file it runs with, written at start.</summary>
+    public string ConfigPath { get; }
+
+    /// <summary>Process id of the server process.</summary>
+    public int ProcessId => _server.Id;
+
+    /// <summary>True once the process has ended.</summary>
+    public bool HasExited => _server.HasExited;
+
+    /// <summary>The last lines it logged, for diagnostics.</summary>
+    public string Output => _server.Output;
+
+    /// <summary>Stops the server: SIGTERM, then a kill when it has not exited after the stop timeout.</summary>
+    public ValueTask DisposeAsync()
+    {
+        GC.SuppressFinalize(this);
+        return _server.StopAsync(_stopTimeout);
+    }
+}
