@@ -5,8 +5,9 @@ namespace Autoscaler.Core.Policies;
 /// <summary>
 /// The <c>predictive</c> policy: forecasts the demand one horizon ahead (Holt-Winters or seasonal naive plus
 /// trend) and proposes <c>ceil(forecast / target)</c> replicas, so capacity is started before demand arrives;
-/// a reactive <c>target</c> rule on the current value (AverageValue, same target and tolerance) runs alongside
-/// and the larger proposal wins, so a bad forecast can never starve the service.
+/// a reactive <c>target</c> rule on the current value (AverageValue, same tolerance; its target is
+/// <see cref="PredictivePolicyOptions.ReactiveTarget"/> once the forecast is warm, the forecast's target before)
+/// runs alongside and the larger proposal wins, so a bad forecast can never starve the service.
 /// </summary>
 /// <remarks>
 /// Stateful, unlike the other policies: it keeps the history of the values it is given. Time comes from the
