@@ -71,16 +71,16 @@ internal static class WorkloadSpec
         var max = Rate(w, "max");
         var peak = w.Number("peak", 0, 24) ?? 15;
         var weekend = w.Number("weekend", 0) ?? 1;
-        var day = w.Has("day") ? w.Duration("day") : null;
+        var day = w.Duration("day");
         return max is { } m ? new DiurnalRate(min, m, peak, weekend, day) : null;
     }
 
     private static IRatePattern? Poisson(YamlFields w, WorkloadContext context)
     {
         var seed = w.Integer("seed") ?? context.Seed;
-        var bucket = w.Has("bucket") ? w.Duration("bucket") : TimeSpan.FromSeconds(1);
+        var bucket = w.Duration("bucket") ?? TimeSpan.FromSeconds(1);
         var inner = w.Mapping("of", required: true) is { } of ? Parse(of, context) : null;
-        return inner is not null && bucket is { } b ? new PoissonNoise(inner, seed, b) : null;
+        return inner is not null ? new PoissonNoise(inner, seed, bucket) : null;
     }
 
     private static IRatePattern? Sum(YamlFields w, WorkloadContext context)
