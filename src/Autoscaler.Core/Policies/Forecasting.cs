@@ -8,9 +8,6 @@ internal sealed class SlotHistory(int capacity)
 {
     private readonly double[] _values = new double[capacity];
 
-    /// <summary>Number of the oldest slot still held; meaningless while <see cref="Count"/> is 0.</summary>
-    public long First { get; private set; }
-
     /// <summary>Number of the newest slot.</summary>
     public long Last { get; private set; } = -1;
 
@@ -18,25 +15,14 @@ internal sealed class SlotHistory(int capacity)
 
     public double this[long slot] => _values[Index(slot)];
 
-    public bool Holds(long slot) => Count > 0 && slot >= First && slot <= Last;
-
     /// <summary>Adds the next slot (the one after <see cref="Last"/>, or any slot when empty).</summary>
     public void Add(long slot, double value)
     {
-        if (Count == 0)
-        {
-            First = slot;
-        }
-
         _values[Index(slot)] = value;
         Last = slot;
         if (Count < _values.Length)
         {
             Count++;
-        }
-        else
-        {
-            First++;
         }
     }
 

@@ -14,7 +14,7 @@ public delegate string ProposalFormatter(in ScalingProposal proposal);
 /// </summary>
 public readonly struct ScalingProposal
 {
-    private readonly object? _why;
+    private readonly ProposalFormatter? _why;
 
     /// <summary>A proposal whose reason is rendered by <paramref name="formatter"/> from the numbers given.</summary>
     /// <param name="policy">Name of the policy.</param>
@@ -31,12 +31,6 @@ public readonly struct ScalingProposal
         (Policy, Metric, Replicas, _why, Value, Bound, Extra, Failure) = (policy, metric, replicas, formatter, value, bound, extra, failure);
     }
 
-    /// <summary>A proposal with a ready-made reason (for policies off the hot path).</summary>
-    public ScalingProposal(string policy, string metric, int? replicas, string reason)
-    {
-        (Policy, Metric, Replicas, _why) = (policy, metric, replicas, reason);
-    }
-
     /// <summary>Name of the policy.</summary>
     public string Policy { get; }
 
@@ -47,12 +41,7 @@ public readonly struct ScalingProposal
     public int? Replicas { get; }
 
     /// <summary>One phrase: why this count.</summary>
-    public string Reason => _why switch
-    {
-        string text => text,
-        ProposalFormatter format => format(this),
-        _ => "",
-    };
+    public string Reason => _why?.Invoke(this) ?? "";
 
     /// <summary>The metric's value the proposal was made from (formatter input).</summary>
     [JsonIgnore]
