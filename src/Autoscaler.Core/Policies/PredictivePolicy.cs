@@ -23,7 +23,7 @@ public sealed class PredictivePolicy : IScalingPolicy
     private readonly PredictivePolicyOptions _options;
     private readonly TimeProvider _time;
     private readonly TargetPolicy _reactive;
-    private readonly TargetPolicy _warmingUp;
+    private readonly TargetPolicy _atTarget;
     private readonly SlotHistory _history;
     private readonly IForecaster _forecaster;
     private readonly long _slotTicks;
@@ -55,7 +55,7 @@ public sealed class PredictivePolicy : IScalingPolicy
         _options = options;
         _time = time;
         _reactive = new TargetPolicy(new TargetPolicyOptions { Target = options.EffectiveReactiveTarget, Type = TargetType.AverageValue, Tolerance = options.Tolerance });
-        _warmingUp = options.ReactiveTarget is null
+        _atTarget = options.ReactiveTarget is null
             ? _reactive
             : new TargetPolicy(new TargetPolicyOptions { Target = options.Target, Type = TargetType.AverageValue, Tolerance = options.Tolerance });
         _slotTicks = options.SampleInterval.Ticks;
@@ -153,7 +153,7 @@ public sealed class PredictivePolicy : IScalingPolicy
             {
                 // No forecast yet: the reactive rule alone, at the forecast's own target, keeps the usual headroom.
                 _lastForecast = double.NaN;
-                var cold = _warmingUp.Propose(currentReplicas, reading);
+                var cold = _atTarget.Propose(currentReplicas, reading);
                 return new ScalingProposal(Name, reading.Metric, cold.Replicas, WarmingUp, value, target, Math.Min(1, (double)_history.Count / _slotsPerSeason));
             }
 
@@ -162,16 +162,15 @@ public sealed class PredictivePolicy : IScalingPolicy
             var ahead = (int)(goal - _history.Last);
             var forecast = Math.Max(0, _forecaster.Forecast(goal, ahead, _history));
             _lastForecast = forecast;
-            var basis = Math.Max(currentReplicas, 1);
-            var withinAhead = Math.Abs((forecast / (target * basis)) - 1) <= _options.Tolerance;
-            var predicted = withinAhead ? currentReplicas : (int)Math.Min(int.MaxValue, Math.Ceiling(forecast / target));
+            // The forecast against the target, with the same tolerance, as the reactive rule treats the current value.
+            var predicted = _atTarget.Propose(currentReplicas, MetricReading.Ok(reading.Metric, forecast)).Replicas!.Value;
             if (predicted > reactive.Replicas)
             {
                 return new ScalingProposal(Name, reading.Metric, predicted, Ahead, forecast, target, value);
             }
 
             var reactiveTarget = _options.EffectiveReactiveTarget;
-            var withinNow = Math.Abs((value / (reactiveTarget * basis)) - 1) <= _options.Tolerance;
+            var withinNow = Math.Abs((value / (reactiveTarget * Math.Max(currentReplicas, 1))) - 1) <= _options.Tolerance;
             return new ScalingProposal(Name, reading.Metric, reactive.Replicas, withinNow ? ReactiveWithin : Reactive, value, reactiveTarget, forecast);
         }
     }
