@@ -1,4 +1,4 @@
-using System.Globalization;
+using Autoscaler.Core.Policies;
 
 namespace Autoscaler.Core.Behavior;
 
@@ -58,25 +58,24 @@ public readonly record struct BehaviorAdjustment(
     /// <inheritdoc />
     public override string ToString() => Kind switch
     {
-        AdjustmentKind.ScaleUpStabilization => Say($"scale-up stabilization ({Seconds}s window, lowest recommendation {Bound}): {From} -> {To}"),
-        AdjustmentKind.ScaleDownStabilization => Say($"scale-down stabilization ({Seconds}s window, highest recommendation {Bound}): {From} -> {To}"),
-        AdjustmentKind.ScaleUpLimit => Say($"scale-up limit ({Describe(Rule, "up")}): {From} -> {To}"),
-        AdjustmentKind.ScaleDownLimit => Say($"scale-down limit ({Describe(Rule, "down")}): {From} -> {To}"),
-        AdjustmentKind.ScaleUpDisabled => Say($"scale-up limit (scale-up disabled): {From} -> {To}"),
-        AdjustmentKind.ScaleDownDisabled => Say($"scale-down limit (scale-down disabled): {From} -> {To}"),
-        AdjustmentKind.CooldownAfterUp => Say($"cooldown after scale-up ({Seconds:0.#}s, until {Until:HH:mm:ss}): {From} -> {To}"),
-        AdjustmentKind.CooldownAfterDown => Say($"cooldown after scale-down ({Seconds:0.#}s, until {Until:HH:mm:ss}): {From} -> {To}"),
-        AdjustmentKind.RaisedToMin => Say($"raised to min {Bound}"),
-        AdjustmentKind.CappedAtMax => Say($"capped at max {Bound}"),
+        AdjustmentKind.ScaleUpStabilization => ScalingProposal.Say($"scale-up stabilization ({Seconds}s window, lowest recommendation {Bound}): {From} -> {To}"),
+        AdjustmentKind.ScaleDownStabilization => ScalingProposal.Say($"scale-down stabilization ({Seconds}s window, highest recommendation {Bound}): {From} -> {To}"),
+        AdjustmentKind.ScaleUpLimit => ScalingProposal.Say($"scale-up limit ({Describe(Rule, "up")}): {From} -> {To}"),
+        AdjustmentKind.ScaleDownLimit => ScalingProposal.Say($"scale-down limit ({Describe(Rule, "down")}): {From} -> {To}"),
+        AdjustmentKind.ScaleUpDisabled => ScalingProposal.Say($"scale-up limit (scale-up disabled): {From} -> {To}"),
+        AdjustmentKind.ScaleDownDisabled => ScalingProposal.Say($"scale-down limit (scale-down disabled): {From} -> {To}"),
+        AdjustmentKind.CooldownAfterUp => ScalingProposal.Say($"cooldown after scale-up ({Seconds:0.#}s, until {Until:HH:mm:ss}): {From} -> {To}"),
+        AdjustmentKind.CooldownAfterDown => ScalingProposal.Say($"cooldown after scale-down ({Seconds:0.#}s, until {Until:HH:mm:ss}): {From} -> {To}"),
+        AdjustmentKind.RaisedToMin => ScalingProposal.Say($"raised to min {Bound}"),
+        AdjustmentKind.CappedAtMax => ScalingProposal.Say($"capped at max {Bound}"),
         _ => Kind.ToString(),
     };
 
     private static string Describe(ScalingRule? rule, string direction) => rule is null ? "none"
         : rule.Type == ScalingRuleType.Pods
-            ? Say($"{rule.Value} pods per {rule.PeriodSeconds}s {direction}")
-            : Say($"{rule.Value}% per {rule.PeriodSeconds}s {direction}");
+            ? ScalingProposal.Say($"{rule.Value} pods per {rule.PeriodSeconds}s {direction}")
+            : ScalingProposal.Say($"{rule.Value}% per {rule.PeriodSeconds}s {direction}");
 
-    private static string Say(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);
 }
 
 /// <summary>

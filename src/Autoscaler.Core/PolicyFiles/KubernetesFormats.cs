@@ -242,7 +242,7 @@ public static class KubernetesFormats
         }
 
         // KEDA's cooldownPeriod: how long after the last active trigger it scales to zero (only with minReplicaCount 0).
-        spec.ScaleToZeroAfter = TimeSpan.FromSeconds(cooldownPeriod ?? 300);
+        spec.ScaleToZeroAfter = cooldownPeriod is { } cp ? TimeSpan.FromSeconds(cp) : DecisionPipeline.DefaultScaleToZeroAfter;
 
         spec.Behavior = behavior;
         var triggers = s.MappingList("triggers", required: true);

@@ -163,16 +163,12 @@ public static class PolicyFile
         options.WarmUpSeasons = p.Integer("warmUpSeasons", 0, 52) ?? options.WarmUpSeasons;
         p.RejectUnknown();
 
-        // Rules across fields (or beyond a range) are reported once per field, on that field's line.
-        var reported = new HashSet<string>(StringComparer.Ordinal);
+        // Rules across fields (or beyond a range), each on that field's line (Problems names a field at most once).
         foreach (var (field, problem) in options.Problems())
         {
             var key = char.ToLowerInvariant(field[0]) + field[1..];
             key = key switch { "target" => "value", "reactiveTarget" => "reactiveValue", _ => key };
-            if (reported.Add(key))
-            {
-                p.Problem(p.Find(key) ?? p.Node, key, problem);
-            }
+            p.Problem(p.Find(key) ?? p.Node, key, problem);
         }
 
         return options;
