@@ -18,12 +18,9 @@ public sealed record WarmUpResult(int Points, DateTimeOffset From, TimeSpan Step
 /// <summary>Fills a <see cref="PredictivePolicy"/>'s history at scaler start with its metric's recent past.</summary>
 public static class PredictiveWarmUp
 {
-    /// <summary>At most this many points are read (Prometheus allows 11,000 per series per call).</summary>
-    public const int MaxPoints = 10_000;
-
     /// <summary>
     /// Reads <paramref name="query"/> over the last <see cref="PredictivePolicyOptions.WarmUpSeasons"/> seasons, every
-    /// sample interval (coarser when that would exceed <see cref="MaxPoints"/>), one point in the middle of each
+    /// sample interval (coarser when that would take more than one call of <see cref="RangeSeries.MaxPointsPerCall"/> points), one point in the middle of each
     /// history slot, and seeds the policy with it. Never throws for Prometheus's problems: they come back in
     /// <see cref="WarmUpResult.Problem"/> and the policy simply stays cold.
     /// </summary>
@@ -42,10 +39,10 @@ public static class PredictiveWarmUp
         var span = options.SeasonLength * options.WarmUpSeasons;
         var slot = options.SampleInterval;
         var step = slot;
-        if (span / step > MaxPoints - 1)
+        if (span / step > RangeSeries.MaxPointsPerCall - 1)
         {
             // Whole seconds, so the step Prometheus is sent is exactly the one computed.
-            step = TimeSpan.FromSeconds(Math.Ceiling(span.TotalSeconds / (MaxPoints - 1)));
+            step = TimeSpan.FromSeconds(Math.Ceiling(span.TotalSeconds / (RangeSeries.MaxPointsPerCall - 1)));
         }
 
         // The middle of the slot where the range starts: live values average over a slot, so a point in the middle is the fairest sample of it.

@@ -6,12 +6,10 @@ namespace Autoscaler.Prometheus.History;
 
 /// <summary>A <c>query_range</c> that must yield one series, or nothing to use; and why.</summary>
 /// <param name="Points">The series' points in time order, values not finite left out; empty when there is no data or a problem.</param>
-/// <param name="Labels">The series' labels (empty for an aggregate such as <c>sum(…)</c>).</param>
 /// <param name="Problem">Why there are no points, for the user; null on success (including no data).</param>
 /// <param name="IsUsageError">True when the problem is the query or the range, not the server (exit code 2 for a command).</param>
 public sealed record RangeSeriesResult(
     IReadOnlyList<PrometheusPoint> Points,
-    IReadOnlyDictionary<string, string> Labels,
     string? Problem,
     bool IsUsageError);
 
@@ -45,8 +43,7 @@ public static class RangeSeries
         }
 
         var points = new List<PrometheusPoint>();
-        IReadOnlyDictionary<string, string>? labels = null;
-        var labelText = "";
+        string? labelText = null;
         var chunk = step * (MaxPointsPerCall - 1);
         for (var from = start; from <= end; from += chunk + step)
         {
@@ -54,7 +51,7 @@ public static class RangeSeries
             var result = await client.QueryRangeAsync(query, from, to, step, cancellationToken).ConfigureAwait(false);
             if (result.Error is { } error)
             {
-                return new RangeSeriesResult([], Empty, error.Message, error.Kind == PrometheusErrorKind.QueryError);
+                return new RangeSeriesResult([], error.Message, error.Kind == PrometheusErrorKind.QueryError);
             }
 
             var series = result.Value!;
@@ -69,9 +66,9 @@ public static class RangeSeries
             }
 
             var text = PrometheusClient.FormatLabels(series[0].Labels);
-            if (labels is null)
+            if (labelText is null)
             {
-                (labels, labelText) = (series[0].Labels, text);
+                labelText = text;
             }
             else if (text != labelText)
             {
@@ -87,12 +84,10 @@ public static class RangeSeries
             }
         }
 
-        return new RangeSeriesResult(points, labels ?? Empty, null, false);
+        return new RangeSeriesResult(points, null, false);
     }
 
-    private static readonly IReadOnlyDictionary<string, string> Empty = new Dictionary<string, string>();
-
-    private static RangeSeriesResult Usage(string problem) => new([], Empty, problem, true);
+    private static RangeSeriesResult Usage(string problem) => new([], problem, true);
 
     private static RangeSeriesResult TooMany(string query, int count, IEnumerable<string> shown) => Usage(
         $"the query returned {count} series ({string.Join(", ", shown)}{(count > 3 ? ", …" : "")}) where one is needed; "
