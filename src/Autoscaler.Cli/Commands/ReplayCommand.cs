@@ -105,17 +105,8 @@ internal static class ReplayCommand
         var workload = TraceRate.FromSeconds(history.AsTrace());
         var baseScenario = scenarioPath is null ? new Scenario { Duration = length, Workload = workload } : ScenarioFile.Load(scenarioPath);
         var s = baseScenario with { Name = "replay", Duration = length, Workload = workload, Seed = seed ?? baseScenario.Seed };
-        var names = policies.Length > 0 ? policies : scenarioPath is null ? [BuiltInPolicies.Threshold, BuiltInPolicies.Hpa] : [];
-        var chosen = new List<PolicyChoice>(s.Policies);
-        foreach (var p in names)
-        {
-            if (BuiltInPolicies.Resolve(p, s.Service, s.MinReplicas, s.MaxReplicas, Directory.GetCurrentDirectory()) is { } choice)
-            {
-                chosen.Add(choice);
-            }
-        }
-
-        return s with { Policies = chosen };
+        var names = policies.Length > 0 ? policies : scenarioPath is null ? ScenarioFile.DefaultPolicies : [];
+        return s.WithPolicies(names, Directory.GetCurrentDirectory());
     }
 
     private static bool TryTime(string text, DateTimeOffset now, out DateTimeOffset time)

@@ -58,6 +58,26 @@ public sealed record Scenario
 
     /// <summary>The policies to compare; the oracle is added by the runner.</summary>
     public IReadOnlyList<PolicyChoice> Policies { get; init; } = [];
+
+    /// <summary>
+    /// This scenario with more policies: built-in names or policy files (relative to <paramref name="baseDirectory"/>),
+    /// resolved against this scenario's service and replica limits; <c>oracle</c> adds nothing (it always runs).
+    /// </summary>
+    /// <exception cref="ScenarioException">An unknown name, or a policy file that cannot be read.</exception>
+    public Scenario WithPolicies(IEnumerable<string> namesOrFiles, string baseDirectory)
+    {
+        ArgumentNullException.ThrowIfNull(namesOrFiles);
+        var added = new List<PolicyChoice>();
+        foreach (var p in namesOrFiles)
+        {
+            if (BuiltInPolicies.Resolve(p, Service, MinReplicas, MaxReplicas, baseDirectory) is { } choice)
+            {
+                added.Add(choice);
+            }
+        }
+
+        return added.Count == 0 ? this : this with { Policies = [.. Policies, .. added] };
+    }
 }
 
 /// <summary>A scenario (file or flags) that cannot run; one entry per problem, each naming the field or line.</summary>
