@@ -7,11 +7,7 @@ namespace Autoscaler.Simulation.Model;
 /// <param name="BusyServers">Mean number of busy servers (= c·ρ·(1 − P_K)).</param>
 /// <param name="QueueLength">Mean number waiting for a server (L_q).</param>
 /// <param name="WaitProbability">Probability that an accepted arrival has to wait.</param>
-internal readonly record struct StationaryState(double Blocking, double BusyServers, double QueueLength, double WaitProbability)
-{
-    /// <summary>Mean number in the system (L = busy + waiting).</summary>
-    public double InSystem => BusyServers + QueueLength;
-}
+internal readonly record struct StationaryState(double Blocking, double BusyServers, double QueueLength, double WaitProbability);
 
 /// <summary>
 /// Closed forms for the M/M/c/K queue (c servers, at most K = c + Q' in the system) and the special functions they need.

@@ -61,13 +61,17 @@ internal sealed class ReplicaSet
     public ReplicaSet(ServiceCurves curves, ServiceModelSpec spec, double stepSeconds, int initialReady)
     {
         _curves = curves;
-        _rows = curves.Rows.ToArray();
+        _rows = curves.Rows;
         _dt = stepSeconds;
-        _startupSteps = (long)Math.Ceiling((spec.StartupDelay.TotalSeconds / stepSeconds) - 1e-9);
+        _startupSteps = StartupSteps(spec, stepSeconds);
         _drainSeconds = spec.DrainTime.TotalSeconds;
         _percentileWeights = new double[curves.CoarseCount];
         _ready = initialReady;
     }
+
+    /// <summary>Whole steps from starting a replica to its first request: the start-up delay rounded up to the step.</summary>
+    public static long StartupSteps(ServiceModelSpec spec, double stepSeconds) =>
+        (long)Math.Ceiling((spec.StartupDelay.TotalSeconds / stepSeconds) - 1e-9);
 
     /// <summary>Replicas serving.</summary>
     public int Ready => _ready;

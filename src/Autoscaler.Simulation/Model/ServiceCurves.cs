@@ -156,7 +156,8 @@ internal sealed class ServiceCurves
 
     public double InverseStep { get; }
 
-    public ReadOnlySpan<CurveRow> Rows => _rows;
+    /// <summary>The grid, shared by every <see cref="ReplicaSet"/> of this service model (cached); nobody writes it after construction.</summary>
+    public CurveRow[] Rows => _rows;
 
     /// <summary>Number of coarse rows (the size of a run's percentile weights).</summary>
     public int CoarseCount => _coarseFine.Length;

@@ -45,7 +45,7 @@ public static class SimulationRunner
         var totalSteps = (long)Math.Round(scenario.Duration.TotalSeconds / step);
         var bucket = Math.Max(1, (totalSteps + MaxSeriesPoints - 1) / MaxSeriesPoints);
         var run = new RunContext(curves, scenario.Service, scenario.Observation, slo, step, totalSteps, bucket, scenario.Seed);
-        var lookahead = (int)Math.Ceiling((scenario.Service.StartupDelay.TotalSeconds / step) - 1e-9);
+        var lookahead = (int)ReplicaSet.StartupSteps(scenario.Service, step);
 
         var policies = Bind(scenario, run);
         var demand = new double[ChunkSteps + lookahead];
@@ -128,13 +128,11 @@ public static class SimulationRunner
         {
             var idle = slo.Statistic == LatencyStatistic.Mean ? curves.IdleLatency.Mean : curves.IdleLatency.P95;
             throw new ScenarioException(string.Create(CultureInfo.InvariantCulture,
-                $"slo.latency: {Seconds(slo.LatencySeconds)} ({Statistic(slo)}) cannot be met by any number of replicas: even an idle replica's {Statistic(slo)} latency is {Seconds(idle)}; raise it or shorten service.serviceTime"));
+                $"slo.latency: {Seconds(slo.LatencySeconds)} ({slo.Statistic.Label()}) cannot be met by any number of replicas: even an idle replica's {slo.Statistic.Label()} latency is {Seconds(idle)}; raise it or shorten service.serviceTime"));
         }
 
         return rho * curves.Capacity;
     }
-
-    private static string Statistic(SloSpec slo) => slo.Statistic == LatencyStatistic.P95 ? "p95" : "mean";
 
     private static string Seconds(double seconds) => Durations.Format(TimeSpan.FromSeconds(seconds));
 
