@@ -243,8 +243,11 @@ internal sealed class YamlFields
         return writer.ToString().Replace("...\n", "", StringComparison.Ordinal).TrimEnd() + "\n";
     }
 
-    /// <summary>Parses <paramref name="text"/> and returns its top-level mapping, or throws with the YAML error's line.</summary>
-    public static YamlFields Root(string source, string text, List<string> problems)
+    /// <summary>
+    /// Parses <paramref name="text"/> and returns its top-level mapping, or throws with the YAML error's line;
+    /// <paramref name="fields"/> names a few top-level fields for the message when the document is not a mapping.
+    /// </summary>
+    public static YamlFields Root(string source, string text, List<string> problems, string fields = "minReplicas, maxReplicas, metrics")
     {
         var stream = new YamlStream();
         try
@@ -258,7 +261,7 @@ internal sealed class YamlFields
 
         if (stream.Documents.Count == 0 || stream.Documents[0].RootNode is not YamlMappingNode root)
         {
-            throw new PolicyFileException([$"{source}:1: the file must be a YAML mapping (fields such as minReplicas, maxReplicas, metrics)"]);
+            throw new PolicyFileException([$"{source}:1: the file must be a YAML mapping (fields such as {fields})"]);
         }
 
         return new YamlFields(source, root, "", problems);

@@ -19,6 +19,9 @@ public static class ScenarioFile
     /// <summary>Policies run when a scenario names none.</summary>
     public static IReadOnlyList<string> DefaultPolicies { get; } = [BuiltInPolicies.Threshold, BuiltInPolicies.Hpa];
 
+    // What a scenario holds when its file leaves a field out: Scenario's own defaults.
+    private static readonly Scenario Defaults = new() { Duration = TimeSpan.FromSeconds(1), Workload = new ConstantRate(0) };
+
     /// <summary>Reads and resolves a scenario file (policy files and traces relative to its directory).</summary>
     /// <exception cref="ScenarioException">The file cannot be read or is not a valid scenario.</exception>
     public static Scenario Load(string path)
@@ -47,11 +50,11 @@ public static class ScenarioFile
         YamlFields root;
         try
         {
-            root = YamlFields.Root(source, text, problems);
+            root = YamlFields.Root(source, text, problems, "duration, workload, policies");
         }
         catch (PolicyFileException e)
         {
-            throw new ScenarioException([.. e.Problems.Select(p => p.Replace("(fields such as minReplicas, maxReplicas, metrics)", "(fields such as duration, workload, policies)", StringComparison.Ordinal))]);
+            throw new ScenarioException(e.Problems);
         }
 
         var seed = root.Integer("seed") ?? 0;
@@ -63,7 +66,6 @@ public static class ScenarioFile
         {
             // The textual syntax of `autoscaler load --pattern`, e.g. workload: poisson(diurnal(min=20, max=200))
             workload = WorkloadSpec.ParseText(root, "workload", patternText, new WorkloadContext(baseDirectory, seed));
-            isTrace = workload is TraceRate;
         }
         else if (root.Mapping("workload", required: true) is { } w)
         {
@@ -91,7 +93,7 @@ public static class ScenarioFile
         var service = Service(root.Mapping("service"));
         var observation = Observation(root.Mapping("observation"));
         var slo = Slo(root.Mapping("slo"));
-        var cost = root.Number("costPerReplicaHour", 0) ?? 1;
+        var cost = root.Number("costPerReplicaHour", 0) ?? Defaults.CostPerReplicaHour;
         var (min, max, initial) = Replicas(root.Mapping("replicas"));
 
         var policies = new List<PolicyChoice>();
@@ -240,7 +242,7 @@ public static class ScenarioFile
 
     private static SloSpec Slo(YamlFields? s)
     {
-        var defaults = new Scenario { Duration = TimeSpan.FromSeconds(1), Workload = new ConstantRate(0) }.Slo;
+        var defaults = Defaults.Slo;
         if (s is null)
         {
             return defaults;
@@ -257,11 +259,11 @@ public static class ScenarioFile
     {
         if (r is null)
         {
-            return (1, 6, 1);
+            return (Defaults.MinReplicas, Defaults.MaxReplicas, Defaults.InitialReplicas);
         }
 
-        var min = r.Integer("min", 0, 10_000) ?? 1;
-        var max = r.Integer("max", 1, 10_000) ?? 6;
+        var min = r.Integer("min", 0, 10_000) ?? Defaults.MinReplicas;
+        var max = r.Integer("max", 1, 10_000) ?? Defaults.MaxReplicas;
         var initial = r.Integer("initial", 0, 10_000) ?? Math.Max(1, min);
         if (min > max)
         {

@@ -1,6 +1,4 @@
-using System.Globalization;
 using Autoscaler.Core.PolicyFiles;
-using Autoscaler.Core.Time;
 using Autoscaler.Simulation.Workloads;
 using YamlDotNet.RepresentationModel;
 
@@ -17,9 +15,6 @@ internal sealed record WorkloadContext(string BaseDirectory, int Seed);
 /// </summary>
 internal static class WorkloadSpec
 {
-    /// <summary>The workload types a scenario accepts.</summary>
-    public static IReadOnlyList<string> Types { get; } = RatePatterns.All;
-
     /// <summary>The pattern <paramref name="w"/> describes, or null after recording its problems in <paramref name="w"/>.</summary>
     public static IRatePattern? Parse(YamlFields w, WorkloadContext context)
     {
@@ -97,7 +92,7 @@ internal static class WorkloadSpec
 
     private static IRatePattern? Unknown(YamlFields w, string type)
     {
-        w.Problem(w.Find("type")!, "type", $"'{type}' is not a workload; use one of {string.Join(", ", Types)}");
+        w.Problem(w.Find("type")!, "type", $"'{type}' is not a workload; use one of {string.Join(", ", RatePatterns.All)}");
         return null;
     }
 
@@ -213,8 +208,4 @@ internal static class WorkloadSpec
             return null;
         }
     }
-
-    internal static string Show(double value) => value.ToString("0.###", CultureInfo.InvariantCulture);
-
-    internal static string Show(TimeSpan value) => Durations.Format(value);
 }
