@@ -23,9 +23,10 @@ public static class HtmlReport
     /// <summary>
     /// Renders the charts and the report and writes them into <paramref name="directory"/>, creating it if needed.
     /// Everything is rendered before the first file is written, and each file replaces the old one whole.
+    /// Returns the paths written: the charts, then the report.
     /// </summary>
     /// <exception cref="ReportOutputException">The directory cannot be created or written; the message names it.</exception>
-    public static void Write(SimulationResult result, string directory)
+    public static IReadOnlyList<string> Write(SimulationResult result, string directory)
     {
         ArgumentNullException.ThrowIfNull(result);
         ArgumentException.ThrowIfNullOrWhiteSpace(directory);
@@ -57,12 +58,16 @@ public static class HtmlReport
         {
             path = Path.GetFullPath(directory);
             Directory.CreateDirectory(path);
+            var written = new List<string>();
             foreach (var chart in charts)
             {
-                WriteReplacing(Path.Combine(path, chart.FileName), chart.Png);
+                written.Add(Path.Combine(path, chart.FileName));
+                WriteReplacing(written[^1], chart.Png);
             }
 
-            WriteReplacing(Path.Combine(path, ReportFileName), new UTF8Encoding(encoderShouldEmitUTF8Identifier: false).GetBytes(html));
+            written.Add(Path.Combine(path, ReportFileName));
+            WriteReplacing(written[^1], new UTF8Encoding(encoderShouldEmitUTF8Identifier: false).GetBytes(html));
+            return written;
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {

@@ -81,7 +81,7 @@ internal static class ReportHtml
     private static void AppendFacts(StringBuilder html, SimulationResult result)
     {
         var slo = result.Slo;
-        var statistic = slo.Statistic == LatencyStatistic.P95 ? "p95" : "mean";
+        var statistic = slo.Statistic.Label();
         html.Append("<dl class=\"facts\">\n");
         Fact(html, "scenario", Encode(result.Scenario));
         Fact(html, "seed", result.Seed.ToString(CultureInfo.InvariantCulture));

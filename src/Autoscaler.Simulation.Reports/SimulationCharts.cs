@@ -1,4 +1,5 @@
 using Autoscaler.Simulation.Results;
+using Autoscaler.Simulation.Scenarios;
 using ScottPlot;
 using ScottPlot.Plottables;
 
@@ -9,7 +10,6 @@ internal static class SimulationCharts
 {
     public const int Width = 1000;
     public const int Height = 560;
-    public const string OracleName = "oracle";
 
     private static readonly Color s_demandColor = Color.FromHex("#9e9e9e");
     private static readonly Color s_oracleColor = Colors.Black;
@@ -30,7 +30,7 @@ internal static class SimulationCharts
             .FirstOrDefault(name => string.Equals(Fonts.GetTypeface(name, bold: false, italic: false).FamilyName, name, StringComparison.Ordinal))
         ?? Fonts.Default);
 
-    public static bool IsOracle(PolicyRun run) => string.Equals(run.Score.Policy, OracleName, StringComparison.Ordinal);
+    public static bool IsOracle(PolicyRun run) => string.Equals(run.Score.Policy, BuiltInPolicies.Oracle, StringComparison.Ordinal);
 
     /// <summary>Demand on the right axis, ready replicas per policy and the oracle's count on the left.</summary>
     public static byte[] DemandAndReplicas(SimulationResult result)
@@ -83,7 +83,7 @@ internal static class SimulationCharts
     {
         var time = TimeAxis.For(result.DurationSeconds);
         var p95 = result.Slo.Statistic == LatencyStatistic.P95;
-        var statistic = p95 ? "p95" : "mean";
+        var statistic = result.Slo.Statistic.Label();
         var (scale, unit) = result.Slo.LatencySeconds < 2 ? (1000.0, "ms") : (1.0, "s");
         var plot = NewPlot($"{(p95 ? "p95" : "Mean")} latency against the SLO", time.Label, $"{statistic} latency ({unit})");
 

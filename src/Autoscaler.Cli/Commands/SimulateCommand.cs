@@ -119,16 +119,7 @@ internal static class SimulateCommand
             throw new ScenarioException($"the run ({Durations.Format(s.Duration)}) is shorter than the scenario's step ({Durations.Format(s.Step)})");
         }
 
-        var extra = new List<PolicyChoice>();
-        foreach (var p in policies)
-        {
-            if (BuiltInPolicies.Resolve(p, s.Service, s.MinReplicas, s.MaxReplicas, Directory.GetCurrentDirectory()) is { } choice)
-            {
-                extra.Add(choice);
-            }
-        }
-
-        return extra.Count == 0 ? s : s with { Policies = [.. s.Policies, .. extra] };
+        return s.WithPolicies(policies, Directory.GetCurrentDirectory());
     }
 
     internal static async Task<int> RunAsync(Scenario scenario, string directory)
@@ -169,9 +160,7 @@ internal static class SimulateCommand
         IReadOnlyList<string> written;
         try
         {
-            written = SimulationOutput.Write(result, directory);
-            HtmlReport.Write(result, directory);
-            written = [.. written, HtmlReport.DemandAndReplicasChartFileName, HtmlReport.LatencyChartFileName, HtmlReport.CostChartFileName, HtmlReport.ReportFileName];
+            written = [.. SimulationOutput.Write(result, directory), .. HtmlReport.Write(result, directory)];
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
@@ -218,7 +207,7 @@ internal static class SimulateCommand
         var widths = header.Select((h, i) => Math.Max(h.Length, rows.Select(r => r[i].Length).DefaultIfEmpty(0).Max())).ToArray();
         var text = new StringBuilder();
         var slo = result.Slo;
-        text.AppendLine(c, $"{result.Scenario}: SLO {(slo.Statistic == LatencyStatistic.P95 ? "p95" : "mean")} latency ≤ {Latency(slo.LatencySeconds)}, errors ≤ {slo.MaxErrorRate:0.##%}; cost {result.CostPerReplicaHour:0.####} per replica-hour");
+        text.AppendLine(c, $"{result.Scenario}: SLO {slo.Statistic.Label()} latency ≤ {Latency(slo.LatencySeconds)}, errors ≤ {slo.MaxErrorRate:0.##%}; cost {result.CostPerReplicaHour:0.####} per replica-hour");
         void Line(IReadOnlyList<string> cells)
         {
             for (var i = 0; i < cells.Count; i++)

@@ -10,6 +10,13 @@ public enum LatencyStatistic
     P95,
 }
 
+/// <summary>How the statistic is named in tables, charts and messages.</summary>
+public static class LatencyStatistics
+{
+    /// <summary><c>p95</c> or <c>mean</c>.</summary>
+    public static string Label(this LatencyStatistic statistic) => statistic == LatencyStatistic.P95 ? "p95" : "mean";
+}
+
 /// <summary>The service level objective a run is scored against: a step violates it when either bound is broken.</summary>
 /// <param name="LatencySeconds">The latency bound.</param>
 /// <param name="Statistic">Whether the bound applies to the mean or the p95 of a step.</param>

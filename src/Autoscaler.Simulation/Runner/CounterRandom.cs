@@ -13,9 +13,6 @@ public static class CounterRandom
         return Mix(z ^ unchecked((ulong)index * 0xD1B54A32D192ED03UL));
     }
 
-    /// <summary>A uniform draw in (0, 1).</summary>
-    public static double Uniform(long seed, ulong stream, long index) => ToUnit(Hash(seed, stream, index));
-
     /// <summary>A standard normal draw (Box–Muller on two uniforms).</summary>
     public static double Normal(long seed, ulong stream, long index)
     {
@@ -40,7 +37,8 @@ public static class CounterRandom
 
     private static double ToUnit(ulong h) => ((h >> 11) + 0.5) * (1.0 / (1UL << 53));
 
-    private static ulong Mix(ulong z)
+    /// <summary>SplitMix64's finalizer: a bijective 64-bit mix (also <see cref="Workloads.PoissonNoise"/>'s generator step).</summary>
+    internal static ulong Mix(ulong z)
     {
         unchecked
         {

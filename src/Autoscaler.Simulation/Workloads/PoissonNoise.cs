@@ -1,3 +1,5 @@
+using Autoscaler.Simulation.Runner;
+
 namespace Autoscaler.Simulation.Workloads;
 
 /// <summary>
@@ -147,19 +149,12 @@ internal static class PoissonSampler
     /// <summary>SplitMix64 started from a hash of the seed and the index; a value type, so drawing allocates nothing.</summary>
     private struct SplitMix(int seed, long index)
     {
-        private ulong _state = Mix(((ulong)(uint)seed * 0x9E3779B97F4A7C15UL) ^ Mix((ulong)index + 0x632BE59BD9B4E019UL));
+        private ulong _state = CounterRandom.Mix(((ulong)(uint)seed * 0x9E3779B97F4A7C15UL) ^ CounterRandom.Mix((ulong)index + 0x632BE59BD9B4E019UL));
 
         public double NextDouble()
         {
             _state += 0x9E3779B97F4A7C15UL;
-            return (Mix(_state) >> 11) * (1.0 / (1UL << 53));
-        }
-
-        private static ulong Mix(ulong z)
-        {
-            z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL;
-            z = (z ^ (z >> 27)) * 0x94D049BB133111EBUL;
-            return z ^ (z >> 31);
+            return (CounterRandom.Mix(_state) >> 11) * (1.0 / (1UL << 53));
         }
     }
 }
