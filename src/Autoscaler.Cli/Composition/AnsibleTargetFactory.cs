@@ -55,13 +55,8 @@ internal sealed class AnsibleTargetFactory
     /// <summary>Binds the options when the target is ansible (every problem goes to <paramref name="loader"/>); otherwise refuses its flags.</summary>
     public AnsibleTargetOptions? Bind(ParseResult parse, OptionsLoader loader, string target)
     {
-        if (target != TargetFlag.Ansible)
+        if (!TargetFlag.Selected(parse, loader, All, TargetFlag.Ansible, target))
         {
-            foreach (var flag in All.Where(f => parse.GetResult(f) is { Implicit: false }))
-            {
-                loader.Problem($"{flag.Name} needs --target ansible (the target is {target})");
-            }
-
             return null;
         }
 
