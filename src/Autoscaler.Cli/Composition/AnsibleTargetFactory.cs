@@ -1,6 +1,5 @@
 using System.CommandLine;
 using System.Security.Cryptography;
-using Autoscaler.Core.Scaling;
 using Autoscaler.Prometheus.Api;
 using Autoscaler.Targets.Ansible;
 using Autoscaler.Targets.Local;
@@ -109,7 +108,7 @@ internal sealed class AnsibleTargetFactory
     /// <c>autoscaler up --target ansible</c>: the playbook sets the local replicas through the scaler's API at <paramref name="scalerUrl"/>;
     /// the token travels in the environment so it shows neither in the logged command line nor in <c>ps</c>.
     /// </summary>
-    public static IScaleTarget ForUp(AnsibleTargetOptions options, LocalProcessTarget replicas, string scalerUrl, string apiToken, ILoggerFactory loggers)
+    public static AnsibleTarget ForUp(AnsibleTargetOptions options, LocalProcessTarget replicas, string scalerUrl, string apiToken, ILoggerFactory loggers)
     {
         options.ExtraVars.TryAdd("scaler_url", scalerUrl);
         return new AnsibleTarget(
