@@ -84,7 +84,7 @@ internal sealed class AnsibleTargetFactory
                 o.Playbook ??= ShippedLocalPlaybook();
             }
         }, new AnsibleTargetOptionsValidator());
-        foreach (var problem in AnsibleTarget.Problems(options))
+        foreach (var problem in new[] { AnsibleTarget.BinaryProblem(options), AnsibleTarget.PlaybookProblem(options) }.OfType<string>())
         {
             loader.Problem(options.Playbook == ShippedLocalPlaybook() && !File.Exists(options.Playbook)
                 ? $"the shipped playbook {options.Playbook} is missing next to the binary; rebuild with scripts/build.sh, or pass --playbook FILE"
