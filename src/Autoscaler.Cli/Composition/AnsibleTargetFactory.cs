@@ -84,14 +84,28 @@ internal sealed class AnsibleTargetFactory
                 o.Playbook ??= ShippedLocalPlaybook();
             }
         }, new AnsibleTargetOptionsValidator());
-        foreach (var problem in new[] { AnsibleTarget.BinaryProblem(options), AnsibleTarget.PlaybookProblem(options) }.OfType<string>())
+        foreach (var problem in Problems(options, ShippedLocalPlaybook()))
         {
-            loader.Problem(options.Playbook == ShippedLocalPlaybook() && !File.Exists(options.Playbook)
-                ? $"the shipped playbook {options.Playbook} is missing next to the binary; rebuild with scripts/build.sh, or pass --playbook FILE"
-                : $"--target ansible: {problem}");
+            loader.Problem(problem);
         }
 
         return options;
+    }
+
+    /// <summary>What stops <paramref name="options"/> from running, worded for the command line; a missing <paramref name="shippedPlaybook"/> means a broken install, not a wrong flag.</summary>
+    internal static IEnumerable<string> Problems(AnsibleTargetOptions options, string shippedPlaybook)
+    {
+        if (AnsibleTarget.BinaryProblem(options) is { } binary)
+        {
+            yield return $"--target ansible: {binary}";
+        }
+
+        if (AnsibleTarget.PlaybookProblem(options) is { } playbook)
+        {
+            yield return options.Playbook == shippedPlaybook
+                ? $"the shipped playbook {options.Playbook} is missing next to the binary; rebuild with scripts/build.sh, or pass --playbook FILE"
+                : $"--target ansible: {playbook}";
+        }
     }
 
     /// <summary><c>autoscaler scaler --target ansible</c>: the user's playbook; the count is what <see cref="AnsibleTargetOptions.ReplicasQuery"/> returns.</summary>
