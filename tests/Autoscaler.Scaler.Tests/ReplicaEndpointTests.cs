@@ -107,6 +107,23 @@ public sealed class ReplicaEndpointTests : IAsyncDisposable
     }
 
     [Fact]
+    public async Task A_chunked_body_past_the_limit_gets_413_and_nothing_moves()
+    {
+        await StartAsync();
+        // A valid request padded past 64 KiB and sent without Content-Length: only counting the bytes that arrive can refuse it.
+        var body = Encoding.UTF8.GetBytes("{\"replicas\": 3" + new string(' ', 64 * 1024) + "}");
+        using var request = new HttpRequestMessage(HttpMethod.Put, _url) { Content = new UnknownLengthContent(body) };
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", Token);
+
+        var response = await _http.SendAsync(request, TestContext.Current.CancellationToken);
+
+        Assert.Equal(HttpStatusCode.RequestEntityTooLarge, response.StatusCode);
+        Assert.Equal("the body is larger than 65536 bytes; send {\"replicas\": N}", await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken));
+        Assert.Equal(1, _replicas.Replicas);
+        Assert.Equal(0, _replicas.ScaleCalls);
+    }
+
+    [Fact]
     public async Task Without_a_configured_token_the_api_is_off()
     {
         _options.ApiToken = null;
@@ -180,6 +197,24 @@ public sealed class ReplicaEndpointTests : IAsyncDisposable
         }
 
         return await _http.SendAsync(request, TestContext.Current.CancellationToken);
+    }
+
+    /// <summary>A body whose length HttpClient cannot know up front, so it goes chunked, without Content-Length.</summary>
+    private sealed class UnknownLengthContent(byte[] bytes) : HttpContent
+    {
+        protected override async Task SerializeToStreamAsync(Stream stream, TransportContext? context)
+        {
+            foreach (var chunk in bytes.Chunk(8 * 1024))
+            {
+                await stream.WriteAsync(chunk);
+            }
+        }
+
+        protected override bool TryComputeLength(out long length)
+        {
+            length = 0;
+            return false;
+        }
     }
 
     /// <summary>A metric that keeps the threshold policy where it is (between 0.2 and 0.6).</summary>

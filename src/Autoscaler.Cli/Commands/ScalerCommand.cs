@@ -21,7 +21,7 @@ internal static class ScalerCommand
         var sdFile = new Option<string?>("--sd-file") { Description = "file_sd JSON to keep listing the ready replicas (for Prometheus, and for `autoscaler gateway --destinations-file`)" };
         var kubernetes = new KubernetesTargetFactory();
         var flags = new ScalerFlags();
-        var target = TargetFlag.Create("What to scale: local replicas (child processes), ansible (run --playbook with -e target_replicas=N), compose (a Docker Compose service, --compose-service), or kubernetes (a Deployment or StatefulSet, --kube-name)", TargetFlag.Local, TargetFlag.Ansible, TargetFlag.Compose, TargetFlag.Kubernetes);
+        var target = TargetFlag.Create("What to scale: local replicas (child processes), ansible (run --playbook with -e target_replicas=N), compose (a Docker Compose service, --compose-service), or kubernetes (a Deployment or StatefulSet, --kube-name)");
         var ansible = new AnsibleTargetFactory(forUp: false);
         var compose = new ComposeTargetFactory();
         var command = new Command("scaler", """
@@ -64,13 +64,14 @@ internal static class ScalerCommand
             using var client = new PrometheusClient(prometheus);
             using var loggers = LoggerFactory.Create(b => HostRunner.AddCompactConsole(b));
             var listeners = parse.GetValue(sdFile) is { } file ? new IReplicaSetListener[] { new FileSdListener(new FileSdWriter(file)) } : [];
-            await using var replicas = new LocalProcessTarget(local, LocalProcessTarget.SelfCommand(), listeners, TimeProvider.System, loggers.CreateLogger<LocalProcessTarget>());
+            await using var replicas = kind == TargetFlag.Local
+                ? new LocalProcessTarget(local, LocalProcessTarget.SelfCommand(), listeners, TimeProvider.System, loggers.CreateLogger<LocalProcessTarget>())
+                : null;
             using var playbook = ansibleOptions is null ? null : AnsibleTargetFactory.ForScaler(ansibleOptions, client, loggers);
             using var cluster = kube is null ? null : KubernetesTargetFactory.Create(kube, loggers);
             var service = composeOptions is null ? null : ComposeTargetFactory.Create(composeOptions, loggers);
-            IScaleTarget scaled = (IScaleTarget?)playbook ?? cluster ?? service ?? replicas;
-            var app = ScalerHost.Build(scaler, listen, scaled, MetricSources.For(policy, client), HostRunner.ConfigureLogging, policy,
-                replicaSet: scaled == replicas ? replicas : null);
+            IScaleTarget scaled = (IScaleTarget?)replicas ?? playbook ?? cluster ?? service!;
+            var app = ScalerHost.Build(scaler, listen, scaled, MetricSources.For(policy, client), HostRunner.ConfigureLogging, policy, replicaSet: replicas);
             await PredictiveWarmUps.WarmAsync(
                 app.Services.GetRequiredService<DecisionPipeline>(), policy, client, TimeProvider.System, loggers.CreateLogger("Autoscaler.Scaler"), cancellationToken);
             return await HostRunner.RunAsync(app, "scaler", listen, a => Console.Out.WriteLine($"scaler listening on {string.Join(' ', a)}"));

@@ -30,7 +30,7 @@ internal static class UpCommand
         };
         var noStatus = new Option<bool>("--no-status") { Description = "Print log lines instead of the live status view (the default when output is not a terminal)" };
         var flags = new ScalerFlags();
-        var target = TargetFlag.Create("How the scaler sets the count: local (directly), or ansible (runs deploy/ansible/playbook-scale-local.yml, which sets it through the scaler's API)", TargetFlag.Local, TargetFlag.Ansible, TargetFlag.Compose, TargetFlag.Kubernetes);
+        var target = TargetFlag.Create("How the scaler sets the count: local (directly), or ansible (runs deploy/ansible/playbook-scale-local.yml, which sets it through the scaler's API)");
         var ansible = new AnsibleTargetFactory(forUp: true);
         var command = new Command("up", """
             Start the whole stack on this machine: a real Prometheus (scraping every replica through

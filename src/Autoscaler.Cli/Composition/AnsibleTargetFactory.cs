@@ -1,6 +1,5 @@
 using System.CommandLine;
 using System.Security.Cryptography;
-using Autoscaler.Core.Scaling;
 using Autoscaler.Prometheus.Api;
 using Autoscaler.Targets.Ansible;
 using Autoscaler.Targets.Local;
@@ -55,13 +54,8 @@ internal sealed class AnsibleTargetFactory
     /// <summary>Binds the options when the target is ansible (every problem goes to <paramref name="loader"/>); otherwise refuses its flags.</summary>
     public AnsibleTargetOptions? Bind(ParseResult parse, OptionsLoader loader, string target)
     {
-        if (target != TargetFlag.Ansible)
+        if (!TargetFlag.Selected(parse, loader, All, TargetFlag.Ansible, target))
         {
-            foreach (var flag in All.Where(f => parse.GetResult(f) is { Implicit: false }))
-            {
-                loader.Problem($"{flag.Name} needs --target ansible (the target is {target})");
-            }
-
             return null;
         }
 
@@ -90,14 +84,28 @@ internal sealed class AnsibleTargetFactory
                 o.Playbook ??= ShippedLocalPlaybook();
             }
         }, new AnsibleTargetOptionsValidator());
-        foreach (var problem in AnsibleTarget.Problems(options))
+        foreach (var problem in Problems(options, ShippedLocalPlaybook()))
         {
-            loader.Problem(options.Playbook == ShippedLocalPlaybook() && !File.Exists(options.Playbook)
-                ? $"the shipped playbook {options.Playbook} is missing next to the binary; rebuild with scripts/build.sh, or pass --playbook FILE"
-                : $"--target ansible: {problem}");
+            loader.Problem(problem);
         }
 
         return options;
+    }
+
+    /// <summary>What stops <paramref name="options"/> from running, worded for the command line; a missing <paramref name="shippedPlaybook"/> means a broken install, not a wrong flag.</summary>
+    internal static IEnumerable<string> Problems(AnsibleTargetOptions options, string shippedPlaybook)
+    {
+        if (AnsibleTarget.BinaryProblem(options) is { } binary)
+        {
+            yield return $"--target ansible: {binary}";
+        }
+
+        if (AnsibleTarget.PlaybookProblem(options) is { } playbook)
+        {
+            yield return options.Playbook == shippedPlaybook
+                ? $"the shipped playbook {options.Playbook} is missing next to the binary; rebuild with scripts/build.sh, or pass --playbook FILE"
+                : $"--target ansible: {playbook}";
+        }
     }
 
     /// <summary><c>autoscaler scaler --target ansible</c>: the user's playbook; the count is what <see cref="AnsibleTargetOptions.ReplicasQuery"/> returns.</summary>
@@ -114,7 +122,7 @@ internal sealed class AnsibleTargetFactory
     /// <c>autoscaler up --target ansible</c>: the playbook sets the local replicas through the scaler's API at <paramref name="scalerUrl"/>;
     /// the token travels in the environment so it shows neither in the logged command line nor in <c>ps</c>.
     /// </summary>
-    public static IScaleTarget ForUp(AnsibleTargetOptions options, LocalProcessTarget replicas, string scalerUrl, string apiToken, ILoggerFactory loggers)
+    public static AnsibleTarget ForUp(AnsibleTargetOptions options, LocalProcessTarget replicas, string scalerUrl, string apiToken, ILoggerFactory loggers)
     {
         options.ExtraVars.TryAdd("scaler_url", scalerUrl);
         return new AnsibleTarget(

@@ -8,9 +8,6 @@ namespace Autoscaler.Cli.Composition;
 /// <summary>The flags of <c>autoscaler scaler --target compose</c>, and the target they build.</summary>
 internal sealed class ComposeTargetFactory
 {
-    /// <summary>The value of <c>--target</c> that picks this target.</summary>
-    public const string Name = TargetFlag.Compose;
-
     private readonly Option<string[]> _files = new("--compose-file")
     {
         Description = "With --target compose: a Compose file (-f), repeatable [default: Compose's own: COMPOSE_FILE, or compose.yaml in the working directory]",
@@ -23,16 +20,11 @@ internal sealed class ComposeTargetFactory
 
     public IEnumerable<Option> All => [_files, _project, _service, _command];
 
-    /// <summary>Binds and validates the Compose options when <paramref name="target"/> is <see cref="Name"/>; otherwise refuses any Compose flag.</summary>
+    /// <summary>Binds and validates the Compose options when <paramref name="target"/> is <see cref="TargetFlag.Compose"/>; otherwise refuses any Compose flag.</summary>
     public ComposeTargetOptions? Bind(ParseResult parse, OptionsLoader loader, string target)
     {
-        if (target != Name)
+        if (!TargetFlag.Selected(parse, loader, All, TargetFlag.Compose, target))
         {
-            foreach (var flag in All.Where(f => parse.GetResult(f) is { Implicit: false }))
-            {
-                loader.Problem($"{flag.Name} needs --target {Name} (the target is {target})");
-            }
-
             return null;
         }
 

@@ -7,9 +7,6 @@ namespace Autoscaler.Cli.Composition;
 /// <summary><c>autoscaler scaler --target kubernetes</c>: its flags, how they bind, and connecting to the cluster.</summary>
 internal sealed class KubernetesTargetFactory
 {
-    /// <summary>The value of <c>--target</c> that picks this target.</summary>
-    public const string Name = "kubernetes";
-
     private readonly Option<string?> _kind = new("--kube-kind") { Description = "With --target kubernetes: the workload kind, Deployment or StatefulSet [default: Deployment]" };
     private readonly Option<string?> _name = new("--kube-name") { Description = "With --target kubernetes: the Deployment or StatefulSet to scale (required)" };
     private readonly Option<string?> _namespace = new("--kube-namespace") { Description = "With --target kubernetes: its namespace [default: the kubeconfig context's, in a pod its own, else default]" };
@@ -18,16 +15,11 @@ internal sealed class KubernetesTargetFactory
 
     public IEnumerable<Option> All => [_kind, _name, _namespace, _kubeconfig, _context];
 
-    /// <summary>Binds and validates the options when <paramref name="target"/> is <see cref="Name"/>; otherwise refuses any Kubernetes flag.</summary>
+    /// <summary>Binds and validates the options when <paramref name="target"/> is <see cref="TargetFlag.Kubernetes"/>; otherwise refuses any Kubernetes flag.</summary>
     public KubernetesTargetOptions? Bind(ParseResult parse, OptionsLoader loader, string target)
     {
-        if (target != Name)
+        if (!TargetFlag.Selected(parse, loader, All, TargetFlag.Kubernetes, target))
         {
-            foreach (var flag in All.Where(f => parse.GetResult(f) is { Implicit: false }))
-            {
-                loader.Problem($"{flag.Name} needs --target {Name} (the target is {target})");
-            }
-
             return null;
         }
 

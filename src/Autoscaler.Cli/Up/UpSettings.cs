@@ -1,7 +1,7 @@
 using Autoscaler.Core.PolicyFiles;
-using Autoscaler.Core.Scaling;
 using Autoscaler.Prometheus.Api;
 using Autoscaler.Scaler;
+using Autoscaler.Targets.Ansible;
 using Autoscaler.Targets.Local;
 using Microsoft.Extensions.Logging;
 
@@ -31,10 +31,10 @@ internal sealed record UpSettings(
     public string ScalerUrl => $"http://127.0.0.1:{ScalerPort}";
 
     /// <summary>
-    /// What the scaler's loop scales, built on the local replicas once they exist (e.g. an Ansible target that sets them
-    /// through the scaler's API); null: the local replicas themselves.
+    /// What the scaler's loop scales with <c>--target ansible</c>, built on the local replicas once they exist: a playbook
+    /// that sets them through the scaler's API. Null: the loop scales the local replicas themselves.
     /// </summary>
-    public Func<LocalProcessTarget, ILoggerFactory, IScaleTarget>? LoopTarget { get; init; }
+    public Func<LocalProcessTarget, ILoggerFactory, AnsibleTarget>? LoopTarget { get; init; }
 
     /// <summary>True when up made up <c>Scaler:ApiToken</c> for this session (it is then written to WORK_DIR/api-token).</summary>
     public bool ApiTokenGenerated { get; init; }

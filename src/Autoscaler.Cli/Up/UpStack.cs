@@ -1,5 +1,6 @@
 using Autoscaler.Cli.Composition;
 using Autoscaler.Core.Pipeline;
+using Autoscaler.Core.Scaling;
 using Autoscaler.Gateway;
 using Autoscaler.Gateway.Destinations;
 using Autoscaler.Prometheus.Api;
@@ -177,8 +178,8 @@ internal sealed class UpStack : IAsyncDisposable
             });
         }
 
-        var loopTarget = _settings.LoopTarget?.Invoke(Target, _loggers) ?? Target;
-        if (loopTarget is Targets.Ansible.AnsibleTarget ansible)
+        var ansible = _settings.LoopTarget?.Invoke(Target, _loggers);
+        if (ansible is not null)
         {
             LoopTargetDescription = ansible.Describe();
             _teardown.Push(() =>
@@ -188,11 +189,11 @@ internal sealed class UpStack : IAsyncDisposable
             });
         }
 
-        // The loop scales through loopTarget; PUT /api/v1/replicas always sets the local replicas themselves.
+        // The loop scales through the playbook when there is one; PUT /api/v1/replicas always sets the local replicas themselves.
         var scaler = ScalerHost.Build(
             _settings.Scaler,
             [_settings.ScalerUrl],
-            loopTarget,
+            (IScaleTarget?)ansible ?? Target,
             MetricSources.For(_settings.Policy, Client),
             Embed,
             _settings.Policy,

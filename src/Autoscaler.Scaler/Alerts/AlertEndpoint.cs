@@ -23,20 +23,18 @@ internal static partial class AlertEndpoint
         TimeProvider time,
         ILoggerFactory loggers)
     {
-        if (options.WebhookBearerToken is { Length: > 0 } token && !BearerToken.Matches(context.Request, token))
+        if (options.WebhookBearerToken is { Length: > 0 } token && BearerToken.Challenge(context, token, "Scaler:WebhookBearerToken") is { } challenge)
         {
-            context.Response.Headers.WWWAuthenticate = "Bearer";
-            return Results.Text("missing or wrong bearer token (Authorization: Bearer <Scaler:WebhookBearerToken>)", statusCode: StatusCodes.Status401Unauthorized);
+            return challenge;
         }
 
-        if (context.Request.ContentLength > MaxBody)
+        var (body, tooLarge) = await RequestBody.ReadAsync(context, MaxBody);
+        if (tooLarge is not null)
         {
-            return Results.Text($"the body is larger than {MaxBody} bytes", statusCode: StatusCodes.Status413PayloadTooLarge);
+            return tooLarge;
         }
 
-        using var buffer = new MemoryStream();
-        await context.Request.Body.CopyToAsync(buffer, context.RequestAborted);
-        if (!AlertmanagerWebhook.TryParse(buffer.GetBuffer().AsMemory(0, (int)buffer.Length), out var payload, out var error))
+        if (!AlertmanagerWebhook.TryParse(body, out var payload, out var error))
         {
             return Results.Text(error, statusCode: StatusCodes.Status400BadRequest);
         }

@@ -36,7 +36,7 @@ internal static class AlertmanagerWebhook
             var root = document.RootElement;
             if (root.ValueKind != JsonValueKind.Object)
             {
-                error = $"the body must be a JSON object (Alertmanager's webhook payload), not {Kind(root)}";
+                error = $"the body must be a JSON object (Alertmanager's webhook payload), not {JsonKind.Of(root)}";
                 return false;
             }
 
@@ -60,7 +60,7 @@ internal static class AlertmanagerWebhook
 
             if (alerts.ValueKind != JsonValueKind.Array)
             {
-                error = $"'alerts' must be an array, not {Kind(alerts)}";
+                error = $"'alerts' must be an array, not {JsonKind.Of(alerts)}";
                 return false;
             }
 
@@ -71,7 +71,7 @@ internal static class AlertmanagerWebhook
                 var at = $"alerts[{i++}].";
                 if (alert.ValueKind != JsonValueKind.Object)
                 {
-                    error = $"'{at.TrimEnd('.')}' must be an object, not {Kind(alert)}";
+                    error = $"'{at.TrimEnd('.')}' must be an object, not {JsonKind.Of(alert)}";
                     return false;
                 }
 
@@ -137,7 +137,7 @@ internal static class AlertmanagerWebhook
 
         if (element.ValueKind != JsonValueKind.String)
         {
-            error = $"'{at}{name}' must be a string, not {Kind(element)}";
+            error = $"'{at}{name}' must be a string, not {JsonKind.Of(element)}";
             return false;
         }
 
@@ -155,7 +155,7 @@ internal static class AlertmanagerWebhook
 
         if (element.ValueKind != JsonValueKind.Object)
         {
-            error = $"'{at}{name}' must be an object of strings, not {Kind(element)}";
+            error = $"'{at}{name}' must be an object of strings, not {JsonKind.Of(element)}";
             return false;
         }
 
@@ -163,21 +163,11 @@ internal static class AlertmanagerWebhook
         {
             if (property.Value.ValueKind != JsonValueKind.String)
             {
-                error = $"'{at}{name}.{property.Name}' must be a string, not {Kind(property.Value)}";
+                error = $"'{at}{name}.{property.Name}' must be a string, not {JsonKind.Of(property.Value)}";
                 return false;
             }
         }
 
         return true;
     }
-
-    private static string Kind(JsonElement element) => element.ValueKind switch
-    {
-        JsonValueKind.Object => "an object",
-        JsonValueKind.Array => "an array",
-        JsonValueKind.String => "a string",
-        JsonValueKind.Number => "a number",
-        JsonValueKind.True or JsonValueKind.False => "a boolean",
-        _ => "null",
-    };
 }

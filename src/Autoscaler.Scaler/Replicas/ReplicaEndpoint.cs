@@ -49,14 +49,13 @@ internal static partial class ReplicaEndpoint
             return refused;
         }
 
-        if (context.Request.ContentLength > MaxBody)
+        var (body, tooLarge) = await RequestBody.ReadAsync(context, MaxBody, "send {\"replicas\": N}");
+        if (tooLarge is not null)
         {
-            return Results.Text($"the body is larger than {MaxBody} bytes; send {{\"replicas\": N}}", statusCode: StatusCodes.Status413PayloadTooLarge);
+            return tooLarge;
         }
 
-        using var buffer = new MemoryStream();
-        await context.Request.Body.CopyToAsync(buffer, context.RequestAborted);
-        if (!TryParse(buffer.GetBuffer().AsMemory(0, (int)buffer.Length), out var wanted, out var error))
+        if (!TryParse(body, out var wanted, out var error))
         {
             return Results.Text(error, statusCode: StatusCodes.Status400BadRequest);
         }
@@ -90,10 +89,9 @@ internal static partial class ReplicaEndpoint
             return Results.Text("the replica API is off: start the scaler with --api-token TOKEN (Scaler:ApiToken) to use it", statusCode: StatusCodes.Status403Forbidden);
         }
 
-        if (!BearerToken.Matches(context.Request, token))
+        if (BearerToken.Challenge(context, token, "Scaler:ApiToken") is { } challenge)
         {
-            context.Response.Headers.WWWAuthenticate = "Bearer";
-            return Results.Text("missing or wrong bearer token (Authorization: Bearer <Scaler:ApiToken>)", statusCode: StatusCodes.Status401Unauthorized);
+            return challenge;
         }
 
         return api.Target is null
@@ -122,7 +120,7 @@ internal static partial class ReplicaEndpoint
             var root = doc.RootElement;
             if (root.ValueKind != JsonValueKind.Object)
             {
-                error = $"the body must be a JSON object, not {Kind(root)}; {Expected}";
+                error = $"the body must be a JSON object, not {JsonKind.Of(root)}; {Expected}";
                 return false;
             }
 
@@ -143,7 +141,7 @@ internal static partial class ReplicaEndpoint
 
             if (value.ValueKind != JsonValueKind.Number || !value.TryGetInt32(out replicas))
             {
-                error = $"'replicas' must be a whole number, not {(value.ValueKind == JsonValueKind.Number ? value.GetRawText() : Kind(value))}";
+                error = $"'replicas' must be a whole number, not {(value.ValueKind == JsonValueKind.Number ? value.GetRawText() : JsonKind.Of(value))}";
                 return false;
             }
         }
@@ -151,16 +149,6 @@ internal static partial class ReplicaEndpoint
         error = "";
         return true;
     }
-
-    private static string Kind(JsonElement element) => element.ValueKind switch
-    {
-        JsonValueKind.Array => "an array",
-        JsonValueKind.String => "a string",
-        JsonValueKind.Number => "a number",
-        JsonValueKind.True or JsonValueKind.False => "a boolean",
-        JsonValueKind.Null => "null",
-        _ => "an object",
-    };
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Replica count set through the API: {Previous} -> {Replicas}")]
     private static partial void LogSet(ILogger logger, int previous, int replicas);

@@ -68,7 +68,13 @@ public sealed partial class AnsibleTarget : IScaleTarget, IDisposable
         _options = options;
         _currentReplicas = currentReplicas;
         _runner = runner;
-        _environment = environment ?? new Dictionary<string, string>();
+        var merged = new Dictionary<string, string>(PlainOutput, StringComparer.Ordinal);
+        foreach (var (name, value) in environment ?? new Dictionary<string, string>())
+        {
+            merged[name] = value;
+        }
+
+        _environment = merged;
         _circuit = new ScaleCircuit(options.CircuitFailureThreshold, options.CircuitInitialBackoff, options.CircuitMaxBackoff, time);
         _logger = logger;
     }
@@ -82,25 +88,20 @@ public sealed partial class AnsibleTarget : IScaleTarget, IDisposable
     /// <summary>True while the circuit is open: runs are refused until the back-off has passed.</summary>
     public bool CircuitOpen => _circuit.IsOpen;
 
-    /// <summary>What is missing before any run could work: the executable or the playbook. Empty when both are there.</summary>
-    public static IEnumerable<string> Problems(AnsibleTargetOptions options)
-    {
-        if (Executables.Find(options.BinaryPath) is null)
-        {
-            yield return options.BinaryPath.Contains('/', StringComparison.Ordinal)
-                ? $"{options.BinaryPath} is not an executable file; {InstallHint}, or point {AnsibleTargetOptions.Section}:BinaryPath at ansible-playbook"
-                : $"cannot find {options.BinaryPath} on PATH; {InstallHint}";
-        }
+    /// <summary>Why <c>ansible-playbook</c> cannot be started, or null when it can.</summary>
+    public static string? BinaryProblem(AnsibleTargetOptions options) =>
+        Executables.Find(options.BinaryPath) is null ? MissingBinary(options) : null;
 
-        if (string.IsNullOrWhiteSpace(options.Playbook))
-        {
-            yield return "no playbook given; pass --playbook FILE";
-        }
-        else if (!File.Exists(options.Playbook))
-        {
-            yield return $"the playbook {options.Playbook} does not exist; check --playbook (relative paths start at {Directory.GetCurrentDirectory()})";
-        }
-    }
+    /// <summary>Why there is no playbook to run, or null when it exists.</summary>
+    public static string? PlaybookProblem(AnsibleTargetOptions options) =>
+        string.IsNullOrWhiteSpace(options.Playbook) ? "no playbook given; pass --playbook FILE"
+        : !File.Exists(options.Playbook) ? $"the playbook {options.Playbook} does not exist; check --playbook (relative paths start at {Directory.GetCurrentDirectory()})"
+        : null;
+
+    private static string MissingBinary(AnsibleTargetOptions options) =>
+        options.BinaryPath.Contains('/', StringComparison.Ordinal)
+            ? $"{options.BinaryPath} is not an executable file; {InstallHint}, or point {AnsibleTargetOptions.Section}:BinaryPath at ansible-playbook"
+            : $"cannot find {options.BinaryPath} on PATH; {InstallHint}";
 
     /// <inheritdoc />
     public Task<int> GetCurrentReplicasAsync(CancellationToken cancellationToken) => _currentReplicas(cancellationToken);
@@ -117,7 +118,9 @@ public sealed partial class AnsibleTarget : IScaleTarget, IDisposable
                 return new ScaleResult(false, await ReadOrUnknownAsync(cancellationToken), $"{CircuitState()} (last failure: {_lastFailure})");
             }
 
-            var problems = Problems(_options).ToList();
+            // Checked on every run: ansible-playbook or the playbook may have been removed since the last one.
+            var executable = Executables.Find(_options.BinaryPath);
+            var problems = new[] { executable is null ? MissingBinary(_options) : null, PlaybookProblem(_options) }.OfType<string>().ToList();
             if (problems.Count > 0)
             {
                 return await FailedAsync(string.Join("; ", problems), cancellationToken);
@@ -126,13 +129,7 @@ public sealed partial class AnsibleTarget : IScaleTarget, IDisposable
             var arguments = Arguments(replicas);
             LogRunning(_logger, Display(arguments));
             Runs++;
-            var environment = new Dictionary<string, string>(PlainOutput, StringComparer.Ordinal);
-            foreach (var (name, value) in _environment)
-            {
-                environment[name] = value;
-            }
-
-            var run = await _runner.RunAsync(new PlaybookCommand(Executables.Find(_options.BinaryPath)!, arguments, environment, _options.Timeout), cancellationToken);
+            var run = await _runner.RunAsync(new PlaybookCommand(executable!, arguments, _environment, _options.Timeout), cancellationToken);
             foreach (var line in run.Output)
             {
                 LogOutput(_logger, line);

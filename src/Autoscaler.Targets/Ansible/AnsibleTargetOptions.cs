@@ -52,7 +52,7 @@ public sealed class AnsibleTargetOptions
     public string ReplicasQuery { get; set; } = "count(up{job=\"webapp\"})";
 }
 
-/// <summary>Rules that compare fields or look at the values' shape: back-offs in order, extra variable names. Whether the playbook and the executable exist is <see cref="AnsibleTarget.Problems"/>.</summary>
+/// <summary>Rules that compare fields or look at the values' shape: back-offs in order, extra variable names. Whether the playbook and the executable exist is <see cref="AnsibleTarget.BinaryProblem"/> and <see cref="AnsibleTarget.PlaybookProblem"/>.</summary>
 public sealed partial class AnsibleTargetOptionsValidator : IValidateOptions<AnsibleTargetOptions>
 {
     /// <inheritdoc />

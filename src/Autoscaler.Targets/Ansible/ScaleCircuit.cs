@@ -8,8 +8,6 @@ namespace Autoscaler.Targets.Ansible;
 /// </summary>
 internal sealed class ScaleCircuit(int threshold, TimeSpan initialBackoff, TimeSpan maxBackoff, TimeProvider time)
 {
-    private TimeSpan _backoff;
-
     /// <summary>Failed runs since the last success.</summary>
     public int ConsecutiveFailures { get; private set; }
 
@@ -17,7 +15,7 @@ internal sealed class ScaleCircuit(int threshold, TimeSpan initialBackoff, TimeS
     public DateTimeOffset? RetryAt { get; private set; }
 
     /// <summary>The back-off now in force; zero while closed.</summary>
-    public TimeSpan Backoff => RetryAt is null ? TimeSpan.Zero : _backoff;
+    public TimeSpan Backoff { get; private set; }
 
     public bool IsOpen => RetryAt is not null;
 
@@ -31,18 +29,19 @@ internal sealed class ScaleCircuit(int threshold, TimeSpan initialBackoff, TimeS
         if (RetryAt is not null)
         {
             // A trial run after the back-off failed: wait longer this time.
-            _backoff = TimeSpan.FromTicks(Math.Min(_backoff.Ticks * 2, maxBackoff.Ticks));
+            Backoff = TimeSpan.FromTicks(Math.Min(Backoff.Ticks * 2, maxBackoff.Ticks));
         }
         else if (ConsecutiveFailures >= threshold)
         {
-            _backoff = initialBackoff <= maxBackoff ? initialBackoff : maxBackoff;
+            // AnsibleTargetOptionsValidator keeps it within maxBackoff.
+            Backoff = initialBackoff;
         }
         else
         {
             return false;
         }
 
-        RetryAt = time.GetUtcNow() + _backoff;
+        RetryAt = time.GetUtcNow() + Backoff;
         return true;
     }
 
@@ -52,7 +51,7 @@ internal sealed class ScaleCircuit(int threshold, TimeSpan initialBackoff, TimeS
         var wasOpen = IsOpen;
         ConsecutiveFailures = 0;
         RetryAt = null;
-        _backoff = TimeSpan.Zero;
+        Backoff = TimeSpan.Zero;
         return wasOpen;
     }
 }
