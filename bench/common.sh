@@ -7,7 +7,8 @@ autoscaler="$bin_dir/autoscaler"
 
 build_release() {
   echo "==> building Release into $bin_dir" >&2
-  dotnet publish "$repo/src/Autoscaler.Cli" -c Release -o "$bin_dir" -nologo -v quiet -p:WarningLevel=0 >/dev/null
+  # --use-current-runtime: only this machine's native Skia library, not every platform's (as scripts/build.sh).
+  dotnet publish "$repo/src/Autoscaler.Cli" -c Release --use-current-runtime -o "$bin_dir" -nologo -v quiet -p:WarningLevel=0 >/dev/null
 }
 
 free_port() {

@@ -28,7 +28,7 @@ containers_note=""
 say "preparing podman and the container images (tests/containers/run.sh prepare)"
 bash tests/containers/run.sh prepare >"$log_dir/containers.log" 2>&1
 case $? in
-  0) ;;
+  0) export AUTOSCALER_CONTAINERS_PREPARED=1 ;; # run.sh up (from the test) then checks instead of preparing again
   3) containers_note="$(grep '^containers unavailable:' "$log_dir/containers.log" | tail -1 | sed 's/^containers unavailable: //')"
      containers_note="the Compose stack test is skipped: ${containers_note:-see tests/containers/run.sh check}"
      echo "$containers_note" ;;

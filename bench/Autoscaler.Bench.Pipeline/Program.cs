@@ -46,13 +46,4 @@ public class PipelineBenchmarks
         _clock.Advance(TimeSpan.FromSeconds(10));
         return _pipeline.Decide(3 + (_tick++ % 3), _readings).DesiredReplicas;
     }
-
-    private sealed class ManualClock : TimeProvider
-    {
-        private DateTimeOffset _now = new(2026, 1, 1, 0, 0, 0, TimeSpan.Zero);
-
-        public override DateTimeOffset GetUtcNow() => _now;
-
-        public void Advance(TimeSpan by) => _now += by;
-    }
 }

@@ -37,7 +37,7 @@ if ! command -v wrk >/dev/null; then
 fi
 
 echo "building Release into $out" >&2
-dotnet publish "$root/src/Autoscaler.Cli" -c Release -o "$out" --nologo -v quiet >&2
+dotnet publish "$root/src/Autoscaler.Cli" -c Release --use-current-runtime -o "$out" --nologo -v quiet >&2
 
 start() { # name, args...
   local name=$1; shift

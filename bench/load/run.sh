@@ -28,7 +28,7 @@ cleanup() {
 trap cleanup EXIT INT TERM
 
 if [[ "${NO_BUILD:-}" != 1 ]]; then
-  dotnet publish "$root/src/Autoscaler.Cli" -c Release -o "$bin" --nologo -v quiet >/dev/null
+  dotnet publish "$root/src/Autoscaler.Cli" -c Release --use-current-runtime -o "$bin" --nologo -v quiet >/dev/null
 fi
 
 dotnet "$bin/autoscaler.dll" webapp --service-time 0 --workers 1000 --port "$port" --instance-id bench-target >/dev/null 2>&1 &

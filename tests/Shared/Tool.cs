@@ -8,7 +8,7 @@ public static class Tool
     /// <summary>
     /// Runs <paramref name="file"/> with <paramref name="args"/>, standard input closed; returns its exit code and its
     /// standard output followed by its standard error. After <paramref name="timeout"/> (60 s by default) it kills the
-    /// whole process tree and throws <see cref="TimeoutException"/>.
+    /// whole process tree and throws <see cref="TimeoutException"/>, whose message includes what it had printed.
     /// </summary>
     /// <param name="file">The program.</param>
     /// <param name="args">Its arguments, each passed as is.</param>
@@ -60,7 +60,9 @@ public static class Tool
         catch (OperationCanceledException)
         {
             process.Kill(entireProcessTree: true);
-            throw new TimeoutException($"{file} {string.Join(' ', info.ArgumentList)} did not finish within {limit.TotalSeconds:0} s");
+            await process.WaitForExitAsync(CancellationToken.None);
+            throw new TimeoutException(
+                $"{file} {string.Join(' ', info.ArgumentList)} did not finish within {limit.TotalSeconds:0} s; output:\n{(await stdout) + (await stderr)}");
         }
 
         return (process.ExitCode, (await stdout) + (await stderr));

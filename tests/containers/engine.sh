@@ -10,7 +10,8 @@
 
 ENGINE_STATE=${AUTOSCALER_CONTAINER_STATE:-/var/tmp/autoscaler-containers}
 ENGINE_SOCKET="$ENGINE_STATE/podman.sock"
-ENGINE_PACKAGES=(podman runc netavark aardvark-dns debootstrap docker-compose)
+# docker-compose is in scripts/lib.sh DEBIAN_PACKAGES, which ensure_debian_packages always installs as well.
+ENGINE_PACKAGES=(podman runc netavark aardvark-dns debootstrap)
 
 # Prints why the engine cannot be prepared here, or nothing when it can.
 engine_blocker() {

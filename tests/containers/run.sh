@@ -7,7 +7,9 @@
 #   tests/containers/run.sh check               can the engine be prepared here? (exit 3 and the reason if not)
 #   tests/containers/run.sh prepare             install podman & co., build the stand-ins (cached) and the images
 #   tests/containers/run.sh up [--owner PID]    prepare, start the stack without Grafana, wait until healthy;
-#                                               with --owner, the stack is taken down when that process ends
+#                                               with --owner, the stack is taken down when that process ends;
+#                                               with AUTOSCALER_CONTAINERS_PREPARED=1 (scripts/test.sh, after its
+#                                               own prepare), only check instead of preparing again
 #   tests/containers/run.sh compose ARGS...     docker-compose on the running stack (e.g. `compose ps`, `logs scaler`)
 #   tests/containers/run.sh down                `docker-compose down -v`, stop podman's service, check nothing is left
 #   tests/containers/run.sh test                the end-to-end test (dotnet test, trait Category=Containers)
@@ -124,7 +126,12 @@ up() {
     say "an earlier stack is still up: taking it down first"
     down || true
   fi
-  prepare
+  # scripts/test.sh prepared the engine and the images just before the tests: check is enough (and still exits 3).
+  if [ "${AUTOSCALER_CONTAINERS_PREPARED:-}" = 1 ]; then
+    check
+  else
+    prepare
+  fi
   ports_free
   compose_environment
 

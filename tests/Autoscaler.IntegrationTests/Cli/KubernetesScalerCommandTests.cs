@@ -1,5 +1,3 @@
-using System.Net;
-using System.Net.Sockets;
 using System.Text.RegularExpressions;
 using Autoscaler.IntegrationTests.Targets;
 using Autoscaler.Testing;
@@ -22,7 +20,7 @@ public sealed partial class KubernetesScalerCommandTests
         // which makes the scaler act without one.
         await using var scaler = AutoscalerProcess.Start(
             "scaler", "--port", "0", "--target", "kubernetes", "--kube-name", "webapp", "--kubeconfig", kubeconfig,
-            "--policy", Policy, "--prometheus-url", $"http://127.0.0.1:{RefusingPort()}", "--check-interval", "200ms");
+            "--policy", Policy, "--prometheus-url", $"http://127.0.0.1:{FreePorts.Next()}", "--check-interval", "200ms");
 
         await scaler.WaitForLineAsync(ScalingLine(), TimeSpan.FromSeconds(30));
         await WaitUntilAsync(() => api.State("deployments", "shop", "webapp").Spec == 2, scaler, "spec.replicas = 2");
@@ -44,7 +42,7 @@ public sealed partial class KubernetesScalerCommandTests
 
         await using var scaler = AutoscalerProcess.Start(
             "scaler", "--port", "0", "--target", "kubernetes", "--kube-name", "webapp", "--kubeconfig", api.WriteKubeconfig("shop"),
-            "--prometheus-url", $"http://127.0.0.1:{RefusingPort()}", "--check-interval", "200ms");
+            "--prometheus-url", $"http://127.0.0.1:{FreePorts.Next()}", "--check-interval", "200ms");
 
         var line = await scaler.WaitForLineAsync(ForbiddenLine(), TimeSpan.FromSeconds(30));
 
@@ -94,13 +92,6 @@ public sealed partial class KubernetesScalerCommandTests
             Assert.True(TimeProvider.System.GetElapsedTime(started) < TimeSpan.FromSeconds(30), $"no {what} within 30 s; scaler output:\n{process.Output}");
             await Task.Delay(100, TestContext.Current.CancellationToken);
         }
-    }
-
-    private static int RefusingPort()
-    {
-        using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-        socket.Bind(new IPEndPoint(IPAddress.Loopback, 0));
-        return ((IPEndPoint)socket.LocalEndPoint!).Port;
     }
 
     [GeneratedRegex("^scaling Deployment ")]

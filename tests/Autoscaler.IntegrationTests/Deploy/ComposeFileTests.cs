@@ -143,7 +143,7 @@ public sealed class ComposeFileTests
     }
 
     [Fact]
-    public void Grafana_provisioning_matches_the_mounts_and_the_dashboard()
+    public async Task Grafana_provisioning_matches_the_mounts_and_the_dashboard()
     {
         var grafana = _services["grafana"];
         var mounts = DeployFiles.BindMounts(grafana).ToList();
@@ -154,14 +154,14 @@ public sealed class ComposeFileTests
         Assert.Equal(dashboardsTarget, DeployFiles.Str(DeployFiles.Get(provider, "options", "path")));
 
         var source = Assert.Single(DeployFiles.Seq(DeployFiles.Get(DeployFiles.Load("deploy/grafana/provisioning/datasources/prometheus.yml"), "datasources")));
-        using var dashboard = JsonDocument.Parse(File.ReadAllText(RepositoryRoot.File("deploy/grafana/dashboards/autoscaling.json")));
+        using var dashboard = await DashboardQueries.LoadDashboardAsync();
         Assert.Equal("Auto-Scaling Simulator", dashboard.RootElement.GetProperty("title").GetString());
         var variable = dashboard.RootElement.GetProperty("templating").GetProperty("list").EnumerateArray().Single(v => v.GetProperty("type").GetString() == "datasource");
         Assert.Equal(DeployFiles.Str(DeployFiles.Get(source, "uid")), variable.GetProperty("current").GetProperty("value").GetString());
         Assert.Equal(DeployFiles.Str(DeployFiles.Get(source, "type")), variable.GetProperty("query").GetString());
 
         // Every query of the dashboard goes through that variable, so a data source of another uid is one click away.
-        var datasources = Descendants(dashboard.RootElement).Where(e => e.Name == "datasource" && e.Value.ValueKind == JsonValueKind.Object)
+        var datasources = DashboardQueries.Descendants(dashboard.RootElement).Where(e => e.Name == "datasource" && e.Value.ValueKind == JsonValueKind.Object)
             .Select(e => e.Value.GetProperty("uid").GetString()).Where(uid => uid != "-- Grafana --").Distinct().ToList();
         Assert.Equal(["${" + variable.GetProperty("name").GetString() + "}"], datasources);
     }
@@ -209,26 +209,4 @@ public sealed class ComposeFileTests
     };
 
     private static string Host(string target) => target[..target.LastIndexOf(':')];
-
-    private static IEnumerable<JsonProperty> Descendants(JsonElement element)
-    {
-        if (element.ValueKind == JsonValueKind.Object)
-        {
-            foreach (var property in element.EnumerateObject())
-            {
-                yield return property;
-                foreach (var inner in Descendants(property.Value))
-                {
-                    yield return inner;
-                }
-            }
-        }
-        else if (element.ValueKind == JsonValueKind.Array)
-        {
-            foreach (var item in element.EnumerateArray().SelectMany(Descendants))
-            {
-                yield return item;
-            }
-        }
-    }
 }

@@ -22,18 +22,18 @@ internal static class DashboardQueries
         JsonDocument.Parse(await File.ReadAllTextAsync(RepositoryRoot.File("deploy/grafana/dashboards/autoscaling.json"), TestContext.Current.CancellationToken));
 
     /// <summary>Every "expr" anywhere in the dashboard: panel targets and annotation queries.</summary>
-    public static IEnumerable<string> Exprs(JsonElement element)
+    public static IEnumerable<string> Exprs(JsonElement element) =>
+        Descendants(element).Where(p => p.Name == "expr" && p.Value.ValueKind == JsonValueKind.String).Select(p => p.Value.GetString()!);
+
+    /// <summary>Every property of <paramref name="element"/>, at any depth (in arrays too), each before the ones inside it.</summary>
+    public static IEnumerable<JsonProperty> Descendants(JsonElement element)
     {
         if (element.ValueKind == JsonValueKind.Object)
         {
             foreach (var property in element.EnumerateObject())
             {
-                if (property.Name == "expr" && property.Value.ValueKind == JsonValueKind.String)
-                {
-                    yield return property.Value.GetString()!;
-                }
-
-                foreach (var inner in Exprs(property.Value))
+                yield return property;
+                foreach (var inner in Descendants(property.Value))
                 {
                     yield return inner;
                 }
@@ -41,7 +41,7 @@ internal static class DashboardQueries
         }
         else if (element.ValueKind == JsonValueKind.Array)
         {
-            foreach (var inner in element.EnumerateArray().SelectMany(Exprs))
+            foreach (var inner in element.EnumerateArray().SelectMany(Descendants))
             {
                 yield return inner;
             }

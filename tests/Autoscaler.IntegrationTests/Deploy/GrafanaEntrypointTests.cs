@@ -15,11 +15,7 @@ public sealed partial class GrafanaEntrypointTests : IDisposable
     {
         Directory.CreateDirectory(_dir.File("data"));
         // Stands in for Grafana's /run.sh: shows the password Grafana would start with.
-        File.WriteAllText(_dir.File("run.sh"), "#!/bin/sh\necho \"grafana starts with password=$GF_SECURITY_ADMIN_PASSWORD args=$*\"\n");
-        if (!OperatingSystem.IsWindows())
-        {
-            File.SetUnixFileMode(_dir.File("run.sh"), UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
-        }
+        _dir.Executable("run.sh", "#!/bin/sh\necho \"grafana starts with password=$GF_SECURITY_ADMIN_PASSWORD args=$*\"\n");
     }
 
     public void Dispose() => _dir.Dispose();

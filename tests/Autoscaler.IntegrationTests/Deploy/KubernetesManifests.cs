@@ -18,7 +18,8 @@ internal static class KubernetesManifests
     /// <summary>Strict: a misspelt field or an unknown kind fails instead of being dropped.</summary>
     public static IReadOnlyList<object> Load(string file) => KubernetesYaml.LoadAllFromString(File.ReadAllText(file), strict: true);
 
-    public static IReadOnlyList<object> All => [.. Files.SelectMany(Load)];
+    /// <summary>Every object of every manifest, parsed once (the tests only read them).</summary>
+    public static IReadOnlyList<object> All { get; } = [.. Files.SelectMany(Load)];
 
     public static T Single<T>(string name)
         where T : IKubernetesObject<V1ObjectMeta> =>

@@ -1,4 +1,5 @@
 using Autoscaler.Simulation.Workloads;
+using Autoscaler.Testing;
 
 namespace Autoscaler.Simulation.Tests.Workloads;
 
@@ -53,22 +54,15 @@ public sealed class RatePatternSyntaxTests
     [Fact]
     public void A_trace_is_read_relative_to_the_base_directory_with_its_time_scale()
     {
-        var dir = Directory.CreateTempSubdirectory("trace-syntax-");
-        try
-        {
-            var file = Path.Combine(dir.FullName, "day.csv");
-            File.WriteAllText(file, "seconds,rps\n0,10\n60,40\n");
+        using var dir = new TempDirectory("trace-syntax");
+        var file = dir.File("day.csv");
+        File.WriteAllText(file, "seconds,rps\n0,10\n60,40\n");
 
-            var trace = Assert.IsType<TraceRate>(RatePatterns.Parse("trace(file=day.csv, scale=0.1)", dir.FullName));
+        var trace = Assert.IsType<TraceRate>(RatePatterns.Parse("trace(file=day.csv, scale=0.1)", dir.Path));
 
-            Assert.Equal(40, trace.RateAt(S(6)));
-            Assert.Equal(0.1, trace.TimeScale);
-            Assert.Equal(10, RatePatterns.Parse($"trace(file='{file}')").RateAt(S(59)));
-        }
-        finally
-        {
-            dir.Delete(recursive: true);
-        }
+        Assert.Equal(40, trace.RateAt(S(6)));
+        Assert.Equal(0.1, trace.TimeScale);
+        Assert.Equal(10, RatePatterns.Parse($"trace(file='{file}')").RateAt(S(59)));
     }
 
     [Theory]

@@ -23,9 +23,7 @@ public sealed class AnsibleTargetTests : IDisposable
     {
         _runner = new FakeRunner(_clock);
         // Present and executable, so the target's checks pass; the fake runner never starts it.
-        var binary = _dir.File("ansible-playbook");
-        File.WriteAllText(binary, "#!/bin/sh\nexit 99\n");
-        RealAnsibleTests.MakeExecutable(binary);
+        var binary = _dir.Executable("ansible-playbook", "#!/bin/sh\nexit 99\n");
         var playbook = _dir.File("scale.yml");
         File.WriteAllText(playbook, "- hosts: localhost\n  tasks: []\n");
         _options = new AnsibleTargetOptions

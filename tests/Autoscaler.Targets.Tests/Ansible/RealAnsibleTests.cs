@@ -129,7 +129,7 @@ public sealed class RealAnsibleTests : IDisposable
         // No Docker here: a stand-in for `docker compose` that keeps the container count in a file and logs each call.
         // What is tested is the playbook's own logic (the commands it sends and when it says "changed").
         var project = Directory.CreateDirectory(_dir.File("project")).FullName;
-        var compose = Write("fake-compose", """
+        var compose = _dir.Executable("fake-compose", """
             #!/bin/sh
             echo "$*" >> calls
             count=$(cat count 2>/dev/null || echo 0)
@@ -141,8 +141,7 @@ public sealed class RealAnsibleTests : IDisposable
                 *) shift ;;
               esac
             done
-            """);
-        MakeExecutable(compose);
+            """ + "\n");
         var playbook = Path.Combine(Shipped, "playbook-scale.yml");
 
         async Task<string> Scale(int n)
@@ -171,14 +170,6 @@ public sealed class RealAnsibleTests : IDisposable
         Assert.True(code == 0, several);
         var last = (await File.ReadAllLinesAsync(Path.Combine(project, "calls"), TestContext.Current.CancellationToken))[^2];
         Assert.Equal($"--project-directory {project} -f docker-compose.yml -f /elsewhere/override.yml up -d --no-recreate --scale webapp=2 webapp", last);
-    }
-
-    internal static void MakeExecutable(string path)
-    {
-        if (!OperatingSystem.IsWindows())
-        {
-            File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
-        }
     }
 
     private string Write(string name, string text)

@@ -43,11 +43,7 @@ public sealed class ComposeTargetProcessTests : IDisposable
 
     public ComposeTargetProcessTests()
     {
-        File.WriteAllText(_dir.File("docker"), FakeDocker.ReplaceLineEndings("\n") + "\n");
-        if (!OperatingSystem.IsWindows())
-        {
-            File.SetUnixFileMode(_dir.File("docker"), UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
-        }
+        _dir.Executable("docker", FakeDocker.ReplaceLineEndings("\n") + "\n");
         File.WriteAllText(_dir.File("version"), "2.32.4\n");
     }
 
