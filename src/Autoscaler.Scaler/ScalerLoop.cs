@@ -91,6 +91,7 @@ public sealed partial class ScalerLoop(
             }
 
             LogObservation(logger, Describe(readings), current);
+            pipeline.Learn(current, readings);
             var decision = pipeline.Decide(current, readings);
             ScaleResult? action = null;
             if (decision.DesiredReplicas != current && options.DryRun)

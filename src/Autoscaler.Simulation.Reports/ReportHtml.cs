@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Net;
 using System.Text;
+using Autoscaler.Core.Queueing;
 using Autoscaler.Simulation.Results;
 
 namespace Autoscaler.Simulation.Reports;

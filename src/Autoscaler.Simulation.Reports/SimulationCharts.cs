@@ -1,3 +1,4 @@
+using Autoscaler.Core.Queueing;
 using Autoscaler.Simulation.Results;
 using Autoscaler.Simulation.Scenarios;
 using ScottPlot;

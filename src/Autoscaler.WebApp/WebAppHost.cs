@@ -92,6 +92,8 @@ public static class WebAppHost
                 return Results.Text($"{{\"instance\":\"{instanceJson}\",\"error\":\"queue full\"}}", "application/json", statusCode: 503);
             }
 
+            metrics.BusySeconds.Inc(outcome.Service.TotalSeconds);
+
             if (options.CrashAfter > 0 && Interlocked.Increment(ref served) == options.CrashAfter)
             {
                 logger.LogWarning("Crashing after {Count} requests, as configured", options.CrashAfter);

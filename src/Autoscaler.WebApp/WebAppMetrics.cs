@@ -15,6 +15,7 @@ internal sealed class WebAppMetrics
         Factory = Metrics.WithCustomRegistry(registry);
         RequestCount = Factory.CreateCounter("webapp_request_count_total", "Requests to / answered by this instance, rejected ones included.");
         Rejected = Factory.CreateCounter("webapp_rejected_requests_total", "Requests to / answered 503 at once because the queue was full.");
+        BusySeconds = Factory.CreateCounter("webapp_busy_seconds_total", "Seconds the workers of this instance spent serving requests, counted as each completes; its rate divided by webapp_workers is the utilization.");
         var responseTime = Factory.CreateGauge("webapp_response_time_seconds", "Mean response time of requests to / completed on this instance in the last second; 0 when none.");
         var inflight = Factory.CreateGauge("webapp_inflight_requests", "Requests to / accepted and not yet answered (working or waiting).");
         var queue = Factory.CreateGauge("webapp_queue_length", "Requests to / waiting for a free worker.");
@@ -43,6 +44,8 @@ internal sealed class WebAppMetrics
     public Counter RequestCount { get; }
 
     public Counter Rejected { get; }
+
+    public Counter BusySeconds { get; }
 
     public Histogram DurationHistogram { get; }
 }

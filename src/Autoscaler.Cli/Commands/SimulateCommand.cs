@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using System.Runtime.InteropServices;
 using System.Text;
+using Autoscaler.Core.Queueing;
 using Autoscaler.Core.Time;
 using Autoscaler.Simulation.Output;
 using Autoscaler.Simulation.Reports;

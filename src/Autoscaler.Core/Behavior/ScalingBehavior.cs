@@ -80,4 +80,20 @@ public sealed class ScalingBehavior
             Policies = [new ScalingRule(ScalingRuleType.Percent, 100, 15)],
         },
     };
+
+    /// <summary>
+    /// The <c>slo</c> rule's default: scale up at once with no limit (its count already includes the margin it needs);
+    /// scale down without a rate limit after a stabilization window of <see cref="SloScaleDownWindowSeconds"/>.
+    /// </summary>
+    public static ScalingBehavior SloDefaults => new()
+    {
+        ScaleUp = new ScalingRules { StabilizationWindowSeconds = 0, SelectPolicy = SelectPolicy.Max },
+        ScaleDown = new ScalingRules { StabilizationWindowSeconds = SloScaleDownWindowSeconds, SelectPolicy = SelectPolicy.Max },
+    };
+
+    /// <summary>
+    /// The <c>slo</c> rule's scale-down window: one 30 s rate window plus a 15 s check and a 5 s scrape, the time a
+    /// measured rate takes to forget a moment of noise, so only a drop that lasts longer removes a replica.
+    /// </summary>
+    public const int SloScaleDownWindowSeconds = 60;
 }

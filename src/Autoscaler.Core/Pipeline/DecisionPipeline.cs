@@ -46,6 +46,7 @@ public sealed class DecisionPipeline
     private readonly TimeProvider _time;
     private readonly BehaviorStage _behavior;
     private readonly int[] _consecutiveFailures;
+    private readonly ILearningPolicy[] _learners;
 
     // The last evaluation's details, reused from one evaluation to the next and rendered only on demand.
     private readonly MetricReading[] _seen;
@@ -75,10 +76,28 @@ public sealed class DecisionPipeline
         _consecutiveFailures = new int[bindings.Count];
         _seen = new MetricReading[bindings.Count];
         _proposals = new ScalingProposal[bindings.Count];
+        _learners = [.. bindings.Select(b => b.Policy).OfType<ILearningPolicy>()];
+        Inputs = [.. _learners.SelectMany(l => l.Inputs)];
     }
 
     /// <summary>The metrics this pipeline reads, in order.</summary>
     public IReadOnlyList<PolicyBinding> Bindings => _bindings;
+
+    /// <summary>
+    /// Lets every learning policy (<see cref="ILearningPolicy"/>) learn from this evaluation's readings, its inputs'
+    /// included. Call it before <see cref="Evaluate"/> or <see cref="Decide"/> with the same readings; it is kept apart
+    /// so evaluation stays cheap.
+    /// </summary>
+    public void Learn(int currentReplicas, IReadOnlyList<MetricReading> readings)
+    {
+        for (var i = 0; i < _learners.Length; i++)
+        {
+            _learners[i].Learn(currentReplicas, readings);
+        }
+    }
+
+    /// <summary>The extra queries the learning policies read beside the bound metrics, as (reading name, PromQL).</summary>
+    public IReadOnlyList<(string Name, string Query)> Inputs { get; }
 
     /// <summary>Decides the replica count and renders the full decision record (readings, proposals, phrases).</summary>
     public ScalingDecision Decide(int currentReplicas, IReadOnlyList<MetricReading> readings)

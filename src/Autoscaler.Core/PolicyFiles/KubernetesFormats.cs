@@ -2,6 +2,8 @@ using System.Globalization;
 using Autoscaler.Core.Behavior;
 using Autoscaler.Core.Pipeline;
 using Autoscaler.Core.Policies;
+using Autoscaler.Core.Policies.Slo;
+using Autoscaler.Core.Queueing;
 using Autoscaler.Core.Time;
 using YamlDotNet.RepresentationModel;
 
@@ -443,8 +445,20 @@ public static class KubernetesFormats
     {
         var hint = m.Predictive is { } p
             ? $" (it forecasts; its reactive half alone would be target: {{value: {p.Target.ToString("R", CultureInfo.InvariantCulture)}, type: AverageValue}})"
+            : m.Slo is { } o ? SloHint(o)
             : "";
         return new PolicyFileException([$"metric '{m.Name}' uses the {m.Rule} rule, which {format} cannot express; only target rules can be exported{hint}"]);
+    }
+
+    private static string SloHint(SloPolicyOptions o)
+    {
+        const string lost = "without its forecast, learning, latency feedback or headroom";
+        var safe = o.SafeRate ?? (o is { Workers: { } w, ServiceTime: { } s }
+            ? new ReplicaQueue(w, s.TotalSeconds, o.Distribution, o.QueueLimit).MaxUtilizationWithin(o.Level) * w / s.TotalSeconds
+            : double.NaN);
+        return double.IsFinite(safe) && safe > 0
+            ? $" (it sizes for a service level; the closest target rule is target: {{value: {Math.Floor(safe * 10) / 10:0.#}, type: AverageValue}} on the same query, the safe rate per replica of the declared capacity, {lost})"
+            : $" (it sizes for a service level with a learnt capacity; the closest target rule is target: {{value: V, type: AverageValue}} on the same query, V the requests per second one replica takes within the SLO, {lost})";
     }
 
     private static YamlMappingNode Behavior(ScalingBehavior behavior) => PolicyFile.WriteBehavior(behavior, cooldowns: false);

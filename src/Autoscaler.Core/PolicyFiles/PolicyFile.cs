@@ -2,6 +2,9 @@ using System.Globalization;
 using Autoscaler.Core.Behavior;
 using Autoscaler.Core.Pipeline;
 using Autoscaler.Core.Policies;
+using Autoscaler.Core.Policies.Slo;
+using Autoscaler.Core.Queueing;
+using Autoscaler.Core.ServiceModel;
 using Autoscaler.Core.Time;
 using YamlDotNet.RepresentationModel;
 
@@ -76,10 +79,10 @@ public static class PolicyFile
     private static MetricSpec ReadMetric(YamlFields m)
     {
         var metric = new MetricSpec { Name = m.String("name", required: true) ?? "", Query = m.String("query") ?? "" };
-        var kinds = new[] { "threshold", "target", "predictive", "fixed" }.Where(m.Has).ToList();
+        var kinds = new[] { "threshold", "target", "predictive", "slo", "fixed" }.Where(m.Has).ToList();
         if (kinds.Count != 1)
         {
-            m.Problem(m.Node, "threshold|target|predictive|fixed", kinds.Count == 0 ? "say which policy: threshold, target, predictive or fixed" : $"only one policy per metric, not {string.Join(" and ", kinds)}");
+            m.Problem(m.Node, "threshold|target|predictive|slo|fixed", kinds.Count == 0 ? "say which policy: threshold, target, predictive, slo or fixed" : $"only one policy per metric, not {string.Join(" and ", kinds)}");
         }
 
         if (m.Mapping("threshold") is { } t)
@@ -114,6 +117,11 @@ public static class PolicyFile
         if (m.Mapping("predictive") is { } pr)
         {
             metric.Predictive = ReadPredictive(pr);
+        }
+
+        if (m.Mapping("slo") is { } slo)
+        {
+            metric.Slo = ReadSlo(slo);
         }
 
         metric.Fixed = m.Integer("fixed", 0, 10_000);
@@ -168,6 +176,56 @@ public static class PolicyFile
         {
             var key = char.ToLowerInvariant(field[0]) + field[1..];
             key = key switch { "target" => "value", "reactiveTarget" => "reactiveValue", _ => key };
+            p.Problem(p.Find(key) ?? p.Node, key, problem);
+        }
+
+        return options;
+    }
+
+    private static SloPolicyOptions ReadSlo(YamlFields p)
+    {
+        var options = new SloPolicyOptions();
+        options.Latency = p.Duration("latency") ?? options.Latency;
+        if (!p.Has("latency"))
+        {
+            p.Problem(p.Node, "latency", "is required (the latency bound, e.g. 300ms)");
+        }
+
+        options.Statistic = p.Enum<LatencyStatistic>("statistic") ?? options.Statistic;
+        options.MaxErrorRate = p.Number("maxErrorRate", 0, 0.999999) ?? options.MaxErrorRate;
+        options.Workers = p.Integer("workers", 1, 100_000);
+        options.ServiceTime = p.Duration("serviceTime");
+        options.QueueLimit = p.Integer("queueLimit", 0, 1_000_000) ?? options.QueueLimit;
+        options.Distribution = p.Enum<ServiceTimeDistribution>("distribution") ?? options.Distribution;
+        options.SafeRate = p.Number("safeRate", 1e-12);
+        if (p.Mapping("learn") is { } learn)
+        {
+            options.Learn = new SloLearnQueries
+            {
+                Utilization = learn.String("utilization"),
+                Throughput = learn.String("throughput"),
+                Latency = learn.String("latency"),
+            };
+            learn.RejectUnknown();
+        }
+
+        options.Forecast = p.Enum<SloForecast>("forecast") ?? options.Forecast;
+        options.SeasonLength = p.Duration("seasonLength");
+        options.SampleInterval = p.Duration("sampleInterval") ?? options.SampleInterval;
+        options.Horizon = p.Duration("horizon") ?? options.Horizon;
+        options.HeadroomQuantile = p.Number("headroomQuantile", 0.5, 0.999999) ?? options.HeadroomQuantile;
+        p.RejectUnknown();
+
+        // Rules across fields (or beyond a range), each on that field's line.
+        foreach (var (field, problem) in options.Problems())
+        {
+            var key = char.ToLowerInvariant(field[0]) + field[1..];
+            if (!p.Has(key) && key is "workers" or "serviceTime" or "latency")
+            {
+                p.Problem(p.Node, key, problem);
+                continue;
+            }
+
             p.Problem(p.Find(key) ?? p.Node, key, problem);
         }
 
@@ -268,6 +326,10 @@ public static class PolicyFile
                 predictive.Add("warmUpSeasons", Num(p.WarmUpSeasons));
                 node.Add("predictive", predictive);
             }
+            else if (m.Slo is { } o)
+            {
+                node.Add("slo", WriteSlo(o));
+            }
             else
             {
                 node.Add("fixed", Num(m.Fixed ?? 0));
@@ -294,6 +356,59 @@ public static class PolicyFile
 
         return YamlFields.Save(root);
     }
+
+    private static YamlMappingNode WriteSlo(SloPolicyOptions o)
+    {
+        var node = new YamlMappingNode
+        {
+            { "latency", Durations.Format(o.Latency) },
+            { "statistic", o.Statistic.Label() },
+            { "maxErrorRate", Num(o.MaxErrorRate) },
+        };
+        if (o.Workers is { } workers)
+        {
+            node.Add("workers", Num(workers));
+        }
+
+        if (o.ServiceTime is { } service)
+        {
+            node.Add("serviceTime", Durations.Format(service));
+        }
+
+        node.Add("queueLimit", Num(o.QueueLimit));
+        node.Add("distribution", Camel(o.Distribution.ToString()));
+        if (o.SafeRate is { } rate)
+        {
+            node.Add("safeRate", Num(rate));
+        }
+
+        var learn = new YamlMappingNode();
+        foreach (var (key, query) in new[] { ("utilization", o.Learn.Utilization), ("throughput", o.Learn.Throughput), ("latency", o.Learn.Latency) })
+        {
+            if (query is { Length: > 0 })
+            {
+                learn.Add(key, query);
+            }
+        }
+
+        if (learn.Children.Count > 0)
+        {
+            node.Add("learn", learn);
+        }
+
+        node.Add("forecast", Camel(o.Forecast.ToString()));
+        if (o.SeasonLength is { } season)
+        {
+            node.Add("seasonLength", Durations.Format(season));
+        }
+
+        node.Add("sampleInterval", Durations.Format(o.SampleInterval));
+        node.Add("horizon", Durations.Format(o.Horizon));
+        node.Add("headroomQuantile", Num(o.HeadroomQuantile));
+        return node;
+    }
+
+    private static string Camel(string name) => char.ToLowerInvariant(name[0]) + name[1..];
 
     /// <summary>Writes a behavior section in HPA's field names; <paramref name="cooldowns"/> adds ours, which HPA and KEDA lack.</summary>
     internal static YamlMappingNode WriteBehavior(ScalingBehavior behavior, bool cooldowns) => new()

@@ -1,6 +1,7 @@
 using Autoscaler.Core.Behavior;
 using Autoscaler.Core.Pipeline;
 using Autoscaler.Core.Policies;
+using Autoscaler.Core.Policies.Slo;
 
 namespace Autoscaler.Core.PolicyFiles;
 
@@ -22,11 +23,17 @@ public sealed class MetricSpec
     /// <summary>Set for the <c>predictive</c> policy.</summary>
     public PredictivePolicyOptions? Predictive { get; set; }
 
+    /// <summary>Set for the <c>slo</c> policy.</summary>
+    public SloPolicyOptions? Slo { get; set; }
+
     /// <summary>Set for the <c>fixed</c> policy.</summary>
     public int? Fixed { get; set; }
 
-    /// <summary>The rule's name: <c>threshold</c>, <c>target</c>, <c>predictive</c> or <c>fixed</c>.</summary>
-    public string Rule => Threshold is not null ? "threshold" : Target is not null ? "target" : Predictive is not null ? "predictive" : "fixed";
+    /// <summary>The rule's name: <c>threshold</c>, <c>target</c>, <c>predictive</c>, <c>slo</c> or <c>fixed</c>.</summary>
+    public string Rule => Threshold is not null ? "threshold" : Target is not null ? "target" : Predictive is not null ? "predictive" : Slo is not null ? "slo" : "fixed";
+
+    /// <summary>The extra queries the rule reads beside <see cref="Query"/> (the <c>slo</c> rule's learning inputs), as (reading name, PromQL).</summary>
+    public IReadOnlyList<(string Name, string Query)> Inputs => Slo?.InputsFor(Name) ?? [];
 
     /// <summary>What to do when the metric has no value.</summary>
     public MetricFailureHandling OnFailure { get; set; } = MetricFailureHandling.Hold;
@@ -39,6 +46,7 @@ public sealed class MetricSpec
         Threshold is { } t ? new ThresholdPolicy(t)
         : Target is { } g ? new TargetPolicy(g)
         : Predictive is { } p ? new PredictivePolicy(p, time)
+        : Slo is { } o ? new SloPolicy(o, time, Name)
         : new FixedPolicy(Fixed ?? 0);
 }
 
@@ -65,10 +73,13 @@ public sealed class PolicySpec
 
     /// <summary>
     /// The behavior in force: as written; or, when none is written, nothing at all for a policy made only of
-    /// <c>threshold</c> rules (the original scripts' behavior) and Kubernetes HPA's defaults otherwise.
+    /// <c>threshold</c> rules (the original scripts' behavior), <see cref="ScalingBehavior.SloDefaults"/> when any rule
+    /// is <c>slo</c>, and Kubernetes HPA's defaults otherwise.
     /// </summary>
     public ScalingBehavior EffectiveBehavior =>
-        Behavior ?? (Metrics.All(m => m.Threshold is not null) ? ScalingBehavior.None : ScalingBehavior.HpaDefaults);
+        Behavior ?? (Metrics.All(m => m.Threshold is not null) ? ScalingBehavior.None
+            : Metrics.Any(m => m.Slo is not null) ? ScalingBehavior.SloDefaults
+            : ScalingBehavior.HpaDefaults);
 
     /// <summary>The pipeline this policy describes.</summary>
     public DecisionPipeline CreatePipeline(TimeProvider time) => new(

@@ -1,5 +1,6 @@
-using System.Runtime.CompilerServices;
 using System.Collections.Concurrent;
+using System.Runtime.CompilerServices;
+using Autoscaler.Core.Queueing;
 using Autoscaler.Core.ServiceModel;
 
 namespace Autoscaler.Simulation.Model;
@@ -45,35 +46,24 @@ internal sealed class ServiceCurves
     private const double RhoCap = 200;
     private const double Percentile = 0.95;
     private const int CoarseRows = 128;
-    private const int ServiceNodes = 32;
 
     private static readonly ConcurrentDictionary<(int, long, ServiceTimeDistribution, int), Lazy<ServiceCurves>> Cache = new();
 
     private readonly CurveRow[] _rows;
     private readonly int[] _coarseFine;
-    private readonly WaitTail[] _coarseTail;
-    private readonly double[] _coarseWait;
-    private readonly double[] _serviceNodes;
+    private readonly ResponseTail[] _coarseTail;
+    private readonly ReplicaQueue _queue;
 
     private ServiceCurves(ServiceModelSpec spec)
     {
+        _queue = new ReplicaQueue(spec.Workers, spec.ServiceTime.TotalSeconds, spec.Distribution, spec.QueueLimit);
         Workers = spec.Workers;
         ServiceSeconds = spec.ServiceTime.TotalSeconds;
         Distribution = spec.Distribution;
         QueueLimit = spec.QueueLimit;
-        Capacity = Workers / ServiceSeconds;
-
-        // Non-exponential service: Allen–Cunneen's factor h = (1 + cs²)/2 on the waiting part. The M/M/c/K queue
-        // behind the table gets Q/h places so that, scaled by h, a full queue still holds Q requests.
-        var cs2 = spec.Distribution switch
-        {
-            ServiceTimeDistribution.Constant => 0,
-            ServiceTimeDistribution.LogNormal => Math.Exp(ServiceTimeSampler.LogNormalSigma * ServiceTimeSampler.LogNormalSigma) - 1,
-            _ => 1.0,
-        };
-        WaitScale = (1 + cs2) / 2;
-        QueueSlots = QueueLimit == 0 ? 0 : Math.Max(1, (int)Math.Round(QueueLimit / WaitScale));
-        _serviceNodes = ServiceNodesFor(spec.Distribution, ServiceSeconds);
+        Capacity = _queue.Capacity;
+        WaitScale = _queue.WaitScale;
+        QueueSlots = _queue.QueueSlots;
 
         MaxContent = Content(RhoCap);
         var count = (int)Math.Clamp(Math.Ceiling(MaxContent / 0.02), 2048, 65536) + 1;
@@ -100,14 +90,11 @@ internal sealed class ServiceCurves
         }
 
         _coarseFine = [.. coarse];
-        _coarseTail = new WaitTail[_coarseFine.Length];
-        _coarseWait = new double[_coarseFine.Length];
+        _coarseTail = new ResponseTail[_coarseFine.Length];
         var p95 = new double[_coarseFine.Length];
         for (var j = 0; j < _coarseFine.Length; j++)
         {
-            var rhoJ = _rows[_coarseFine[j]].Rho;
-            _coarseTail[j] = new WaitTail(rhoJ, QueueSlots, Capacity);
-            _coarseWait[j] = QueueFormulas.Stationary(Workers, rhoJ, QueueSlots).WaitProbability;
+            _coarseTail[j] = _queue.Tail(_rows[_coarseFine[j]].Rho);
             p95[j] = SolvePercentile([j], [1.0], j == 0 ? 0 : p95[j - 1], double.NaN);
         }
 
@@ -162,13 +149,11 @@ internal sealed class ServiceCurves
     /// <summary>Number of coarse rows (the size of a run's percentile weights).</summary>
     public int CoarseCount => _coarseFine.Length;
 
+    /// <summary>The replica as a queue: the formulas behind the table, shared with the <c>slo</c> rule.</summary>
+    public ReplicaQueue Queue => _queue;
+
     /// <summary>Mean content x = busy + h·L_q of a stationary replica at utilization <paramref name="rho"/>.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public double Content(double rho)
-    {
-        var s = QueueFormulas.Stationary(Workers, rho, QueueSlots);
-        return s.BusyServers + (WaitScale * s.QueueLength);
-    }
+    public double Content(double rho) => _queue.Content(rho);
 
     /// <summary>
     /// The highest utilization at which a stationary replica, as tabulated, keeps every request statistic within
@@ -191,9 +176,6 @@ internal sealed class ServiceCurves
 
         return best < 0 ? 0 : _rows[best].Rho;
     }
-
-    /// <summary>The mean latency and p95 of an idle replica (the service time alone).</summary>
-    public (double Mean, double P95) IdleLatency => (_rows[0].Latency, _rows[0].P95);
 
     /// <summary>
     /// The 95th percentile response time of the mixture of coarse rows weighted by <paramref name="weights"/>
@@ -232,17 +214,15 @@ internal sealed class ServiceCurves
 
     private CurveRow RowAt(double rho)
     {
-        var s = QueueFormulas.Stationary(Workers, rho, QueueSlots);
-        var departures = s.BusyServers / ServiceSeconds;
-        var queue = WaitScale * s.QueueLength;
+        var p = _queue.At(rho);
         return new CurveRow
         {
             Rho = rho,
-            Departures = departures,
-            Blocking = s.Blocking,
-            Latency = ServiceSeconds + (departures > 0 ? queue / departures : 0),
-            Queue = queue,
-            Utilization = s.BusyServers / Workers,
+            Departures = p.Departures,
+            Blocking = p.Blocking,
+            Latency = p.Latency,
+            Queue = p.Queue,
+            Utilization = p.Utilization,
         };
     }
 
@@ -304,134 +284,28 @@ internal sealed class ServiceCurves
     }
 
     /// <summary>
-    /// P(T &gt; t) for an accepted request of coarse row <paramref name="j"/>: with probability 1 − P_w it only
-    /// works (service-time tail), otherwise it waits first; the wait's tail is averaged over service-time quantiles.
-    /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private double ResponseSurvival(int j, double t)
-    {
-        var serviceTail = ServiceSurvival(t);
-        var waitProbability = _coarseWait[j];
-        if (waitProbability <= 0)
-        {
-            return serviceTail;
-        }
-
-        ref readonly var tail = ref _coarseTail[j];
-        var sum = 0.0;
-        foreach (var s in _serviceNodes)
-        {
-            var u = t - s;
-            sum += u <= 0 ? 1 : tail.Survival(u / WaitScale);
-        }
-
-        return ((1 - waitProbability) * serviceTail) + (waitProbability * sum / _serviceNodes.Length);
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private double ServiceSurvival(double t)
-    {
-        var s = ServiceSeconds;
-        return Distribution switch
-        {
-            ServiceTimeDistribution.Constant => t < s ? 1 : 0,
-            ServiceTimeDistribution.LogNormal => t <= 0 ? 1 : 0.5 * QueueFormulas.Erfc((Math.Log(t) - LogNormalMu(s)) / (ServiceTimeSampler.LogNormalSigma * Math.Sqrt(2))),
-            _ => t <= 0 ? 1 : Math.Exp(-t / s),
-        };
-    }
-
-    private static double LogNormalMu(double mean) =>
-        Math.Log(mean) - (ServiceTimeSampler.LogNormalSigma * ServiceTimeSampler.LogNormalSigma / 2);
-
-    private static double[] ServiceNodesFor(ServiceTimeDistribution distribution, double mean)
-    {
-        if (distribution == ServiceTimeDistribution.Constant)
-        {
-            return [mean];
-        }
-
-        var nodes = new double[ServiceNodes];
-        for (var i = 0; i < nodes.Length; i++)
-        {
-            var p = (i + 0.5) / nodes.Length;
-            nodes[i] = distribution == ServiceTimeDistribution.LogNormal
-                ? Math.Exp(LogNormalMu(mean) + (ServiceTimeSampler.LogNormalSigma * QueueFormulas.NormalQuantile(p)))
-                : -mean * Math.Log(1 - p);
-        }
-
-        return nodes;
-    }
-
-    /// <summary>
     /// The t at which the weighted mixture of rows' response-time tails falls to 5 %: bracketed (from
     /// <paramref name="lo"/>, or within [lo, hi] when both are given), then the Illinois method.
     /// </summary>
     private double SolvePercentile(int[] rows, double[] weights, double lo, double hi)
     {
-        double Excess(double t)
+        double Survival(double t)
         {
             var sum = 0.0;
             for (var i = 0; i < rows.Length; i++)
             {
-                sum += weights[i] * ResponseSurvival(rows[i], t);
+                sum += weights[i] * _queue.ResponseSurvival(_coarseTail[rows[i]], t);
             }
 
-            return sum - (1 - Percentile);
+            return sum;
         }
 
-        if (double.IsNaN(hi))
-        {
-            hi = Math.Max(lo, ServiceSeconds);
-            while (Excess(hi) > 0 && hi < 1e9)
-            {
-                lo = hi;
-                hi *= 1.5;
-            }
-        }
-        else
+        if (!double.IsNaN(hi))
         {
             // The mixture's percentile lies between its parts'; widen a little for rounding.
             (lo, hi) = (lo * 0.999, (hi * 1.001) + 1e-12);
         }
 
-        double flo = Excess(lo), fhi = Excess(hi);
-        if (flo <= 0)
-        {
-            return lo;
-        }
-
-        var side = 0;
-        for (var i = 0; i < 100 && hi - lo > 1e-7 * hi; i++)
-        {
-            var mid = ((lo * fhi) - (hi * flo)) / (fhi - flo);
-            if (!(mid > lo && mid < hi))
-            {
-                mid = 0.5 * (lo + hi);
-            }
-
-            var f = Excess(mid);
-            if (f > 0)
-            {
-                (lo, flo) = (mid, f);
-                if (side == 1)
-                {
-                    fhi /= 2;
-                }
-
-                side = 1;
-            }
-            else
-            {
-                (hi, fhi) = (mid, f);
-                if (side == -1)
-                {
-                    flo /= 2;
-                }
-
-                side = -1;
-            }
-        }
-
-        return hi;
+        return ReplicaQueue.SolvePercentile(Survival, lo, hi, ServiceSeconds);
     }
 }

@@ -17,6 +17,8 @@ internal static partial class QueryRecognizer
         (QueueLengthInstant(), ObservedKind.QueueLength),
         (P95ByLe(), ObservedKind.P95ResponseTime),
         (P95SumBy(), ObservedKind.P95ResponseTime),
+        (BusyShare(), ObservedKind.Utilization),
+        (BusyShareOfSums(), ObservedKind.Utilization),
     ];
 
     /// <summary>The queries this recognizes, for error messages and docs.</summary>
@@ -26,6 +28,7 @@ internal static partial class QueryRecognizer
         "sum(rate(webapp_request_count_total[30s]))",
         "avg(avg_over_time(webapp_queue_length[30s])) (or sum, or without avg_over_time)",
         "histogram_quantile(0.95, sum(rate(http_request_duration_seconds_bucket[30s])) by (le))",
+        "avg(rate(webapp_busy_seconds_total[1m]) / webapp_workers) (or sum(rate(webapp_busy_seconds_total[1m])) / sum(webapp_workers))",
     ];
 
     /// <summary>The simulated metric <paramref name="query"/> stands for, or null when it is not one this knows.</summary>
@@ -46,7 +49,8 @@ internal static partial class QueryRecognizer
                 return null;
             }
 
-            var aggregation = match.Groups["agg"].Value == "sum" ? ObservedAggregation.Sum : ObservedAggregation.Avg;
+            // A share of sums (total busy over total workers) is the mean share: replicas are identical.
+            var aggregation = match.Groups["agg"].Value == "sum" && kind != ObservedKind.Utilization ? ObservedAggregation.Sum : ObservedAggregation.Avg;
             return new ObservedMetric(name, kind, window, aggregation, noise);
         }
 
@@ -73,4 +77,10 @@ internal static partial class QueryRecognizer
 
     [GeneratedRegex(@"^histogram_quantile\(0\.95,sumby\(le\)\(rate\(http_request_duration_seconds_bucket\[(?<w>[0-9a-z.]+)\]\)\)\)$", RegexOptions.CultureInvariant)]
     private static partial Regex P95SumBy();
+
+    [GeneratedRegex(@"^(?<agg>avg)\(i?rate\(webapp_busy_seconds_total\[(?<w>[0-9a-z.]+)\]\)/webapp_workers\)$", RegexOptions.CultureInvariant)]
+    private static partial Regex BusyShare();
+
+    [GeneratedRegex(@"^(?<agg>sum)\(i?rate\(webapp_busy_seconds_total\[(?<w>[0-9a-z.]+)\]\)\)/sum\(webapp_workers\)$", RegexOptions.CultureInvariant)]
+    private static partial Regex BusyShareOfSums();
 }

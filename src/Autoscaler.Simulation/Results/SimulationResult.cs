@@ -1,27 +1,17 @@
+using Autoscaler.Core.Queueing;
+
 namespace Autoscaler.Simulation.Results;
-
-/// <summary>Which latency statistic the SLO bounds.</summary>
-public enum LatencyStatistic
-{
-    /// <summary>The mean latency of a step.</summary>
-    Mean,
-
-    /// <summary>The 95th percentile latency of a step.</summary>
-    P95,
-}
-
-/// <summary>How the statistic is named in tables, charts and messages.</summary>
-public static class LatencyStatistics
-{
-    /// <summary><c>p95</c> or <c>mean</c>.</summary>
-    public static string Label(this LatencyStatistic statistic) => statistic == LatencyStatistic.P95 ? "p95" : "mean";
-}
 
 /// <summary>The service level objective a run is scored against: a step violates it when either bound is broken.</summary>
 /// <param name="LatencySeconds">The latency bound.</param>
 /// <param name="Statistic">Whether the bound applies to the mean or the p95 of a step.</param>
 /// <param name="MaxErrorRate">The largest tolerated fraction of dropped requests in a step (0.01 = 1 %).</param>
-public sealed record SloSpec(double LatencySeconds, LatencyStatistic Statistic, double MaxErrorRate);
+public sealed record SloSpec(double LatencySeconds, LatencyStatistic Statistic, double MaxErrorRate)
+{
+    /// <summary>The same bounds as Core's <see cref="ServiceLevel"/>.</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public ServiceLevel Level => new(LatencySeconds, Statistic, MaxErrorRate);
+}
 
 /// <summary>
 /// One point of a run's time series, as kept for charts and CSV (downsampled: a point may stand for several

@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using Autoscaler.Core.Metrics;
+using Autoscaler.Core.Queueing;
 using Autoscaler.Simulation.Model;
 using Autoscaler.Simulation.Observation;
 using Autoscaler.Simulation.Results;

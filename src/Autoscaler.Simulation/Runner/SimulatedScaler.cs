@@ -36,12 +36,13 @@ public sealed class SimulatedScaler
     public TimeSpan CheckInterval => Policy.CheckInterval ?? DefaultCheckInterval;
 
     /// <summary>
-    /// One evaluation at <paramref name="at"/>: the count the pipeline wants from <paramref name="currentReplicas"/>
-    /// and <paramref name="readings"/> (allocation-free). When the target then really moves, call <see cref="Applied"/>.
+    /// One evaluation at <paramref name="at"/>, as the live scaler does it: the learning policies learn from
+    /// <paramref name="readings"/>, then the pipeline decides the count it wants from <paramref name="currentReplicas"/>. When the target then really moves, call <see cref="Applied"/>.
     /// </summary>
     public PipelineResult Evaluate(DateTimeOffset at, int currentReplicas, IReadOnlyList<MetricReading> readings)
     {
         Clock.Now = at;
+        Pipeline.Learn(currentReplicas, readings);
         return Pipeline.Evaluate(currentReplicas, readings);
     }
 

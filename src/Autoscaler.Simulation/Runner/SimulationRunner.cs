@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Runtime.CompilerServices;
+using Autoscaler.Core.Queueing;
 using Autoscaler.Core.Time;
 using Autoscaler.Simulation.Model;
 using Autoscaler.Simulation.Observation;
@@ -121,12 +122,14 @@ public static class SimulationRunner
 
     private static double OraclePerReplicaRate(ServiceCurves curves, SloSpec slo)
     {
+        // The same safe utilization the slo rule sizes with (Core's queueing), never above the table's last row that
+        // keeps the SLO, so a replica the oracle runs at or below it never reports more in a step.
         var mean = slo.Statistic == LatencyStatistic.Mean ? slo.LatencySeconds : double.PositiveInfinity;
         var p95 = slo.Statistic == LatencyStatistic.P95 ? slo.LatencySeconds : double.PositiveInfinity;
-        var rho = curves.MaxUtilizationWithin(mean, p95, slo.MaxErrorRate);
+        var rho = Math.Min(curves.Queue.MaxUtilizationWithin(slo.Level), curves.MaxUtilizationWithin(mean, p95, slo.MaxErrorRate));
         if (rho <= 0)
         {
-            var idle = slo.Statistic == LatencyStatistic.Mean ? curves.IdleLatency.Mean : curves.IdleLatency.P95;
+            var idle = curves.Queue.IdleLatency(slo.Statistic);
             throw new ScenarioException(string.Create(CultureInfo.InvariantCulture,
                 $"slo.latency: {Seconds(slo.LatencySeconds)} ({slo.Statistic.Label()}) cannot be met by any number of replicas: even an idle replica's {slo.Statistic.Label()} latency is {Seconds(idle)}; raise it or shorten service.serviceTime"));
         }
@@ -202,25 +205,26 @@ public static class SimulationRunner
             }
 
             var bindings = new List<MetricBinding>();
-            foreach (var metric in choice.Spec.Metrics)
+            var reads = choice.Spec.Metrics.Select(m => (m.Name, m.Query)).Concat(choice.Spec.Metrics.SelectMany(m => m.Inputs));
+            foreach (var (metricName, query) in reads)
             {
-                if (metric.Query.Length == 0)
+                if (query.Length == 0)
                 {
-                    bindings.Add(new MetricBinding(metric.Name, null));
+                    bindings.Add(new MetricBinding(metricName, null));
                     continue;
                 }
 
-                var observed = scenario.Observation.Metrics.FirstOrDefault(m => m.Name == metric.Name)
-                    ?? QueryRecognizer.Recognize(metric.Name, metric.Query, scenario.Observation.Noise);
+                var observed = scenario.Observation.Metrics.FirstOrDefault(m => m.Name == metricName)
+                    ?? QueryRecognizer.Recognize(metricName, query, scenario.Observation.Noise);
                 if (observed is null)
                 {
-                    problems.Add($"policy '{name}': metric '{metric.Name}': the simulator cannot observe the query '{metric.Query}'; "
-                        + $"add an observation metric named '{metric.Name}' with a kind ({string.Join(", ", Enum.GetNames<ObservedKind>().Select(Camel))}) "
+                    problems.Add($"policy '{name}': metric '{metricName}': the simulator cannot observe the query '{query}'; "
+                        + $"add an observation metric named '{metricName}' with a kind ({string.Join(", ", Enum.GetNames<ObservedKind>().Select(Camel))}) "
                         + $"or use a query it knows ({string.Join("; ", QueryRecognizer.Examples)})");
                     continue;
                 }
 
-                bindings.Add(new MetricBinding(metric.Name, observed));
+                bindings.Add(new MetricBinding(metricName, observed));
             }
 
             bound.Add(new BoundPolicy(name, new SimulatedScaler(choice.Spec, VirtualClock.Epoch), bindings));

@@ -1,7 +1,10 @@
 using Autoscaler.Core.Behavior;
-using Autoscaler.Core.PolicyFiles;
 using Autoscaler.Core.Policies;
+using Autoscaler.Core.Policies.Slo;
+using Autoscaler.Core.PolicyFiles;
+using Autoscaler.Core.Queueing;
 using Autoscaler.Simulation.Model;
+using Autoscaler.Simulation.Results;
 using Autoscaler.Simulation.Runner;
 
 namespace Autoscaler.Simulation.Scenarios;
@@ -21,14 +24,26 @@ public static class BuiltInPolicies
     /// <summary>Forecast-driven scaling (Autoscaler.Core's predictive policy).</summary>
     public const string Predictive = "predictive";
 
+    /// <summary>The project's own rule: told the SLO, sized by queueing, learning the service and the season.</summary>
+    public const string Slo = "slo";
+
     /// <summary>The names above, as help text lists them.</summary>
-    public static IReadOnlyList<string> Names { get; } = [Threshold, Hpa, Predictive, Oracle];
+    public static IReadOnlyList<string> Names { get; } = [Threshold, Hpa, Predictive, Slo, Oracle];
 
     /// <summary>The default scaling query: the mean response time over 30 s.</summary>
     public const string ResponseTimeQuery = "avg(avg_over_time(webapp_response_time_seconds[30s]))";
 
     /// <summary>The request rate over 30 s, the HPA baseline's metric.</summary>
     public const string RequestRateQuery = "sum(rate(webapp_request_count_total[30s]))";
+
+    /// <summary>The 95th percentile response time over 30 s.</summary>
+    public const string P95Query = "histogram_quantile(0.95, sum(rate(http_request_duration_seconds_bucket[30s])) by (le))";
+
+    /// <summary>Busy workers / workers over a minute, averaged over replicas (the <c>slo</c> rule learns capacity from it).</summary>
+    public const string UtilizationQuery = "avg(rate(webapp_busy_seconds_total[1m]) / webapp_workers)";
+
+    /// <summary>Requests per second per replica over a minute (the <c>slo</c> rule learns capacity from it).</summary>
+    public const string ThroughputQuery = "avg(rate(webapp_request_count_total[1m]))";
 
     /// <summary>Share of a replica's capacity (W/S) the HPA baseline targets per replica.</summary>
     public const double HpaTargetUtilization = 0.75;
@@ -105,11 +120,56 @@ public static class BuiltInPolicies
     }
 
     /// <summary>
-    /// Resolves a name or a policy file (ours, a HorizontalPodAutoscaler or a KEDA ScaledObject) to a policy;
+    /// <c>slo</c>: the <c>slo</c> rule on the request rate, told the scenario's SLO and what a user knows of the
+    /// service's shape (workers, queue limit, service-time distribution), learning its mean service time from
+    /// utilization and throughput per replica and correcting it by the measured latency statistic; the season found
+    /// in the history; a horizon of a replica's start-up delay plus the check interval; the scaler's default 10 s
+    /// check interval and the rule's default behavior (<see cref="ScalingBehavior.SloDefaults"/>).
+    /// </summary>
+    public static PolicySpec SloPolicy(ServiceModelSpec service, SloSpec slo, int minReplicas, int maxReplicas)
+    {
+        ArgumentNullException.ThrowIfNull(service);
+        ArgumentNullException.ThrowIfNull(slo);
+        var check = SimulatedScaler.DefaultCheckInterval;
+        return new PolicySpec
+        {
+            MinReplicas = minReplicas,
+            MaxReplicas = maxReplicas,
+            CheckInterval = check,
+            Metrics =
+            [
+                new MetricSpec
+                {
+                    Name = "rps",
+                    Query = RequestRateQuery,
+                    Slo = new SloPolicyOptions
+                    {
+                        Latency = TimeSpan.FromSeconds(slo.LatencySeconds),
+                        Statistic = slo.Statistic,
+                        MaxErrorRate = slo.MaxErrorRate,
+                        Workers = service.Workers,
+                        QueueLimit = service.QueueLimit,
+                        Distribution = service.Distribution,
+                        Learn = new SloLearnQueries
+                        {
+                            Utilization = UtilizationQuery,
+                            Throughput = ThroughputQuery,
+                            Latency = slo.Statistic == LatencyStatistic.P95 ? P95Query : ResponseTimeQuery,
+                        },
+                        Horizon = service.StartupDelay + check,
+                    },
+                },
+            ],
+        };
+    }
+
+    /// <summary>
+    /// Resolves a name or a policy file (ours, a HorizontalPodAutoscaler or a KEDA ScaledObject) to a policy (the
+    /// built-in ones sized for <paramref name="service"/> and, for <c>slo</c>, told <paramref name="slo"/>);
     /// null for <c>oracle</c>, which the runner always adds. Relative paths are taken from <paramref name="baseDirectory"/>.
     /// </summary>
     /// <exception cref="ScenarioException">Unknown name, or a policy file that cannot be read.</exception>
-    public static PolicyChoice? Resolve(string nameOrPath, ServiceModelSpec service, int minReplicas, int maxReplicas, string baseDirectory)
+    public static PolicyChoice? Resolve(string nameOrPath, ServiceModelSpec service, SloSpec slo, int minReplicas, int maxReplicas, string baseDirectory)
     {
         ArgumentNullException.ThrowIfNull(nameOrPath);
         switch (nameOrPath.Trim())
@@ -122,6 +182,8 @@ public static class BuiltInPolicies
                 return new PolicyChoice(Hpa, HpaPolicy(service, minReplicas, maxReplicas));
             case Predictive:
                 return new PolicyChoice(Predictive, PredictivePolicy(service, minReplicas, maxReplicas));
+            case Slo:
+                return new PolicyChoice(Slo, SloPolicy(service, slo, minReplicas, maxReplicas));
         }
 
         var path = Path.GetFullPath(nameOrPath, Path.GetFullPath(baseDirectory));

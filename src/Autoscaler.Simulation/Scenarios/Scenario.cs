@@ -1,4 +1,5 @@
 using Autoscaler.Core.PolicyFiles;
+using Autoscaler.Core.Queueing;
 using Autoscaler.Simulation.Model;
 using Autoscaler.Simulation.Observation;
 using Autoscaler.Simulation.Results;
@@ -70,7 +71,7 @@ public sealed record Scenario
         var added = new List<PolicyChoice>();
         foreach (var p in namesOrFiles)
         {
-            if (BuiltInPolicies.Resolve(p, Service, MinReplicas, MaxReplicas, baseDirectory) is { } choice)
+            if (BuiltInPolicies.Resolve(p, Service, Slo, MinReplicas, MaxReplicas, baseDirectory) is { } choice)
             {
                 added.Add(choice);
             }

@@ -1,5 +1,6 @@
 using System.Globalization;
 using Autoscaler.Core.PolicyFiles;
+using Autoscaler.Core.Queueing;
 using Autoscaler.Core.ServiceModel;
 using Autoscaler.Core.Time;
 using Autoscaler.Simulation.Model;
@@ -105,7 +106,7 @@ public static class ScenarioFile
             {
                 try
                 {
-                    if (BuiltInPolicies.Resolve(policy, service, min, max, baseDirectory) is { } choice)
+                    if (BuiltInPolicies.Resolve(policy, service, slo, min, max, baseDirectory) is { } choice)
                     {
                         policies.Add(choice);
                     }

@@ -1,4 +1,5 @@
 using Autoscaler.Core.PolicyFiles;
+using Autoscaler.Core.Queueing;
 using Autoscaler.Simulation.Model;
 using Autoscaler.Simulation.Runner;
 using Autoscaler.Simulation.Scenarios;
@@ -24,7 +25,7 @@ public sealed class ErlangCTests
             Duration = TimeSpan.FromMinutes(20),
             Workload = new ConstantRate(lambda),
             Service = service,
-            Slo = new Results.SloSpec(10, Results.LatencyStatistic.Mean, 1),
+            Slo = new Results.SloSpec(10, LatencyStatistic.Mean, 1),
             Policies = [new PolicyChoice("one", OneReplica())],
         };
 
@@ -51,7 +52,7 @@ public sealed class ErlangCTests
         {
             Duration = TimeSpan.FromMinutes(20),
             Workload = new ConstantRate(lambda),
-            Slo = new Results.SloSpec(10, Results.LatencyStatistic.P95, 1),
+            Slo = new Results.SloSpec(10, LatencyStatistic.P95, 1),
             Policies = [new PolicyChoice("one", OneReplica())],
         };
 

@@ -1,4 +1,5 @@
 using System.Text.RegularExpressions;
+using Autoscaler.Core.Queueing;
 using Autoscaler.Simulation.Reports;
 using Autoscaler.Simulation.Results;
 using Autoscaler.Testing;

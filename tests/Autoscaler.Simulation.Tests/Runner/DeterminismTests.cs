@@ -21,7 +21,7 @@ public sealed partial class DeterminismTests
     {
         // Noisy observations, four policies, chunk boundaries crossed: every source of difference in play.
         var scenario = ScenarioFile.Load(ShippedScenarios.Named("diurnal-sine.yaml")) with { Duration = TimeSpan.FromHours(12) };
-        scenario = scenario with { Policies = [.. scenario.Policies, BuiltInPolicies.Resolve("../deploy/policies/hpa-request-rate.yaml", scenario.Service, 1, 10, ShippedScenarios.Directory)!] };
+        scenario = scenario with { Policies = [.. scenario.Policies, BuiltInPolicies.Resolve("../deploy/policies/hpa-request-rate.yaml", scenario.Service, scenario.Slo, 1, 10, ShippedScenarios.Directory)!] };
 
         var first = Run(scenario, threads: null);
         var again = Run(scenario, threads: null);

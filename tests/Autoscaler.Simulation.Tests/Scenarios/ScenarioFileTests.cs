@@ -1,3 +1,4 @@
+using Autoscaler.Core.Queueing;
 using Autoscaler.Core.ServiceModel;
 using Autoscaler.Simulation.Observation;
 using Autoscaler.Simulation.Results;
@@ -196,7 +197,7 @@ public sealed class ScenarioFileTests
     {
         var e = Refused("duration: 1h\nworkload: {type: constant, rate: 5}\npolicies: [threshold, sometimes]\n");
         var problem = Assert.Single(e.Problems);
-        Assert.StartsWith("s.yaml:3: policies: policy 'sometimes' is neither threshold, hpa, predictive, oracle nor a policy file", problem, StringComparison.Ordinal);
+        Assert.StartsWith("s.yaml:3: policies: policy 'sometimes' is neither threshold, hpa, predictive, slo, oracle nor a policy file", problem, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -1,6 +1,6 @@
 using System.Runtime.CompilerServices;
 
-namespace Autoscaler.Simulation.Model;
+namespace Autoscaler.Core.Queueing;
 
 /// <summary>The stationary state of an M/M/c/K queue at one offered load (see docs/simulation.md).</summary>
 /// <param name="Blocking">Probability that an arrival finds the system full and is rejected (P_K).</param>
