@@ -166,6 +166,34 @@ public sealed class ScenarioFileTests
     }
 
     [Fact]
+    public void A_trace_s_rate_scale_multiplies_its_rates()
+    {
+        using var dir = new TempDirectory("autoscaler-scenario");
+        File.WriteAllText(dir.File("t.csv"), "seconds,rps\n0,10\n60,40\n");
+
+        var s = ScenarioFile.Parse("workload: {type: trace, file: t.csv, rateScale: 2.5}\n", "s.yaml", dir.Path);
+
+        var trace = Assert.IsType<TraceRate>(s.Workload);
+        Assert.Equal((25.0, 100.0), (trace.RateAt(TimeSpan.FromSeconds(59)), trace.RateAt(TimeSpan.FromSeconds(60))));
+        Assert.Equal(TimeSpan.FromMinutes(2), s.Duration); // the rate scale leaves the times alone
+        Assert.Equal(1, ((TraceRate)ScenarioFile.Parse("workload: {type: trace, file: t.csv}\n", "s.yaml", dir.Path).Workload).RateScale);
+    }
+
+    [Theory]
+    [InlineData("0", "s.yaml:3: workload.rateScale: 0 must be above 0 (it multiplies every rate: 2 doubles them)")]
+    [InlineData("-3", "s.yaml:3: workload.rateScale: -3 must be above 0 (it multiplies every rate: 2 doubles them)")]
+    [InlineData("twice", "s.yaml:3: workload.rateScale: 'twice' is not a number")]
+    public void A_trace_s_rate_scale_that_is_not_above_zero_is_refused_with_its_line(string rateScale, string expected)
+    {
+        using var dir = new TempDirectory("autoscaler-scenario");
+        File.WriteAllText(dir.File("t.csv"), "seconds,rps\n0,10\n");
+
+        var e = Refused($"duration: 1h\nworkload: {{type: trace, file: t.csv,\n  rateScale: {rateScale}}}\n", dir.Path);
+
+        Assert.Equal(expected, Assert.Single(e.Problems));
+    }
+
+    [Fact]
     public void A_trace_without_duration_runs_as_long_as_the_trace()
     {
         var s = ScenarioFile.Load(ShippedScenarios.Named("trace.yaml"));
