@@ -1,4 +1,5 @@
 using Autoscaler.Core.ServiceModel;
+using Autoscaler.Simulation.Model;
 using Autoscaler.Simulation.Observation;
 using Autoscaler.Simulation.Results;
 using Autoscaler.Simulation.Runner;
@@ -21,6 +22,31 @@ public sealed class ScenarioFileTests
             var scenario = ScenarioFile.Load(file);
             Assert.Equal(Path.GetFileNameWithoutExtension(file), scenario.Name);
             Assert.NotEmpty(scenario.Policies);
+        }
+    }
+
+    [Fact]
+    public void Every_benchmark_scenario_loads_with_the_suite_s_common_settings_and_no_policies_of_its_own()
+    {
+        var files = ShippedScenarios.Benchmark().ToList();
+        Assert.True(files.Count >= 6, $"scenarios/benchmark holds {files.Count} scenarios");
+        foreach (var file in files)
+        {
+            var s = ScenarioFile.Load(file);
+            var name = Path.GetFileName(file);
+
+            // bench/policies/run.sh adds every policy with --policy; one listed here would run twice.
+            Assert.Empty(s.Policies);
+            Assert.Equal(new ServiceModelSpec(), s.Service);
+            Assert.Equal((TimeSpan.FromSeconds(5), 0.02), (s.Observation.ScrapeInterval, s.Observation.Noise));
+            Assert.Equal(new SloSpec(0.3, LatencyStatistic.Mean, 0.01), s.Slo);
+            Assert.Equal((1, 12), (s.MinReplicas, s.MaxReplicas));
+
+            // Arrival noise on a shape whose peak is 8-11 replicas' worth, so rounding at one or two replicas
+            // does not decide the costs.
+            var noise = Assert.IsType<PoissonNoise>(s.Workload);
+            var replicas = ShippedScenarios.PeakRate(noise.Inner, s) / SimulationRunner.OracleRequestsPerReplica(s);
+            Assert.True(replicas is >= 8 and <= 11, $"{name}: the peak is {replicas:0.0} replicas' worth");
         }
     }
 
