@@ -193,6 +193,13 @@ internal static class WorkloadSpec
     {
         var file = w.String("file", required: true);
         var scale = w.Number("timeScale", 1e-9, 1e9) ?? 1;
+        var rateScale = w.Number("rateScale") ?? 1;
+        if (rateScale <= 0)
+        {
+            w.Problem(w.Find("rateScale")!, "rateScale", $"{RateChecks.Show(rateScale)} must be above 0 (it multiplies every rate: 2 doubles them)");
+            return null;
+        }
+
         if (file is null)
         {
             return null;
@@ -200,7 +207,7 @@ internal static class WorkloadSpec
 
         try
         {
-            return TraceRate.Load(Path.GetFullPath(file, context.BaseDirectory), scale);
+            return TraceRate.Load(Path.GetFullPath(file, context.BaseDirectory), scale, rateScale);
         }
         catch (InvalidWorkloadException e)
         {

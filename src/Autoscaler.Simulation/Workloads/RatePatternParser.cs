@@ -189,9 +189,15 @@ internal sealed class RatePatternParser(string text, string? baseDirectory)
     {
         var file = a.Text("file") ?? throw new InvalidWorkloadException("trace: file is required, e.g. trace(file=day.csv, scale=0.01)");
         var scale = a.Number("scale") ?? 1;
+        var rateScale = a.Number("rateScale") ?? 1;
+        if (rateScale <= 0)
+        {
+            throw new InvalidWorkloadException($"trace: rateScale {RateChecks.Show(rateScale)} must be above 0 (it multiplies every rate: 2 doubles them)");
+        }
+
         a.RejectRest();
         var path = baseDirectory is null ? file : Path.Combine(baseDirectory, file);
-        return TraceRate.Load(path, scale);
+        return TraceRate.Load(path, scale, rateScale);
     }
 
     private static PoissonNoise BuildPoisson(Arguments a)

@@ -46,8 +46,9 @@ public static class RatePatterns
         NAME(key=value, …) or NAME:key=value,… ; '+' adds patterns; a bare number is a constant rate.
           constant(rate=R)                 step(0s=R, 10s=R, …)             ramp(from=R, to=R, over=D)
           spike(base=R, peak=R, at=D, length=D)                             sine(mean=R, amplitude=R, period=D)
-          trace(file=PATH, scale=X)        diurnal(min=R, max=R, peak=HOUR, weekend=X, day=D)
+          trace(file=PATH, scale=X, rateScale=X)                            diurnal(min=R, max=R, peak=HOUR, weekend=X, day=D)
           poisson(PATTERN, seed=N, bucket=D)                                sum(PATTERN, PATTERN, …)
         R: requests per second; D: a duration (500ms, 10s, 2m, 1h); HOUR: 0 to 24 or a time of day such as 15h30m.
+        A trace's scale multiplies its times (0.5 plays it twice as fast), rateScale its rates (2 doubles them).
         """;
 }

@@ -19,7 +19,10 @@ public sealed class TraceRate : IRatePattern
     /// <param name="timeScale">
     /// Multiplies the trace's times: 0.5 plays it twice as fast, 2 half as fast. Rates are not scaled.
     /// </param>
-    public TraceRate(IEnumerable<RatePoint> points, double timeScale = 1)
+    /// <param name="rateScale">
+    /// Multiplies the trace's rates: 2 doubles every rate, so a recorded shape can be replayed at another size.
+    /// </param>
+    public TraceRate(IEnumerable<RatePoint> points, double timeScale = 1, double rateScale = 1)
     {
         ArgumentNullException.ThrowIfNull(points);
         if (!double.IsFinite(timeScale) || timeScale <= 0)
@@ -27,11 +30,17 @@ public sealed class TraceRate : IRatePattern
             throw new InvalidWorkloadException($"trace: time scale {RateChecks.Show(timeScale)} must be a number above 0 (0.5 plays twice as fast)");
         }
 
+        if (!double.IsFinite(rateScale) || rateScale <= 0)
+        {
+            throw new InvalidWorkloadException($"trace: rate scale {RateChecks.Show(rateScale)} must be a number above 0 (2 doubles every rate)");
+        }
+
         var hold = new StepRate(points, "trace");
         Points = hold.Points;
         TimeScale = timeScale;
+        RateScale = rateScale;
         _ticks = [.. Points.Select(p => Scale(p.At).Ticks)];
-        _rates = [.. Points.Select(p => p.Rate)];
+        _rates = [.. Points.Select(p => p.Rate * rateScale)];
         for (var i = 1; i < _ticks.Length; i++)
         {
             if (_ticks[i] <= _ticks[i - 1])
@@ -42,11 +51,14 @@ public sealed class TraceRate : IRatePattern
         }
     }
 
-    /// <summary>The trace's points, times as written (before scaling).</summary>
+    /// <summary>The trace's points, times and rates as written (before scaling).</summary>
     public IReadOnlyList<RatePoint> Points { get; }
 
     /// <summary>Factor applied to the trace's times.</summary>
     public double TimeScale { get; }
+
+    /// <summary>Factor applied to the trace's rates.</summary>
+    public double RateScale { get; }
 
     /// <summary>When the last row starts, after scaling.</summary>
     public TimeSpan LastPointAt => TimeSpan.FromTicks(_ticks[^1]);
@@ -84,7 +96,7 @@ public sealed class TraceRate : IRatePattern
     }
 
     /// <summary>Reads a trace file; problems name the file and the line.</summary>
-    public static TraceRate Load(string path, double timeScale = 1)
+    public static TraceRate Load(string path, double timeScale = 1, double rateScale = 1)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
         StreamReader reader;
@@ -102,7 +114,7 @@ public sealed class TraceRate : IRatePattern
         {
             try
             {
-                return Parse(reader, path, timeScale);
+                return Parse(reader, path, timeScale, rateScale);
             }
             catch (IOException e)
             {
@@ -112,7 +124,7 @@ public sealed class TraceRate : IRatePattern
     }
 
     /// <summary>Parses a trace; <paramref name="source"/> names it in error messages.</summary>
-    public static TraceRate Parse(TextReader reader, string source, double timeScale = 1)
+    public static TraceRate Parse(TextReader reader, string source, double timeScale = 1, double rateScale = 1)
     {
         ArgumentNullException.ThrowIfNull(reader);
         var points = new List<RatePoint>();
@@ -186,7 +198,7 @@ public sealed class TraceRate : IRatePattern
 
         try
         {
-            return new TraceRate(points, timeScale);
+            return new TraceRate(points, timeScale, rateScale);
         }
         catch (InvalidWorkloadException e)
         {

@@ -1,5 +1,6 @@
 using Autoscaler.Core.Queueing;
 using Autoscaler.Core.ServiceModel;
+using Autoscaler.Simulation.Model;
 using Autoscaler.Simulation.Observation;
 using Autoscaler.Simulation.Results;
 using Autoscaler.Simulation.Runner;
@@ -22,6 +23,31 @@ public sealed class ScenarioFileTests
             var scenario = ScenarioFile.Load(file);
             Assert.Equal(Path.GetFileNameWithoutExtension(file), scenario.Name);
             Assert.NotEmpty(scenario.Policies);
+        }
+    }
+
+    [Fact]
+    public void Every_benchmark_scenario_loads_with_the_suite_s_common_settings_and_no_policies_of_its_own()
+    {
+        var files = ShippedScenarios.Benchmark().ToList();
+        Assert.True(files.Count >= 6, $"scenarios/benchmark holds {files.Count} scenarios");
+        foreach (var file in files)
+        {
+            var s = ScenarioFile.Load(file);
+            var name = Path.GetFileName(file);
+
+            // bench/policies/run.sh adds every policy with --policy; one listed here would run twice.
+            Assert.Empty(s.Policies);
+            Assert.Equal(new ServiceModelSpec(), s.Service);
+            Assert.Equal((TimeSpan.FromSeconds(5), 0.02), (s.Observation.ScrapeInterval, s.Observation.Noise));
+            Assert.Equal(new SloSpec(0.3, LatencyStatistic.Mean, 0.01), s.Slo);
+            Assert.Equal((1, 12), (s.MinReplicas, s.MaxReplicas));
+
+            // Arrival noise on a shape whose peak is 8-11 replicas' worth, so rounding at one or two replicas
+            // does not decide the costs.
+            var noise = Assert.IsType<PoissonNoise>(s.Workload);
+            var replicas = ShippedScenarios.PeakRate(noise.Inner, s) / SimulationRunner.OracleRequestsPerReplica(s);
+            Assert.True(replicas is >= 8 and <= 11, $"{name}: the peak is {replicas:0.0} replicas' worth");
         }
     }
 
@@ -164,6 +190,34 @@ public sealed class ScenarioFileTests
         var problem = Assert.Single(e.Problems);
         Assert.Contains("workload.file:", problem, StringComparison.Ordinal);
         Assert.Contains("t.csv line 3: rps 'lots' is not a number", problem, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_trace_s_rate_scale_multiplies_its_rates()
+    {
+        using var dir = new TempDirectory("autoscaler-scenario");
+        File.WriteAllText(dir.File("t.csv"), "seconds,rps\n0,10\n60,40\n");
+
+        var s = ScenarioFile.Parse("workload: {type: trace, file: t.csv, rateScale: 2.5}\n", "s.yaml", dir.Path);
+
+        var trace = Assert.IsType<TraceRate>(s.Workload);
+        Assert.Equal((25.0, 100.0), (trace.RateAt(TimeSpan.FromSeconds(59)), trace.RateAt(TimeSpan.FromSeconds(60))));
+        Assert.Equal(TimeSpan.FromMinutes(2), s.Duration); // the rate scale leaves the times alone
+        Assert.Equal(1, ((TraceRate)ScenarioFile.Parse("workload: {type: trace, file: t.csv}\n", "s.yaml", dir.Path).Workload).RateScale);
+    }
+
+    [Theory]
+    [InlineData("0", "s.yaml:3: workload.rateScale: 0 must be above 0 (it multiplies every rate: 2 doubles them)")]
+    [InlineData("-3", "s.yaml:3: workload.rateScale: -3 must be above 0 (it multiplies every rate: 2 doubles them)")]
+    [InlineData("twice", "s.yaml:3: workload.rateScale: 'twice' is not a number")]
+    public void A_trace_s_rate_scale_that_is_not_above_zero_is_refused_with_its_line(string rateScale, string expected)
+    {
+        using var dir = new TempDirectory("autoscaler-scenario");
+        File.WriteAllText(dir.File("t.csv"), "seconds,rps\n0,10\n");
+
+        var e = Refused($"duration: 1h\nworkload: {{type: trace, file: t.csv,\n  rateScale: {rateScale}}}\n", dir.Path);
+
+        Assert.Equal(expected, Assert.Single(e.Problems));
     }
 
     [Fact]

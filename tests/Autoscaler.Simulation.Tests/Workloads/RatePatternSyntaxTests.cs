@@ -65,6 +65,19 @@ public sealed class RatePatternSyntaxTests
         Assert.Equal(10, RatePatterns.Parse($"trace(file='{file}')").RateAt(S(59)));
     }
 
+    [Fact]
+    public void A_trace_s_rate_scale_multiplies_its_rates_and_not_its_times()
+    {
+        using var dir = new TempDirectory("trace-syntax");
+        File.WriteAllText(dir.File("day.csv"), "seconds,rps\n0,10\n60,40\n");
+
+        var trace = Assert.IsType<TraceRate>(RatePatterns.Parse("trace(file=day.csv, rateScale=3)", dir.Path));
+
+        Assert.Equal(30, trace.RateAt(S(59)));
+        Assert.Equal(120, trace.RateAt(S(60)));
+        Assert.Equal((1.0, 3.0), (trace.TimeScale, trace.RateScale));
+    }
+
     [Theory]
     [InlineData("", "the pattern is empty")]
     [InlineData("dinural(max=3)", "'dinural' is not a pattern; use one of constant, step, ramp, spike, sine, trace, diurnal, poisson, sum")]
@@ -87,6 +100,9 @@ public sealed class RatePatternSyntaxTests
     [InlineData("step(later=3)", "step: 'later' in 'later=3' is not a time")]
     [InlineData("constant(5) +", "expected a pattern at the end")]
     [InlineData("trace(scale=2)", "trace: file is required")]
+    [InlineData("trace(file=day.csv, rateScale=0)", "trace: rateScale 0 must be above 0 (it multiplies every rate: 2 doubles them)")]
+    [InlineData("trace(file=day.csv, rateScale=-1.5)", "trace: rateScale -1.5 must be above 0")]
+    [InlineData("trace(file=day.csv, rateScale=big)", "trace: rateScale 'big' is not a number")]
     [InlineData("trace(file=/no/such/trace.csv)", "cannot read trace file '/no/such/trace.csv': no such file")]
     public void Bad_text_names_the_pattern_and_the_parameter(string text, string expected)
     {

@@ -71,6 +71,29 @@ public sealed class TraceRateTests
     }
 
     [Fact]
+    public void Rate_scale_multiplies_every_rate_and_keeps_the_times_and_the_points_as_written()
+    {
+        var trace = TraceRate.Parse(new StringReader("seconds,rps\n0,10\n60,40\n"), "trace.csv", timeScale: 0.5, rateScale: 2.5);
+
+        Assert.Equal(25, trace.RateAt(S(29.9)));
+        Assert.Equal(100, trace.RateAt(S(30)));
+        Assert.Equal(2.5, trace.RateScale);
+        Assert.Equal([new RatePoint(S(0), 10), new RatePoint(S(60), 40)], trace.Points);
+        Assert.Equal(1, Parse("seconds,rps\n0,10\n").RateScale);
+    }
+
+    [Theory]
+    [InlineData(0)]
+    [InlineData(-2)]
+    [InlineData(double.PositiveInfinity)]
+    public void Rate_scale_must_be_above_zero(double rateScale)
+    {
+        var e = Assert.Throws<InvalidWorkloadException>(() => new TraceRate([new RatePoint(S(0), 10)], rateScale: rateScale));
+        Assert.StartsWith("trace: rate scale", e.Message, StringComparison.Ordinal);
+        Assert.Contains("must be a number above 0", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void A_missing_header_is_reported_with_its_line()
     {
         var e = Assert.Throws<InvalidWorkloadException>(() => Parse("0,10\n5,20\n"));
