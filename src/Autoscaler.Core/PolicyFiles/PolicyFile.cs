@@ -192,7 +192,7 @@ public static class PolicyFile
         }
 
         options.Statistic = p.Enum<LatencyStatistic>("statistic") ?? options.Statistic;
-        options.MaxErrorRate = p.Number("maxErrorRate", 0, 0.999999) ?? options.MaxErrorRate;
+        options.MaxErrorRate = p.Number("maxErrorRate") ?? options.MaxErrorRate;
         options.Workers = p.Integer("workers", 1, 100_000);
         options.ServiceTime = p.Duration("serviceTime");
         options.QueueLimit = p.Integer("queueLimit", 0, 1_000_000) ?? options.QueueLimit;
@@ -213,7 +213,7 @@ public static class PolicyFile
         options.SeasonLength = p.Duration("seasonLength");
         options.SampleInterval = p.Duration("sampleInterval") ?? options.SampleInterval;
         options.Horizon = p.Duration("horizon") ?? options.Horizon;
-        options.HeadroomQuantile = p.Number("headroomQuantile", 0.5, 0.999999) ?? options.HeadroomQuantile;
+        options.HeadroomQuantile = p.Number("headroomQuantile") ?? options.HeadroomQuantile;
         p.RejectUnknown();
 
         // Rules across fields (or beyond a range), each on that field's line.

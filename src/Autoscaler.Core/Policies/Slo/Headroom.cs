@@ -56,7 +56,7 @@ internal sealed class Headroom
             var k = (_pendingHead + i) % _pendingTicks.Length;
             if (ticks > _pendingTicks[k] && ticks <= _pendingTicks[k] + _horizonTicks)
             {
-                _pendingMax[k] = Math.Max(_pendingMax[k], measured);
+                _pendingMax[k] = double.IsNaN(_pendingMax[k]) ? measured : Math.Max(_pendingMax[k], measured);
             }
         }
 

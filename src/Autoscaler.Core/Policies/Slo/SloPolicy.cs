@@ -16,9 +16,11 @@ public readonly record struct SloSnapshot(double SafeRate, double SafeUtilizatio
 /// <summary>
 /// The <c>slo</c> rule: told the service level instead of a threshold. It sizes with the same queueing as the
 /// simulator's oracle: the highest per-replica arrival rate whose stationary replica keeps the SLO (the safe rate),
-/// and <c>ceil(demand × (1 + headroom) / safe rate)</c>, where demand is the larger of the current rate and the
-/// largest forecast over the next horizon (a new replica's start-up plus the check interval), and the headroom a
-/// high quantile of how far demand recently rose above what was planned. Capacity is declared or learnt, and
+/// and <c>ceil((demand + √((demand × headroom)² + z²·demand)) / safe rate)</c>, where demand is the larger of the current rate
+/// and the largest forecast over the next horizon (a new replica's start-up plus the check interval), the headroom a
+/// high quantile of how far demand recently rose above what was planned, and z·√demand the arrivals' own counting
+/// noise within one second (the time the service's latency gauge averages over), z the normal quantile of the same
+/// headroom quantile: it matters at a few replicas and fades at many. The two margins add as independent deviations. Capacity is declared or learnt, and
 /// corrected by the measured latency (<see cref="CapacityModel"/>); the season of the forecast is declared or found
 /// in the history (<see cref="DemandForecast"/>). All learning happens in <see cref="Learn"/>; <see cref="Propose"/>
 /// reads the snapshot and allocates nothing.
@@ -36,6 +38,7 @@ public sealed class SloPolicy : IScalingPolicy, ILearningPolicy
     private readonly string? _latencyInput;
     private readonly ProposalFormatter _explain;
     private readonly Lock _gate = new();
+    private readonly double _noiseZ;
     private SloSnapshot _snapshot;
 
     /// <summary>Creates the rule for the demand metric named <paramref name="metric"/>.</summary>
@@ -63,6 +66,7 @@ public sealed class SloPolicy : IScalingPolicy, ILearningPolicy
         _utilizationInput = Inputs.FirstOrDefault(i => i.Name == $"{metric}.utilization").Name;
         _throughputInput = Inputs.FirstOrDefault(i => i.Name == $"{metric}.throughput").Name;
         _latencyInput = Inputs.FirstOrDefault(i => i.Name == $"{metric}.latency").Name;
+        _noiseZ = QueueFormulas.NormalQuantile(options.HeadroomQuantile);
         _explain = Explain;
         Publish(double.NaN);
     }
@@ -157,7 +161,11 @@ public sealed class SloPolicy : IScalingPolicy, ILearningPolicy
             return new ScalingProposal(Name, reading.Metric, currentReplicas, LearningCapacity, value);
         }
 
-        var planned = Planned(value, s.Forecast) * (1 + s.Headroom);
+        var expected = Planned(value, s.Forecast);
+        // The two margins come from independent sources (what the measured rate missed; what no rate can show), so
+        // they add as standard deviations do.
+        var margin = Math.Sqrt((expected * s.Headroom * expected * s.Headroom) + (_noiseZ * _noiseZ * Math.Max(0, expected)));
+        var planned = expected + margin;
         var replicas = planned <= 0 ? 0
             : s.SafeRate <= 0 ? int.MaxValue
             : (int)Math.Min(int.MaxValue, Math.Ceiling(planned / s.SafeRate));
