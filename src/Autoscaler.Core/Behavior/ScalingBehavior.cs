@@ -92,8 +92,9 @@ public sealed class ScalingBehavior
     };
 
     /// <summary>
-    /// The <c>slo</c> rule's scale-down window: one 30 s rate window plus a 15 s check and a 5 s scrape, the time a
-    /// measured rate takes to forget a moment of noise, so only a drop that lasts longer removes a replica.
+    /// The <c>slo</c> rule's scale-down window: 15 s, the time it takes to get a removed replica back (the demo replica's
+    /// 5 s start-up and the scaler's 10 s check), so a dip shorter than that removes nothing. Noise is already in the
+    /// rule's margins; this only stops a removal that would be undone at once.
     /// </summary>
-    public const int SloScaleDownWindowSeconds = 60;
+    public const int SloScaleDownWindowSeconds = 15;
 }

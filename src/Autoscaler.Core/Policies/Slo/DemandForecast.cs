@@ -13,7 +13,7 @@ namespace Autoscaler.Core.Policies.Slo;
 internal sealed class DemandForecast
 {
     // The level shift is averaged over this many slots: long enough that a slot's counting noise averages out
-    // (5 minutes of 15 s slots), short next to any season worth forecasting.
+    // (20 slots, 200 s at the default 10 s: the noise of one slot shrinks 4.5-fold), short next to any season worth forecasting.
     private const int LevelSlots = 20;
 
     // At most this many past seasons are averaged for a phase: more smooths noise, but follows change more slowly.
@@ -137,7 +137,7 @@ internal sealed class DemandForecast
     }
 
     /// <summary>
-    /// The largest forecast over the slots from the one being filled at <paramref name="now"/> to the one at
+    /// The largest forecast over the slots from the one being filled at <paramref name="now"/> to the one after
     /// now + <paramref name="horizon"/>; NaN while no season is known or not a season and a few minutes have been seen.
     /// </summary>
     public double ForecastMax(DateTimeOffset now, TimeSpan horizon)
@@ -148,8 +148,10 @@ internal sealed class DemandForecast
             return double.NaN;
         }
 
+        // One slot more than the horizon reaches: a slot holds the mean of a measured rate, which lags the demand by
+        // up to its window, so a rise shows in the history up to a slot later than it happened.
         var from = now.UtcTicks / _slotTicks;
-        var to = (now + horizon).UtcTicks / _slotTicks;
+        var to = ((now + horizon).UtcTicks / _slotTicks) + 1;
         if (to - period > _last)
         {
             return double.NaN; // a season shorter than the horizon: nothing seen yet for its end

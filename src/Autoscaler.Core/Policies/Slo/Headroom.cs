@@ -3,14 +3,17 @@ namespace Autoscaler.Core.Policies.Slo;
 /// <summary>
 /// How far demand recently rose above what was planned for it, as a share of the plan: each plan (the demand the
 /// rule sized for at time t) is compared with the largest demand measured in (t, t + horizon]; the headroom is a high
-/// quantile of the under-forecasts <c>max(0, actual / planned − 1)</c> of the last hour or so. A forecast that is
+/// quantile of the under-forecasts <c>max(0, actual / planned − 1)</c> of the last ten minutes or so. A forecast that is
 /// right earns a small margin, a bad one (or none, on traffic with sudden rises) a large one. Until enough plans
 /// have been checked, a prior margin is blended in as if it had been seen <see cref="PriorWeight"/> times.
 /// </summary>
 internal sealed class Headroom
 {
-    /// <summary>Plans remembered (360 checks: an hour at the default 10 s).</summary>
-    public const int Window = 360;
+    /// <summary>
+    /// Plans remembered: 60, ten minutes at the default 10 s check, several horizons' worth of errors, yet short enough
+    /// that the margin a ramp or a burst called for is given back soon after it ends.
+    /// </summary>
+    public const int Window = 60;
 
     /// <summary>The margin before any plan has been checked: 10 %, about one standard deviation of a 30 s rate at 10 req/s.</summary>
     public const double Prior = 0.1;

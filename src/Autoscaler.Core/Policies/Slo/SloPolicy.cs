@@ -16,11 +16,11 @@ public readonly record struct SloSnapshot(double SafeRate, double SafeUtilizatio
 /// <summary>
 /// The <c>slo</c> rule: told the service level instead of a threshold. It sizes with the same queueing as the
 /// simulator's oracle: the highest per-replica arrival rate whose stationary replica keeps the SLO (the safe rate),
-/// and <c>ceil((demand + √((demand × headroom)² + z²·demand)) / safe rate)</c>, where demand is the larger of the current rate
-/// and the largest forecast over the next horizon (a new replica's start-up plus the check interval), the headroom a
-/// high quantile of how far demand recently rose above what was planned, and z·√demand the arrivals' own counting
-/// noise within one second (the time the service's latency gauge averages over), z the normal quantile of the same
-/// headroom quantile: it matters at a few replicas and fades at many. The two margins add as independent deviations. Capacity is declared or learnt, and
+/// and <c>ceil(max(demand × (1 + headroom), demand + z·√demand) / safe rate)</c>, where demand is the larger of the
+/// current rate and the largest forecast over the next horizon (a new replica's start-up plus the check interval), the
+/// headroom a high quantile of how far demand recently rose above what was planned, and z·√demand the arrivals' own
+/// counting noise within one second (the time the service's latency gauge averages over), z the normal quantile of
+/// the same headroom quantile: it matters at a few replicas and fades at many. Capacity is declared or learnt, and
 /// corrected by the measured latency (<see cref="CapacityModel"/>); the season of the forecast is declared or found
 /// in the history (<see cref="DemandForecast"/>). All learning happens in <see cref="Learn"/>; <see cref="Propose"/>
 /// reads the snapshot and allocates nothing.
@@ -61,7 +61,8 @@ public sealed class SloPolicy : IScalingPolicy, ILearningPolicy
         _metric = metric;
         _capacity = new CapacityModel(options);
         _forecast = new DemandForecast(options);
-        _headroom = new Headroom(options.Horizon, options.HeadroomQuantile);
+        // Plans are checked one sample interval past the horizon: the measured rate lags the demand (as for the forecast).
+        _headroom = new Headroom(options.Horizon + options.SampleInterval, options.HeadroomQuantile);
         Inputs = options.InputsFor(metric);
         _utilizationInput = Inputs.FirstOrDefault(i => i.Name == $"{metric}.utilization").Name;
         _throughputInput = Inputs.FirstOrDefault(i => i.Name == $"{metric}.throughput").Name;
@@ -161,11 +162,10 @@ public sealed class SloPolicy : IScalingPolicy, ILearningPolicy
             return new ScalingProposal(Name, reading.Metric, currentReplicas, LearningCapacity, value);
         }
 
+        // Two needs, the larger wins: the demand with the margin its recent under-forecasts call for, and one second's
+        // burst of arrivals above it (z·√demand), each at the safe rate.
         var expected = Planned(value, s.Forecast);
-        // The two margins come from independent sources (what the measured rate missed; what no rate can show), so
-        // they add as standard deviations do.
-        var margin = Math.Sqrt((expected * s.Headroom * expected * s.Headroom) + (_noiseZ * _noiseZ * Math.Max(0, expected)));
-        var planned = expected + margin;
+        var planned = Math.Max(expected * (1 + s.Headroom), expected + (_noiseZ * Math.Sqrt(Math.Max(0, expected))));
         var replicas = planned <= 0 ? 0
             : s.SafeRate <= 0 ? int.MaxValue
             : (int)Math.Min(int.MaxValue, Math.Ceiling(planned / s.SafeRate));

@@ -70,11 +70,17 @@ public sealed class SloPolicyOptions
     /// <summary>The season for <see cref="SloForecast.Seasonal"/>.</summary>
     public TimeSpan? SeasonLength { get; set; }
 
-    /// <summary>Width of a slot of the demand history (values in a slot are averaged).</summary>
-    public TimeSpan SampleInterval { get; set; } = TimeSpan.FromSeconds(15);
+    /// <summary>
+    /// Width of a slot of the demand history (values in a slot are averaged): the scaler's default check interval, one
+    /// slot per check; finer adds nothing, coarser delays what the forecast sees.
+    /// </summary>
+    public TimeSpan SampleInterval { get; set; } = TimeSpan.FromSeconds(10);
 
-    /// <summary>How far ahead the demand must be covered: a new replica's start-up time plus the check interval.</summary>
-    public TimeSpan Horizon { get; set; } = TimeSpan.FromSeconds(30);
+    /// <summary>
+    /// How far ahead the demand must be covered: a new replica's start-up time plus the check interval (15 s: the demo
+    /// replica's 5 s and the scaler's 10 s).
+    /// </summary>
+    public TimeSpan Horizon { get; set; } = TimeSpan.FromSeconds(15);
 
     /// <summary>The share of recent demand under-forecasts the headroom covers (0.95: all but the worst 5 %).</summary>
     public double HeadroomQuantile { get; set; } = 0.95;
@@ -195,6 +201,6 @@ public sealed class SloPolicyOptions
         return problems;
     }
 
-    /// <summary>The most slots of demand history kept (two weeks of 15 s slots: enough to find a weekly season).</summary>
-    public const int MaxSlots = 2 * 7 * 24 * 240;
+    /// <summary>The most slots of demand history kept (two weeks of 10 s slots: enough to find a weekly season).</summary>
+    public const int MaxSlots = 2 * 7 * 24 * 360;
 }

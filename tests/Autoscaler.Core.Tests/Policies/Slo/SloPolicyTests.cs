@@ -73,9 +73,9 @@ public sealed class SloPolicyTests
 
         var proposal = policy.Propose(2, MetricReading.Ok("rps", 200));
 
-        // 10 % prior headroom and 1.64·√200 of counting noise, added as deviations.
-        var margin = Math.Sqrt((20.0 * 20) + (1.6449 * 1.6449 * 200));
-        Assert.Equal((int)Math.Ceiling((200 + margin) / safe), proposal.Replicas);
+        // The larger of the 10 % prior headroom and one second's counting noise, 1.64·√200 = 23.3.
+        Assert.Equal((int)Math.Ceiling((200 + (1.6449 * Math.Sqrt(200))) / safe), proposal.Replicas);
+        Assert.Equal((int)Math.Ceiling(2000 * 1.1 / safe), policy.Propose(2, MetricReading.Ok("rps", 2000)).Replicas); // √2000·1.64 = 74 < 200
         Assert.Contains("demand 200/s", proposal.Reason, StringComparison.Ordinal);
         Assert.Contains("mean ≤ 300ms", proposal.Reason, StringComparison.Ordinal);
         Assert.Equal(0, policy.Propose(5, MetricReading.Ok("rps", 0)).Replicas);
