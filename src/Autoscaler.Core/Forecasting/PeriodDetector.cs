@@ -49,12 +49,13 @@ public static class PeriodDetector
     private const double MinStrength = 0.3;
 
     // A multiple of the primary becomes the secondary only if its ACF is higher beyond doubt and by enough to
-    // matter. Beyond doubt: Fisher's z (atanh r, standard error 1/√(m-3)) of the two differs by more than the
-    // 99 % band of a difference. Enough to matter: the longer period leaves at most half the variance the primary
-    // leaves unexplained (1 - r2 ≤ (1 - r1) / 2). Drifts in level or amplitude lower the ACF at longer lags, so
-    // it is only sampling noise this has to guard against, and for a weekly pattern it is a wide margin
-    // (weekdays vs weekends at half: r rises from ~0.89 at a day to ~0.98 at a week).
-    private const double UnexplainedShare = 0.5;
+    // matter. Beyond doubt: Fisher's z of the two (atanh r, standard error 1/√(m-3)) differs by more than the 99 %
+    // band of a difference. Enough to matter: it closes at least half the gap between the primary's ACF and the
+    // ACF one sample apart, which is about the most any lag can reach (noise lowers the ACF at every lag alike,
+    // so the gap, unlike 1 - r, measures what the primary misses of the repeatable signal). Drifts in level or
+    // amplitude lower the ACF at longer lags, so sampling noise is what this guards against. Weekdays with
+    // weekends at half and a little noise: ACF about 0.90 at a day, 0.98 at a week and 0.99 one sample apart.
+    private const double GapClosed = 0.5;
 
     /// <summary>Finds the periods between <paramref name="minPeriod"/> and <paramref name="maxPeriod"/> that the data covers at least <see cref="MinCycles"/> times.</summary>
     /// <param name="values">
@@ -109,9 +110,10 @@ public static class PeriodDetector
         {
             if (Confirm(series, candidates[i], minLag, maxLag) is { } primary)
             {
-                return FindSecondary(series, candidates, i, primary, minLag, maxLag) is { } secondary
-                    ? new DetectedPeriods(spacing * primary.Lag, spacing * secondary.Lag, primary.Strength, secondary.Strength)
-                    : new DetectedPeriods(spacing * primary.Lag, null, primary.Strength, 0);
+                var ceiling = series.Correlation(0, 1);
+                return FindSecondary(series, candidates, i, primary, ceiling, minLag, maxLag) is { } secondary
+                    ? new DetectedPeriods(Times(spacing, primary.Lag), Times(spacing, secondary.Lag), primary.Strength, secondary.Strength)
+                    : new DetectedPeriods(Times(spacing, primary.Lag), null, primary.Strength, 0);
             }
         }
 
@@ -252,8 +254,14 @@ public static class PeriodDetector
 
     /// <summary>
     /// The candidate at full resolution: its lag, moved into the range when it is out by no more than the
-    /// band's resolution (one block), and the ACF there; null when it is outside the range or weak.
+    /// band's resolution (one block), then uphill while a neighbouring lag has a higher ACF beyond sampling noise;
+    /// null when it is outside the range or weak.
     /// </summary>
+    /// <remarks>
+    /// The climb snaps to a sharp peak that a block mean blurs (an on/off cycle's ACF is a triangle), and off a
+    /// false peak that a cycle shorter than two blocks aliases into the block means. The noise bound,
+    /// 2.576·(1 - r²)/√m (the 99 % band of a correlation near r), keeps it from wandering on a flat noisy top.
+    /// </remarks>
     private static Peak? Confirm(Series series, Candidate candidate, int minLag, int maxLag)
     {
         var window = series.Length - candidate.Start;
@@ -265,6 +273,19 @@ public static class PeriodDetector
         }
 
         var strength = series.Correlation(candidate.Start, lag);
+        while (true)
+        {
+            var noise = NoiseZ * (1 - (strength * strength)) / Math.Sqrt(window - lag);
+            var before = lag > minLag ? series.Correlation(candidate.Start, lag - 1) : double.NegativeInfinity;
+            var after = lag < longest ? series.Correlation(candidate.Start, lag + 1) : double.NegativeInfinity;
+            if (Math.Max(before, after) <= strength + noise)
+            {
+                break;
+            }
+
+            (lag, strength) = before > after ? (lag - 1, before) : (lag + 1, after);
+        }
+
         return strength >= Math.Max(MinStrength, NoiseZ / Math.Sqrt(window - lag)) ? new Peak(lag, strength, window - lag) : null;
     }
 
@@ -273,7 +294,7 @@ public static class PeriodDetector
     /// the shortest whose coarse ACF is at least halfway from the primary's to the best multiple's, so that two
     /// weeks do not win over one week by a hair of noise.
     /// </summary>
-    private static Peak? FindSecondary(Series series, List<Candidate> candidates, int primaryAt, Peak primary, int minLag, int maxLag)
+    private static Peak? FindSecondary(Series series, List<Candidate> candidates, int primaryAt, Peak primary, double ceiling, int minLag, int maxLag)
     {
         var floor = candidates[primaryAt].Strength;
         var best = double.NegativeInfinity;
@@ -291,7 +312,7 @@ public static class PeriodDetector
             if (IsMultiple(c.Lag, primary.Lag) && c.Strength > floor && c.Strength >= (floor + best) / 2)
             {
                 return Confirm(series, c, minLag, maxLag) is { } peak && IsMultiple(peak.Lag, primary.Lag)
-                    && ClearlyHigher(peak, primary) ? peak : null;
+                    && ClearlyHigher(peak, primary, ceiling) ? peak : null;
             }
         }
 
@@ -309,11 +330,14 @@ public static class PeriodDetector
         return m >= 2 && Math.Abs(lag - (m * period)) <= Math.Max(2, (m + 1) / 2);
     }
 
-    /// <summary>See <see cref="UnexplainedShare"/>.</summary>
-    private static bool ClearlyHigher(Peak longer, Peak primary) =>
-        1 - longer.Strength <= UnexplainedShare * (1 - primary.Strength)
+    /// <summary>See <see cref="GapClosed"/>.</summary>
+    private static bool ClearlyHigher(Peak longer, Peak primary, double ceiling) =>
+        ceiling - longer.Strength <= (1 - GapClosed) * (ceiling - primary.Strength)
         && Math.Atanh(longer.Strength) - Math.Atanh(primary.Strength)
             >= NoiseZ * Math.Sqrt((1.0 / Math.Max(1, longer.Pairs - 3)) + (1.0 / Math.Max(1, primary.Pairs - 3)));
+
+    // TimeSpan * double rounds through a double; whole ticks times a lag are exact.
+    private static TimeSpan Times(TimeSpan spacing, int lag) => TimeSpan.FromTicks(spacing.Ticks * lag);
 
     private static long CeilDiv(long a, long b) => (a / b) + (a % b == 0 ? 0 : 1);
 
