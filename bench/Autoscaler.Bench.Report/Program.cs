@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using Autoscaler.Core.Queueing;
 using Autoscaler.Simulation.Reports;
 using Autoscaler.Simulation.Results;
 

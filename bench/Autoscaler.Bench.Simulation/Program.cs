@@ -1,24 +1,27 @@
 using System.Diagnostics;
 using System.Globalization;
+using Autoscaler.Core.Queueing;
 using Autoscaler.Core.ServiceModel;
 using Autoscaler.Simulation.Model;
 using Autoscaler.Simulation.Output;
+using Autoscaler.Simulation.Results;
 using Autoscaler.Simulation.Runner;
 using Autoscaler.Simulation.Scenarios;
 using Autoscaler.Simulation.Workloads;
 
 // Simulator throughput (docs/benchmarks.md).
-//   per-policy: one policy (hpa) and the oracle over DAYS days at 1 s steps, one after the other on ONE thread;
+//   per-policy: one policy (hpa; slo with the mode slo) and the oracle over DAYS days at 1 s steps, one after the other on ONE thread;
 //               simulated seconds per wall second per policy = DAYS·86400·2 / wall (and per CPU second, which a
-//               busy machine does not inflate). oracle, fixed, threshold: the same with another policy, or none.
+//               busy machine does not inflate). oracle, fixed, threshold, slo: the same with another policy, or none.
 //   month:      30 days at 1 s steps, 4 policies (oracle, threshold, hpa, hpa-request-rate.yaml) on all cores,
 //               summary.json and the CSV series written (the HTML report is not in this build).
-// Usage: dotnet run -c Release --project bench/Autoscaler.Bench.Simulation -- per-policy|month|oracle|fixed|threshold [DAYS] [RUNS]
+// Usage: dotnet run -c Release --project bench/Autoscaler.Bench.Simulation -- per-policy|month|oracle|fixed|threshold|slo [DAYS] [RUNS]
 var mode = args.Length > 0 ? args[0] : "month";
 var days = args.Length > 1 ? double.Parse(args[1], CultureInfo.InvariantCulture) : mode == "month" ? 30 : 10;
 var runs = args.Length > 2 ? int.Parse(args[2], CultureInfo.InvariantCulture) : 3;
 var service = new ServiceModelSpec { StartupDelay = TimeSpan.FromSeconds(30), Distribution = ServiceTimeDistribution.Exponential };
-var policies = new List<PolicyChoice> { BuiltInPolicies.Resolve(BuiltInPolicies.Hpa, service, 1, 10, ".")! };
+var slo = new SloSpec(0.75, LatencyStatistic.P95, 0.005);
+var policies = new List<PolicyChoice> { BuiltInPolicies.Resolve(BuiltInPolicies.Hpa, service, slo, 1, 10, ".")! };
 if (mode == "oracle")
 {
     policies.Clear();
@@ -31,13 +34,18 @@ if (mode == "fixed")
 
 if (mode == "threshold")
 {
-    policies[0] = BuiltInPolicies.Resolve(BuiltInPolicies.Threshold, service, 1, 10, ".")!;
+    policies[0] = BuiltInPolicies.Resolve(BuiltInPolicies.Threshold, service, slo, 1, 10, ".")!;
+}
+
+if (mode == "slo")
+{
+    policies[0] = BuiltInPolicies.Resolve(BuiltInPolicies.Slo, service, slo, 1, 10, ".")!;
 }
 
 if (mode == "month")
 {
-    policies.Insert(0, BuiltInPolicies.Resolve(BuiltInPolicies.Threshold, service, 1, 10, ".")!);
-    policies.Add(BuiltInPolicies.Resolve(Path.Combine(AppContext.BaseDirectory, "deploy", "policies", "hpa-request-rate.yaml"), service, 1, 10, ".")!);
+    policies.Insert(0, BuiltInPolicies.Resolve(BuiltInPolicies.Threshold, service, slo, 1, 10, ".")!);
+    policies.Add(BuiltInPolicies.Resolve(Path.Combine(AppContext.BaseDirectory, "deploy", "policies", "hpa-request-rate.yaml"), service, slo, 1, 10, ".")!);
 }
 
 var scenario = new Scenario
@@ -46,7 +54,7 @@ var scenario = new Scenario
     Duration = TimeSpan.FromDays(days),
     Workload = new SineRate(120, 100, TimeSpan.FromDays(1)),
     Service = service,
-    Slo = new Autoscaler.Simulation.Results.SloSpec(0.75, Autoscaler.Simulation.Results.LatencyStatistic.P95, 0.005),
+    Slo = slo,
     MaxReplicas = 10,
     Policies = policies,
 };

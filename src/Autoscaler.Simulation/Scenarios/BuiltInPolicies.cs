@@ -36,6 +36,12 @@ public static class BuiltInPolicies
     /// <summary>The request rate over 30 s, the HPA baseline's metric.</summary>
     public const string RequestRateQuery = "sum(rate(webapp_request_count_total[30s]))";
 
+    /// <summary>
+    /// The request rate over 15 s, the <c>slo</c> baseline's demand: the freshest rate three scrapes at Prometheus'
+    /// 5 s interval give, so a step shows within a check.
+    /// </summary>
+    public const string FreshRequestRateQuery = "sum(rate(webapp_request_count_total[15s]))";
+
     /// <summary>The 95th percentile response time over 30 s.</summary>
     public const string P95Query = "histogram_quantile(0.95, sum(rate(http_request_duration_seconds_bucket[30s])) by (le))";
 
@@ -120,7 +126,7 @@ public static class BuiltInPolicies
     }
 
     /// <summary>
-    /// <c>slo</c>: the <c>slo</c> rule on the request rate, told the scenario's SLO and what a user knows of the
+    /// <c>slo</c>: the <c>slo</c> rule on the request rate over 15 s, told the scenario's SLO and what a user knows of the
     /// service's shape (workers, queue limit, service-time distribution), learning its mean service time from
     /// utilization and throughput per replica and correcting it by the measured latency statistic; the season found
     /// in the history; a horizon of a replica's start-up delay plus the check interval; the scaler's default 10 s
@@ -141,7 +147,7 @@ public static class BuiltInPolicies
                 new MetricSpec
                 {
                     Name = "rps",
-                    Query = RequestRateQuery,
+                    Query = FreshRequestRateQuery,
                     Slo = new SloPolicyOptions
                     {
                         Latency = TimeSpan.FromSeconds(slo.LatencySeconds),

@@ -57,7 +57,7 @@ public sealed class SloPolicyFileTests
     {
         var spec = PolicyFile.Parse("metrics: [{name: rps, query: q, slo: {latency: 300ms, workers: 4, serviceTime: 100ms}}]");
 
-        Assert.Equal(60, spec.EffectiveBehavior.ScaleDown.StabilizationWindowSeconds);
+        Assert.Equal(15, spec.EffectiveBehavior.ScaleDown.StabilizationWindowSeconds);
         Assert.Empty(spec.EffectiveBehavior.ScaleUp.Policies);
         Assert.Equal(SloForecast.Auto, spec.Metrics[0].Slo!.Forecast);
     }
@@ -77,6 +77,9 @@ public sealed class SloPolicyFileTests
         Assert.Equal([("rps.utilization", "u"), ("rps.throughput", "x")], pipeline.Inputs);
 
         MetricReading[] readings = [MetricReading.Ok("rps", 60), MetricReading.Ok("rps.utilization", 0.75), MetricReading.Ok("rps.throughput", 30)];
+        pipeline.Learn(2, readings);
+        Assert.True(double.IsNaN(policy.Snapshot.Capacity)); // the replica count has not held for a minute yet
+        clock.Advance(TimeSpan.FromSeconds(60));
         pipeline.Learn(2, readings);
         var decision = pipeline.Decide(2, readings);
 

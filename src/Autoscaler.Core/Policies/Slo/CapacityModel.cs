@@ -8,7 +8,10 @@ namespace Autoscaler.Core.Policies.Slo;
 /// <list type="bullet">
 /// <item>Capacity W/S is learnt from throughput per replica / utilization (busy workers are completions × S), only
 /// while utilization is informative (10–95 %: below, both are mostly noise; above, rejected requests inflate the
-/// throughput), smoothed in log space with weight <see cref="LearnWeight"/> and kept within a factor
+/// throughput) and the replica count has not changed for a minute (the learning queries' window: a per-replica
+/// average over a window in which replicas came or went mixes two fleets). Samples are smoothed in log space with
+/// weight <see cref="LearnWeight"/>, each counting as at most <see cref="MaxDeviation"/> (10 %) away from the estimate
+/// (a Huber step: one odd sample moves it by 1 % at most, a real change still arrives within minutes), and the estimate stays within a factor
 /// <see cref="MaxDrift"/> of the declared value when there is one.</item>
 /// <item>Latency feedback: when the measured latency statistic breaks the bound while the model says the current load
 /// per replica is safe, for <see cref="ViolationsToCorrect"/> checks in a row, the service is slower than the model
@@ -22,6 +25,8 @@ namespace Autoscaler.Core.Policies.Slo;
 internal sealed class CapacityModel
 {
     public const double LearnWeight = 0.1;
+    public static readonly double MaxDeviation = Math.Log(1.1);
+    public static readonly TimeSpan SettleTime = TimeSpan.FromMinutes(1);
     public const double MaxDrift = 4;
     public const int ViolationsToCorrect = 3;
     public const double CorrectionStep = 0.95;
@@ -72,19 +77,30 @@ internal sealed class CapacityModel
     /// <summary>The safe utilization behind <see cref="SafeRate"/>.</summary>
     public double SafeUtilization { get; private set; } = double.NaN;
 
-    /// <summary>Learns from one check's per-replica throughput, utilization and measured latency (NaN: not read).</summary>
-    public void Observe(double throughput, double utilization, double latency)
+    /// <summary>
+    /// Learns from one check's per-replica throughput, utilization and measured latency (NaN: not read);
+    /// <paramref name="steady"/> says whether the replica count has held for <see cref="SettleTime"/>.
+    /// </summary>
+    public void Observe(double throughput, double utilization, double latency, bool steady)
     {
-        if (_unitQueue is not null && utilization is >= 0.1 and <= 0.95 && throughput > 0 && double.IsFinite(throughput))
+        if (_unitQueue is not null && steady && utilization is >= 0.1 and <= 0.95 && throughput > 0 && double.IsFinite(throughput))
         {
             var sample = Math.Log(throughput / utilization);
+            if (double.IsNaN(_logCapacity))
+            {
+                _logCapacity = sample;
+            }
+            else
+            {
+                _logCapacity += LearnWeight * Math.Clamp(sample - _logCapacity, -MaxDeviation, MaxDeviation);
+            }
+
             if (double.IsFinite(_declaredCapacity))
             {
                 var bound = Math.Log(MaxDrift);
-                sample = Math.Clamp(sample, Math.Log(_declaredCapacity) - bound, Math.Log(_declaredCapacity) + bound);
+                _logCapacity = Math.Clamp(_logCapacity, Math.Log(_declaredCapacity) - bound, Math.Log(_declaredCapacity) + bound);
             }
 
-            _logCapacity = double.IsNaN(_logCapacity) ? sample : ((1 - LearnWeight) * _logCapacity) + (LearnWeight * sample);
             Samples++;
         }
 

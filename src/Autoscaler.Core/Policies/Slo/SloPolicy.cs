@@ -40,6 +40,8 @@ public sealed class SloPolicy : IScalingPolicy, ILearningPolicy
     private readonly Lock _gate = new();
     private readonly double _noiseZ;
     private SloSnapshot _snapshot;
+    private int _replicas = -1;
+    private DateTimeOffset _replicasSince;
 
     /// <summary>Creates the rule for the demand metric named <paramref name="metric"/>.</summary>
     /// <param name="options">The options; checked here.</param>
@@ -101,7 +103,13 @@ public sealed class SloPolicy : IScalingPolicy, ILearningPolicy
         {
             var now = _time.GetUtcNow();
             var demand = Value(readings, _metric);
-            _capacity.Observe(Value(readings, _throughputInput), Value(readings, _utilizationInput), Value(readings, _latencyInput));
+            if (currentReplicas != _replicas)
+            {
+                (_replicas, _replicasSince) = (currentReplicas, now);
+            }
+
+            var steady = now - _replicasSince >= CapacityModel.SettleTime;
+            _capacity.Observe(Value(readings, _throughputInput), Value(readings, _utilizationInput), Value(readings, _latencyInput), steady);
             var forecast = double.NaN;
             if (double.IsFinite(demand))
             {

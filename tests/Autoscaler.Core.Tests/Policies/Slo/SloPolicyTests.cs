@@ -121,10 +121,30 @@ public sealed class SloPolicyTests
         Assert.Equal(1, holding.Replicas);
         Assert.Contains("capacity has been learnt", holding.Reason, StringComparison.Ordinal);
 
-        clock.Advance(Check);
+        clock.Advance(TimeSpan.FromMinutes(1));
         policy.Learn(1, [MetricReading.Ok("demand", 20), MetricReading.Ok("demand.throughput", 20), MetricReading.Ok("demand.utilization", 0.5)]);
         Assert.InRange(policy.Snapshot.Capacity, 39.9, 40.1);
         Assert.True(policy.Propose(1, MetricReading.Ok("demand", 100)).Replicas >= 3);
+    }
+
+    [Fact]
+    public void Learning_waits_a_minute_after_the_replica_count_changes_and_one_odd_sample_moves_it_by_one_percent_at_most()
+    {
+        var clock = new FakeTimeProvider(Start);
+        var policy = new SloPolicy(Learning(TimeSpan.FromMilliseconds(100)), clock);
+        MetricReading[] Seen(double throughput, double utilization) =>
+            [MetricReading.Ok("demand", throughput * 3), MetricReading.Ok("demand.throughput", throughput), MetricReading.Ok("demand.utilization", utilization)];
+
+        policy.Learn(2, Seen(20, 0.5));
+        clock.Advance(TimeSpan.FromSeconds(30));
+        policy.Learn(3, Seen(10, 0.5)); // a fleet in flux: 20/s over two replicas read as 10/s over three
+        clock.Advance(TimeSpan.FromSeconds(50));
+        policy.Learn(3, Seen(10, 0.5));
+        Assert.InRange(policy.Snapshot.Capacity, 39.99, 40.01);
+
+        clock.Advance(TimeSpan.FromSeconds(10));
+        policy.Learn(3, Seen(10, 0.5)); // steady for a minute: taken, but as one sample 10 % low at most
+        Assert.InRange(policy.Snapshot.Capacity, 39.5, 39.7);
     }
 
     [Fact]
