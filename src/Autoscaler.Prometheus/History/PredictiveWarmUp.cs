@@ -1,4 +1,5 @@
 using Autoscaler.Core.Policies;
+using Autoscaler.Core.Policies.Slo;
 using Autoscaler.Core.Time;
 using Autoscaler.Prometheus.Api;
 
@@ -15,7 +16,7 @@ public sealed record WarmUpResult(int Points, DateTimeOffset From, TimeSpan Step
     public bool Succeeded => Problem is null;
 }
 
-/// <summary>Fills a <see cref="PredictivePolicy"/>'s history at scaler start with its metric's recent past.</summary>
+/// <summary>Fills a <see cref="PredictivePolicy"/>'s or an <see cref="SloPolicy"/>'s history at scaler start with its metric's recent past.</summary>
 public static class PredictiveWarmUp
 {
     /// <summary>
@@ -24,20 +25,35 @@ public static class PredictiveWarmUp
     /// history slot, and seeds the policy with it. Never throws for Prometheus's problems: they come back in
     /// <see cref="WarmUpResult.Problem"/> and the policy simply stays cold.
     /// </summary>
-    public static async Task<WarmUpResult> WarmAsync(
+    public static Task<WarmUpResult> WarmAsync(
         PredictivePolicy policy, string query, PrometheusClient client, TimeProvider time, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(policy);
-        ArgumentNullException.ThrowIfNull(time);
         var options = policy.Options;
+        return SeedAsync(policy.Seed, options.SeasonLength * options.WarmUpSeasons, options.SampleInterval, query, client, time, cancellationToken);
+    }
+
+    /// <summary>
+    /// Reads the <c>slo</c> rule's demand query over the last <see cref="SloPolicy.WarmUpSpan"/> (two of its longest
+    /// season, so a season can be found at once) the same way, and seeds its history; nothing when it does not forecast.
+    /// </summary>
+    public static Task<WarmUpResult> WarmAsync(
+        SloPolicy policy, string query, PrometheusClient client, TimeProvider time, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(policy);
+        return SeedAsync(policy.Seed, policy.WarmUpSpan, policy.Options.SampleInterval, query, client, time, cancellationToken);
+    }
+
+    private static async Task<WarmUpResult> SeedAsync(
+        Func<IEnumerable<(DateTimeOffset Time, double Value)>, int> seed, TimeSpan span, TimeSpan slot, string query, PrometheusClient client, TimeProvider time, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(time);
         var now = time.GetUtcNow();
-        if (options.WarmUpSeasons == 0)
+        if (span <= TimeSpan.Zero)
         {
-            return new WarmUpResult(0, now, options.SampleInterval, null);
+            return new WarmUpResult(0, now, slot, null);
         }
 
-        var span = options.SeasonLength * options.WarmUpSeasons;
-        var slot = options.SampleInterval;
         var step = slot;
         if (span / step > RangeSeries.MaxPointsPerCall - 1)
         {
@@ -59,7 +75,7 @@ public static class PredictiveWarmUp
             return new WarmUpResult(0, from, step, problem);
         }
 
-        var taken = policy.Seed(result.Points.Select(p => (p.Timestamp, p.Value)));
+        var taken = seed(result.Points.Select(p => (p.Timestamp, p.Value)));
         return new WarmUpResult(taken, from, step, null);
     }
 
@@ -75,5 +91,19 @@ public static class PredictiveWarmUp
 
         var state = policy.IsWarm ? "warm" : $"not warm yet ({policy.HistorySlots} of {policy.Options.SlotsPerSeason} samples of a season)";
         return $"predictive policy for metric '{metric}' read {result.Points} values of its history since {RangeSeries.Show(result.From)} every {Durations.Format(result.Step)}: {state}";
+    }
+
+    /// <summary>One line for the log: what the <c>slo</c> rule read and the season it found, or why it starts cold.</summary>
+    public static string Describe(string metric, SloPolicy policy, WarmUpResult result)
+    {
+        ArgumentNullException.ThrowIfNull(policy);
+        ArgumentNullException.ThrowIfNull(result);
+        if (result.Problem is { } problem)
+        {
+            return $"slo policy for metric '{metric}' starts cold: cannot read its history from Prometheus: {problem}";
+        }
+
+        var season = policy.Snapshot.Season is { } s ? $"season {Durations.Format(s)} found" : "no season found yet (reactive until one is)";
+        return $"slo policy for metric '{metric}' read {result.Points} values of its history since {RangeSeries.Show(result.From)} every {Durations.Format(result.Step)}: {season}";
     }
 }

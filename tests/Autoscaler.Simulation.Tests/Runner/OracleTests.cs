@@ -17,7 +17,7 @@ public sealed class OracleTests
         if (scenario.Policies.Count == 0)
         {
             // A benchmark scenario leaves its policies to bench/policies/run.sh; compare the built-in ones.
-            scenario = scenario.WithPolicies([BuiltInPolicies.Threshold, BuiltInPolicies.Hpa, BuiltInPolicies.Predictive], ShippedScenarios.Directory);
+            scenario = scenario.WithPolicies([BuiltInPolicies.Threshold, BuiltInPolicies.Hpa, BuiltInPolicies.Predictive, BuiltInPolicies.Slo], ShippedScenarios.Directory);
         }
 
         // Besides the scenario's own policies, a static fleet sized for the peak: it never violates, so the

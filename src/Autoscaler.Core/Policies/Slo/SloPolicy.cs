@@ -83,6 +83,17 @@ public sealed class SloPolicy : IScalingPolicy, ILearningPolicy
     /// <inheritdoc />
     public IReadOnlyList<(string Name, string Query)> Inputs { get; }
 
+    /// <summary>
+    /// How much history a warm-up should read: two of the longest season it may use (a declared one, or the longest
+    /// the automatic forecast looks for, a week), so the season can be found at once; zero without a forecast.
+    /// </summary>
+    public TimeSpan WarmUpSpan => _options.Forecast switch
+    {
+        SloForecast.None => TimeSpan.Zero,
+        SloForecast.Seasonal => 2 * _options.SeasonLength!.Value,
+        _ => 2 * SloPolicyOptions.MaxPeriod,
+    };
+
     /// <summary>What the rule has learnt so far.</summary>
     public SloSnapshot Snapshot
     {
