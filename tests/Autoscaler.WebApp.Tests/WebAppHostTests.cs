@@ -17,12 +17,13 @@ public sealed partial class WebAppHostTests
     [
         "webapp_response_time_seconds", "webapp_request_count_total", "webapp_inflight_requests",
         "webapp_queue_length", "webapp_rejected_requests_total", "webapp_workers", "http_request_duration_seconds",
+        "webapp_busy_seconds_total",
     ];
 
     [Fact]
     public async Task Metrics_parse_as_prometheus_text_carry_every_design_name_and_move_with_traffic()
     {
-        await using var host = await StartAsync(new WebAppOptions { ServiceTime = TimeSpan.FromMilliseconds(20), Workers = 2, QueueLimit = 0 });
+        await using var host = await StartAsync(new WebAppOptions { ServiceTime = TimeSpan.FromMilliseconds(20), Distribution = ServiceTimeDistribution.Constant, Workers = 2, QueueLimit = 0 });
 
         var before = Parse(await host.Client.GetStringAsync("/metrics", TestContext.Current.CancellationToken));
         Assert.All(DesignMetricNames, name => Assert.Contains(name, before.Types.Keys));
@@ -42,6 +43,8 @@ public sealed partial class WebAppHostTests
         var after = Parse(await host.Client.GetStringAsync("/metrics", TestContext.Current.CancellationToken));
         Assert.Equal(5, after.Single("webapp_request_count_total"));
         Assert.Equal(rejected, after.Single("webapp_rejected_requests_total"));
+        // Each served request kept a worker busy for exactly its service time (a constant 20 ms here).
+        Assert.InRange(after.Single("webapp_busy_seconds_total"), ok * 0.0199, ok * 0.0201);
         Assert.InRange(after.Single("webapp_response_time_seconds"), 0.015, 5);
         var served = after.Samples.Where(s => s.Name == "http_request_duration_seconds_count" && s.Labels.Contains("endpoint=\"/\"", StringComparison.Ordinal)).Sum(s => s.Value);
         Assert.Equal(5, served);

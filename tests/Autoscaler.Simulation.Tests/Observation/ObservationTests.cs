@@ -14,6 +14,8 @@ public sealed class ObservationTests
     [InlineData("avg(webapp_queue_length)", ObservedKind.QueueLength, 0, ObservedAggregation.Avg)]
     [InlineData("histogram_quantile(0.95, sum(rate(http_request_duration_seconds_bucket[1m])) by (le))", ObservedKind.P95ResponseTime, 60, ObservedAggregation.Avg)]
     [InlineData("histogram_quantile(0.95, sum by (le) (rate(http_request_duration_seconds_bucket[1m])))", ObservedKind.P95ResponseTime, 60, ObservedAggregation.Avg)]
+    [InlineData("avg(rate(webapp_busy_seconds_total[1m]) / webapp_workers)", ObservedKind.Utilization, 60, ObservedAggregation.Avg)]
+    [InlineData("sum(rate(webapp_busy_seconds_total[30s])) / sum(webapp_workers)", ObservedKind.Utilization, 30, ObservedAggregation.Avg)]
     public void The_shipped_queries_are_recognized(string query, ObservedKind kind, int windowSeconds, ObservedAggregation aggregation)
     {
         Assert.Equal(new ObservedMetric("m", kind, TimeSpan.FromSeconds(windowSeconds), aggregation, 0.05), QueryRecognizer.Recognize("m", query, 0.05));
@@ -23,6 +25,7 @@ public sealed class ObservationTests
     [InlineData("max(avg_over_time(webapp_response_time_seconds[30s]))")]
     [InlineData("sum(rate(process_cpu_seconds_total[1m]))")]
     [InlineData("histogram_quantile(0.99, sum(rate(http_request_duration_seconds_bucket[1m])) by (le))")]
+    [InlineData("sum(rate(webapp_busy_seconds_total[1m]) / webapp_workers)")]
     public void Other_queries_are_not_guessed(string query)
     {
         Assert.Null(QueryRecognizer.Recognize("m", query, 0));

@@ -263,6 +263,44 @@ public sealed class SloPolicyTests
     }
 
     [Fact]
+    public void The_automatic_forecast_finds_a_ten_minute_batch_and_starts_replicas_before_it_but_finds_no_season_in_noise()
+    {
+        static (SloSnapshot Snapshot, int? Before) Run(Func<TimeSpan, Random, double> demand)
+        {
+            var clock = new FakeTimeProvider(Start);
+            var policy = new SloPolicy(WithAuto(Declared()), clock);
+            var random = new Random(3);
+            int? before = null;
+            for (var t = TimeSpan.Zero; t < TimeSpan.FromMinutes(66); t += Check)
+            {
+                clock.SetUtcNow(Start + t);
+                MetricReading[] readings = [MetricReading.Ok("demand", demand(t, random))];
+                policy.Learn(2, readings);
+                if (t == TimeSpan.FromMinutes(65) + TimeSpan.FromSeconds(50))
+                {
+                    before = policy.Propose(2, readings[0]).Replicas; // 10 s before the seventh batch
+                }
+            }
+
+            return (policy.Snapshot, before);
+        }
+
+        static SloPolicyOptions WithAuto(SloPolicyOptions o)
+        {
+            o.Forecast = SloForecast.Auto;
+            return o;
+        }
+
+        var batch = Run((t, r) => (t.TotalMinutes % 10 >= 6 ? 300 : 50) * (1 + (0.03 * ((2 * r.NextDouble()) - 1))));
+        var noise = Run((t, r) => 50 + (250 * r.NextDouble()));
+
+        Assert.Equal(TimeSpan.FromMinutes(10), batch.Snapshot.Season);
+        Assert.True(batch.Before >= 9, $"{batch.Before} replicas 10 s before the batch");
+        Assert.Null(noise.Snapshot.Season);
+        Assert.True(double.IsNaN(noise.Snapshot.Forecast));
+    }
+
+    [Fact]
     public void Propose_allocates_nothing()
     {
         var clock = new FakeTimeProvider(Start);
