@@ -13,6 +13,9 @@ internal sealed class SlotHistory(int capacity)
 
     public int Count { get; private set; }
 
+    /// <summary>The most slots held.</summary>
+    public int Capacity => _values.Length;
+
     public double this[long slot] => _values[Index(slot)];
 
     /// <summary>Adds the next slot (the one after <see cref="Last"/>, or any slot when empty).</summary>

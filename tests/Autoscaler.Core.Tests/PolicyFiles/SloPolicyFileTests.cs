@@ -28,7 +28,7 @@ public sealed class SloPolicyFileTests
                 utilization: avg(rate(webapp_busy_seconds_total[1m]) / webapp_workers)
                 throughput: avg(rate(webapp_request_count_total[1m]))
                 latency: histogram_quantile(0.95, sum(rate(http_request_duration_seconds_bucket[30s])) by (le))
-              forecast: seasonal
+              forecast: seasonalNaive
               seasonLength: 1d
               sampleInterval: 30s
               horizon: 25s
@@ -45,7 +45,7 @@ public sealed class SloPolicyFileTests
         Assert.Equal("slo", metric.Rule);
         Assert.Equal((TimeSpan.FromMilliseconds(500), LatencyStatistic.P95, 0.005), (o.Latency, o.Statistic, o.MaxErrorRate));
         Assert.Equal((8, TimeSpan.FromMilliseconds(50), 40, ServiceTimeDistribution.LogNormal), (o.Workers, o.ServiceTime, o.QueueLimit, o.Distribution));
-        Assert.Equal((SloForecast.Seasonal, TimeSpan.FromDays(1), TimeSpan.FromSeconds(30), TimeSpan.FromSeconds(25), 0.9),
+        Assert.Equal((SloForecast.SeasonalNaive, TimeSpan.FromDays(1), TimeSpan.FromSeconds(30), TimeSpan.FromSeconds(25), 0.9),
             (o.Forecast, o.SeasonLength, o.SampleInterval, o.Horizon, o.HeadroomQuantile));
         Assert.Equal(["rps.utilization", "rps.throughput", "rps.latency"], metric.Inputs.Select(i => i.Name));
         var written = PolicyFile.Write(spec);
@@ -98,7 +98,9 @@ public sealed class SloPolicyFileTests
     [InlineData("slo: {latency: 300ms, serviceTime: 100ms}", ":4: metrics[0].slo.workers: is required (requests one replica serves at once), unless safeRate is declared")]
     [InlineData("slo: {latency: 300ms, workers: 4}", ":4: metrics[0].slo.serviceTime: is required unless learn.utilization and learn.throughput are given")]
     [InlineData("slo: {latency: 300ms, workers: 4, learn: {utilization: u}}", ":4: metrics[0].slo.learn: utilization and throughput are learnt together")]
-    [InlineData("slo: {latency: 300ms, safeRate: 30, forecast: seasonal}", ":4: metrics[0].slo.seasonLength: is required with forecast: seasonal")]
+    [InlineData("slo: {latency: 300ms, safeRate: 30, forecast: holtWinters}", ":4: metrics[0].slo.seasonLength: is required with forecast: holtWinters")]
+    [InlineData("slo: {latency: 300ms, safeRate: 30, forecast: seasonalNaive, seasonLength: 95s}", ":4: metrics[0].slo.seasonLength: 95s must be a whole number of sampleInterval 10s")]
+    [InlineData("slo: {latency: 300ms, safeRate: 30, forecast: arima}", ":4: metrics[0].slo.forecast: 'arima' is not one of Auto, SeasonalNaive, HoltWinters, None")]
     [InlineData("slo: {latency: 300ms, safeRate: 30, headroomQuantile: 0.2}", ":4: metrics[0].slo.headroomQuantile: 0.2 must be at least 0.5 and below 1")]
     [InlineData("slo: {latency: 300ms, safeRate: 30, season: 1d}", ":4: metrics[0].slo.season: unknown field")]
     public void Problems_name_the_line_and_the_field(string rule, string expected)

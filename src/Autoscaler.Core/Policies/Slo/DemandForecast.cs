@@ -5,10 +5,12 @@ namespace Autoscaler.Core.Policies.Slo;
 /// <summary>
 /// The <c>slo</c> rule's demand history and seasonal forecast. Values are put in slots of the sample interval
 /// (several in one slot are averaged; a slot nobody filled holds the previous value; a gap longer than the whole
-/// history starts again). The forecast for a slot is the mean of the same phase in the last (up to three) seasons,
-/// shifted by how far the last few minutes ran above or below their own seasonal mean; the forecast over a horizon
-/// is its largest slot, since capacity must suffice for all of it. The season is declared, or found in the
-/// history by <see cref="PeriodDetector"/> every so often (off the evaluation path: in <c>Learn</c>).
+/// history starts again). The season is found in the history by <see cref="PeriodDetector"/> every so often (off the
+/// evaluation path: in <c>Learn</c>), or declared. With a found season, or <see cref="SloForecast.SeasonalNaive"/>,
+/// the forecast for a slot is the mean of the same phase in the last (up to three) seasons, shifted by how far the
+/// last few minutes ran above or below their own seasonal mean; with <see cref="SloForecast.HoltWinters"/>, the
+/// predictive rule's Holt-Winters over the declared season. The forecast over a horizon is its largest slot, since
+/// capacity must suffice for all of it.
 /// </summary>
 internal sealed class DemandForecast
 {
@@ -19,12 +21,11 @@ internal sealed class DemandForecast
     // At most this many past seasons are averaged for a phase: more smooths noise, but follows change more slowly.
     private const int MaxSeasons = 3;
 
-    private readonly double[] _ring;
+    private readonly SlotHistory _history;
     private readonly long _slotTicks;
     private readonly bool _auto;
+    private readonly HoltWintersForecaster? _holtWinters;
     private double[] _scratch = [];
-    private long _last = -1; // newest closed slot
-    private int _count;
     private long _open = long.MinValue;
     private double _openSum;
     private int _openCount;
@@ -37,14 +38,21 @@ internal sealed class DemandForecast
         _auto = options.Forecast == SloForecast.Auto;
         var slots = options.Forecast switch
         {
-            SloForecast.Seasonal => (int)(2 * (options.SeasonLength!.Value.Ticks / _slotTicks)) + LevelSlots + 8,
+            SloForecast.SeasonalNaive or SloForecast.HoltWinters => (int)(MaxSeasons * (options.SeasonLength!.Value.Ticks / _slotTicks)) + LevelSlots + 8,
             SloForecast.Auto => (int)Math.Min(SloPolicyOptions.MaxSlots, 2 * (SloPolicyOptions.MaxPeriod.Ticks / _slotTicks)) + LevelSlots + 8,
             _ => 1,
         };
-        _ring = new double[slots];
-        if (options.Forecast == SloForecast.Seasonal)
+        _history = new SlotHistory(slots);
+        if (options.Forecast is SloForecast.SeasonalNaive or SloForecast.HoltWinters)
         {
             Period = (int)(options.SeasonLength!.Value.Ticks / _slotTicks);
+        }
+
+        if (options.Forecast == SloForecast.HoltWinters)
+        {
+            // The predictive rule's Holt-Winters with its default smoothing.
+            var defaults = new PredictivePolicyOptions();
+            _holtWinters = new HoltWintersForecaster(Period, defaults.Alpha, defaults.Beta, defaults.Gamma);
         }
     }
 
@@ -58,7 +66,7 @@ internal sealed class DemandForecast
     public TimeSpan SlotWidth => TimeSpan.FromTicks(_slotTicks);
 
     /// <summary>Closed slots held.</summary>
-    public int Count => _count;
+    public int Count => _history.Count;
 
     /// <summary>Takes a value seen at <paramref name="time"/>.</summary>
     public void Observe(DateTimeOffset time, double value)
@@ -78,10 +86,11 @@ internal sealed class DemandForecast
         }
 
         var mean = _openSum / _openCount;
-        if (slot - _open > _ring.Length)
+        if (slot - _open > _history.Capacity)
         {
             // Longer away than the history holds: what was seen says nothing about now.
-            _count = 0;
+            _history.Clear();
+            _holtWinters?.Reset();
             _detectedCount = 0;
             if (_auto)
             {
@@ -112,28 +121,30 @@ internal sealed class DemandForecast
             return;
         }
 
+        var count = _history.Count;
+        var last = _history.Last;
         var minimum = (int)(2 * SloPolicyOptions.MinPeriod.Ticks / _slotTicks);
         var hour = (int)(TimeSpan.FromHours(1).Ticks / _slotTicks);
-        var grown = _count - _detectedCount;
-        if (_count < minimum || (_detectedCount > 0 && grown < Math.Min(hour, Math.Max(_detectedCount / 4, minimum)) && _last - _detectedAt < hour))
+        var grown = count - _detectedCount;
+        if (count < minimum || (_detectedCount > 0 && grown < Math.Min(hour, Math.Max(_detectedCount / 4, minimum)) && last - _detectedAt < hour))
         {
             return;
         }
 
-        if (_scratch.Length < _count)
+        if (_scratch.Length < count)
         {
-            _scratch = new double[_ring.Length];
+            _scratch = new double[_history.Capacity];
         }
 
-        for (var i = 0; i < _count; i++)
+        for (var i = 0; i < count; i++)
         {
-            _scratch[i] = this[_last - _count + 1 + i];
+            _scratch[i] = _history[last - count + 1 + i];
         }
 
-        var found = PeriodDetector.Detect(_scratch.AsSpan(0, _count), SlotWidth, SloPolicyOptions.MinPeriod, SloPolicyOptions.MaxPeriod);
+        var found = PeriodDetector.Detect(_scratch.AsSpan(0, count), SlotWidth, SloPolicyOptions.MinPeriod, SloPolicyOptions.MaxPeriod);
         Period = found.Primary is { } p ? (int)(p.Ticks / _slotTicks) : 0;
         LongPeriod = found.Secondary is { } q ? (int)(q.Ticks / _slotTicks) : 0;
-        (_detectedAt, _detectedCount) = (_last, _count);
+        (_detectedAt, _detectedCount) = (last, count);
     }
 
     /// <summary>
@@ -142,8 +153,10 @@ internal sealed class DemandForecast
     /// </summary>
     public double ForecastMax(DateTimeOffset now, TimeSpan horizon)
     {
-        var period = LongPeriod > 0 && _count >= LongPeriod + LevelSlots ? LongPeriod : Period;
-        if (period <= 0 || _count < period + LevelSlots)
+        var count = _history.Count;
+        var last = _history.Last;
+        var period = LongPeriod > 0 && count >= LongPeriod + LevelSlots ? LongPeriod : Period;
+        if (period <= 0 || count < period + LevelSlots || (_holtWinters is { Ready: false }))
         {
             return double.NaN;
         }
@@ -152,19 +165,29 @@ internal sealed class DemandForecast
         // up to its window, so a rise shows in the history up to a slot later than it happened.
         var from = now.UtcTicks / _slotTicks;
         var to = ((now + horizon).UtcTicks / _slotTicks) + 1;
-        if (to - period > _last)
+        if (to - period > last)
         {
             return double.NaN; // a season shorter than the horizon: nothing seen yet for its end
         }
 
-        var level = 0.0;
-        for (var j = _last - LevelSlots + 1; j <= _last; j++)
+        var best = double.NegativeInfinity;
+        if (_holtWinters is { } hw)
         {
-            level += this[j] - Seasonal(j, period);
+            for (var s = Math.Max(from, last + 1); s <= to; s++)
+            {
+                best = Math.Max(best, hw.Forecast(s, (int)(s - last), _history));
+            }
+
+            return Math.Max(0, best);
+        }
+
+        var level = 0.0;
+        for (var j = last - LevelSlots + 1; j <= last; j++)
+        {
+            level += _history[j] - Seasonal(j, period);
         }
 
         level /= LevelSlots;
-        var best = double.NegativeInfinity;
         for (var s = from; s <= to; s++)
         {
             best = Math.Max(best, Seasonal(s, period) + level);
@@ -173,41 +196,34 @@ internal sealed class DemandForecast
         return Math.Max(0, best);
     }
 
-    private double this[long slot] => _ring[slot % _ring.Length];
-
     /// <summary>Mean of the same phase in up to <see cref="MaxSeasons"/> earlier seasons still held.</summary>
     private double Seasonal(long slot, int period)
     {
-        var oldest = _last - _count + 1;
+        var last = _history.Last;
+        var oldest = last - _history.Count + 1;
         double sum = 0;
         var n = 0;
         for (var m = 1; m <= MaxSeasons; m++)
         {
             var s = slot - (m * (long)period);
-            if (s < oldest || s > _last)
+            if (s < oldest)
             {
-                if (s < oldest)
-                {
-                    break;
-                }
-
-                continue;
+                break;
             }
 
-            sum += this[s];
-            n++;
+            if (s <= last)
+            {
+                sum += _history[s];
+                n++;
+            }
         }
 
-        return n > 0 ? sum / n : this[_last];
+        return n > 0 ? sum / n : _history[last];
     }
 
     private void Close(long slot, double value)
     {
-        _ring[slot % _ring.Length] = value;
-        _last = slot;
-        if (_count < _ring.Length)
-        {
-            _count++;
-        }
+        _history.Add(slot, value);
+        _holtWinters?.Learn(slot, value, _history);
     }
 }

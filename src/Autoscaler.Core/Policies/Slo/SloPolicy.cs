@@ -90,7 +90,7 @@ public sealed class SloPolicy : IScalingPolicy, ILearningPolicy
     public TimeSpan WarmUpSpan => _options.Forecast switch
     {
         SloForecast.None => TimeSpan.Zero,
-        SloForecast.Seasonal => 2 * _options.SeasonLength!.Value,
+        SloForecast.SeasonalNaive or SloForecast.HoltWinters => 2 * _options.SeasonLength!.Value,
         _ => 2 * SloPolicyOptions.MaxPeriod,
     };
 

@@ -11,8 +11,11 @@ public enum SloForecast
     /// <summary>Seasonal, with the period(s) found in the history itself (the default).</summary>
     Auto,
 
-    /// <summary>Seasonal with the declared <see cref="SloPolicyOptions.SeasonLength"/>.</summary>
-    Seasonal,
+    /// <summary>The same phase in the last seasons of the declared <see cref="SloPolicyOptions.SeasonLength"/>, shifted to the current level.</summary>
+    SeasonalNaive,
+
+    /// <summary>Holt-Winters (level, trend, additive season) over the declared <see cref="SloPolicyOptions.SeasonLength"/>.</summary>
+    HoltWinters,
 
     /// <summary>No forecast: the current demand alone (reactive).</summary>
     None,
@@ -67,7 +70,7 @@ public sealed class SloPolicyOptions
     /// <summary>How demand is forecast.</summary>
     public SloForecast Forecast { get; set; } = SloForecast.Auto;
 
-    /// <summary>The season for <see cref="SloForecast.Seasonal"/>.</summary>
+    /// <summary>The season for <see cref="SloForecast.SeasonalNaive"/> and <see cref="SloForecast.HoltWinters"/>.</summary>
     public TimeSpan? SeasonLength { get; set; }
 
     /// <summary>
@@ -164,18 +167,23 @@ public sealed class SloPolicyOptions
             Add(nameof(Learn), $"utilization and throughput are learnt together: give both queries or neither");
         }
 
-        if (Forecast == SloForecast.Seasonal && SeasonLength is null)
+        if (Forecast is SloForecast.SeasonalNaive or SloForecast.HoltWinters && SeasonLength is null)
         {
-            Add(nameof(SeasonLength), $"is required with forecast: seasonal");
+            Add(nameof(SeasonLength), $"is required with forecast: {(Forecast == SloForecast.HoltWinters ? "holtWinters" : "seasonalNaive")}");
+        }
+
+        if (!Enum.IsDefined(Forecast))
+        {
+            Add(nameof(Forecast), $"'{Forecast}' is not auto, seasonalNaive, holtWinters or none");
         }
 
         if (SampleInterval < TimeSpan.FromSeconds(1) || SampleInterval > TimeSpan.FromHours(1))
         {
             Add(nameof(SampleInterval), $"{Durations.Format(SampleInterval)} must be between 1s and 1h");
         }
-        else if (SeasonLength is { } season && (season < 4 * SampleInterval || season.Ticks / SampleInterval.Ticks > MaxSlots / 2))
+        else if (SeasonLength is { } season && (season < 4 * SampleInterval || season.Ticks / SampleInterval.Ticks > MaxSlots / 3 || season.Ticks % SampleInterval.Ticks != 0))
         {
-            Add(nameof(SeasonLength), $"{Durations.Format(season)} must hold 4 to {MaxSlots / 2} samples of sampleInterval {Durations.Format(SampleInterval)}");
+            Add(nameof(SeasonLength), $"{Durations.Format(season)} must be a whole number of sampleInterval {Durations.Format(SampleInterval)}, 4 to {MaxSlots / 3} of them");
         }
 
         if (Horizon <= TimeSpan.Zero || Horizon > TimeSpan.FromHours(1))

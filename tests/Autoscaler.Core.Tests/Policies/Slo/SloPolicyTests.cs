@@ -234,12 +234,14 @@ public sealed class SloPolicyTests
         Assert.True(noisy > 0.15, $"noisy demand: {noisy:P1}");
     }
 
-    [Fact]
-    public void A_seasonal_forecast_starts_replicas_before_a_batch_that_comes_every_ten_minutes()
+    [Theory]
+    [InlineData(SloForecast.SeasonalNaive)]
+    [InlineData(SloForecast.HoltWinters)]
+    public void A_declared_season_starts_replicas_before_a_batch_that_comes_every_ten_minutes(SloForecast method)
     {
         var clock = new FakeTimeProvider(Start);
         var options = Declared();
-        options.Forecast = SloForecast.Seasonal;
+        options.Forecast = method;
         options.SeasonLength = TimeSpan.FromMinutes(10);
         options.Horizon = TimeSpan.FromSeconds(20);
         var policy = new SloPolicy(options, clock);
