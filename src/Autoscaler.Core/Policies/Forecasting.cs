@@ -39,6 +39,48 @@ internal sealed class SlotHistory(int capacity)
     private int Index(long slot) => (int)(slot % _values.Length);
 }
 
+/// <summary>
+/// The slot being filled: the values seen in one slot are averaged, and the first value of a later slot closes it.
+/// Starts empty; allocates nothing.
+/// </summary>
+internal struct OpenSlot
+{
+    private bool _any;
+    private double _sum;
+    private int _count;
+
+    /// <summary>Number of the slot being filled; meaningful once a value was added.</summary>
+    public long Slot { get; private set; }
+
+    /// <summary>True once a value was added.</summary>
+    public readonly bool Any => _any;
+
+    /// <summary>
+    /// Adds <paramref name="value"/> seen in <paramref name="slot"/>. A value for the open slot (or an earlier one: a clock
+    /// that stepped back) joins its mean and returns false; a value for a later slot returns true with the slot it
+    /// closes and that slot's mean, and opens its own.
+    /// </summary>
+    public bool Add(long slot, double value, out long closed, out double mean)
+    {
+        (closed, mean) = (Slot, 0);
+        if (_any && slot <= Slot)
+        {
+            _sum += value;
+            _count++;
+            return false;
+        }
+
+        var closes = _any;
+        if (closes)
+        {
+            mean = _sum / _count;
+        }
+
+        (_any, Slot, _sum, _count) = (true, slot, value, 1);
+        return closes;
+    }
+}
+
 /// <summary>A one-slot-at-a-time forecaster over absolute slot numbers.</summary>
 internal interface IForecaster
 {

@@ -31,12 +31,8 @@ public sealed class PredictivePolicy : IScalingPolicy
     private readonly Lock _gate = new();
 
     // The slot being filled: the mean of its values becomes history when time moves past it.
-    private long _open = NoSlot;
-    private double _openSum;
-    private int _openCount;
+    private OpenSlot _open;
     private double _lastForecast = double.NaN;
-
-    private const long NoSlot = long.MinValue;
 
     /// <summary>Creates the policy.</summary>
     /// <param name="options">The options; checked here.</param>
@@ -123,7 +119,7 @@ public sealed class PredictivePolicy : IScalingPolicy
             foreach (var (time, value) in points.OrderBy(p => p.Time))
             {
                 var slot = SlotOf(time);
-                if (!double.IsFinite(value) || (_open != NoSlot && slot < _open))
+                if (!double.IsFinite(value) || (_open.Any && slot < _open.Slot))
                 {
                     continue;
                 }
@@ -189,23 +185,13 @@ public sealed class PredictivePolicy : IScalingPolicy
 
     private void Observe(long slot, double value)
     {
-        if (_open == NoSlot)
+        if (!_open.Add(slot, value, out var closed, out var mean))
         {
-            (_open, _openSum, _openCount) = (slot, value, 1);
             return;
         }
 
-        if (slot <= _open)
-        {
-            // The same slot (or a clock that stepped back): one more value for the slot being filled.
-            _openSum += value;
-            _openCount++;
-            return;
-        }
-
-        var mean = _openSum / _openCount;
-        Close(_open, mean);
-        if (slot - _open - 1 > _slotsPerSeason)
+        Close(closed, mean);
+        if (slot - closed - 1 > _slotsPerSeason)
         {
             // A history older than a season is no guide to this one: start the warm-up again.
             _history.Clear();
@@ -213,13 +199,11 @@ public sealed class PredictivePolicy : IScalingPolicy
         }
         else
         {
-            for (var missing = _open + 1; missing < slot; missing++)
+            for (var missing = closed + 1; missing < slot; missing++)
             {
                 Close(missing, mean);
             }
         }
-
-        (_open, _openSum, _openCount) = (slot, value, 1);
     }
 
     private void Close(long slot, double value)

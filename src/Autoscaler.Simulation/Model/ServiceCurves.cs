@@ -57,13 +57,6 @@ internal sealed class ServiceCurves
     private ServiceCurves(ServiceModelSpec spec)
     {
         _queue = new ReplicaQueue(spec.Workers, spec.ServiceTime.TotalSeconds, spec.Distribution, spec.QueueLimit);
-        Workers = spec.Workers;
-        ServiceSeconds = spec.ServiceTime.TotalSeconds;
-        Distribution = spec.Distribution;
-        QueueLimit = spec.QueueLimit;
-        Capacity = _queue.Capacity;
-        WaitScale = _queue.WaitScale;
-        QueueSlots = _queue.QueueSlots;
 
         MaxContent = Content(RhoCap);
         var count = (int)Math.Clamp(Math.Ceiling(MaxContent / 0.02), 2048, 65536) + 1;
@@ -118,22 +111,8 @@ internal sealed class ServiceCurves
         Cache.GetOrAdd((spec.Workers, spec.ServiceTime.Ticks, spec.Distribution, spec.QueueLimit),
             _ => new Lazy<ServiceCurves>(() => new ServiceCurves(spec))).Value;
 
-    public int Workers { get; }
-
-    public double ServiceSeconds { get; }
-
-    public ServiceTimeDistribution Distribution { get; }
-
-    public int QueueLimit { get; }
-
     /// <summary>Requests per second one saturated replica completes (W/S).</summary>
-    public double Capacity { get; }
-
-    /// <summary>h: the waiting part's scale for non-exponential service times (1 for exponential).</summary>
-    public double WaitScale { get; }
-
-    /// <summary>Q': waiting places of the M/M/c/K queue behind the tables.</summary>
-    public int QueueSlots { get; }
+    public double Capacity => _queue.Capacity;
 
     /// <summary>The largest mean content the table covers (a replica whose queue is full).</summary>
     public double MaxContent { get; }
@@ -306,6 +285,6 @@ internal sealed class ServiceCurves
             (lo, hi) = (lo * 0.999, (hi * 1.001) + 1e-12);
         }
 
-        return ReplicaQueue.SolvePercentile(Survival, lo, hi, ServiceSeconds);
+        return ReplicaQueue.SolvePercentile(Survival, lo, hi, _queue.ServiceSeconds);
     }
 }

@@ -26,9 +26,7 @@ internal sealed class DemandForecast
     private readonly bool _auto;
     private readonly HoltWintersForecaster? _holtWinters;
     private double[] _scratch = [];
-    private long _open = long.MinValue;
-    private double _openSum;
-    private int _openCount;
+    private OpenSlot _open;
     private long _detectedAt = long.MinValue;
     private int _detectedCount;
 
@@ -72,21 +70,12 @@ internal sealed class DemandForecast
     public void Observe(DateTimeOffset time, double value)
     {
         var slot = time.UtcTicks / _slotTicks;
-        if (_open == long.MinValue)
+        if (!_open.Add(slot, value, out var closed, out var mean))
         {
-            (_open, _openSum, _openCount) = (slot, value, 1);
             return;
         }
 
-        if (slot <= _open)
-        {
-            _openSum += value;
-            _openCount++;
-            return;
-        }
-
-        var mean = _openSum / _openCount;
-        if (slot - _open > _history.Capacity)
+        if (slot - closed > _history.Capacity)
         {
             // Longer away than the history holds: what was seen says nothing about now.
             _history.Clear();
@@ -98,16 +87,13 @@ internal sealed class DemandForecast
             }
 
             Close(slot - 1, mean);
-        }
-        else
-        {
-            for (var s = _open; s < slot; s++)
-            {
-                Close(s, mean);
-            }
+            return;
         }
 
-        (_open, _openSum, _openCount) = (slot, value, 1);
+        for (var s = closed; s < slot; s++)
+        {
+            Close(s, mean);
+        }
     }
 
     /// <summary>
