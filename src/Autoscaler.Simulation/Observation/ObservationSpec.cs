@@ -12,6 +12,9 @@ public enum ObservedKind
     /// <summary><c>rate(webapp_request_count_total[w])</c>: requests answered per second, rejected ones included.</summary>
     RequestRate,
 
+    /// <summary><c>rate(webapp_request_count_total[w]) - rate(webapp_rejected_requests_total[w])</c>: requests accepted per second.</summary>
+    AcceptedRate,
+
     /// <summary>Busy workers / workers (0..1), like a CPU utilization.</summary>
     Utilization,
 

@@ -13,6 +13,7 @@ internal static partial class QueryRecognizer
     [
         (ResponseTime(), ObservedKind.ResponseTime),
         (RequestRate(), ObservedKind.RequestRate),
+        (AcceptedRate(), ObservedKind.AcceptedRate),
         (QueueLength(), ObservedKind.QueueLength),
         (QueueLengthInstant(), ObservedKind.QueueLength),
         (P95ByLe(), ObservedKind.P95ResponseTime),
@@ -26,6 +27,7 @@ internal static partial class QueryRecognizer
     [
         "avg(avg_over_time(webapp_response_time_seconds[30s]))",
         "sum(rate(webapp_request_count_total[30s]))",
+        "avg(rate(webapp_request_count_total[1m]) - rate(webapp_rejected_requests_total[1m])) (or sum)",
         "avg(avg_over_time(webapp_queue_length[30s])) (or sum, or without avg_over_time)",
         "histogram_quantile(0.95, sum(rate(http_request_duration_seconds_bucket[30s])) by (le))",
         "avg(rate(webapp_busy_seconds_total[1m]) / webapp_workers) (or sum(rate(webapp_busy_seconds_total[1m])) / sum(webapp_workers))",
@@ -83,4 +85,7 @@ internal static partial class QueryRecognizer
 
     [GeneratedRegex(@"^(?<agg>sum)\(i?rate\(webapp_busy_seconds_total\[(?<w>[0-9a-z.]+)\]\)\)/sum\(webapp_workers\)$", RegexOptions.CultureInvariant)]
     private static partial Regex BusyShareOfSums();
+
+    [GeneratedRegex(@"^(?<agg>sum|avg)\(i?rate\(webapp_request_count_total\[(?<w>[0-9a-z.]+)\]\)-i?rate\(webapp_rejected_requests_total\[\k<w>\]\)\)$", RegexOptions.CultureInvariant)]
+    private static partial Regex AcceptedRate();
 }

@@ -16,6 +16,9 @@ internal struct ScrapeSample
 
     /// <summary>The request counter summed over replicas (answered requests, rejected ones included).</summary>
     public double Counter;
+
+    /// <summary>The request counter less the rejected-request counter, summed over replicas (requests accepted).</summary>
+    public double AcceptedCounter;
 }
 
 /// <summary>
@@ -78,14 +81,16 @@ internal sealed class ScrapeHistory
         }
 
         double value;
-        if (metric.Kind == ObservedKind.RequestRate)
+        if (metric.Kind is ObservedKind.RequestRate or ObservedKind.AcceptedRate)
         {
             if (samples < 2 || last.Step == first.Step)
             {
                 return MetricReading.Failed(metric.Name, MetricFailureKind.NoData, "fewer than two scrapes in the window");
             }
 
-            value = (last.Counter - first.Counter) / ((last.Step - first.Step) * _stepSeconds);
+            value = metric.Kind == ObservedKind.RequestRate
+                ? (last.Counter - first.Counter) / ((last.Step - first.Step) * _stepSeconds)
+                : (last.AcceptedCounter - first.AcceptedCounter) / ((last.Step - first.Step) * _stepSeconds);
             if (metric.Aggregation == ObservedAggregation.Avg)
             {
                 value /= last.Replicas;

@@ -45,6 +45,7 @@ internal sealed class PolicySimulation
     private StepOutcome _last;
     private int _lastReady;
     private double _answered;
+    private double _acceptedCount;
     private int _desired;
 
     // Scores.
@@ -120,6 +121,7 @@ internal sealed class PolicySimulation
                     Utilization = _last.Utilization,
                     QueuePerReplica = _last.QueueLength / _lastReady,
                     Counter = _answered,
+                    AcceptedCounter = _acceptedCount,
                 });
             }
 
@@ -146,6 +148,7 @@ internal sealed class PolicySimulation
             if (ready > 0)
             {
                 _answered += _last.Offered;
+                _acceptedCount += _last.Accepted;
             }
 
             Score(demand[i], ready, need[i]);

@@ -48,8 +48,8 @@ public static class BuiltInPolicies
     /// <summary>Busy workers / workers over a minute, averaged over replicas (the <c>slo</c> rule learns capacity from it).</summary>
     public const string UtilizationQuery = "avg(rate(webapp_busy_seconds_total[1m]) / webapp_workers)";
 
-    /// <summary>Requests per second per replica over a minute (the <c>slo</c> rule learns capacity from it).</summary>
-    public const string ThroughputQuery = "avg(rate(webapp_request_count_total[1m]))";
+    /// <summary>Requests accepted per second per replica over a minute (the <c>slo</c> rule learns capacity from it).</summary>
+    public const string ThroughputQuery = "avg(rate(webapp_request_count_total[1m]) - rate(webapp_rejected_requests_total[1m]))";
 
     /// <summary>Share of a replica's capacity (W/S) the HPA baseline targets per replica.</summary>
     public const double HpaTargetUtilization = 0.75;
@@ -128,7 +128,7 @@ public static class BuiltInPolicies
     /// <summary>
     /// <c>slo</c>: the <c>slo</c> rule on the request rate over 15 s, told the scenario's SLO and what a user knows of the
     /// service's shape (workers, queue limit, service-time distribution), learning its mean service time from
-    /// utilization and throughput per replica and correcting it by the measured latency statistic; the season found
+    /// utilization and accepted requests per replica and correcting it by the measured latency statistic; the season found
     /// in the history; a horizon of a replica's start-up delay plus the check interval; the scaler's default 10 s
     /// check interval and the rule's default behavior (<see cref="ScalingBehavior.SloDefaults"/>).
     /// </summary>

@@ -12,7 +12,7 @@ public sealed partial class SloPolicyLiveTests
     public async Task The_slo_rule_learns_a_demo_replicas_capacity_within_15_percent_of_W_over_S()
     {
         // No service time declared: the rule holds until it has learnt one from utilization and throughput per
-        // replica (webapp_busy_seconds_total, webapp_request_count_total). Short windows for the 1 s scrapes.
+        // replica (webapp_busy_seconds_total; webapp_request_count_total less the rejected). Short windows for the 1 s scrapes.
         using var dir = new TempDirectory();
         var policy = dir.File("slo.yaml");
         await File.WriteAllTextAsync(policy, """
@@ -28,7 +28,7 @@ public sealed partial class SloPolicyLiveTests
                   forecast: none
                   learn:
                     utilization: avg(rate(webapp_busy_seconds_total[10s]) / webapp_workers)
-                    throughput: avg(rate(webapp_request_count_total[10s]))
+                    throughput: avg(rate(webapp_request_count_total[10s]) - rate(webapp_rejected_requests_total[10s]))
             """, TestContext.Current.CancellationToken);
         await using var stack = await LiveStack.StartAsync("--policy", policy);
         await using var load = AutoscalerProcess.Start("load", "--url", stack.Gateway.ToString(), "--rate", "24", "--duration", "150s");

@@ -15,6 +15,7 @@ public sealed class ObservationTests
     [InlineData("histogram_quantile(0.95, sum(rate(http_request_duration_seconds_bucket[1m])) by (le))", ObservedKind.P95ResponseTime, 60, ObservedAggregation.Avg)]
     [InlineData("histogram_quantile(0.95, sum by (le) (rate(http_request_duration_seconds_bucket[1m])))", ObservedKind.P95ResponseTime, 60, ObservedAggregation.Avg)]
     [InlineData("avg(rate(webapp_busy_seconds_total[1m]) / webapp_workers)", ObservedKind.Utilization, 60, ObservedAggregation.Avg)]
+    [InlineData("avg(rate(webapp_request_count_total[1m]) - rate(webapp_rejected_requests_total[1m]))", ObservedKind.AcceptedRate, 60, ObservedAggregation.Avg)]
     [InlineData("sum(rate(webapp_busy_seconds_total[30s])) / sum(webapp_workers)", ObservedKind.Utilization, 30, ObservedAggregation.Avg)]
     public void The_shipped_queries_are_recognized(string query, ObservedKind kind, int windowSeconds, ObservedAggregation aggregation)
     {
@@ -26,6 +27,7 @@ public sealed class ObservationTests
     [InlineData("sum(rate(process_cpu_seconds_total[1m]))")]
     [InlineData("histogram_quantile(0.99, sum(rate(http_request_duration_seconds_bucket[1m])) by (le))")]
     [InlineData("sum(rate(webapp_busy_seconds_total[1m]) / webapp_workers)")]
+    [InlineData("avg(rate(webapp_request_count_total[1m]) - rate(webapp_rejected_requests_total[30s]))")]
     public void Other_queries_are_not_guessed(string query)
     {
         Assert.Null(QueryRecognizer.Recognize("m", query, 0));

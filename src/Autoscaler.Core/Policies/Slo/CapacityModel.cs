@@ -7,8 +7,8 @@ namespace Autoscaler.Core.Policies.Slo;
 /// (<see cref="ReplicaQueue.MaxUtilizationWithin"/>, the oracle's formula).
 /// <list type="bullet">
 /// <item>Capacity W/S is learnt from throughput per replica / utilization (busy workers are completions × S), only
-/// while utilization is informative (10–95 %: below, both are mostly noise; above, rejected requests inflate the
-/// throughput) and the replica count has not changed for a minute (the learning queries' window: a per-replica
+/// while utilization is informative (at least 10 %: below, both are mostly noise; a saturated replica counts, as long
+/// as the throughput query counts the requests it accepted, not those it rejected) and the replica count has not changed for a minute (the learning queries' window: a per-replica
 /// average over a window in which replicas came or went mixes two fleets). Samples are smoothed in log space with
 /// weight <see cref="LearnWeight"/>, each counting as at most <see cref="MaxDeviation"/> (10 %) away from the estimate
 /// (a Huber step: one odd sample moves it by 1 % at most, a real change still arrives within minutes), and the estimate stays within a factor
@@ -83,7 +83,7 @@ internal sealed class CapacityModel
     /// </summary>
     public void Observe(double throughput, double utilization, double latency, bool steady)
     {
-        if (_unitQueue is not null && steady && utilization is >= 0.1 and <= 0.95 && throughput > 0 && double.IsFinite(throughput))
+        if (_unitQueue is not null && steady && utilization is >= 0.1 and <= 1 && throughput > 0 && double.IsFinite(throughput))
         {
             var sample = Math.Log(throughput / utilization);
             if (double.IsNaN(_logCapacity))

@@ -231,5 +231,5 @@ public sealed class SloPolicy : IScalingPolicy, ILearningPolicy
     }
 
     private static readonly ProposalFormatter LearningCapacity = static (in p) =>
-        ScalingProposal.Say($"demand {p.Value:0.#}/s; holding until the capacity has been learnt (utilization between 10 % and 95 % not seen yet)");
+        ScalingProposal.Say($"demand {p.Value:0.#}/s; holding until the capacity has been learnt (no utilization of 10 % or more seen yet with the replica count steady for a minute)");
 }

@@ -27,7 +27,7 @@ public sealed class SloLearnQueries
     /// <summary>Busy workers / workers, averaged over replicas (0..1).</summary>
     public string? Utilization { get; set; }
 
-    /// <summary>Requests completed per second per replica.</summary>
+    /// <summary>Requests accepted per second per replica (rejected ones left out: a saturated replica then still tells its capacity).</summary>
     public string? Throughput { get; set; }
 
     /// <summary>The SLO's latency statistic as measured (seconds).</summary>

@@ -148,16 +148,22 @@ public sealed class SloPolicyTests
     }
 
     [Fact]
-    public void Learning_ignores_saturated_and_idle_samples()
+    public void Learning_takes_a_saturated_replica_and_ignores_an_idle_one()
     {
         var clock = new FakeTimeProvider(Start);
-        var policy = new SloPolicy(Learning(TimeSpan.FromMilliseconds(100)), clock);
+        var policy = new SloPolicy(Learning(), clock);
+        policy.Learn(1, [MetricReading.Ok("demand", 0.2)]);
+        clock.Advance(TimeSpan.FromMinutes(1));
 
-        // A saturated replica counts rejected requests as throughput: 90/s at utilization 1 says nothing of capacity.
-        policy.Learn(1, [MetricReading.Ok("demand", 90), MetricReading.Ok("demand.throughput", 90), MetricReading.Ok("demand.utilization", 1)]);
+        // An idle replica's few requests say nothing of its capacity.
         policy.Learn(1, [MetricReading.Ok("demand", 0.2), MetricReading.Ok("demand.throughput", 0.2), MetricReading.Ok("demand.utilization", 0.001)]);
+        Assert.True(double.IsNaN(policy.Snapshot.Capacity));
 
+        // An overloaded one, at 90/s of demand, accepts what it can do: 40/s at utilization 1.
+        clock.Advance(Check);
+        policy.Learn(1, [MetricReading.Ok("demand", 90), MetricReading.Ok("demand.throughput", 40), MetricReading.Ok("demand.utilization", 1)]);
         Assert.InRange(policy.Snapshot.Capacity, 39.9, 40.1);
+        Assert.True(policy.Propose(1, MetricReading.Ok("demand", 90)).Replicas >= 3);
     }
 
     [Fact]
