@@ -15,6 +15,13 @@ internal static class ShippedScenarios
     public static IEnumerable<string> Benchmark() =>
         System.IO.Directory.GetFiles(Path.Combine(Directory, "benchmark"), "*.yaml").Order(StringComparer.Ordinal);
 
+    /// <summary>
+    /// The held-out shapes, bench/policies/heldout/ (<c>SUITE=heldout bench/policies/run.sh</c>): scenarios the
+    /// <c>slo</c> rule's defaults were not chosen on.
+    /// </summary>
+    public static IEnumerable<string> HeldOut() =>
+        System.IO.Directory.GetFiles(Path.Combine(AppContext.BaseDirectory, "bench", "policies", "heldout"), "*.yaml").Order(StringComparer.Ordinal);
+
     public static string Named(string name) => Path.Combine(Directory, name);
 
     /// <summary>The highest rate of the scenario's workload, sampled at every step.</summary>

@@ -52,6 +52,27 @@ public sealed class ScenarioFileTests
     }
 
     [Fact]
+    public void Every_held_out_scenario_loads_with_no_policies_of_its_own_and_room_above_the_oracle_s_peak()
+    {
+        var files = ShippedScenarios.HeldOut().ToList();
+        Assert.True(files.Count >= 5, $"bench/policies/heldout holds {files.Count} scenarios");
+        foreach (var file in files)
+        {
+            var s = ScenarioFile.Load(file);
+            var name = Path.GetFileName(file);
+
+            // SUITE=heldout bench/policies/run.sh adds every policy with --policy; one listed here would run twice.
+            Assert.Empty(s.Policies);
+            Assert.IsType<PoissonNoise>(s.Workload);
+
+            // The oracle's count (one second's arrivals at most per replica's safe rate) stays below the policies'
+            // maximum, so no score is decided by the clamp.
+            var oraclePeak = Math.Ceiling(ShippedScenarios.PeakDemand(s) / SimulationRunner.OracleRequestsPerReplica(s));
+            Assert.True(oraclePeak < s.MaxReplicas, $"{name}: the oracle needs {oraclePeak} replicas at the peak; replicas.max is {s.MaxReplicas}");
+        }
+    }
+
+    [Fact]
     public void A_full_scenario_reads_every_field()
     {
         var s = ScenarioFile.Parse("""
