@@ -55,7 +55,7 @@ write_policy() {
     if [ "$learn" = 1 ]; then
       echo "      learn:"
       echo "        utilization: avg(rate(webapp_busy_seconds_total[1m]) / webapp_workers)"
-      echo "        throughput: avg(rate(webapp_request_count_total[1m]))"
+      echo "        throughput: avg(rate(webapp_request_count_total[1m]) - rate(webapp_rejected_requests_total[1m]))"
       echo "        latency: avg(avg_over_time(webapp_response_time_seconds[30s]))"
     else
       echo "      serviceTime: 100ms"
