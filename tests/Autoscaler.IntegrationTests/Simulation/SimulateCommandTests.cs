@@ -85,7 +85,7 @@ public sealed partial class SimulateCommandTests
         { "workload: {type: trace, file: missing.csv}\n", "s.yaml:1: workload.file: cannot read trace file", [] },
         { "workload: {type: trace, file: bad.csv}\n", "bad.csv line 3: rps 'lots' is not a number", [] },
         { "duration: 1h\nworkload: {type: constant, rate: 10}\n", "--trace: cannot read trace file", ["--trace", "nowhere.csv"] },
-        { "duration: 1h\nworkload: {type: constant, rate: 10}\n", "policy 'sometimes' is neither threshold, hpa, predictive, oracle nor a policy file", ["--policy", "sometimes"] },
+        { "duration: 1h\nworkload: {type: constant, rate: 10}\n", "policy 'sometimes' is neither threshold, hpa, predictive, slo, oracle nor a policy file", ["--policy", "sometimes"] },
         { "duration: 1h\nworkload: {type: constant, rate: 10}\n", "--duration must be longer than 0s", ["--duration", "0s"] },
         { "duration: 1h\nworkload: {type: constant, rate: 10}\n", "--time-scale applies to the trace given with --trace", ["--time-scale", "0.5"] },
         { "duration: 1h\nworkload: {type: constant, rate: 10}\n", "--time-scale 0 must be a number above 0", ["--trace", "bad.csv", "--time-scale", "0"] },
