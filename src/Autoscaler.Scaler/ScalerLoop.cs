@@ -91,7 +91,13 @@ public sealed partial class ScalerLoop(
             }
 
             LogObservation(logger, Describe(readings), current);
-            pipeline.Learn(current, readings);
+            if (trigger == EvaluationTriggers.Tick)
+            {
+                // Learning counts checks (smoothing weights, checks in a row): only the periodic ones, so a burst of
+                // alert-triggered evaluations decides with what was learnt but does not speed the learning up.
+                pipeline.Learn(current, readings);
+            }
+
             var decision = pipeline.Decide(current, readings);
             ScaleResult? action = null;
             if (decision.DesiredReplicas != current && options.DryRun)
@@ -150,14 +156,32 @@ public sealed partial class ScalerLoop(
         }
 
         _lastFailure[reading.Metric] = now;
+        var input = IsInput(reading.Metric);
         if (now is null)
         {
             LogMetricRecovered(logger, reading.Metric);
+        }
+        else if (input)
+        {
+            LogInputFailed(logger, reading.Metric, now);
         }
         else
         {
             LogMetricFailed(logger, reading.Metric, now);
         }
+    }
+
+    private bool IsInput(string metric)
+    {
+        foreach (var (name, _) in pipeline.Inputs)
+        {
+            if (name == metric)
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     private static string Describe(MetricReading[] readings) =>
@@ -183,6 +207,9 @@ public sealed partial class ScalerLoop(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Metric {Metric} has no value ({Failure}); holding the replica count until it returns")]
     private static partial void LogMetricFailed(ILogger logger, string metric, string failure);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Learning input {Metric} has no value ({Failure}); the rule goes on deciding with what it has learnt, without learning from it until it returns")]
+    private static partial void LogInputFailed(ILogger logger, string metric, string failure);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Metric {Metric} has a value again")]
     private static partial void LogMetricRecovered(ILogger logger, string metric);

@@ -168,6 +168,39 @@ public sealed class ScalerLoopTests
         }
     }
 
+    [Fact]
+    public async Task Alert_triggered_evaluations_decide_but_only_ticks_teach_a_learning_rule_and_a_missing_input_is_named_as_such()
+    {
+        var slo = new Autoscaler.Core.Policies.Slo.SloPolicy(
+            new() { Workers = 4, ServiceTime = TimeSpan.FromMilliseconds(100), Forecast = Autoscaler.Core.Policies.Slo.SloForecast.None, Learn = new() { Latency = "l" } },
+            _clock, "rps");
+        var demand = new ScriptedSource("rps");
+        var latency = new ScriptedSource("rps.latency");
+        var pipeline = new DecisionPipeline([new PolicyBinding("rps", slo)], new ScalingLimits { MinReplicas = 1, MaxReplicas = 10 }, _clock);
+        using var loop = new ScalerLoop(_target, [demand, latency], pipeline, _options, _state, _telemetry, _clock, _log);
+        demand.Next(MetricReading.Ok("rps", 10));
+
+        // The latency input fails: the rule still decides, and the log says it is an input, not the decision metric.
+        Assert.NotNull(await loop.EvaluateAsync(EvaluationTriggers.Alert(["HighResponseTime"]), CancellationToken.None));
+        Assert.Contains(_log.Collector.GetSnapshot(), r => r.Message.StartsWith("Learning input rps.latency has no value", StringComparison.Ordinal));
+        Assert.DoesNotContain(_log.Collector.GetSnapshot(), r => r.Message.StartsWith("Metric rps.latency has no value", StringComparison.Ordinal));
+
+        // 10/s on one replica is well within the model, yet the latency breaks the bound: checks in a row correct the model.
+        latency.Next(MetricReading.Ok("rps.latency", 0.6));
+        for (var i = 0; i < 5; i++)
+        {
+            await loop.EvaluateAsync(EvaluationTriggers.Alert(["HighResponseTime"]), CancellationToken.None);
+        }
+
+        Assert.Equal(1, slo.Snapshot.Correction);
+        for (var i = 0; i < 5; i++)
+        {
+            await loop.EvaluateAsync(CancellationToken.None);
+        }
+
+        Assert.True(slo.Snapshot.Correction < 1, $"correction {slo.Snapshot.Correction}");
+    }
+
     private sealed class ScriptedSource(string name) : IMetricSource
     {
         private MetricReading _next = MetricReading.Failed(name, MetricFailureKind.NoData, "nothing scripted");

@@ -25,10 +25,14 @@ public readonly struct ScalingProposal
     /// <param name="bound">The threshold or target it was compared with.</param>
     /// <param name="extra">A third number for the formatter (a ratio, a tolerance…).</param>
     /// <param name="failure">Why the metric had no value, when it had none.</param>
+    /// <param name="context">
+    /// An immutable object the formatter reads besides the numbers (e.g. what a learning policy knew when it proposed),
+    /// so a reason rendered later still tells the state it was decided in.
+    /// </param>
     public ScalingProposal(string policy, string metric, int? replicas, ProposalFormatter formatter,
-        double value = 0, double bound = 0, double extra = 0, MetricFailureKind? failure = null)
+        double value = 0, double bound = 0, double extra = 0, MetricFailureKind? failure = null, object? context = null)
     {
-        (Policy, Metric, Replicas, _why, Value, Bound, Extra, Failure) = (policy, metric, replicas, formatter, value, bound, extra, failure);
+        (Policy, Metric, Replicas, _why, Value, Bound, Extra, Failure, Context) = (policy, metric, replicas, formatter, value, bound, extra, failure, context);
     }
 
     /// <summary>Name of the policy.</summary>
@@ -58,6 +62,10 @@ public readonly struct ScalingProposal
     /// <summary>Why the metric had no value, when it had none.</summary>
     [JsonIgnore]
     public MetricFailureKind? Failure { get; }
+
+    /// <summary>An immutable object the formatter reads besides the numbers (see the constructor).</summary>
+    [JsonIgnore]
+    public object? Context { get; }
 
     /// <summary>The phrase for a metric without a value, shared by the policies.</summary>
     public static ProposalFormatter NoValue { get; } = static (in p) => Say($"no value ({p.Failure})");

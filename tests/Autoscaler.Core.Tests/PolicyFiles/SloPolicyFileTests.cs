@@ -49,6 +49,13 @@ public sealed class SloPolicyFileTests
             (o.Forecast, o.SeasonLength, o.SampleInterval, o.Horizon, o.HeadroomQuantile));
         Assert.Equal(["rps.utilization", "rps.throughput", "rps.latency"], metric.Inputs.Select(i => i.Name));
         var written = PolicyFile.Write(spec);
+        var back = Assert.Single(PolicyFile.Parse(written).Metrics);
+        var b = back.Slo!;
+        Assert.Equal(("rps", "slo", metric.Query), (back.Name, back.Rule, back.Query));
+        Assert.Equal((o.Latency, o.Statistic, o.MaxErrorRate, o.Workers, o.ServiceTime, o.QueueLimit, o.Distribution),
+            (b.Latency, b.Statistic, b.MaxErrorRate, b.Workers, b.ServiceTime, b.QueueLimit, b.Distribution));
+        Assert.Equal((o.Learn.Utilization, o.Learn.Throughput, o.Learn.Latency), (b.Learn.Utilization, b.Learn.Throughput, b.Learn.Latency));
+        Assert.Equal((o.Forecast, o.SeasonLength, o.SampleInterval, o.Horizon, o.HeadroomQuantile), (b.Forecast, b.SeasonLength, b.SampleInterval, b.Horizon, b.HeadroomQuantile));
         Assert.Equal(written, PolicyFile.Write(PolicyFile.Parse(written)));
     }
 
@@ -92,7 +99,11 @@ public sealed class SloPolicyFileTests
     [InlineData("slo: {latency: 50ms, workers: 4, serviceTime: 100ms}", ":4: metrics[0].slo.latency: 50ms (mean) cannot be met by any number of replicas: even an idle replica's mean latency is 100ms")]
     [InlineData("slo: {latency: 250ms, statistic: p95, workers: 4, serviceTime: 100ms}", ":4: metrics[0].slo.latency: 250ms (p95) cannot be met by any number of replicas: even an idle replica's p95 latency is 299.573ms (workers 4, serviceTime 100ms); raise it")]
     [InlineData("slo: {latency: -1s, workers: 4, serviceTime: 100ms}", ":4: metrics[0].slo.latency: '-1s' is not a duration")]
-    [InlineData("slo: {latency: 300ms, maxErrorRate: -0.1, workers: 4, serviceTime: 100ms}", ":4: metrics[0].slo.maxErrorRate: -0.1 must be at least 0 and below 1")]
+    [InlineData("slo: {latency: 300ms, maxErrorRate: -0.1, workers: 4, serviceTime: 100ms}", ":4: metrics[0].slo.maxErrorRate: -0.1 must be above 0 and below 1")]
+    [InlineData("slo: {latency: 300ms, maxErrorRate: 0, workers: 4, serviceTime: 100ms}", ":4: metrics[0].slo.maxErrorRate: 0 must be above 0 and below 1 (0.01 = 1 %; every finite queue rejects some requests")]
+    [InlineData("slo: {latency: 300ms, maxErrorRate: 1e-12, queueLimit: 0, workers: 1, serviceTime: 100ms}", ":4: metrics[0].slo.maxErrorRate: 1E-12 cannot be met by any number of replicas: with queueLimit 0 and workers 1, even a lightly loaded replica rejects more")]
+    [InlineData("slo: {latency: 300ms, safeRate: 30, seasonLength: 1d}", ":4: metrics[0].slo.seasonLength: 86400s is only used with forecast: seasonalNaive or holtWinters (forecast: auto finds the season itself)")]
+    [InlineData("slo: {latency: 300ms, safeRate: 30, forecast: none, seasonLength: 1d}", ":4: metrics[0].slo.seasonLength: 86400s is only used with forecast: seasonalNaive or holtWinters (forecast: none forecasts nothing)")]
     [InlineData("slo: {latency: 300ms, statistic: p99, workers: 4, serviceTime: 100ms}", ":4: metrics[0].slo.statistic: 'p99' is not one of Mean, P95")]
     [InlineData("slo: {workers: 4, serviceTime: 100ms}", ":4: metrics[0].slo.latency: is required")]
     [InlineData("slo: {latency: 300ms, serviceTime: 100ms}", ":4: metrics[0].slo.workers: is required (requests one replica serves at once), unless safeRate is declared")]

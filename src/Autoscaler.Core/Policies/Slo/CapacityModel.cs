@@ -8,7 +8,7 @@ namespace Autoscaler.Core.Policies.Slo;
 /// <list type="bullet">
 /// <item>Capacity W/S is learnt from throughput per replica / utilization (busy workers are completions × S), only
 /// while utilization is informative (at least 10 %: below, both are mostly noise; a saturated replica counts, as long
-/// as the throughput query counts the requests it accepted, not those it rejected) and the replica count has not changed for a minute (the learning queries' window: a per-replica
+/// as the throughput query counts the requests it accepted, not those it rejected; a reading up to 1.2 is taken as 1) and the replica count has not changed for a minute (the learning queries' window: a per-replica
 /// average over a window in which replicas came or went mixes two fleets). Samples are smoothed in log space with
 /// weight <see cref="LearnWeight"/>, each counting as at most <see cref="MaxDeviation"/> (10 %) away from the estimate
 /// (a Huber step: one odd sample moves it by 1 % at most, a real change still arrives within minutes), and the estimate stays within a factor
@@ -32,6 +32,7 @@ internal sealed class CapacityModel
     public const double CorrectionStep = 0.95;
     public const double RecoveryStep = 1.005;
     public const double MinCorrection = 0.25;
+    public const double MaxUtilizationRead = 1.2;
 
     private readonly SloPolicyOptions _options;
     private readonly ReplicaQueue? _unitQueue;
@@ -79,13 +80,17 @@ internal sealed class CapacityModel
 
     /// <summary>
     /// Learns from one check's per-replica throughput, utilization and measured latency (NaN: not read);
-    /// <paramref name="steady"/> says whether the replica count has held for <see cref="SettleTime"/>.
+    /// <paramref name="load"/> is the per-replica load the latency feedback compares with the safe rate (the throughput,
+    /// or the demand per replica when no throughput is read); <paramref name="steady"/> says whether the replica count
+    /// has held for <see cref="SettleTime"/>.
     /// </summary>
-    public void Observe(double throughput, double utilization, double latency, bool steady)
+    public void Observe(double throughput, double utilization, double latency, double load, bool steady)
     {
-        if (_unitQueue is not null && steady && utilization is >= 0.1 and <= 1 && throughput > 0 && double.IsFinite(throughput))
+        // A saturated replica's utilization may read a little above 1 (a busy-seconds counter and a request counter
+        // scraped at slightly different instants): up to 1.2 it is taken as 1; above, the queries are not what they claim.
+        if (_unitQueue is not null && steady && utilization is >= 0.1 and <= MaxUtilizationRead && throughput > 0 && double.IsFinite(throughput))
         {
-            var sample = Math.Log(throughput / utilization);
+            var sample = Math.Log(throughput / Math.Min(1, utilization));
             if (double.IsNaN(_logCapacity))
             {
                 _logCapacity = sample;
@@ -104,10 +109,10 @@ internal sealed class CapacityModel
             Samples++;
         }
 
-        if (double.IsFinite(latency) && double.IsFinite(SafeRate) && double.IsFinite(throughput))
+        if (double.IsFinite(latency) && double.IsFinite(SafeRate) && double.IsFinite(load))
         {
             var bound = _options.Latency.TotalSeconds;
-            if (latency > bound && throughput <= SafeRate)
+            if (latency > bound && load <= SafeRate)
             {
                 if (++_violations >= ViolationsToCorrect)
                 {

@@ -3,7 +3,10 @@ namespace Autoscaler.Core.Policies.Slo;
 /// <summary>
 /// How far demand recently rose above what was planned for it, as a share of the plan: each plan (the demand the
 /// rule sized for at time t) is compared with the largest demand measured in (t, t + horizon]; the headroom is a high
-/// quantile of the under-forecasts <c>max(0, actual / planned − 1)</c> of the last ten minutes or so. A forecast that is
+/// quantile of the under-forecasts <c>max(0, actual / planned − 1)</c> of the last ten minutes or so. When checks come
+/// further apart than the horizon, the first demand measured after it stands for it, so every plan is still checked;
+/// when they come so often that more than <see cref="MaxPending"/> plans are open at once, new plans are left unchecked
+/// until the oldest close (a sample of plans, never none). A forecast that is
 /// right earns a small margin, a bad one (or none, on traffic with sudden rises) a large one. Until enough plans
 /// have been checked, a prior margin is blended in as if it had been seen <see cref="PriorWeight"/> times.
 /// </summary>
@@ -21,10 +24,13 @@ internal sealed class Headroom
     /// <summary>How many checked plans the prior counts as.</summary>
     public const int PriorWeight = 10;
 
+    /// <summary>Plans open at once at most.</summary>
+    public const int MaxPending = 64;
+
     // Plans not yet checked: their time, the planned demand and the largest demand seen since.
-    private readonly long[] _pendingTicks = new long[64];
-    private readonly double[] _pendingPlan = new double[64];
-    private readonly double[] _pendingMax = new double[64];
+    private readonly long[] _pendingTicks = new long[MaxPending];
+    private readonly double[] _pendingPlan = new double[MaxPending];
+    private readonly double[] _pendingMax = new double[MaxPending];
     private readonly double[] _errors = new double[Window];
     private readonly double[] _scratch = new double[Window];
     private readonly double _quantile;
@@ -67,6 +73,12 @@ internal sealed class Headroom
         {
             var plan = _pendingPlan[_pendingHead];
             var actual = _pendingMax[_pendingHead];
+            if (double.IsNaN(actual) && ticks > _pendingTicks[_pendingHead])
+            {
+                // No measurement fell within the horizon (checks further apart than it): the first one after stands in.
+                actual = measured;
+            }
+
             if (plan > 0 && !double.IsNaN(actual))
             {
                 _errors[_errorNext] = Math.Max(0, (actual / plan) - 1);
@@ -79,16 +91,13 @@ internal sealed class Headroom
             _pendingCount--;
         }
 
-        if (_pendingCount == _pendingTicks.Length)
+        if (_pendingCount < _pendingTicks.Length)
         {
-            // Checks far more often than the horizon: drop the oldest plan rather than grow.
-            _pendingHead = (_pendingHead + 1) % _pendingTicks.Length;
-            _pendingCount--;
+            // Checks far more often than the horizon fill the ring: the plans already open are checked, this one is not.
+            var slot = (_pendingHead + _pendingCount) % _pendingTicks.Length;
+            (_pendingTicks[slot], _pendingPlan[slot], _pendingMax[slot]) = (ticks, planned, double.NaN);
+            _pendingCount++;
         }
-
-        var slot = (_pendingHead + _pendingCount) % _pendingTicks.Length;
-        (_pendingTicks[slot], _pendingPlan[slot], _pendingMax[slot]) = (ticks, planned, double.NaN);
-        _pendingCount++;
         if (closed)
         {
             Margin = Compute();

@@ -11,7 +11,8 @@ namespace Autoscaler.Core.Policies.Slo;
 /// <param name="Forecast">The largest demand forecast over the next horizon; NaN while no season is known.</param>
 /// <param name="Headroom">The margin on the planned demand, from the recent under-forecasts (0.1 = 10 %).</param>
 /// <param name="Season">The season the forecast uses; null when none is known.</param>
-public readonly record struct SloSnapshot(double SafeRate, double SafeUtilization, double Capacity, double Correction, double Forecast, double Headroom, TimeSpan? Season);
+/// <param name="Samples">Capacity samples learnt so far (0: the capacity is the declared one).</param>
+public sealed record SloSnapshot(double SafeRate, double SafeUtilization, double Capacity, double Correction, double Forecast, double Headroom, TimeSpan? Season, int Samples);
 
 /// <summary>
 /// The <c>slo</c> rule: told the service level instead of a threshold. It sizes with the same queueing as the
@@ -39,7 +40,7 @@ public sealed class SloPolicy : IScalingPolicy, ILearningPolicy
     private readonly ProposalFormatter _explain;
     private readonly Lock _gate = new();
     private readonly double _noiseZ;
-    private SloSnapshot _snapshot;
+    private SloSnapshot _snapshot = null!;
     private int _replicas = -1;
     private DateTimeOffset _replicasSince;
 
@@ -120,7 +121,11 @@ public sealed class SloPolicy : IScalingPolicy, ILearningPolicy
             }
 
             var steady = now - _replicasSince >= CapacityModel.SettleTime;
-            _capacity.Observe(Value(readings, _throughputInput), Value(readings, _utilizationInput), Value(readings, _latencyInput), steady);
+            var throughput = Value(readings, _throughputInput);
+            // The latency feedback compares the load per replica with the safe rate: the accepted throughput when it is
+            // read, else the demand spread over the replicas.
+            var load = double.IsFinite(throughput) ? throughput : currentReplicas > 0 ? demand / currentReplicas : double.NaN;
+            _capacity.Observe(throughput, Value(readings, _utilizationInput), Value(readings, _latencyInput), load, steady);
             var forecast = double.NaN;
             if (double.IsFinite(demand))
             {
@@ -188,7 +193,7 @@ public sealed class SloPolicy : IScalingPolicy, ILearningPolicy
         var replicas = planned <= 0 ? 0
             : s.SafeRate <= 0 ? int.MaxValue
             : (int)Math.Min(int.MaxValue, Math.Ceiling(planned / s.SafeRate));
-        return new ScalingProposal(Name, reading.Metric, replicas, _explain, value, s.SafeRate, planned);
+        return new ScalingProposal(Name, reading.Metric, replicas, _explain, value, s.SafeRate, planned, context: s);
     }
 
     private static double Planned(double current, double forecast) => double.IsNaN(forecast) ? current : Math.Max(current, forecast);
@@ -199,7 +204,7 @@ public sealed class SloPolicy : IScalingPolicy, ILearningPolicy
     {
         var period = _forecast.LongPeriod > 0 && _forecast.Count >= _forecast.LongPeriod ? _forecast.LongPeriod : _forecast.Period;
         _snapshot = new SloSnapshot(_capacity.SafeRate, _capacity.SafeUtilization, _capacity.Capacity, _capacity.Correction, forecast, _headroom.Margin,
-            period > 0 ? _forecast.SlotWidth * period : null);
+            period > 0 ? _forecast.SlotWidth * period : null, _capacity.Samples);
     }
 
     private static double Value(IReadOnlyList<MetricReading> readings, string? name)
@@ -222,9 +227,10 @@ public sealed class SloPolicy : IScalingPolicy, ILearningPolicy
 
     private string Explain(in ScalingProposal p)
     {
-        var s = Snapshot;
+        // What the rule knew when it proposed (a decision rendered later must not show what it learnt since).
+        var s = p.Context as SloSnapshot ?? Snapshot;
         var forecast = double.IsNaN(s.Forecast) ? "no forecast yet" : ScalingProposal.Say($"forecast {s.Forecast:0.#} over the next {Time.Durations.Format(_options.Horizon)}");
-        var capacity = double.IsNaN(s.Capacity) ? "declared" : ScalingProposal.Say($"capacity {s.Capacity:0.##}/s{(_capacity.Samples > 0 ? " learnt" : "")}, ρ* {s.SafeUtilization:0.###}");
+        var capacity = double.IsNaN(s.Capacity) ? "declared" : ScalingProposal.Say($"capacity {s.Capacity:0.##}/s{(s.Samples > 0 ? " learnt" : "")}, ρ* {s.SafeUtilization:0.###}");
         var correction = s.Correction < 1 ? ScalingProposal.Say($", latency correction ×{s.Correction:0.###}") : "";
         return ScalingProposal.Say(
             $"demand {p.Value:0.#}/s ({forecast}) +{s.Headroom:P0} headroom = {p.Extra:0.#}/s against {p.Bound:0.##}/s per replica for {_options.Statistic.Label()} ≤ {Time.Durations.Format(_options.Latency)} ({capacity}{correction})");

@@ -127,9 +127,9 @@ public sealed class SloPolicyOptions
             Add(nameof(Statistic), $"'{Statistic}' is not mean or p95");
         }
 
-        if (!(MaxErrorRate is >= 0 and < 1))
+        if (!(MaxErrorRate is > 0 and < 1))
         {
-            Add(nameof(MaxErrorRate), $"{MaxErrorRate} must be at least 0 and below 1");
+            Add(nameof(MaxErrorRate), $"{MaxErrorRate} must be above 0 and below 1 (0.01 = 1 %; every finite queue rejects some requests, so 0 would ask for endless replicas)");
         }
 
         if (Workers is < 1 or > 100_000)
@@ -172,6 +172,11 @@ public sealed class SloPolicyOptions
             Add(nameof(SeasonLength), $"is required with forecast: {(Forecast == SloForecast.HoltWinters ? "holtWinters" : "seasonalNaive")}");
         }
 
+        if (Forecast is SloForecast.Auto or SloForecast.None && SeasonLength is { } unused)
+        {
+            Add(nameof(SeasonLength), $"{Durations.Format(unused)} is only used with forecast: seasonalNaive or holtWinters (forecast: {(Forecast == SloForecast.Auto ? "auto finds the season itself" : "none forecasts nothing")}); remove it or choose one of those");
+        }
+
         if (!Enum.IsDefined(Forecast))
         {
             Add(nameof(Forecast), $"'{Forecast}' is not auto, seasonalNaive, holtWinters or none");
@@ -202,7 +207,14 @@ public sealed class SloPolicyOptions
             if (queue.MaxUtilizationWithin(Level) <= 0)
             {
                 var idle = queue.IdleLatency(Statistic);
-                Add(nameof(Latency), $"{Durations.Format(Latency)} ({Statistic.Label()}) cannot be met by any number of replicas: even an idle replica's {Statistic.Label()} latency is {Durations.Format(TimeSpan.FromSeconds(idle))} (workers {Workers}, serviceTime {Durations.Format(declared)}); raise it");
+                if (idle > Latency.TotalSeconds)
+                {
+                    Add(nameof(Latency), $"{Durations.Format(Latency)} ({Statistic.Label()}) cannot be met by any number of replicas: even an idle replica's {Statistic.Label()} latency is {Durations.Format(TimeSpan.FromSeconds(idle))} (workers {Workers}, serviceTime {Durations.Format(declared)}); raise it");
+                }
+                else
+                {
+                    Add(nameof(MaxErrorRate), $"{MaxErrorRate} cannot be met by any number of replicas: with queueLimit {QueueLimit} and workers {Workers}, even a lightly loaded replica rejects more; raise maxErrorRate or queueLimit");
+                }
             }
         }
 

@@ -202,6 +202,70 @@ public sealed class SloPolicyTests
     }
 
     [Fact]
+    public void Latency_feedback_without_a_throughput_query_compares_the_demand_per_replica()
+    {
+        var clock = new FakeTimeProvider(Start);
+        var options = Declared();
+        options.Learn = new SloLearnQueries { Latency = "l" };
+        var policy = new SloPolicy(options, clock);
+        var safe = policy.Snapshot.SafeRate;
+
+        for (var i = 0; i < 10; i++)
+        {
+            clock.Advance(Check);
+            // 3 replicas at half the safe rate each, yet the latency breaks the bound: the service is slower than declared.
+            policy.Learn(3, [MetricReading.Ok("demand", 1.5 * safe), MetricReading.Ok("demand.latency", 0.45)]);
+        }
+
+        Assert.True(policy.Snapshot.Correction < 0.8, $"correction {policy.Snapshot.Correction}");
+        var overloaded = new SloPolicy(options, clock);
+        for (var i = 0; i < 10; i++)
+        {
+            clock.Advance(Check);
+            policy.Learn(1, [MetricReading.Ok("demand", 2 * safe), MetricReading.Ok("demand.latency", 0.45)]); // beyond the safe rate
+            overloaded.Learn(1, [MetricReading.Ok("demand", 2 * safe), MetricReading.Ok("demand.latency", 0.45)]);
+        }
+
+        Assert.Equal(1, overloaded.Snapshot.Correction);
+    }
+
+    [Fact]
+    public void A_saturated_replica_whose_utilization_reads_a_little_above_one_still_teaches_its_capacity()
+    {
+        var clock = new FakeTimeProvider(Start);
+        var policy = new SloPolicy(Learning(), clock);
+        policy.Learn(1, [MetricReading.Ok("demand", 90)]);
+        clock.Advance(TimeSpan.FromMinutes(1));
+
+        policy.Learn(1, [MetricReading.Ok("demand", 90), MetricReading.Ok("demand.throughput", 40), MetricReading.Ok("demand.utilization", 1.04)]);
+        Assert.InRange(policy.Snapshot.Capacity, 39.9, 40.1);
+
+        // Far above 1, the queries are not what they claim: not taken.
+        clock.Advance(Check);
+        policy.Learn(1, [MetricReading.Ok("demand", 90), MetricReading.Ok("demand.throughput", 40), MetricReading.Ok("demand.utilization", 4)]);
+        Assert.Equal(1, policy.Snapshot.Samples);
+    }
+
+    [Fact]
+    public void A_reason_rendered_later_tells_what_the_rule_knew_when_it_proposed()
+    {
+        var clock = new FakeTimeProvider(Start);
+        var policy = new SloPolicy(Learning(TimeSpan.FromMilliseconds(100)), clock);
+        var early = policy.Propose(2, MetricReading.Ok("demand", 60));
+
+        clock.Advance(TimeSpan.FromMinutes(1));
+        for (var i = 0; i < 30; i++)
+        {
+            clock.Advance(Check);
+            policy.Learn(2, [MetricReading.Ok("demand", 60), MetricReading.Ok("demand.throughput", 30), MetricReading.Ok("demand.utilization", 0.5)]);
+        }
+
+        Assert.InRange(policy.Snapshot.Capacity, 50, 60);
+        Assert.Contains("capacity 40/s,", early.Reason, StringComparison.Ordinal);
+        Assert.Contains("learnt", policy.Propose(2, MetricReading.Ok("demand", 60)).Reason, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Latency_above_the_bound_while_the_load_is_beyond_the_safe_rate_is_no_reason_to_correct()
     {
         var policy = new SloPolicy(Learning(TimeSpan.FromMilliseconds(100)), new FakeTimeProvider(Start));
@@ -238,6 +302,21 @@ public sealed class SloPolicyTests
 
         Assert.True(calm < 0.03, $"calm demand: {calm:P1}");
         Assert.True(noisy > 0.15, $"noisy demand: {noisy:P1}");
+    }
+
+    [Fact]
+    public void Checks_further_apart_than_the_horizon_still_check_every_plan()
+    {
+        var clock = new FakeTimeProvider(Start);
+        var policy = new SloPolicy(Declared(), clock);
+        var random = new Random(9);
+        for (var i = 0; i < 200; i++)
+        {
+            clock.Advance(TimeSpan.FromMinutes(1)); // the horizon and sample interval are 25 s
+            policy.Learn(5, [MetricReading.Ok("demand", 200 * (1 + (0.3 * ((2 * random.NextDouble()) - 1))))]);
+        }
+
+        Assert.True(policy.Snapshot.Headroom > 0.2, $"headroom {policy.Snapshot.Headroom:P1}");
     }
 
     [Theory]
