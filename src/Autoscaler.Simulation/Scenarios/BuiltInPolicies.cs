@@ -200,7 +200,7 @@ public static class BuiltInPolicies
 
         try
         {
-            return new PolicyChoice(Path.GetFileNameWithoutExtension(path), KubernetesFormats.Load(path));
+            return new PolicyChoice(Path.GetFileNameWithoutExtension(path), KubernetesFormats.Load(path)) { File = path };
         }
         catch (PolicyFileException e)
         {
