@@ -11,7 +11,7 @@ public static class HtmlReport
     /// <summary>The self-contained HTML report.</summary>
     public const string ReportFileName = "report.html";
 
-    /// <summary>Demand and ready replicas per policy over time, with the oracle's count.</summary>
+    /// <summary>Demand and ready replicas per policy over time, with the oracle's count (the busiest day of a run longer than two days).</summary>
     public const string DemandAndReplicasChartFileName = "demand-and-replicas.png";
 
     /// <summary>Latency (the SLO's statistic) per policy over time against the SLO bound.</summary>
@@ -51,7 +51,7 @@ public static class HtmlReport
         }
         ReportChart[] charts =
         [
-            new(DemandAndReplicasChartFileName, "Demand and ready replicas", demand),
+            new(DemandAndReplicasChartFileName, SimulationCharts.DemandTitle(result), demand),
             new(LatencyChartFileName, "Latency against the SLO", latency),
             new(CostChartFileName, "Cost relative to the oracle", cost),
             new(ReplicasByPolicyChartFileName, "Ready replicas of each policy against the replicas the oracle needs", panels) { Wide = true },

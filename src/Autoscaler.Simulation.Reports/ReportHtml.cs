@@ -25,8 +25,8 @@ internal static class ReportHtml
         .verdict.none { border-color: #d62728; background: #fdf3f3; }
         .verdict p { margin: 0.25rem 0; }
         .table-wrap { overflow-x: auto; }
-        table { border-collapse: collapse; font-variant-numeric: tabular-nums; font-size: 0.92rem; }
-        th, td { padding: 0.35rem 0.6rem; border-bottom: 1px solid #ddd; }
+        table { border-collapse: collapse; font-variant-numeric: tabular-nums; font-size: 0.88rem; }
+        th, td { padding: 0.3rem 0.45rem; border-bottom: 1px solid #ddd; }
         th { text-align: right; vertical-align: bottom; background: #f4f4f4; font-weight: 600; }
         td { text-align: right; white-space: nowrap; }
         th:first-child, td:first-child, th.slo, td.slo { text-align: left; }
@@ -56,7 +56,7 @@ internal static class ReportHtml
             "replicas running (starting, ready or draining) integrated over time"),
         new("cost", "cost", s => s.Cost, v => HtmlReport.Number(v, "#,0.00"), "replica-seconds / 3600 × the price of a replica-hour"),
         new("cost / oracle", "costRatioToOracle", s => s.CostRatioToOracle, v => HtmlReport.Number(v, "0.000"),
-            "replica-seconds divided by the oracle's; below 1 is possible only by running too few replicas"),
+            "replica-seconds divided by the oracle's; below 1 means fewer replicas than the SLO needed at some time"),
         new("SLO violation", "sloViolationSeconds", s => s.SloViolationSeconds,
             Humanized,
             "time in steps that broke the SLO (the latency bound, or more dropped than the error rate allows), and its share of the run (sloViolationPercent)")

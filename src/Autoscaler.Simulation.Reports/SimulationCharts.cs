@@ -53,11 +53,37 @@ internal static class SimulationCharts
         : ReferenceEquals(run, result.Best) ? $"{run.Score.Policy} (best)"
         : run.Score.Policy;
 
-    /// <summary>Demand on the right axis, ready replicas per policy and the oracle's count on the left.</summary>
+    /// <summary>Runs longer than this show their busiest day in <see cref="DemandAndReplicas"/>; the panels show the whole run.</summary>
+    public const double ZoomAfterSeconds = 2 * 86_400;
+
+    /// <summary>
+    /// The stretch of the run <see cref="DemandAndReplicas"/> draws: all of it, or past <see cref="ZoomAfterSeconds"/>
+    /// the whole day (counted from the start) with the highest demand, where the policies' lines can be told apart.
+    /// </summary>
+    public static (double From, double To, int? Day) Window(SimulationResult result)
+    {
+        var reference = result.Policies.FirstOrDefault(p => p.Series.Count > 0);
+        if (result.DurationSeconds <= ZoomAfterSeconds || reference is null)
+        {
+            return (0, Math.Max(result.DurationSeconds, 1), null);
+        }
+
+        var busiest = reference.Series.MaxBy(p => p.DemandRps)!;
+        var day = (int)Math.Floor(busiest.Seconds / 86_400);
+        return (day * 86_400.0, Math.Min(result.DurationSeconds, (day + 1) * 86_400.0), day + 1);
+    }
+
+    /// <summary>The title of <see cref="DemandAndReplicas"/>, which says when it shows one day of a longer run.</summary>
+    public static string DemandTitle(SimulationResult result) => Window(result).Day is { } day
+        ? string.Create(System.Globalization.CultureInfo.InvariantCulture, $"Demand and ready replicas on the busiest day (day {day} of {Math.Ceiling(result.DurationSeconds / 86_400)})")
+        : "Demand and ready replicas";
+
+    /// <summary>Demand on the right axis, ready replicas per policy and the oracle's count on the left, over <see cref="Window"/>.</summary>
     public static byte[] DemandAndReplicas(SimulationResult result)
     {
-        var time = TimeAxis.For(result.DurationSeconds);
-        var plot = NewPlot("Demand and ready replicas", time.Label, "ready replicas");
+        var (from, to, _) = Window(result);
+        var time = TimeAxis.For(to - from);
+        var plot = NewPlot(DemandTitle(result), time.Label, "ready replicas");
         var right = plot.Axes.Right;
         right.Label.Text = "demand (rps)";
 
@@ -66,7 +92,7 @@ internal static class SimulationCharts
         var reference = result.Policies.FirstOrDefault(p => p.Series.Count > 0);
         if (reference is not null)
         {
-            var (xs, ys) = Thin(reference.Series, time, p => p.DemandRps);
+            var (xs, ys) = Thin(Within(reference.Series, from, to), time, p => p.DemandRps);
             var demand = plot.Add.ScatterLine(xs, ys, s_demandColor);
             demand.LegendText = "demand (right axis)";
             demand.LineWidth = 1.5f;
@@ -79,7 +105,7 @@ internal static class SimulationCharts
         for (var i = 0; i < result.Policies.Count; i++)
         {
             var run = result.Policies[i];
-            var (xs, ys) = Thin(run.Series, time, p => p.ReadyReplicas);
+            var (xs, ys) = Thin(Within(run.Series, from, to), time, p => p.ReadyReplicas);
             AddReplicaLine(plot, xs, ys, colours[i], Name(result, run), run.IsOracle);
             oracleDrawn |= run.IsOracle;
             maxReplicas = Math.Max(maxReplicas, Max(ys));
@@ -88,15 +114,27 @@ internal static class SimulationCharts
         // Without an oracle run, the count it would have run is still in every series.
         if (!oracleDrawn && reference is not null)
         {
-            var (xs, ys) = Thin(reference.Series, time, p => p.OracleReplicas);
+            var (xs, ys) = Thin(Within(reference.Series, from, to), time, p => p.OracleReplicas);
             AddReplicaLine(plot, xs, ys, s_oracleColor, "oracle (needed)", dashed: true);
             maxReplicas = Math.Max(maxReplicas, Max(ys));
         }
 
-        plot.Axes.SetLimitsX(0, Math.Max(result.DurationSeconds, 1) / time.SecondsPerUnit);
+        plot.Axes.SetLimitsX(from / time.SecondsPerUnit, to / time.SecondsPerUnit);
         plot.Axes.SetLimitsY(0, Math.Ceiling(maxReplicas * 1.1) + 0.5, plot.Axes.Left);
         plot.Axes.SetLimitsY(0, maxDemand > 0 ? maxDemand * 1.1 : 1, right);
         return Png(plot);
+    }
+
+    // The points in [from, to], with the one before from, so a step line enters the window at the level it had.
+    private static IReadOnlyList<SeriesPoint> Within(IReadOnlyList<SeriesPoint> series, double from, double to)
+    {
+        if (from <= 0 && (series.Count == 0 || series[^1].Seconds <= to))
+        {
+            return series;
+        }
+
+        var first = Math.Max(0, series.Count(p => p.Seconds < from) - 1);
+        return [.. series.Skip(first).TakeWhile(p => p.Seconds <= to)];
     }
 
     /// <summary>

@@ -10,6 +10,7 @@ using Autoscaler.Simulation.Runner;
 using Autoscaler.Simulation.Scenarios;
 using Autoscaler.Simulation.Workloads;
 using Spectre.Console;
+using Spectre.Console.Rendering;
 
 namespace Autoscaler.Cli.Commands;
 
@@ -176,7 +177,7 @@ internal static class SimulateCommand
         }
 
         await Console.Error.WriteLineAsync($"simulate: done in {result.WallSeconds.ToString("0.00", CultureInfo.InvariantCulture)} s");
-        WriteScores(Terminal.For(Console.Out, interactive: !Console.IsOutputRedirected), result);
+        WriteScores(Console.Out, terminal: !Console.IsOutputRedirected, result);
         IReadOnlyList<string> written;
         try
         {
@@ -222,20 +223,89 @@ internal static class SimulateCommand
     }
 
     /// <summary>
-    /// The scores, the oracle first, with each policy's verdict against the SLO, the best policy and a legend of every
-    /// heading: a table with colours on a terminal, whitespace-separated columns (at least two spaces apart) otherwise.
+    /// Writes the scores: on a terminal with colours, as many columns as fit its width; otherwise every column as plain
+    /// text (see <see cref="Scores"/>).
     /// </summary>
-    internal static void WriteScores(IAnsiConsole console, SimulationResult result)
+    internal static void WriteScores(TextWriter writer, bool terminal, SimulationResult result)
+    {
+        if (!terminal)
+        {
+            writer.Write(Terminal.Plain(Scores(result, colour: false, Terminal.PlainWidth)) + "\n");
+            return;
+        }
+
+        var console = Terminal.For(writer, interactive: true);
+        console.Write(Scores(result, console.Profile.Capabilities.Ansi, console.Profile.Width));
+    }
+
+    /// <summary>
+    /// The scores, the oracle first, with each policy's verdict against the SLO, the best policy and why any cheaper
+    /// one fails, and a legend of every heading shown. With <paramref name="colour"/>, a table with a rule under its
+    /// headings and the verdicts coloured; without, whitespace-separated columns at least two spaces apart (a cell
+    /// such as "1h 5m" holds single spaces only). Columns that do not fit <paramref name="width"/> are left out, the
+    /// elasticity metrics first: summary.json and report.html hold them all.
+    /// </summary>
+    internal static IRenderable Scores(SimulationResult result, bool colour, int width)
     {
         var c = CultureInfo.InvariantCulture;
         var slo = result.Slo;
-        var colour = console.Profile.Capabilities.Ansi;
-        console.WriteLine($"{result.Scenario}: {Durations.Humanize(TimeSpan.FromSeconds(result.DurationSeconds))} at a {Durations.Humanize(TimeSpan.FromSeconds(result.StepSeconds))} step, seed {result.Seed}, cost {result.CostPerReplicaHour.ToString("0.####", c)} per replica-hour; autoscaler {result.Version}");
-        console.WriteLine($"SLO: {slo.Describe()}");
-        console.WriteLine();
+        var lines = new List<IRenderable>
+        {
+            new Text($"{result.Scenario}: {Durations.Humanize(TimeSpan.FromSeconds(result.DurationSeconds))} at a {Durations.Humanize(TimeSpan.FromSeconds(result.StepSeconds))} step, seed {result.Seed}, cost {result.CostPerReplicaHour.ToString("0.####", c)} per replica-hour; autoscaler {result.Version}"),
+            new Text($"SLO: {slo.Describe()}"),
+            s_blank,
+        };
 
-        var table = new Table().Border(colour ? TableBorder.Rounded : TableBorder.None);
-        foreach (var (heading, _) in s_columns)
+        var shown = s_columns;
+        var table = Table(result, shown, colour);
+        var probe = Terminal.For(TextWriter.Null, interactive: false);
+        probe.Profile.Width = width;
+        for (var tier = 2; tier > 0 && ((IRenderable)table).Measure(RenderOptions.Create(probe), width).Max > width; tier--)
+        {
+            shown = [.. s_columns.Where(column => column.Tier < tier)];
+            table = Table(result, shown, colour);
+        }
+
+        lines.Add(table);
+        lines.Add(s_blank);
+        var best = result.Best;
+        if (best is not null)
+        {
+            lines.Add(new Text($"best: {best.Score.Policy}, the cheapest policy that meets the SLO ({best.Score.CostRatioToOracle.ToString("0.00", c)}× the oracle's cost)", colour ? new Style(Color.Green, decoration: Decoration.Bold) : Style.Plain));
+        }
+        else if (result.Policies.Any(p => !p.IsOracle))
+        {
+            lines.Add(new Text("best: none; no policy meets the SLO", colour ? new Style(Color.Red, decoration: Decoration.Bold) : Style.Plain));
+        }
+
+        foreach (var run in result.CheaperButFailing)
+        {
+            lines.Add(new Text($"{run.Score.Policy} {(best is null ? "fails" : "is cheaper but fails")} the SLO: {string.Join("; ", slo.Breaches(run.Score))}"));
+        }
+
+        lines.Add(s_blank);
+        var legend = new Grid().AddColumn(new GridColumn().NoWrap().PadLeft(2).PadRight(2)).AddColumn(new GridColumn().PadRight(0));
+        foreach (var column in shown)
+        {
+            legend.AddRow(new Text(column.Heading, colour ? new Style(decoration: Decoration.Bold) : Style.Plain), new Text(column.Meaning));
+        }
+
+        lines.Add(legend);
+        if (shown.Length < s_columns.Length)
+        {
+            lines.Add(new Padder(new Text($"(a wider terminal shows {string.Join(", ", s_columns.Except(shown).Select(column => column.Heading))}; report.html and summary.json have every score)"), new Padding(2, 0, 0, 0)));
+        }
+
+        return new Rows(lines);
+    }
+
+    // One empty line in a Rows (Text.NewLine there makes two).
+    private static readonly Text s_blank = new(string.Empty);
+
+    private static Table Table(SimulationResult result, ScoreColumn[] columns, bool colour)
+    {
+        var table = new Table().Border(colour ? TableBorder.Simple : TableBorder.None);
+        foreach (var heading in columns.Select(column => column.Heading))
         {
             var column = new TableColumn(new Text(heading, colour ? new Style(decoration: Decoration.Bold) : Style.Plain));
             column = heading is "policy" or "SLO" ? column.LeftAligned() : column.RightAligned();
@@ -247,76 +317,43 @@ internal static class SimulateCommand
         var best = result.Best;
         foreach (var run in result.Policies)
         {
-            var s = run.Score;
             var (verdict, style) = run.IsOracle ? ("bound", new Style(Color.Grey))
                 : ReferenceEquals(run, best) ? ("best", new Style(Color.Green, decoration: Decoration.Bold))
-                : s.MeetsSlo ? ("pass", new Style(Color.Green))
+                : run.Score.MeetsSlo ? ("pass", new Style(Color.Green))
                 : ("FAIL", new Style(Color.Red, decoration: Decoration.Bold));
-            var rowStyle = run.IsOracle ? new Style(Color.Grey) : Style.Plain;
-            string[] cells =
-            [
-                (s.ReplicaSeconds / 3600).ToString("0.##", c),
-                s.Cost.ToString("0.##", c),
-                s.CostRatioToOracle.ToString("0.00", c),
-                $"{Durations.Humanize(TimeSpan.FromSeconds(Math.Round(s.SloViolationSeconds)))} ({s.SloViolationPercent.ToString("0.0", c)}%)",
-                s.DroppedRequests.ToString(c),
-                (s.ErrorRate * 100).ToString("0.00", c) + "%",
-                s.ScaleActions.ToString(c),
-                Latency(s.MeanLatencySeconds),
-                Latency(s.P95LatencySeconds),
-                s.UnderProvisioningAccuracy.ToString("0.0", c),
-                s.OverProvisioningAccuracy.ToString("0.0", c),
-                s.UnderProvisioningTimeshare.ToString("0.0", c),
-                s.OverProvisioningTimeshare.ToString("0.0", c),
-                s.Instability.ToString("0.0", c),
-            ];
-            table.AddRow([new Text(s.Policy, rowStyle), new Text(verdict, style), .. cells.Select(cell => new Text(cell, rowStyle))]);
+            var rowStyle = colour && run.IsOracle ? new Style(Color.Grey) : Style.Plain;
+            table.AddRow([.. columns.Select(column => column.Heading == "SLO"
+                ? new Text(verdict, colour ? style : Style.Plain)
+                : new Text(column.Cell(run.Score), rowStyle))]);
         }
 
-        console.Write(table);
-        console.WriteLine();
-        if (best is not null)
-        {
-            console.WriteLine($"best: {best.Score.Policy}, the cheapest policy that meets the SLO ({best.Score.CostRatioToOracle.ToString("0.00", c)}× the oracle's cost)");
-        }
-        else if (result.Policies.Any(p => !p.IsOracle))
-        {
-            console.WriteLine("best: none; no policy meets the SLO");
-        }
-
-        foreach (var run in result.CheaperButFailing)
-        {
-            console.WriteLine($"{run.Score.Policy} {(best is null ? "fails" : "is cheaper but fails")} the SLO: {string.Join("; ", slo.Breaches(run.Score))}");
-        }
-
-        console.WriteLine();
-        var width = s_columns.Max(l => l.Heading.Length);
-        foreach (var (heading, meaning) in s_columns)
-        {
-            console.WriteLine($"  {heading.PadRight(width)}  {meaning}");
-        }
+        return table;
     }
 
-    // Every heading of the table with its meaning, printed under it: the legend.
-    private static readonly (string Heading, string Meaning)[] s_columns =
+    // Every column of the table with its meaning (the legend) and how readily it is left out of a narrow terminal:
+    // tier 0 always shows, tier 2 (the elasticity metrics) goes first.
+    private static readonly ScoreColumn[] s_columns =
     [
-        ("policy", "oracle: knows the future demand and runs the fewest replicas that keep the SLO; the cost bound, not ranked"),
-        ("SLO", "best: the cheapest policy that meets the SLO; pass/FAIL: meets it or not; bound: the oracle"),
-        ("replica-h", "replica-hours: replicas running (starting, ready, draining) over time"),
-        ("cost", "replica-hours × the price of a replica-hour"),
-        ("×oracle", "replica-hours / the oracle's"),
-        ("SLO violated", "time (share of the run) in steps that broke the latency bound or dropped too many requests"),
-        ("dropped", "requests rejected: queues full, or no replica ready"),
-        ("errors", "dropped / requests offered"),
-        ("actions", "times the replica count changed"),
-        ("mean", "mean latency of the requests served"),
-        ("p95", "95th percentile latency of the requests served"),
-        ("θU %", "under-provisioning accuracy: replicas missing / replicas needed, averaged over the run (SPEC RG)"),
-        ("θO %", "over-provisioning accuracy: replicas in excess / replicas needed, averaged over the run (SPEC RG)"),
-        ("τU %", "under-provisioning timeshare: share of the run with too few replicas (SPEC RG)"),
-        ("τO %", "over-provisioning timeshare: share of the run with too many replicas (SPEC RG)"),
-        ("instab %", "instability: share of the run in which replicas and need did not move together (SPEC RG)"),
+        new("policy", "oracle: knows the future demand and runs the fewest replicas that keep the SLO; the cost bound, not ranked", 0, s => s.Policy),
+        new("SLO", "best: the cheapest policy that meets the SLO; pass/FAIL: meets it or not; bound: the oracle", 0, _ => ""),
+        new("replica-h", "replica-hours: replicas running (starting, ready, draining) over time", 1, s => (s.ReplicaSeconds / 3600).ToString("0.##", CultureInfo.InvariantCulture)),
+        new("cost", "replica-hours × the price of a replica-hour", 1, s => s.Cost.ToString("0.##", CultureInfo.InvariantCulture)),
+        new("×oracle", "replica-hours / the oracle's", 0, s => s.CostRatioToOracle.ToString("0.00", CultureInfo.InvariantCulture)),
+        new("SLO violated", "time (share of the run) in steps that broke the latency bound or dropped too many requests", 0,
+            s => $"{Durations.Humanize(TimeSpan.FromSeconds(Math.Round(s.SloViolationSeconds)))} ({s.SloViolationPercent.ToString("0.0", CultureInfo.InvariantCulture)}%)"),
+        new("dropped", "requests rejected: queues full, or no replica ready", 1, s => s.DroppedRequests.ToString(CultureInfo.InvariantCulture)),
+        new("errors", "dropped / requests offered", 0, s => (s.ErrorRate * 100).ToString("0.00", CultureInfo.InvariantCulture) + "%"),
+        new("actions", "times the replica count changed", 0, s => s.ScaleActions.ToString(CultureInfo.InvariantCulture)),
+        new("mean", "mean latency of the requests served", 1, s => Latency(s.MeanLatencySeconds)),
+        new("p95", "95th percentile latency of the requests served", 1, s => Latency(s.P95LatencySeconds)),
+        new("θU %", "under-provisioning accuracy: replicas missing / replicas needed, averaged over the run (SPEC RG)", 2, s => s.UnderProvisioningAccuracy.ToString("0.0", CultureInfo.InvariantCulture)),
+        new("θO %", "over-provisioning accuracy: replicas in excess / replicas needed, averaged over the run (SPEC RG)", 2, s => s.OverProvisioningAccuracy.ToString("0.0", CultureInfo.InvariantCulture)),
+        new("τU %", "under-provisioning timeshare: share of the run with too few replicas (SPEC RG)", 2, s => s.UnderProvisioningTimeshare.ToString("0.0", CultureInfo.InvariantCulture)),
+        new("τO %", "over-provisioning timeshare: share of the run with too many replicas (SPEC RG)", 2, s => s.OverProvisioningTimeshare.ToString("0.0", CultureInfo.InvariantCulture)),
+        new("instab %", "instability: share of the run in which replicas and need did not move together (SPEC RG)", 2, s => s.Instability.ToString("0.0", CultureInfo.InvariantCulture)),
     ];
+
+    private sealed record ScoreColumn(string Heading, string Meaning, int Tier, Func<PolicyScore, string> Cell);
 
     private static string Latency(double seconds) => Durations.Humanize(TimeSpan.FromSeconds(seconds < 1 ? Math.Round(seconds, 3) : seconds));
 

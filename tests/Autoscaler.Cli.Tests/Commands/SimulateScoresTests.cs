@@ -49,7 +49,7 @@ public sealed partial class SimulateScoresTests
     private static string Plain()
     {
         var text = new StringWriter();
-        SimulateCommand.WriteScores(Terminal.For(text, interactive: false), Result());
+        SimulateCommand.WriteScores(text, terminal: false, Result());
         return text.ToString();
     }
 
@@ -101,6 +101,21 @@ public sealed partial class SimulateScoresTests
         var headings = Rows(output)[0];
         var legend = output.Split('\n').Where(l => l.StartsWith("  ", StringComparison.Ordinal)).Select(l => Columns().Split(l.Trim())[0]).ToList();
         Assert.Equal(headings, legend);
+    }
+
+    [Fact]
+    public void A_narrow_terminal_leaves_out_the_columns_that_do_not_fit_and_explains_the_rest()
+    {
+        var output = Terminal.Plain(SimulateCommand.Scores(Result(), colour: true, width: 80), width: 80);
+
+        Assert.All(output.Split('\n'), line => Assert.True(line.Length <= 80, $"{line.Length} columns: {line}"));
+        var table = output.Split('\n').SkipWhile(l => !l.TrimStart().StartsWith("policy ", StringComparison.Ordinal)).ToList();
+        var headings = Columns().Split(table[0].Trim());
+        Assert.Equal(["policy", "SLO", "×oracle", "SLO violated", "errors", "actions"], headings);
+        Assert.Matches(@"threshold +FAIL +0\.97 +4d 18h 58m \(16\.0%\)", output);
+        Assert.Contains("a wider terminal shows replica-h, cost, dropped, mean, p95, θU %, θO %, τU %, τO %, instab %; report.html and summary.json have every score",
+            string.Join(' ', output.Split((char[])[' ', '\n'], StringSplitOptions.RemoveEmptyEntries)), StringComparison.Ordinal);
+        Assert.DoesNotContain("θU %  ", output, StringComparison.Ordinal);
     }
 
     [GeneratedRegex(" {2,}")]

@@ -241,6 +241,29 @@ public sealed partial class HtmlReportTests
     }
 
     [Fact]
+    public void On_a_long_run_the_demand_chart_shows_the_busiest_day_where_the_lines_can_be_told_apart()
+    {
+        using var temp = new TempDirectory();
+        var month = SyntheticResults.Make(points: 2_000, durationSeconds: 30 * 86_400.0);
+
+        // Day 18 (17 d to 18 d) carries half as much again at its peak.
+        month = month with
+        {
+            Policies = [.. month.Policies.Select(p => p with
+            {
+                Series = [.. p.Series.Select(point => point.Seconds is >= 17 * 86_400.0 and < 18 * 86_400.0 ? point with { DemandRps = point.DemandRps * 1.5 } : point)],
+            })],
+        };
+
+        Assert.Equal((17 * 86_400.0, 18 * 86_400.0, 18), SimulationCharts.Window(month));
+        Assert.Equal((0, 86_400.0, (int?)null), SimulationCharts.Window(SyntheticResults.Make()));
+
+        HtmlReport.Write(month, temp.Path);
+        Assert.Contains("<figcaption>Demand and ready replicas on the busiest day (day 18 of 30) (demand-and-replicas.png)</figcaption>",
+            File.ReadAllText(temp.File(HtmlReport.ReportFileName)), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Every_chart_marks_the_policies_that_break_the_slo()
     {
         var result = SyntheticResults.Make();
