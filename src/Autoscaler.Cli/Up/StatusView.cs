@@ -31,15 +31,15 @@ internal sealed class StatusView(UpStack stack, UpSettings settings, LogSink log
                 return;
             }
 
-            var first = await ReadAsync(cancellationToken);
-            await Terminal.For(output, interactive: true).Live(Render(first))
+            var console = Terminal.For(output, interactive: true);
+            await console.Live(Render(await ReadAsync(cancellationToken), console.Profile.Width))
                 .Overflow(VerticalOverflow.Ellipsis)
                 .Cropping(VerticalOverflowCropping.Bottom)
                 .StartAsync(async context =>
                 {
                     while (await timer.WaitForNextTickAsync(cancellationToken))
                     {
-                        context.UpdateTarget(Render(await ReadAsync(cancellationToken)));
+                        context.UpdateTarget(Render(await ReadAsync(cancellationToken), console.Profile.Width));
                     }
                 });
         }
@@ -70,8 +70,8 @@ internal sealed class StatusView(UpStack stack, UpSettings settings, LogSink log
     internal static string Line(StatusFrame f) => string.Create(CultureInfo.InvariantCulture,
         $"status: replicas={f.Ready.Count} desired={f.DesiredReplicas?.ToString(CultureInfo.InvariantCulture) ?? "-"} {f.Metric}={Number(f.MetricValue, "")} rate={Number(f.RequestRate, "/s")} rejected={Number(f.RejectedRate, "/s")}");
 
-    /// <summary>The terminal view: the addresses, the state of the loop, and the log (every line cropped to the width).</summary>
-    internal static IRenderable Render(StatusFrame f)
+    /// <summary>The terminal view: the addresses, the state of the loop, and the log, each line cropped to <paramref name="width"/>.</summary>
+    internal static IRenderable Render(StatusFrame f, int width)
     {
         var grid = new Grid().AddColumn(new GridColumn().NoWrap().PadRight(2)).AddColumn();
         void Row(string label, IRenderable value) => grid.AddRow(new Text(label, new Style(Color.Grey)), value);
@@ -106,8 +106,10 @@ internal sealed class StatusView(UpStack stack, UpSettings settings, LogSink log
 
         var panel = new Panel(grid) { Header = new PanelHeader("autoscaler up: Ctrl+C stops everything"), Border = BoxBorder.Rounded, Expand = true };
 
-        // Log lines are shown as they are (never read as markup) and cropped, so a long one cannot push the view around.
-        var lines = f.Log.Select(l => (IRenderable)new Text(l) { Overflow = Overflow.Ellipsis });
+        // Log lines are shown as they are (never read as markup), one screen line each: cropped, so that a long one
+        // cannot push the view around.
+        var room = Math.Max(10, width - 3); // the indent, and a spare column: a line as wide as the console wraps
+        var lines = f.Log.Select(l => (IRenderable)new Text(l.Length > room ? l[..(room - 1)] + "…" : l));
         return new Rows([panel, new Text("log", new Style(Color.Grey)), new Padder(new Rows(lines), new Padding(2, 0, 0, 0))]);
     }
 

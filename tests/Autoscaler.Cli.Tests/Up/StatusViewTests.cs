@@ -24,7 +24,7 @@ public sealed class StatusViewTests
     [Fact]
     public void The_view_shows_the_addresses_the_replicas_the_rule_the_rates_the_last_change_and_the_log()
     {
-        var text = Terminal.Plain(StatusView.Render(Frame(problem: "prometheus: connection refused")), width: 120);
+        var text = Terminal.Plain(StatusView.Render(Frame(problem: "prometheus: connection refused"), 120), width: 120);
 
         Assert.Contains("autoscaler up: Ctrl+C stops everything", text, StringComparison.Ordinal);
         Assert.Contains("gateway " + Pad("gateway") + "http://127.0.0.1:8000   (send load here)", text, StringComparison.Ordinal);
@@ -43,7 +43,7 @@ public sealed class StatusViewTests
     {
         string[] log = ["warn gateway: [r2] unhealthy [/] [red]", "info scaler: query sum(rate(x[30s]))"];
 
-        var text = Terminal.Plain(StatusView.Render(Frame(log)), width: 120);
+        var text = Terminal.Plain(StatusView.Render(Frame(log), 120), width: 120);
 
         Assert.Contains("  warn gateway: [r2] unhealthy [/] [red]", text, StringComparison.Ordinal);
         Assert.Contains("  info scaler: query sum(rate(x[30s]))", text, StringComparison.Ordinal);
@@ -52,10 +52,16 @@ public sealed class StatusViewTests
     [Fact]
     public void Long_lines_are_cropped_to_the_terminal_width()
     {
-        var text = Terminal.Plain(StatusView.Render(Frame([new string('x', 300)], problem: new string('p', 300))), width: 60);
+        string[] log = ["info scaler: " + string.Join(' ', Enumerable.Repeat("decision", 30)), "info short"];
+
+        var text = Terminal.Plain(StatusView.Render(Frame(log, problem: new string('p', 300)), 60), width: 60);
 
         Assert.All(text.Split('\n'), line => Assert.True(line.Length <= 60, $"{line.Length} columns: {line}"));
-        Assert.Contains("…", text, StringComparison.Ordinal);
+        var logLines = text.Split('\n').SkipWhile(l => l != "log").Skip(1).Where(l => l.Length > 0).ToList();
+        Assert.Equal(2, logLines.Count); // one screen line each: the long one is cropped, not wrapped
+        Assert.StartsWith("  info scaler: decision decision", logLines[0], StringComparison.Ordinal);
+        Assert.EndsWith("…", logLines[0], StringComparison.Ordinal);
+        Assert.Equal("  info short", logLines[1]);
     }
 
     [Fact]
