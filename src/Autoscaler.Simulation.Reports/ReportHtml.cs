@@ -25,8 +25,8 @@ internal static class ReportHtml
         .verdict.none { border-color: #d62728; background: #fdf3f3; }
         .verdict p { margin: 0.25rem 0; }
         .table-wrap { overflow-x: auto; }
-        table { border-collapse: collapse; font-variant-numeric: tabular-nums; font-size: 0.88rem; }
-        th, td { padding: 0.3rem 0.45rem; border-bottom: 1px solid #ddd; }
+        table { border-collapse: collapse; font-variant-numeric: tabular-nums; font-size: 0.84rem; }
+        th, td { padding: 0.3rem 0.4rem; border-bottom: 1px solid #ddd; }
         th { text-align: right; vertical-align: bottom; background: #f4f4f4; font-weight: 600; }
         td { text-align: right; white-space: nowrap; }
         th:first-child, td:first-child, th.slo, td.slo { text-align: left; }
