@@ -108,6 +108,21 @@ public sealed class HpaFormatTests
           lastScaleTime: "2026-11-02T10:02:41Z"
         """;
 
+    /// <summary>A policy with what one format or both cannot express: a cooldown, a fallback, null handling, activation, a check interval.</summary>
+    internal const string KubernetesOnly = """
+        minReplicas: 0
+        checkInterval: 10s
+        metrics:
+          - name: rps
+            query: q
+            target: {value: 40, type: AverageValue}
+            fallback: {failureThreshold: 3, replicas: 4}
+            ignoreNullValues: true
+            activationThreshold: 1
+        behavior:
+          scaleUp: {cooldown: 30s}
+        """;
+
     private static readonly PolicyReadOptions Queries = new() { Queries = new Dictionary<string, string> { ["webapp_latency"] = "avg(webapp_response_time_seconds)" } };
 
     [Fact]
@@ -228,20 +243,7 @@ public sealed class HpaFormatTests
     [Fact]
     public void An_export_names_what_a_hpa_cannot_express()
     {
-        var spec = PolicyFile.Parse("""
-            minReplicas: 0
-            checkInterval: 10s
-            metrics:
-              - name: rps
-                query: q
-                target: {value: 40, type: AverageValue}
-                fallback: {failureThreshold: 3, replicas: 4}
-                ignoreNullValues: true
-                activationThreshold: 1
-            behavior:
-              scaleUp: {cooldown: 30s}
-            """);
-        var hpa = KubernetesFormats.Unexpressed(spec, "hpa");
+        var hpa = KubernetesFormats.Unexpressed(PolicyFile.Parse(KubernetesOnly), "hpa");
         Assert.Equal(5, hpa.Count);
         Assert.Contains(hpa, l => l.StartsWith("behavior.scaleUp.cooldown (30s)", StringComparison.Ordinal));
         Assert.Contains(hpa, l => l.StartsWith("metric 'rps' fallback", StringComparison.Ordinal));

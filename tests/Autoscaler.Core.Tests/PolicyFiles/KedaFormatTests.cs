@@ -260,18 +260,7 @@ public sealed class KedaFormatTests
     [Fact]
     public void An_export_names_what_keda_cannot_express_and_keeps_fallback_null_handling_and_activation()
     {
-        var spec = PolicyFile.Parse("""
-            minReplicas: 0
-            metrics:
-              - name: rps
-                query: q
-                target: {value: 40, type: AverageValue}
-                fallback: {failureThreshold: 3, replicas: 4}
-                ignoreNullValues: true
-                activationThreshold: 1
-            behavior:
-              scaleUp: {cooldown: 30s}
-            """);
+        var spec = PolicyFile.Parse(HpaFormatTests.KubernetesOnly);
 
         Assert.Equal("behavior.scaleUp.cooldown (30s)", Assert.Single(KubernetesFormats.Unexpressed(spec, "keda"))[..31]);
         var keda = Files.Parse(KedaFormat.Write(spec));
