@@ -32,6 +32,7 @@ public static class HpaFormat
         var s = root.Mapping("spec", required: true);
         if (s is null)
         {
+            root.Context.Failed.Add(nameof(PolicySpec.Metrics));
             root.RejectUnknown();
             return spec;
         }
@@ -39,7 +40,7 @@ public static class HpaFormat
         spec.Kubernetes = KubernetesFormats.ReadTarget(s, name, ns);
         spec.MinReplicas = s.Integer("minReplicas", to: nameof(PolicySpec.MinReplicas)) ?? spec.MinReplicas;
         spec.MaxReplicas = s.Integer("maxReplicas", required: true, to: nameof(PolicySpec.MaxReplicas)) ?? spec.MaxReplicas;
-        foreach (var m in s.MappingList("metrics", required: true))
+        foreach (var m in s.MappingList("metrics", required: true, to: nameof(PolicySpec.Metrics)))
         {
             if (ReadMetric(m.For($"Metrics[{spec.Metrics.Count}]"), annotations, queries) is { } metric)
             {

@@ -51,6 +51,7 @@ public static class KedaFormat
         var s = root.Mapping("spec", required: true);
         if (s is null)
         {
+            root.Context.Failed.Add(nameof(PolicySpec.Metrics));
             root.RejectUnknown();
             return spec;
         }
@@ -78,7 +79,7 @@ public static class KedaFormat
         }
 
         var (hpaBehavior, upTolerance, downTolerance) = ReadAdvanced(s, spec);
-        var triggers = s.MappingList("triggers", required: true);
+        var triggers = s.MappingList("triggers", required: true, to: nameof(PolicySpec.Metrics));
         foreach (var t in triggers)
         {
             if (ReadTrigger(t.For($"Metrics[{spec.Metrics.Count}]"), triggers.Count, spec.Metrics.Count, onFailure) is { } metric)

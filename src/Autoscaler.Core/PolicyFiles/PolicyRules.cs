@@ -156,7 +156,7 @@ internal static class PolicyRules
 
         return parent.Length > 0 && context.Origins.TryGetValue(parent, out var found)
             ? (found.Node, $"{found.Field}.{leaf}", false)
-            : (context.Origins.Values.FirstOrDefault()?.Node ?? new YamlScalarNode(""), leaf, false);
+            : (context.Root ?? new YamlScalarNode(""), leaf, false);
     }
 
     private static string Name(ReadContext context, string property) =>

@@ -13,6 +13,9 @@ internal sealed class ReadContext(string source, List<string>? legacy = null)
 {
     public string Source { get; } = source;
 
+    /// <summary>The document's top mapping: where a rule about a property the file never mentions is reported.</summary>
+    public YamlNode? Root { get; set; }
+
     public List<PolicyProblem> Problems { get; } = [];
 
     public List<PolicyProblem> Warnings { get; } = [];
@@ -66,8 +69,11 @@ internal sealed class YamlFields
     public string Property => _property;
 
     /// <summary>A root over <paramref name="node"/> reporting into <paramref name="context"/>.</summary>
-    public static YamlFields Over(ReadContext context, YamlMappingNode node, string path = "", string property = "") =>
-        new(context, node, path, property, new HashSet<string>(StringComparer.Ordinal));
+    public static YamlFields Over(ReadContext context, YamlMappingNode node, string path = "", string property = "")
+    {
+        context.Root ??= node;
+        return new(context, node, path, property, new HashSet<string>(StringComparer.Ordinal));
+    }
 
     /// <summary>The same mapping, filling the spec property <paramref name="property"/> (a path such as <c>Metrics[2]</c>).</summary>
     public YamlFields For(string property) => new(_context, _node, _path, property, _read);
@@ -301,6 +307,7 @@ internal sealed class YamlFields
             if (required)
             {
                 Problem(_node, key, "is required");
+                Fail(property);
             }
 
             return null;
@@ -324,6 +331,7 @@ internal sealed class YamlFields
             if (required)
             {
                 Problem(_node, key, "is required");
+                Fail(property);
             }
 
             return [];

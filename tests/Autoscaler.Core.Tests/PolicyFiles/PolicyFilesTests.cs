@@ -104,4 +104,12 @@ public sealed class PolicyFilesTests
         var error = Assert.Throws<PolicyFileException>(() => Files.Load("/nonexistent/policy.yaml"));
         Assert.StartsWith("/nonexistent/policy.yaml: cannot read the policy file:", Assert.Single(error.Problems), StringComparison.Ordinal);
     }
+
+    [Theory]
+    [InlineData("maxReplicas: 3", "p.yaml:1: metrics: is required")]
+    [InlineData("metrics: []", "p.yaml:1: metrics: needs at least one metric")]
+    [InlineData("kind: ScaledObject\nmetadata: {name: a}", "p.yaml:1: spec: is required")]
+    [InlineData("kind: ScaledObject\nspec:\n  scaleTargetRef: {name: a}\n  triggers: []", "p.yaml:4: spec.triggers: needs at least one metric")]
+    public void A_missing_or_empty_list_of_metrics_is_one_problem(string text, string expected) =>
+        Assert.Equal(expected, Assert.Single(Assert.Throws<PolicyFileException>(() => Files.Parse(text, "p.yaml")).Problems));
 }
