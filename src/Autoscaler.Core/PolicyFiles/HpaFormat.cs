@@ -185,7 +185,8 @@ public static class HpaFormat
                     Kind = identity.TargetKind ?? "Deployment",
                     Name = identity.TargetName,
                 },
-                MinReplicas = spec.MinReplicas,
+                // 0 needs the alpha HPAScaleToZero feature gate; the API server refuses it otherwise (Unexpressed says so).
+                MinReplicas = Math.Max(1, spec.MinReplicas),
                 MaxReplicas = spec.MaxReplicas,
                 Metrics = metrics,
                 Behavior = Behavior(spec.EffectiveBehavior, KubernetesFormats.Tolerances(spec)),

@@ -120,6 +120,11 @@ public static class KubernetesFormats
                 lost.Add("activation thresholds and scaling to zero: a HorizontalPodAutoscaler has neither (use KEDA)");
             }
 
+            if (spec.MinReplicas == 0)
+            {
+                lost.Add("minReplicas 0: a HorizontalPodAutoscaler takes it only with the alpha HPAScaleToZero feature gate; 1 is written");
+            }
+
             if (spec.CheckInterval is { } interval)
             {
                 lost.Add($"checkInterval ({Durations.Format(interval)}): the HPA's sync period is the controller manager's --horizontal-pod-autoscaler-sync-period, not per object");
