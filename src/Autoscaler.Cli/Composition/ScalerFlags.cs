@@ -212,7 +212,7 @@ internal sealed class ScalerFlags
             return new PolicySpec();
         }
 
-        if (spec.CheckInterval is { } interval && parse.GetResult(_interval) is not { Implicit: false } && !loader.IsSet($"{ScalerOptions.Section}:CheckInterval"))
+        if (spec.CheckInterval is { } interval && parse.GetResult(_interval) is not { Implicit: false } && !loader.IsSetAbovePolicy($"{ScalerOptions.Section}:CheckInterval"))
         {
             scaler.CheckInterval = interval;
         }
