@@ -200,7 +200,7 @@ public static class BuiltInPolicies
 
         try
         {
-            return new PolicyChoice(Path.GetFileNameWithoutExtension(path), PolicyFiles.Load(path).Spec!);
+            return new PolicyChoice(Path.GetFileNameWithoutExtension(path), PolicyFiles.Load(path).Spec!) { File = path };
         }
         catch (PolicyFileException e)
         {
