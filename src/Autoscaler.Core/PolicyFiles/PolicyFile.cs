@@ -55,9 +55,10 @@ public static class PolicyFile
         }
 
         var names = new HashSet<string>(StringComparer.Ordinal);
+        var formula = root.Has("formula");
         foreach (var m in metrics)
         {
-            var metric = ReadMetric(m);
+            var metric = ReadMetric(m, formula);
             if (metric.Name.Length > 0 && !names.Add(metric.Name))
             {
                 m.Problem(m.Find("name")!, "name", $"'{metric.Name}' is used by another metric");
@@ -72,15 +73,22 @@ public static class PolicyFile
             spec.Behavior = ReadBehavior(behavior, ScalingBehavior.None, cooldowns: true);
         }
 
+        PauseFields.Read(root, spec);
+        ScheduleFields.Read(root, spec);
+        FormulaFields.Read(root, spec);
         root.RejectUnknown();
         return problems.Count == 0 ? spec : throw new PolicyFileException(problems);
     }
 
-    private static MetricSpec ReadMetric(YamlFields m)
+    private static MetricSpec ReadMetric(YamlFields m, bool formula)
     {
         var metric = new MetricSpec { Name = m.String("name", required: true) ?? "", Query = m.String("query") ?? "" };
         var kinds = new[] { "threshold", "target", "predictive", "slo", "fixed" }.Where(m.Has).ToList();
-        if (kinds.Count != 1)
+        if (formula)
+        {
+            FormulaFields.CheckInput(m, kinds);
+        }
+        else if (kinds.Count != 1)
         {
             m.Problem(m.Node, "threshold|target|predictive|slo|fixed", kinds.Count == 0 ? "say which policy: threshold, target, predictive, slo or fixed" : $"only one policy per metric, not {string.Join(" and ", kinds)}");
         }
@@ -105,13 +113,7 @@ public static class PolicyFile
 
         if (m.Mapping("target") is { } g)
         {
-            metric.Target = new TargetPolicyOptions
-            {
-                Target = g.Number("value", 1e-12, required: true) ?? 1,
-                Type = g.Enum<TargetType>("type") ?? TargetType.Value,
-                Tolerance = g.Number("tolerance", 0, 1) ?? 0.1,
-            };
-            g.RejectUnknown();
+            metric.Target = ReadTarget(g);
         }
 
         if (m.Mapping("predictive") is { } pr)
@@ -130,6 +132,29 @@ public static class PolicyFile
             m.Problem(m.Node, "query", "is required (a PromQL query that yields one value)");
         }
 
+        var (fallbackAfter, fallbackReplicas) = ReadFallback(m);
+        metric.OnFailure = new MetricFailureHandling(fallbackAfter, fallbackReplicas, m.Boolean("ignoreNullValues") ?? false);
+        metric.ActivationThreshold = m.Number("activationThreshold", 0);
+        m.RejectUnknown();
+        return metric;
+    }
+
+    /// <summary>Reads a target rule: <c>{value, type, tolerance}</c>.</summary>
+    internal static TargetPolicyOptions ReadTarget(YamlFields g)
+    {
+        var options = new TargetPolicyOptions
+        {
+            Target = g.Number("value", 1e-12, required: true) ?? 1,
+            Type = g.Enum<TargetType>("type") ?? TargetType.Value,
+            Tolerance = g.Number("tolerance", 0, 1) ?? 0.1,
+        };
+        g.RejectUnknown();
+        return options;
+    }
+
+    /// <summary>Reads <c>onError</c> and <c>fallback</c>: after how many failures to propose how many replicas (null: hold).</summary>
+    internal static (int? After, int Replicas) ReadFallback(YamlFields m)
+    {
         var onError = m.String("onError");
         if (onError is not null and not "hold" and not "fallback")
         {
@@ -149,10 +174,7 @@ public static class PolicyFile
             m.Problem(m.Find("onError")!, "fallback", "onError: fallback needs fallback: {failureThreshold, replicas}");
         }
 
-        metric.OnFailure = new MetricFailureHandling(onError == "hold" ? null : fallbackAfter, fallbackReplicas, m.Boolean("ignoreNullValues") ?? false);
-        metric.ActivationThreshold = m.Number("activationThreshold", 0);
-        m.RejectUnknown();
-        return metric;
+        return (onError == "hold" ? null : fallbackAfter, fallbackReplicas);
     }
 
     private static PredictivePolicyOptions ReadPredictive(YamlFields p)
@@ -305,7 +327,7 @@ public static class PolicyFile
             }
             else if (m.Target is { } g)
             {
-                node.Add("target", new YamlMappingNode { { "value", Num(g.Target) }, { "type", g.Type.ToString() }, { "tolerance", Num(g.Tolerance) } });
+                node.Add("target", WriteTarget(g));
             }
             else if (m.Predictive is { } p)
             {
@@ -330,15 +352,14 @@ public static class PolicyFile
             {
                 node.Add("slo", WriteSlo(o));
             }
-            else
+            else if (m.Rule == "fixed")
             {
                 node.Add("fixed", Num(m.Fixed ?? 0));
             }
 
-            node.Add("onError", m.OnFailure.FallbackAfter is null ? "hold" : "fallback");
-            if (m.OnFailure.FallbackAfter is { } after)
+            if (m.Rule != "input")
             {
-                node.Add("fallback", new YamlMappingNode { { "failureThreshold", Num(after) }, { "replicas", Num(m.OnFailure.FallbackReplicas) } });
+                WriteFallback(node, m.OnFailure);
             }
 
             node.Add("ignoreNullValues", m.OnFailure.IgnoreNullValues ? "true" : "false");
@@ -353,8 +374,25 @@ public static class PolicyFile
         root.Add("metrics", metrics);
         var behavior = spec.EffectiveBehavior;
         root.Add("behavior", WriteBehavior(behavior, cooldowns: true));
+        FormulaFields.Write(root, spec);
+        ScheduleFields.Write(root, spec);
+        PauseFields.Write(root, spec);
 
         return YamlFields.Save(root);
+    }
+
+    /// <summary>Writes a target rule: <c>{value, type, tolerance}</c>.</summary>
+    internal static YamlMappingNode WriteTarget(TargetPolicyOptions g) =>
+        new() { { "value", Num(g.Target) }, { "type", g.Type.ToString() }, { "tolerance", Num(g.Tolerance) } };
+
+    /// <summary>Writes <c>onError</c> and, when it falls back, <c>fallback</c>.</summary>
+    internal static void WriteFallback(YamlMappingNode node, MetricFailureHandling handling)
+    {
+        node.Add("onError", handling.FallbackAfter is null ? "hold" : "fallback");
+        if (handling.FallbackAfter is { } after)
+        {
+            node.Add("fallback", new YamlMappingNode { { "failureThreshold", Num(after) }, { "replicas", Num(handling.FallbackReplicas) } });
+        }
     }
 
     private static YamlMappingNode WriteSlo(SloPolicyOptions o)
