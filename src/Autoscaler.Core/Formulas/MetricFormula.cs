@@ -83,6 +83,10 @@ public sealed partial class MetricFormula
         {
             throw new FormulaException($"reflection is not allowed in a formula, at column {e.Position + 1}", e.Position + 1);
         }
+        catch (ParseException e) when (e.Message.StartsWith("Argument list incompatible", StringComparison.Ordinal))
+        {
+            throw new FormulaException($"a function got the wrong number of arguments (min and max take 2 to 4, abs, ceil, floor and round take 1), at column {e.Position + 1}", e.Position + 1);
+        }
         catch (ParseException e)
         {
             var message = e.Message;

@@ -50,6 +50,7 @@ public sealed class MetricFormulaTests
     [InlineData("trig_one.GetType().Assembly", "reflection is not allowed in a formula")]
     [InlineData("  ", "is empty")]
     [InlineData("sqrt(trig_one)", "'sqrt' is neither a metric")]
+    [InlineData("max(trig_one)", "a function got the wrong number of arguments (min and max take 2 to 4, abs, ceil, floor and round take 1), at column 1")]
     public void A_formula_that_does_not_compile_says_what_and_where(string expression, string problem)
     {
         var e = Assert.Throws<FormulaException>(() => MetricFormula.Compile("formula", expression, Triggers));
