@@ -1,5 +1,6 @@
 using System.Text.RegularExpressions;
 using Autoscaler.Core.Metrics;
+using Autoscaler.Core.Pipeline;
 using DynamicExpresso;
 using DynamicExpresso.Exceptions;
 using Linq = System.Linq.Expressions.Expression;
@@ -134,7 +135,7 @@ public sealed partial class MetricFormula
         ArgumentNullException.ThrowIfNull(seen);
         for (var i = 0; i < _inputs.Length; i++)
         {
-            var reading = Find(readings, _inputs[i]);
+            var reading = DecisionPipeline.Find(readings, _inputs[i]);
             if (reading.Failure == MetricFailureKind.NoData && _ignoreNull[i])
             {
                 reading = MetricReading.Ok(_inputs[i], 0);
@@ -158,19 +159,6 @@ public sealed partial class MetricFormula
 
     /// <inheritdoc />
     public override string ToString() => $"{Name} = {Expression}";
-
-    private static MetricReading Find(IReadOnlyList<MetricReading> readings, string metric)
-    {
-        for (var i = 0; i < readings.Count; i++)
-        {
-            if (readings[i].Metric == metric)
-            {
-                return readings[i];
-            }
-        }
-
-        return MetricReading.Failed(metric, MetricFailureKind.NoData, "metric was not read");
-    }
 
     private static bool IsNumber(Type type) =>
         type == typeof(double) || type == typeof(float) || type == typeof(decimal) || type == typeof(int) || type == typeof(long)

@@ -121,9 +121,6 @@ public sealed class DecisionPipeline
         return was;
     }
 
-    /// <summary>The [min, max] in force at <paramref name="time"/> and the schedule windows open then.</summary>
-    public LimitsInForce LimitsAt(DateTimeOffset time) => _limits.At(time);
-
     /// <summary>
     /// Lets every learning policy (<see cref="ILearningPolicy"/>) learn from this evaluation's readings, its inputs'
     /// included. Call it before <see cref="Evaluate"/> or <see cref="Decide"/> with the same readings; it is kept apart
@@ -313,7 +310,8 @@ public sealed class DecisionPipeline
         return new PipelineResult(_time.GetUtcNow(), current, clamped, recommendation, cause) { PolicyReplicas = clamped };
     }
 
-    private static MetricReading Find(IReadOnlyList<MetricReading> readings, string metric)
+    /// <summary>The reading of <paramref name="metric"/>, or a NoData failure when it was not read.</summary>
+    internal static MetricReading Find(IReadOnlyList<MetricReading> readings, string metric)
     {
         for (var i = 0; i < readings.Count; i++)
         {

@@ -68,7 +68,4 @@ public sealed class ScheduleWindow
 
         return o <= now ? (true, o + _duration) : (false, o);
     }
-
-    /// <summary>The next time the window opens after <paramref name="from"/>, or null when it never does.</summary>
-    public DateTimeOffset? NextOpening(DateTimeOffset from) => _start.GetNextOccurrence(from, _zone);
 }

@@ -37,9 +37,6 @@ public sealed class ScheduledLimits
         _current = new LimitsInForce(_min, _max, None);
     }
 
-    /// <summary>The windows, in file order.</summary>
-    public IReadOnlyList<ScheduleWindow> Windows => _windows;
-
     /// <summary>The limits in force at <paramref name="now"/>.</summary>
     public LimitsInForce At(DateTimeOffset now)
     {
