@@ -29,7 +29,7 @@ internal static class UpCommand
             AllowMultipleArgumentsPerToken = false,
         };
         var noStatus = new Option<bool>("--no-status") { Description = "Print log lines instead of the live status view (the default when output is not a terminal)" };
-        var flags = new ScalerFlags();
+        var flags = new ScalerFlags { PolicyConnection = false }; // up queries the Prometheus it starts
         var target = TargetFlag.Create("How the scaler sets the count: local (directly), or ansible (runs deploy/ansible/playbook-scale-local.yml, which sets it through the scaler's API)");
         var ansible = new AnsibleTargetFactory(forUp: true);
         var command = new Command("up", """

@@ -7,7 +7,7 @@ using Linq = System.Linq.Expressions.Expression;
 
 namespace Autoscaler.Core.Formulas;
 
-/// <summary>A formula that cannot be compiled: what is wrong, and where (1-based column; 0 when unknown).</summary>
+/// <summary>A formula that cannot be compiled: what is wrong, and where in the expression (1-based column; 0 when unknown).</summary>
 public sealed class FormulaException(string message, int column) : Exception(message)
 {
     /// <summary>The 1-based column of the problem in the expression; 0 when unknown.</summary>
@@ -78,22 +78,22 @@ public sealed partial class MetricFormula
         catch (UnknownIdentifierException e)
         {
             throw new FormulaException(
-                $"'{e.Identifier}' is neither a metric of this policy ({string.Join(", ", names)}) nor a function ({string.Join(", ", Functions)}), at column {e.Position + 1}", e.Position + 1);
+                $"'{e.Identifier}' is neither a metric of this policy ({string.Join(", ", names)}) nor a function ({string.Join(", ", Functions)})", e.Position + 1);
         }
         catch (ReflectionNotAllowedException e)
         {
-            throw new FormulaException($"reflection is not allowed in a formula, at column {e.Position + 1}", e.Position + 1);
+            throw new FormulaException("reflection is not allowed in a formula", e.Position + 1);
         }
         catch (ParseException e) when (e.Message.StartsWith("Argument list incompatible", StringComparison.Ordinal))
         {
-            throw new FormulaException($"a function got the wrong number of arguments (min and max take 2 to 4, abs, ceil, floor and round take 1), at column {e.Position + 1}", e.Position + 1);
+            throw new FormulaException("a function got the wrong number of arguments (min and max take 2 to 4, abs, ceil, floor and round take 1)", e.Position + 1);
         }
         catch (ParseException e)
         {
             var message = e.Message;
             var at = message.LastIndexOf(" (at index ", StringComparison.Ordinal);
             message = at > 0 ? message[..at] : message.TrimEnd('.');
-            throw new FormulaException($"{message} at column {e.Position + 1}", e.Position + 1);
+            throw new FormulaException(message == "Invalid Operation" ? "the expression is incomplete or an operator is misplaced" : message, e.Position + 1);
         }
         catch (Exception e) when (e is DynamicExpressoException or InvalidOperationException or ArgumentException)
         {

@@ -10,7 +10,10 @@ namespace Autoscaler.Core.Pipeline;
 /// <param name="FallbackAfter">After this many consecutive failures, propose <paramref name="FallbackReplicas"/> (KEDA's fallback); null: hold.</param>
 /// <param name="FallbackReplicas">The count proposed while the fallback is in force.</param>
 /// <param name="IgnoreNullValues">Treat an empty result (no series) as 0 instead of a failure.</param>
-public sealed record MetricFailureHandling(int? FallbackAfter = null, int FallbackReplicas = 0, bool IgnoreNullValues = false)
+public sealed record MetricFailureHandling(
+    [property: System.ComponentModel.DataAnnotations.Range(1, 1000)] int? FallbackAfter = null,
+    [property: System.ComponentModel.DataAnnotations.Range(0, ScalingLimits.Largest)] int FallbackReplicas = 0,
+    bool IgnoreNullValues = false)
 {
     /// <summary>Hold the count while the metric fails (the default).</summary>
     public static MetricFailureHandling Hold { get; } = new();

@@ -11,21 +11,22 @@ internal static class PauseFields
 {
     public static void Read(YamlFields root, PolicySpec spec)
     {
-        var paused = root.Boolean("paused");
-        spec.PausedReplicas = root.Integer("pausedReplicas", 0, 10_000);
+        var paused = root.Boolean("paused", to: nameof(PolicySpec.Paused));
+        spec.PausedReplicas = root.Integer("pausedReplicas", to: nameof(PolicySpec.PausedReplicas));
         spec.Paused = paused ?? false;
-        if (spec.PausedReplicas is { } n)
+        if (spec.PausedReplicas is { } n && paused == false)
         {
-            // As KEDA's paused-replicas, it may go below the minimum (0 for maintenance), but never above the maximum.
-            if (n > spec.MaxReplicas)
-            {
-                root.Problem(root.Find("pausedReplicas")!, "pausedReplicas", $"{n} is above maxReplicas {spec.MaxReplicas}");
-            }
+            root.Problem(root.Find("paused")!, "paused", $"false contradicts pausedReplicas: {n}; drop one of them");
+        }
+    }
 
-            if (paused == false)
-            {
-                root.Problem(root.Find("paused")!, "paused", $"false contradicts pausedReplicas: {n}; drop one of them");
-            }
+    /// <summary>The rules on the pause, whatever format it was read from (the range is the property's own).</summary>
+    public static IEnumerable<RuleProblem> Check(PolicySpec spec)
+    {
+        // As KEDA's paused-replicas, it may go below the minimum (0 for maintenance), but never above the maximum.
+        if (spec.PausedReplicas is { } n && n > spec.MaxReplicas)
+        {
+            yield return new RuleProblem(nameof(PolicySpec.PausedReplicas), $"{n} is above {{{nameof(PolicySpec.MaxReplicas)}}} {spec.MaxReplicas}");
         }
     }
 

@@ -1,3 +1,4 @@
+using System.ComponentModel.DataAnnotations;
 using Autoscaler.Core.Behavior;
 using Autoscaler.Core.Formulas;
 using Autoscaler.Core.Pipeline;
@@ -30,6 +31,7 @@ public sealed class MetricSpec
     public SloPolicyOptions? Slo { get; set; }
 
     /// <summary>Set for the <c>fixed</c> policy.</summary>
+    [Range(0, ScalingLimits.Largest)]
     public int? Fixed { get; set; }
 
     /// <summary>
@@ -46,7 +48,11 @@ public sealed class MetricSpec
     public MetricFailureHandling OnFailure { get; set; } = MetricFailureHandling.Hold;
 
     /// <summary>KEDA's activation threshold: with minReplicas 0, above it the service runs; null: none.</summary>
+    [Range(0.0, double.MaxValue)]
     public double? ActivationThreshold { get; set; }
+
+    /// <summary>Where the query goes when it is not the scaler's configured Prometheus (a KEDA trigger's server and its options); null: the configured one.</summary>
+    public PrometheusConnection? Prometheus { get; set; }
 
     /// <summary>The policy object for this metric; <paramref name="time"/> stamps what a stateful policy remembers (virtual in the simulator).</summary>
     public IScalingPolicy CreatePolicy(TimeProvider time) =>
@@ -60,20 +66,37 @@ public sealed class MetricSpec
 /// <summary>A whole scaling policy: limits, metrics with their rules, and the behavior stage.</summary>
 public sealed class PolicySpec
 {
-    /// <summary>Fewest replicas.</summary>
-    public int MinReplicas { get; set; } = 1;
+    /// <summary>The scaler's time between evaluations when neither the policy nor the configuration says (the original scripts' CHECK_INTERVAL).</summary>
+    public static TimeSpan DefaultCheckInterval { get; } = TimeSpan.FromSeconds(10);
 
-    /// <summary>Most replicas.</summary>
-    public int MaxReplicas { get; set; } = 6;
+    /// <summary>The shortest check interval, as a <see cref="RangeAttribute"/> bound.</summary>
+    public const string MinCheckInterval = "00:00:00.050";
+
+    /// <summary>The longest check interval, as a <see cref="RangeAttribute"/> bound.</summary>
+    public const string MaxCheckInterval = "1.00:00:00";
+
+    /// <summary>Fewest replicas; checked with <see cref="ToLimits"/>.</summary>
+    public int MinReplicas { get; set; } = ScalingLimits.DefaultMinReplicas;
+
+    /// <summary>Most replicas; checked with <see cref="ToLimits"/>.</summary>
+    public int MaxReplicas { get; set; } = ScalingLimits.DefaultMaxReplicas;
 
     /// <summary>Time between evaluations, when the policy says.</summary>
+    [Range(typeof(TimeSpan), MinCheckInterval, MaxCheckInterval)]
     public TimeSpan? CheckInterval { get; set; }
 
     /// <summary>The metrics; each yields a proposal and the largest wins.</summary>
     public List<MetricSpec> Metrics { get; set; } = [];
 
     /// <summary>With activation thresholds and minReplicas 0: how long no metric may be active before scaling to zero (KEDA's cooldownPeriod).</summary>
+    [Range(typeof(TimeSpan), "00:00:00", "1.00:00:00")]
     public TimeSpan ScaleToZeroAfter { get; set; } = DecisionPipeline.DefaultScaleToZeroAfter;
+
+    /// <summary>The Kubernetes object the policy was read from (name, namespace, what it scales), kept so an export writes it back; null: none.</summary>
+    public KubernetesObject? Kubernetes { get; set; }
+
+    /// <summary>The clamp stage's limits, whose validator checks min and max.</summary>
+    public ScalingLimits ToLimits() => new() { MinReplicas = MinReplicas, MaxReplicas = MaxReplicas };
 
     /// <summary>The behavior as written; null when the file has none.</summary>
     public ScalingBehavior? Behavior { get; set; }
@@ -91,6 +114,7 @@ public sealed class PolicySpec
     public bool Paused { get; set; }
 
     /// <summary>Starts paused at this count (KEDA's <c>autoscaling.keda.sh/paused-replicas</c>); wins over <see cref="Paused"/>; null: none.</summary>
+    [Range(0, ScalingLimits.Largest)]
     public int? PausedReplicas { get; set; }
 
     /// <summary>The pause the policy starts with, stamped <paramref name="since"/>; null when it does not start paused.</summary>
@@ -116,7 +140,7 @@ public sealed class PolicySpec
             Formula is { } f
                 ? [new PolicyBinding(f.Name, new TargetPolicy(f.Target), f.OnFailure, f.ActivationThreshold)]
                 : [.. Metrics.Select(m => new PolicyBinding(m.Name, m.CreatePolicy(time), m.OnFailure, m.ActivationThreshold))],
-            new ScalingLimits { MinReplicas = MinReplicas, MaxReplicas = MaxReplicas },
+            ToLimits(),
             time,
             EffectiveBehavior,
             ScaleToZeroAfter,
@@ -132,8 +156,11 @@ public sealed class PolicySpec
 /// </summary>
 public sealed class FormulaSpec
 {
+    /// <summary>The composite's name when none is given.</summary>
+    public const string DefaultName = "formula";
+
     /// <summary>The composite metric's name in decisions and telemetry.</summary>
-    public string Name { get; set; } = "formula";
+    public string Name { get; set; } = DefaultName;
 
     /// <summary>The expression (see <see cref="MetricFormula"/> for the language).</summary>
     public string Expression { get; set; } = "";
@@ -142,6 +169,7 @@ public sealed class FormulaSpec
     public TargetPolicyOptions Target { get; set; } = new();
 
     /// <summary>With minReplicas 0: above it the service runs; null: none (KEDA's <c>activationTarget</c>, default 0 there).</summary>
+    [Range(0, double.MaxValue)]
     public double? ActivationThreshold { get; set; }
 
     /// <summary>What to do when the composite has no value (an input failed, or the result was not finite).</summary>
@@ -168,13 +196,18 @@ public sealed class ScheduleSpec
     /// <summary>How long each opening lasts, when there is no <see cref="End"/>.</summary>
     public TimeSpan? Duration { get; set; }
 
+    /// <summary>The time zone when none is given.</summary>
+    public const string Utc = "UTC";
+
     /// <summary>IANA (or Windows) time zone id the expressions are read in.</summary>
-    public string TimeZone { get; set; } = "UTC";
+    public string TimeZone { get; set; } = Utc;
 
     /// <summary>The minimum while open; null: the policy's.</summary>
+    [Range(0, ScalingLimits.Largest)]
     public int? MinReplicas { get; set; }
 
     /// <summary>The maximum while open; null: the policy's.</summary>
+    [Range(1, ScalingLimits.Largest)]
     public int? MaxReplicas { get; set; }
 
     /// <summary>The window the pipeline runs.</summary>
@@ -197,3 +230,64 @@ public sealed class ScheduleSpec
         return CronExpression.Parse(text.Trim(), fields == 6 ? CronFormat.IncludeSeconds : CronFormat.Standard);
     }
 }
+
+/// <summary>A Kubernetes object's identity and the workload it scales, as a HorizontalPodAutoscaler or ScaledObject names them.</summary>
+/// <param name="Name">metadata.name.</param>
+/// <param name="Namespace">metadata.namespace; null: the current one.</param>
+/// <param name="TargetApiVersion">scaleTargetRef.apiVersion.</param>
+/// <param name="TargetKind">scaleTargetRef.kind.</param>
+/// <param name="TargetName">scaleTargetRef.name.</param>
+public sealed record KubernetesObject(string? Name = null, string? Namespace = null, string? TargetApiVersion = null, string? TargetKind = null, string? TargetName = null);
+
+/// <summary>
+/// How a query reaches its Prometheus, as a KEDA prometheus trigger states it. What the scaler's Prometheus client
+/// can do (server, headers, TLS check, timeout) it applies; the rest (Thanos namespace, query parameters, a
+/// TriggerAuthentication) is kept so an export writes it back.
+/// </summary>
+public sealed record PrometheusConnection
+{
+    /// <summary>serverAddress: the Prometheus base URL.</summary>
+    public string? ServerAddress { get; init; }
+
+    /// <summary>namespace: sent as the <c>namespace</c> query parameter (Thanos Querier, multi-tenant proxies).</summary>
+    public string? Namespace { get; init; }
+
+    /// <summary>customHeaders: headers sent with every query.</summary>
+    public IReadOnlyDictionary<string, string> CustomHeaders { get; init; } = new Dictionary<string, string>();
+
+    /// <summary>queryParameters: extra URL query parameters.</summary>
+    public IReadOnlyDictionary<string, string> QueryParameters { get; init; } = new Dictionary<string, string>();
+
+    /// <summary>unsafeSsl: skip the server certificate check.</summary>
+    public bool? UnsafeSsl { get; init; }
+
+    /// <summary>timeout: per query.</summary>
+    public TimeSpan? Timeout { get; init; }
+
+    /// <summary>authModes: bearer, basic, tls, custom, apiKey or oauth (comma-separated), with the secrets in <see cref="AuthenticationRef"/>.</summary>
+    public string? AuthModes { get; init; }
+
+    /// <summary>The trigger's authenticationRef: the (Cluster)TriggerAuthentication holding the credentials.</summary>
+    public AuthenticationRef? AuthenticationRef { get; init; }
+
+    /// <summary>True when nothing is set.</summary>
+    public bool IsEmpty => ServerAddress is null && Namespace is null && CustomHeaders.Count == 0 && QueryParameters.Count == 0
+        && UnsafeSsl is null && Timeout is null && AuthModes is null && AuthenticationRef is null;
+
+    /// <inheritdoc />
+    public bool Equals(PrometheusConnection? other) =>
+        other is not null && ServerAddress == other.ServerAddress && Namespace == other.Namespace && UnsafeSsl == other.UnsafeSsl
+        && Timeout == other.Timeout && AuthModes == other.AuthModes && AuthenticationRef == other.AuthenticationRef
+        && Same(CustomHeaders, other.CustomHeaders) && Same(QueryParameters, other.QueryParameters);
+
+    /// <inheritdoc />
+    public override int GetHashCode() => HashCode.Combine(ServerAddress, Namespace, UnsafeSsl, Timeout, AuthModes, AuthenticationRef, CustomHeaders.Count, QueryParameters.Count);
+
+    private static bool Same(IReadOnlyDictionary<string, string> a, IReadOnlyDictionary<string, string> b) =>
+        a.Count == b.Count && a.All(p => b.TryGetValue(p.Key, out var v) && v == p.Value);
+}
+
+/// <summary>A KEDA trigger's reference to the object holding its credentials.</summary>
+/// <param name="Name">The object's name.</param>
+/// <param name="Kind">TriggerAuthentication (the default) or ClusterTriggerAuthentication.</param>
+public sealed record AuthenticationRef(string Name, string? Kind = null);

@@ -1,3 +1,4 @@
+using Autoscaler.Core.Pipeline;
 using Autoscaler.Core.PolicyFiles;
 using Autoscaler.Core.Queueing;
 using Autoscaler.Simulation.Model;
@@ -52,10 +53,10 @@ public sealed record Scenario
     public int InitialReplicas { get; init; } = 1;
 
     /// <summary>Fewest replicas of the built-in policies (threshold, hpa).</summary>
-    public int MinReplicas { get; init; } = 1;
+    public int MinReplicas { get; init; } = ScalingLimits.DefaultMinReplicas;
 
     /// <summary>Most replicas of the built-in policies (threshold, hpa); the original scripts' 6.</summary>
-    public int MaxReplicas { get; init; } = 6;
+    public int MaxReplicas { get; init; } = ScalingLimits.DefaultMaxReplicas;
 
     /// <summary>The policies to compare; the oracle is added by the runner.</summary>
     public IReadOnlyList<PolicyChoice> Policies { get; init; } = [];

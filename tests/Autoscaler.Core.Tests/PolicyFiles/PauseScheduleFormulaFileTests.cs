@@ -64,13 +64,13 @@ public sealed class PauseScheduleFormulaFileTests
     [InlineData("""
         metrics: [{name: a, query: q}, {name: b, query: q}]
         formula: {expression: a + c, target: {value: 1}}
-        """, "policy.yaml:2: formula.expression: 'c' is neither a metric of this policy (a, b) nor a function (min, max, abs, ceil, floor, round), at column 5")]
+        """, "policy.yaml:2:27: formula.expression: 'c' is neither a metric of this policy (a, b) nor a function (min, max, abs, ceil, floor, round)")]
     [InlineData("""
         metrics: [{name: a, query: q}]
         formula:
           expression: (a +
           target: {value: 1}
-        """, "policy.yaml:3: formula.expression: ")]
+        """, "policy.yaml:3:19: formula.expression: the expression is incomplete or an operator is misplaced")]
     [InlineData("""
         metrics: [{name: a, query: q}]
         formula: {expression: a > 1, target: {value: 1}}
@@ -105,12 +105,12 @@ public sealed class PauseScheduleFormulaFileTests
     [Theory]
     [InlineData("- {start: \"0 25 * * *\", duration: 1h, minReplicas: 2}", "policy.yaml:4: schedules[0].start: '0 25 * * *' is not a cron expression (Hours: Value must be a number between 0 and 23")]
     [InlineData("- {start: \"0 8 30 2 *\", duration: 1h, minReplicas: 2}", "policy.yaml:4: schedules[0].start: '0 8 30 2 *' never occurs")]
-    [InlineData("- {start: \"0 8 * * *\", minReplicas: 2}", "policy.yaml:4: schedules[0].end|duration: say when the window closes")]
-    [InlineData("- {start: \"0 8 * * *\", end: \"0 9 * * *\", duration: 1h, minReplicas: 2}", "policy.yaml:4: schedules[0].end|duration: give end or duration, not both")]
-    [InlineData("- {start: \"0 8 * * *\", duration: 1h}", "policy.yaml:4: schedules[0].minReplicas|maxReplicas: a window sets minReplicas, maxReplicas or both")]
+    [InlineData("- {start: \"0 8 * * *\", minReplicas: 2}", "policy.yaml:4: schedules[0].end: say when the window closes: end (a cron expression) or duration (e.g. 10h)")]
+    [InlineData("- {start: \"0 8 * * *\", end: \"0 9 * * *\", duration: 1h, minReplicas: 2}", "policy.yaml:4: schedules[0].duration: give end or duration, not both")]
+    [InlineData("- {start: \"0 8 * * *\", duration: 1h}", "policy.yaml:4: schedules[0].minReplicas: a window sets minReplicas, maxReplicas or both")]
     [InlineData("- {start: \"0 8 * * *\", duration: 1h, timeZone: Mars/Olympus, minReplicas: 2}", "policy.yaml:4: schedules[0].timeZone: 'Mars/Olympus' is not a time zone")]
-    [InlineData("- {start: \"0 8 * * *\", duration: 1h, minReplicas: 8}", "policy.yaml:4: schedules[0].minReplicas: 8 exceeds the policy's maxReplicas 6; set maxReplicas in this window too")]
-    [InlineData("- {start: \"0 8 * * *\", duration: 1h, maxReplicas: 1}", "policy.yaml:4: schedules[0].maxReplicas: 1 is below the policy's minReplicas 2; set minReplicas in this window too")]
+    [InlineData("- {start: \"0 8 * * *\", duration: 1h, minReplicas: 8}", "policy.yaml:4: schedules[0].minReplicas: 8 exceeds the policy's maximum 6; set maxReplicas in this window too")]
+    [InlineData("- {start: \"0 8 * * *\", duration: 1h, maxReplicas: 1}", "policy.yaml:4: schedules[0].maxReplicas: 1 is below the policy's minimum 2; set minReplicas in this window too")]
     [InlineData("- {start: \"0 8 * * *\", duration: 1h, minReplicas: 5, maxReplicas: 4}", "policy.yaml:4: schedules[0].minReplicas: 5 must not exceed maxReplicas 4 of the same window")]
     [InlineData("- {start: \"0 8 * * *\", duration: 1h, minReplicas: 3, every: day}", "policy.yaml:4: schedules[0].every: unknown field")]
     public void A_bad_window_is_named_with_its_line_and_field(string window, string problem)
