@@ -17,6 +17,7 @@ public sealed class ScalerTelemetry
     private readonly Histogram _evaluation;
     private readonly Gauge _proposals;
     private readonly Gauge _dryRun;
+    private readonly Gauge _paused;
 
     private readonly Counter _alerts;
 
@@ -33,6 +34,7 @@ public sealed class ScalerTelemetry
         _queryErrors = f.CreateCounter("autoscaler_query_errors_total", "Metric readings that failed, by metric and kind.", "metric", "kind");
         _proposals = f.CreateGauge("autoscaler_proposed_replicas", "Each policy's last proposal for its metric (NaN when it had none).", "metric", "policy");
         _dryRun = f.CreateGauge("autoscaler_dry_run", "1 when decisions are only logged and exported, never applied.");
+        _paused = f.CreateGauge("autoscaler_paused", "1 while autoscaling is paused (the count held at the paused one), else 0.");
         _evaluation = f.CreateHistogram("autoscaler_evaluation_duration_seconds", "Time one evaluation took, queries and scaling included.",
             new HistogramConfiguration { Buckets = Histogram.ExponentialBuckets(0.001, 2, 16) });
         _alerts = f.CreateCounter("autoscaler_alerts_received_total", "Alerts received from Alertmanager's webhook, by status (firing, resolved).", "status");
@@ -70,6 +72,7 @@ public sealed class ScalerTelemetry
         }
 
         _decisions.WithLabels(decision.Direction.ToString().ToLowerInvariant(), decision.Cause).Inc();
+        SetPaused(decision.Pause is not null);
         if (action is not null)
         {
             _actions.WithLabels(action.Succeeded ? "success" : "failure").Inc();
@@ -77,6 +80,9 @@ public sealed class ScalerTelemetry
 
         _evaluation.Observe(duration.TotalSeconds);
     }
+
+    /// <summary>Marks whether autoscaling is paused.</summary>
+    public void SetPaused(bool paused) => _paused.Set(paused ? 1 : 0);
 
     /// <summary>Marks whether the scaler runs in dry-run mode.</summary>
     public void SetDryRun(bool dryRun) => _dryRun.Set(dryRun ? 1 : 0);

@@ -33,7 +33,8 @@ internal static class ScalerCommand
             --target kubernetes it patches the `scale` subresource of a Deployment or StatefulSet (--kube-name).
             API on --port: /healthz, /readyz, /metrics, /api/v1/status, POST /api/v1/alerts for
             Alertmanager's webhook (each call triggers an evaluation at once), and GET/PUT
-            /api/v1/replicas to set the local count directly (with --api-token). The original scripts'
+            /api/v1/replicas to set the local count directly, or with "pause": true to hold a count
+            (whatever the target) until DELETE /api/v1/pause (both with --api-token). The original scripts'
             variables PROMETHEUS_URL, SCALE_UP_THRESHOLD, SCALE_DOWN_THRESHOLD, MIN_REPLICAS,
             MAX_REPLICAS and CHECK_INTERVAL are honoured; flags win over them.
             """)

@@ -184,7 +184,7 @@ internal static class UpCommand
                 ? $"\n  alertmanager {am}   (sends alerts to {settings.ScalerUrl}/api/v1/alerts)"
                 : "";
             var token = settings.ApiTokenGenerated ? $"bearer token in {stack.ApiTokenFile}" : "bearer token: the one given with --api-token";
-            var replicasLine = $"replicas    PUT {settings.ScalerUrl}/api/v1/replicas {{\"replicas\": N}}   ({token})"
+            var replicasLine = $"replicas    PUT {settings.ScalerUrl}/api/v1/replicas {{\"replicas\": N}}   ({token}; add \"pause\": true to hold it, DELETE {settings.ScalerUrl}/api/v1/pause resumes)"
                 + (stack.LoopTargetDescription is { } run ? $"\n  target      {run}" : "");
             await Console.Out.WriteLineAsync($"""
                 ready:

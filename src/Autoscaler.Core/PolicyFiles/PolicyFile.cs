@@ -30,9 +30,10 @@ public static class PolicyFile
         spec.CheckInterval = root.Duration("checkInterval", to: nameof(PolicySpec.CheckInterval));
         spec.ScaleToZeroAfter = root.Duration("scaleToZeroAfter", to: nameof(PolicySpec.ScaleToZeroAfter)) ?? spec.ScaleToZeroAfter;
         var metrics = root.MappingList("metrics", required: true, to: nameof(PolicySpec.Metrics));
+        var formula = root.Has("formula");
         foreach (var m in metrics)
         {
-            spec.Metrics.Add(ReadMetric(m));
+            spec.Metrics.Add(ReadMetric(m, formula));
         }
 
         if (root.Mapping("behavior", to: nameof(PolicySpec.Behavior)) is { } behavior)
@@ -49,11 +50,14 @@ public static class PolicyFile
             k.RejectUnknown();
         }
 
+        PauseFields.Read(root, spec);
+        ScheduleFields.Read(root, spec);
+        FormulaFields.Read(root, spec);
         root.RejectUnknown();
         return spec;
     }
 
-    private static MetricSpec ReadMetric(YamlFields m)
+    private static MetricSpec ReadMetric(YamlFields m, bool formula)
     {
         var metric = new MetricSpec
         {
@@ -61,7 +65,12 @@ public static class PolicyFile
             Query = m.String("query", to: nameof(MetricSpec.Query)) ?? "",
         };
         var kinds = new[] { "threshold", "target", "predictive", "slo", "fixed" }.Where(m.Has).ToList();
-        if (kinds.Count != 1)
+        if (formula)
+        {
+            // With a formula the metrics only feed it; a rule of their own is refused by the rules (FormulaFields.Check).
+            FormulaFields.CheckInput(m);
+        }
+        else if (kinds.Count != 1)
         {
             m.Problem(m.Node, "threshold|target|predictive|slo|fixed", kinds.Count == 0 ? "say which policy: threshold, target, predictive, slo or fixed" : $"only one policy per metric, not {string.Join(" and ", kinds)}");
         }
@@ -79,14 +88,7 @@ public static class PolicyFile
 
         if (m.Mapping("target", to: nameof(MetricSpec.Target)) is { } g)
         {
-            var options = new TargetPolicyOptions();
-            options.Target = g.Number("value", required: true, to: nameof(options.Target)) ?? options.Target;
-            options.Type = g.Enum<TargetType>("type", to: nameof(options.Type)) ?? options.Type;
-            options.Tolerance = g.Number("tolerance", to: nameof(options.Tolerance)) ?? options.Tolerance;
-            options.ScaleUpTolerance = g.Number("scaleUpTolerance", to: nameof(options.ScaleUpTolerance));
-            options.ScaleDownTolerance = g.Number("scaleDownTolerance", to: nameof(options.ScaleDownTolerance));
-            g.RejectUnknown();
-            metric.Target = options;
+            metric.Target = ReadTarget(g);
         }
 
         if (m.Mapping("predictive", to: nameof(MetricSpec.Predictive)) is { } pr)
@@ -100,6 +102,34 @@ public static class PolicyFile
         }
 
         metric.Fixed = m.Integer("fixed", to: nameof(MetricSpec.Fixed));
+        var (fallbackAfter, fallbackReplicas) = ReadFallback(m);
+        metric.OnFailure = new MetricFailureHandling(fallbackAfter, fallbackReplicas, m.Boolean("ignoreNullValues") ?? false);
+        metric.ActivationThreshold = m.Number("activationThreshold", to: nameof(MetricSpec.ActivationThreshold));
+        if (m.Mapping("prometheus") is { } p)
+        {
+            metric.Prometheus = ReadConnection(p);
+        }
+
+        m.RejectUnknown();
+        return metric;
+    }
+
+    /// <summary>Reads a target rule: <c>{value, type, tolerance, scaleUpTolerance, scaleDownTolerance}</c>.</summary>
+    internal static TargetPolicyOptions ReadTarget(YamlFields g)
+    {
+        var options = new TargetPolicyOptions();
+        options.Target = g.Number("value", required: true, to: nameof(options.Target)) ?? options.Target;
+        options.Type = g.Enum<TargetType>("type", to: nameof(options.Type)) ?? options.Type;
+        options.Tolerance = g.Number("tolerance", to: nameof(options.Tolerance)) ?? options.Tolerance;
+        options.ScaleUpTolerance = g.Number("scaleUpTolerance", to: nameof(options.ScaleUpTolerance));
+        options.ScaleDownTolerance = g.Number("scaleDownTolerance", to: nameof(options.ScaleDownTolerance));
+        g.RejectUnknown();
+        return options;
+    }
+
+    /// <summary>Reads <c>onError</c> and <c>fallback</c>: after how many failures to propose how many replicas (null: hold).</summary>
+    internal static (int? After, int Replicas) ReadFallback(YamlFields m)
+    {
         var onError = m.String("onError");
         if (onError is not null and not "hold" and not "fallback")
         {
@@ -119,15 +149,7 @@ public static class PolicyFile
             m.Problem(m.Find("onError")!, "fallback", "onError: fallback needs fallback: {failureThreshold, replicas}");
         }
 
-        metric.OnFailure = new MetricFailureHandling(onError == "hold" ? null : fallbackAfter, fallbackReplicas, m.Boolean("ignoreNullValues") ?? false);
-        metric.ActivationThreshold = m.Number("activationThreshold", to: nameof(MetricSpec.ActivationThreshold));
-        if (m.Mapping("prometheus") is { } p)
-        {
-            metric.Prometheus = ReadConnection(p);
-        }
-
-        m.RejectUnknown();
-        return metric;
+        return (onError == "hold" ? null : fallbackAfter, fallbackReplicas);
     }
 
     private static PrometheusConnection ReadConnection(YamlFields p)
@@ -295,18 +317,7 @@ public static class PolicyFile
             }
             else if (m.Target is { } g)
             {
-                var target = new YamlMappingNode { { "value", Num(g.Target) }, { "type", g.Type.ToString() }, { "tolerance", Num(g.Tolerance) } };
-                if (g.ScaleUpTolerance is { } up)
-                {
-                    target.Add("scaleUpTolerance", Num(up));
-                }
-
-                if (g.ScaleDownTolerance is { } down)
-                {
-                    target.Add("scaleDownTolerance", Num(down));
-                }
-
-                node.Add("target", target);
+                node.Add("target", WriteTarget(g));
             }
             else if (m.Predictive is { } p)
             {
@@ -331,15 +342,14 @@ public static class PolicyFile
             {
                 node.Add("slo", WriteSlo(o));
             }
-            else
+            else if (m.Rule == "fixed")
             {
                 node.Add("fixed", Num(m.Fixed ?? 0));
             }
 
-            node.Add("onError", m.OnFailure.FallbackAfter is null ? "hold" : "fallback");
-            if (m.OnFailure.FallbackAfter is { } after)
+            if (m.Rule != "input")
             {
-                node.Add("fallback", new YamlMappingNode { { "failureThreshold", Num(after) }, { "replicas", Num(m.OnFailure.FallbackReplicas) } });
+                WriteFallback(node, m.OnFailure);
             }
 
             node.Add("ignoreNullValues", m.OnFailure.IgnoreNullValues ? "true" : "false");
@@ -376,7 +386,37 @@ public static class PolicyFile
             root.Add("kubernetes", kubernetes);
         }
 
+        FormulaFields.Write(root, spec);
+        ScheduleFields.Write(root, spec);
+        PauseFields.Write(root, spec);
         return YamlFields.Save(root);
+    }
+
+    /// <summary>Writes a target rule: <c>{value, type, tolerance}</c> and the per-direction tolerances when set.</summary>
+    internal static YamlMappingNode WriteTarget(TargetPolicyOptions g)
+    {
+        var target = new YamlMappingNode { { "value", Num(g.Target) }, { "type", g.Type.ToString() }, { "tolerance", Num(g.Tolerance) } };
+        if (g.ScaleUpTolerance is { } up)
+        {
+            target.Add("scaleUpTolerance", Num(up));
+        }
+
+        if (g.ScaleDownTolerance is { } down)
+        {
+            target.Add("scaleDownTolerance", Num(down));
+        }
+
+        return target;
+    }
+
+    /// <summary>Writes <c>onError</c> and, when it falls back, <c>fallback</c>.</summary>
+    internal static void WriteFallback(YamlMappingNode node, MetricFailureHandling handling)
+    {
+        node.Add("onError", handling.FallbackAfter is null ? "hold" : "fallback");
+        if (handling.FallbackAfter is { } after)
+        {
+            node.Add("fallback", new YamlMappingNode { { "failureThreshold", Num(after) }, { "replicas", Num(handling.FallbackReplicas) } });
+        }
     }
 
     private static YamlMappingNode WriteConnection(PrometheusConnection c)

@@ -76,6 +76,9 @@ internal static class PolicyRules
             }
         }
 
+        problems.AddRange(PauseFields.Check(spec));
+        problems.AddRange(ScheduleFields.Check(spec));
+        problems.AddRange(FormulaFields.Check(spec));
         if (spec.Behavior is { } behavior)
         {
             foreach (var (rules, direction) in new[] { (behavior.ScaleUp, "ScaleUp"), (behavior.ScaleDown, "ScaleDown") })

@@ -1,8 +1,11 @@
 using System.ComponentModel.DataAnnotations;
 using Autoscaler.Core.Behavior;
+using Autoscaler.Core.Formulas;
 using Autoscaler.Core.Pipeline;
 using Autoscaler.Core.Policies;
 using Autoscaler.Core.Policies.Slo;
+using Autoscaler.Core.Schedules;
+using Cronos;
 
 namespace Autoscaler.Core.PolicyFiles;
 
@@ -31,8 +34,12 @@ public sealed class MetricSpec
     [Range(0, ScalingLimits.Largest)]
     public int? Fixed { get; set; }
 
-    /// <summary>The rule's name: <c>threshold</c>, <c>target</c>, <c>predictive</c>, <c>slo</c> or <c>fixed</c>.</summary>
-    public string Rule => Threshold is not null ? "threshold" : Target is not null ? "target" : Predictive is not null ? "predictive" : Slo is not null ? "slo" : "fixed";
+    /// <summary>
+    /// The rule's name: <c>threshold</c>, <c>target</c>, <c>predictive</c>, <c>slo</c> or <c>fixed</c>; <c>input</c> for a
+    /// metric with no rule, which only feeds the policy's formula.
+    /// </summary>
+    public string Rule => Threshold is not null ? "threshold" : Target is not null ? "target" : Predictive is not null ? "predictive" : Slo is not null ? "slo"
+        : Fixed is not null || Query.Length == 0 ? "fixed" : "input";
 
     /// <summary>The extra queries the rule reads beside <see cref="Query"/> (the <c>slo</c> rule's learning inputs), as (reading name, PromQL).</summary>
     public IReadOnlyList<(string Name, string Query)> Inputs => Slo?.InputsFor(Name) ?? [];
@@ -95,6 +102,26 @@ public sealed class PolicySpec
     public ScalingBehavior? Behavior { get; set; }
 
     /// <summary>
+    /// KEDA's <c>scalingModifiers</c>: one composite value from the metrics, scaled on by one target rule; null: none.
+    /// With a formula, the metrics have no rule of their own and only feed it.
+    /// </summary>
+    public FormulaSpec? Formula { get; set; }
+
+    /// <summary>Windows that raise or lower [min, max] while open, in file order.</summary>
+    public List<ScheduleSpec> Schedules { get; set; } = [];
+
+    /// <summary>Starts paused at the count the target has (KEDA's <c>autoscaling.keda.sh/paused: "true"</c>).</summary>
+    public bool Paused { get; set; }
+
+    /// <summary>Starts paused at this count (KEDA's <c>autoscaling.keda.sh/paused-replicas</c>); wins over <see cref="Paused"/>; null: none.</summary>
+    [Range(0, ScalingLimits.Largest)]
+    public int? PausedReplicas { get; set; }
+
+    /// <summary>The pause the policy starts with, stamped <paramref name="since"/>; null when it does not start paused.</summary>
+    public ScalingPause? StartPause(DateTimeOffset since) =>
+        PausedReplicas is not null || Paused ? new ScalingPause(PausedReplicas, PauseSources.Policy, since) : null;
+
+    /// <summary>
     /// The behavior in force: as written; or, when none is written, nothing at all for a policy made only of
     /// <c>threshold</c> rules (the original scripts' behavior), <see cref="ScalingBehavior.SloDefaults"/> when any rule
     /// is <c>slo</c>, and Kubernetes HPA's defaults otherwise.
@@ -105,12 +132,103 @@ public sealed class PolicySpec
             : ScalingBehavior.HpaDefaults);
 
     /// <summary>The pipeline this policy describes.</summary>
-    public DecisionPipeline CreatePipeline(TimeProvider time) => new(
-        [.. Metrics.Select(m => new PolicyBinding(m.Name, m.CreatePolicy(time), m.OnFailure, m.ActivationThreshold))],
-        ToLimits(),
-        time,
-        EffectiveBehavior,
-        ScaleToZeroAfter);
+    /// <exception cref="FormulaException">The formula does not compile (a policy read from a file has been checked already).</exception>
+    public DecisionPipeline CreatePipeline(TimeProvider time)
+    {
+        ArgumentNullException.ThrowIfNull(time);
+        return new(
+            Formula is { } f
+                ? [new PolicyBinding(f.Name, new TargetPolicy(f.Target), f.OnFailure, f.ActivationThreshold)]
+                : [.. Metrics.Select(m => new PolicyBinding(m.Name, m.CreatePolicy(time), m.OnFailure, m.ActivationThreshold))],
+            ToLimits(),
+            time,
+            EffectiveBehavior,
+            ScaleToZeroAfter,
+            Formula?.Compile(Metrics),
+            [.. Schedules.Select(w => w.CreateWindow())],
+            StartPause(time.GetUtcNow()));
+    }
+}
+
+/// <summary>
+/// KEDA's <c>spec.advanced.scalingModifiers</c>: an expression over the metrics' names (<c>formula</c>) whose value is
+/// scaled on with one target rule (<c>target</c>, <c>metricType</c>) and one activation threshold (<c>activationTarget</c>).
+/// </summary>
+public sealed class FormulaSpec
+{
+    /// <summary>The composite's name when none is given.</summary>
+    public const string DefaultName = "formula";
+
+    /// <summary>The composite metric's name in decisions and telemetry.</summary>
+    public string Name { get; set; } = DefaultName;
+
+    /// <summary>The expression (see <see cref="MetricFormula"/> for the language).</summary>
+    public string Expression { get; set; } = "";
+
+    /// <summary>The target rule applied to the composite value.</summary>
+    public TargetPolicyOptions Target { get; set; } = new();
+
+    /// <summary>With minReplicas 0: above it the service runs; null: none (KEDA's <c>activationTarget</c>, default 0 there).</summary>
+    [Range(0, double.MaxValue)]
+    public double? ActivationThreshold { get; set; }
+
+    /// <summary>What to do when the composite has no value (an input failed, or the result was not finite).</summary>
+    public MetricFailureHandling OnFailure { get; set; } = MetricFailureHandling.Hold;
+
+    /// <summary>Compiles the expression over <paramref name="metrics"/>.</summary>
+    /// <exception cref="FormulaException">It does not compile.</exception>
+    public MetricFormula Compile(IReadOnlyList<MetricSpec> metrics) =>
+        MetricFormula.Compile(Name, Expression, [.. metrics.Select(m => (m.Name, m.OnFailure.IgnoreNullValues))]);
+}
+
+/// <summary>A window of <c>schedules:</c>: from a cron start to a cron end or for a duration, in a time zone, it sets min and/or max.</summary>
+public sealed class ScheduleSpec
+{
+    /// <summary>Its name in decisions.</summary>
+    public string Name { get; set; } = "";
+
+    /// <summary>Cron expression (5 fields, or 6 with seconds first) of the openings.</summary>
+    public string Start { get; set; } = "";
+
+    /// <summary>Cron expression of the closings; null: <see cref="Duration"/>.</summary>
+    public string? End { get; set; }
+
+    /// <summary>How long each opening lasts, when there is no <see cref="End"/>.</summary>
+    public TimeSpan? Duration { get; set; }
+
+    /// <summary>The time zone when none is given.</summary>
+    public const string Utc = "UTC";
+
+    /// <summary>IANA (or Windows) time zone id the expressions are read in.</summary>
+    public string TimeZone { get; set; } = Utc;
+
+    /// <summary>The minimum while open; null: the policy's.</summary>
+    [Range(0, ScalingLimits.Largest)]
+    public int? MinReplicas { get; set; }
+
+    /// <summary>The maximum while open; null: the policy's.</summary>
+    [Range(1, ScalingLimits.Largest)]
+    public int? MaxReplicas { get; set; }
+
+    /// <summary>The window the pipeline runs.</summary>
+    /// <exception cref="CronFormatException">An expression does not parse (a policy read from a file has been checked already).</exception>
+    /// <exception cref="TimeZoneNotFoundException">The time zone is unknown.</exception>
+    public ScheduleWindow CreateWindow() => new(
+        Name,
+        ParseCron(Start),
+        End is { } end ? ParseCron(end) : null,
+        Duration ?? TimeSpan.Zero,
+        TimeZoneInfo.FindSystemTimeZoneById(TimeZone),
+        MinReplicas,
+        MaxReplicas);
+
+    /// <summary>Parses a cron expression: 5 fields, or 6 with seconds first; macros such as <c>@daily</c> too.</summary>
+    public static CronExpression ParseCron(string text)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        var fields = text.Split(' ', StringSplitOptions.RemoveEmptyEntries).Length;
+        return CronExpression.Parse(text.Trim(), fields == 6 ? CronFormat.IncludeSeconds : CronFormat.Standard);
+    }
 }
 
 /// <summary>A Kubernetes object's identity and the workload it scales, as a HorizontalPodAutoscaler or ScaledObject names them.</summary>
