@@ -39,7 +39,7 @@ public static class KedaFormat
             root.Problem(root.Find("apiVersion")!, "apiVersion", $"'{apiVersion}' is not keda.sh/v1alpha1");
         }
 
-        var (name, ns, annotations) = KubernetesFormats.ReadMetadata(root);
+        var (name, ns, _) = KubernetesFormats.ReadMetadata(root);
         var spec = new PolicySpec
         {
             MinReplicas = DefaultMinReplicaCount,
@@ -47,7 +47,7 @@ public static class KedaFormat
             CheckInterval = DefaultPollingInterval,
             Behavior = ScalingBehavior.HpaDefaults,
         };
-        ReadAnnotations(root, annotations, spec);
+        ReadAnnotations(root, spec);
         var s = root.Mapping("spec", required: true);
         if (s is null)
         {
@@ -80,12 +80,29 @@ public static class KedaFormat
 
         var (hpaBehavior, upTolerance, downTolerance) = ReadAdvanced(s, spec);
         var triggers = s.MappingList("triggers", required: true, to: nameof(PolicySpec.Metrics));
+        // A lone prometheus trigger is named "prometheus" whatever cron triggers stand beside it.
+        var prometheusTriggers = triggers.Count(t => t.Find("type") is not YamlScalarNode { Value: "cron" });
         foreach (var t in triggers)
         {
-            if (ReadTrigger(t.For($"Metrics[{spec.Metrics.Count}]"), triggers.Count, spec.Metrics.Count, onFailure) is { } metric)
+            if (t.Find("type") is YamlScalarNode { Value: "cron" } cron && spec.Formula is not null)
             {
-                spec.Metrics.Add(metric);
+                // Under scalingModifiers KEDA hands the HPA only the formula's value: a cron trigger would have to feed it.
+                t.Problem(cron, "type", "a cron trigger under scalingModifiers only counts through the formula, whose inputs here are prometheus queries; drop it, or drop scalingModifiers so it raises the minimum in its window");
             }
+            else if (t.Find("type") is YamlScalarNode { Value: "cron" })
+            {
+                ReadCron(t.For($"{nameof(PolicySpec.Schedules)}[{spec.Schedules.Count}]"), spec);
+            }
+            else if (ReadTrigger(t.For($"Metrics[{spec.Metrics.Count}]"), prometheusTriggers, spec.Metrics.Count, onFailure) is { } metric)
+            {
+                spec.Metrics.Add(spec.Formula is null ? metric : AsInput(metric));
+            }
+        }
+
+        if (spec.Formula is { } composite)
+        {
+            // Under scalingModifiers the fallback applies to the composite value; the triggers only feed it.
+            composite.OnFailure = onFailure;
         }
 
         if (hpaBehavior is not null)
@@ -95,10 +112,12 @@ public static class KedaFormat
 
         if (fallback is not null)
         {
-            // One fallback for every trigger: a rule it breaks is reported once, on its own line.
-            for (var i = 0; i < spec.Metrics.Count; i++)
+            // One fallback for every trigger (or for the formula): a rule it breaks is reported once, on its own line.
+            var owners = spec.Formula is not null ? [$"{nameof(PolicySpec.Formula)}.{nameof(FormulaSpec.OnFailure)}"]
+                : Enumerable.Range(0, spec.Metrics.Count).Select(i => $"Metrics[{i}].OnFailure");
+            foreach (var owner in owners)
             {
-                var each = fallback.For($"Metrics[{i}].OnFailure");
+                var each = fallback.For(owner);
                 each.Integer("failureThreshold", to: nameof(MetricFailureHandling.FallbackAfter));
                 each.Integer("replicas", to: nameof(MetricFailureHandling.FallbackReplicas));
             }
@@ -109,24 +128,25 @@ public static class KedaFormat
         return spec;
     }
 
-    /// <summary>KEDA's pause annotations: not carried over yet (the place to map them onto the policy's pause).</summary>
-    private static void ReadAnnotations(YamlFields root, Dictionary<string, string> annotations, PolicySpec spec)
+    /// <summary>
+    /// KEDA's pause annotations onto the policy's pause: <c>paused-replicas: "N"</c> holds N, <c>paused: "true"</c> holds
+    /// the count the target has; when both are there, the count wins, as in KEDA.
+    /// </summary>
+    private static void ReadAnnotations(YamlFields root, PolicySpec spec)
     {
-        _ = spec; // what a mapping of the pause will fill
-        foreach (var key in new[] { PausedReplicasAnnotation, PausedAnnotation })
+        if (root.Mapping("metadata")?.Mapping("annotations") is not { } annotations)
         {
-            if (annotations.TryGetValue(key, out var value))
-            {
-                var at = root.Find("metadata") is YamlMappingNode metadata && metadata.Children.TryGetValue(new YamlScalarNode("annotations"), out var a)
-                    && a is YamlMappingNode map ? map.Children.Keys.First(k => k is YamlScalarNode { Value: var v } && v == key) : root.Node;
-                root.Warning(at, $"metadata.annotations.{key}", $"not carried over yet ('{value}'): the policy is read as if not paused");
-            }
+            return;
         }
+
+        // Annotations are free-form: only these two are read, nothing else is refused.
+        spec.PausedReplicas = annotations.Integer(PausedReplicasAnnotation, to: nameof(PolicySpec.PausedReplicas));
+        spec.Paused = GoBool(annotations, PausedAnnotation) ?? false;
     }
 
     /// <summary>
-    /// <c>spec.advanced</c>: the HPA behavior (with its tolerance) is read; <c>scalingModifiers</c> is not carried over yet.
-    /// Returns the behavior mapping so tolerances can be applied once the metrics are known.
+    /// <c>spec.advanced</c>: the HPA behavior (with its tolerance), and <c>scalingModifiers</c> as the policy's formula
+    /// (<see cref="PolicySpec.Formula"/>). Returns the behavior mapping so tolerances can be applied once the metrics are known.
     /// </summary>
     private static (YamlFields? Behavior, double? Up, double? Down) ReadAdvanced(YamlFields s, PolicySpec spec)
     {
@@ -149,10 +169,61 @@ public static class KedaFormat
             hpa.RejectUnknown();
         }
 
-        NotCarried(advanced, "scalingModifiers", "each trigger is read as its own metric and the largest proposal wins; the formula is not applied yet");
+        if (advanced.Mapping("scalingModifiers", to: nameof(PolicySpec.Formula)) is { } modifiers)
+        {
+            WarnTypedValues(modifiers);
+            var formula = new FormulaSpec { Expression = modifiers.String("formula", required: true, to: nameof(FormulaSpec.Expression)) ?? "" };
+            formula.Target.Type = modifiers.Enum<TargetType>("metricType", to: $"{nameof(FormulaSpec.Target)}.{nameof(TargetPolicyOptions.Type)}") ?? TargetType.AverageValue;
+            formula.Target.Target = Number(modifiers, "target", required: true, $"{nameof(FormulaSpec.Target)}.{nameof(TargetPolicyOptions.Target)}") ?? formula.Target.Target;
+
+            // KEDA's activationTarget defaults to 0, as a trigger's activationThreshold.
+            formula.ActivationThreshold = Number(modifiers, "activationTarget", required: false, nameof(FormulaSpec.ActivationThreshold)) ?? 0;
+            modifiers.RejectUnknown();
+            spec.Formula = formula;
+        }
+
         advanced.Ignore("restoreToOriginalReplicaCount");
         advanced.RejectUnknown();
         return (behavior, up, down);
+    }
+
+    /// <summary>
+    /// A trigger under <c>scalingModifiers</c> only feeds the formula: KEDA ignores its threshold, activation and the
+    /// fallback (which applies to the composite); what it keeps is its query, connection and <c>ignoreNullValues</c>.
+    /// </summary>
+    private static MetricSpec AsInput(MetricSpec trigger)
+    {
+        trigger.Target = null;
+        trigger.ActivationThreshold = null;
+        trigger.OnFailure = MetricFailureHandling.Hold with { IgnoreNullValues = trigger.OnFailure.IgnoreNullValues };
+        return trigger;
+    }
+
+    /// <summary>
+    /// KEDA's cron scaler (<c>timezone</c>, <c>start</c>, <c>end</c>, <c>desiredReplicas</c>): while its window is open it
+    /// asks for desiredReplicas and the largest request wins, which is a schedule window raising minReplicas.
+    /// </summary>
+    private static void ReadCron(YamlFields t, PolicySpec spec)
+    {
+        var index = spec.Schedules.Count;
+        var window = new ScheduleSpec
+        {
+            Name = t.String("name", to: nameof(ScheduleSpec.Name)) ?? string.Create(CultureInfo.InvariantCulture, $"cron_{index}"),
+        };
+        t.Ignore("metricType", "useCachedMetrics");
+        var md = t.Mapping("metadata", required: true);
+        t.RejectUnknown();
+        if (md is not null)
+        {
+            WarnTypedValues(md);
+            window.TimeZone = md.String("timezone", required: true, to: nameof(ScheduleSpec.TimeZone)) ?? ScheduleSpec.Utc;
+            window.Start = md.String("start", required: true, to: nameof(ScheduleSpec.Start)) ?? "";
+            window.End = md.String("end", required: true, to: nameof(ScheduleSpec.End)) ?? "";
+            window.MinReplicas = md.Integer("desiredReplicas", required: true, to: nameof(ScheduleSpec.MinReplicas));
+            md.RejectUnknown();
+        }
+
+        spec.Schedules.Add(window);
     }
 
     private static void NotCarried(YamlFields fields, string key, string why)
@@ -333,7 +404,9 @@ public static class KedaFormat
         options ??= new ExportOptions();
         var identity = KubernetesFormats.Identity(spec, options);
         var triggers = new YamlSequenceNode();
-        foreach (var (m, target) in KubernetesFormats.Targets(spec, "KEDA"))
+        // Under a formula every trigger only feeds it; KEDA still wants a threshold on each, so the formula's target goes there.
+        var metrics = spec.Formula is { } formula ? [.. spec.Metrics.Select(m => (m, formula.Target))] : KubernetesFormats.Targets(spec, "KEDA");
+        foreach (var (m, target) in metrics)
         {
             var trigger = new YamlMappingNode
             {
@@ -377,6 +450,18 @@ public static class KedaFormat
             triggers.Add(trigger);
         }
 
+        foreach (var window in Crons(spec))
+        {
+            var metadata = new YamlMappingNode
+            {
+                { "timezone", YamlFields.Text(window.TimeZone) },
+                { "start", YamlFields.Text(window.Start) },
+                { "end", YamlFields.Text(window.End!) },
+                { "desiredReplicas", YamlFields.Text(Int(window.MinReplicas!.Value)) },
+            };
+            triggers.Add(new YamlMappingNode { { "type", "cron" }, { "name", YamlFields.Text(window.Name) }, { "metadata", metadata } });
+        }
+
         var scaleTarget = new YamlMappingNode();
         if (identity.TargetApiVersion is { } targetApi)
         {
@@ -397,7 +482,8 @@ public static class KedaFormat
             { "minReplicaCount", Int(spec.MinReplicas) },
             { "maxReplicaCount", Int(spec.MaxReplicas) },
         };
-        var fallback = spec.Metrics.Select(m => m.OnFailure).FirstOrDefault(f => f.FallbackAfter is not null);
+        var fallback = spec.Formula is { OnFailure.FallbackAfter: not null } withFallback ? withFallback.OnFailure
+            : spec.Metrics.Select(m => m.OnFailure).FirstOrDefault(f => f.FallbackAfter is not null);
         if (fallback is not null)
         {
             s.Add("fallback", new YamlMappingNode { { "failureThreshold", Int(fallback.FallbackAfter!.Value) }, { "replicas", Int(fallback.FallbackReplicas) } });
@@ -413,12 +499,31 @@ public static class KedaFormat
             }
         }
 
-        s.Add("advanced", new YamlMappingNode { { "horizontalPodAutoscalerConfig", new YamlMappingNode { { "behavior", behavior } } } });
+        var advanced = new YamlMappingNode { { "horizontalPodAutoscalerConfig", new YamlMappingNode { { "behavior", behavior } } } };
+        if (spec.Formula is { } f)
+        {
+            advanced.Add("scalingModifiers", new YamlMappingNode
+            {
+                { "formula", YamlFields.Text(f.Expression) },
+                { "target", YamlFields.Text(Num(f.Target.Target)) },
+                { "activationTarget", YamlFields.Text(Num(f.ActivationThreshold ?? 0)) },
+                { "metricType", f.Target.Type.ToString() },
+            });
+        }
+
+        s.Add("advanced", advanced);
         s.Add("triggers", triggers);
         var meta = new YamlMappingNode { { "name", YamlFields.Text(identity.Name!) } };
         if (identity.Namespace is { } ns)
         {
             meta.Add("namespace", YamlFields.Text(ns));
+        }
+
+        if (spec.PausedReplicas is not null || spec.Paused)
+        {
+            meta.Add("annotations", spec.PausedReplicas is { } n
+                ? new YamlMappingNode { { PausedReplicasAnnotation, YamlFields.Text(Int(n)) } }
+                : new YamlMappingNode { { PausedAnnotation, YamlFields.Text("true") } });
         }
 
         var root = new YamlMappingNode
@@ -430,6 +535,13 @@ public static class KedaFormat
         };
         return YamlFields.Save(root);
     }
+
+    /// <summary>
+    /// The schedule windows a cron trigger can carry: a cron end and a raised minimum. Not under a formula, which would
+    /// have to name the trigger (<see cref="KubernetesFormats.Unexpressed"/> says what is left out).
+    /// </summary>
+    internal static IEnumerable<ScheduleSpec> Crons(PolicySpec spec) =>
+        spec.Formula is null ? spec.Schedules.Where(w => w.End is not null && w.MinReplicas is not null) : [];
 
     private static string Num(double value) => value.ToString("R", CultureInfo.InvariantCulture);
 

@@ -67,7 +67,9 @@ public static class KubernetesFormats
 
     /// <summary>The target rule of every metric, or the reason the format cannot take the policy.</summary>
     internal static IReadOnlyList<(MetricSpec Metric, TargetPolicyOptions Target)> Targets(PolicySpec spec, string format) =>
-        [.. spec.Metrics.Select(m => (m, m.Target ?? throw NotExportable(m, format)))];
+        spec.Formula is { } formula
+            ? throw new PolicyFileException("", $"the formula '{formula.Expression}' combining the metrics has no equivalent in {format}; KEDA's scalingModifiers has one: export keda")
+            : [.. spec.Metrics.Select(m => (m, m.Target ?? throw NotExportable(m, format)))];
 
     /// <summary>
     /// The per-direction tolerances to write (Kubernetes 1.33+ <c>behavior.scaleUp/scaleDown.tolerance</c>): null for a
@@ -136,6 +138,27 @@ public static class KubernetesFormats
         else if (fallbacks.Select(m => (m.OnFailure.FallbackAfter, m.OnFailure.FallbackReplicas)).Distinct().Count() > 1)
         {
             lost.Add("per-metric fallbacks: a ScaledObject has one fallback for all triggers; the first metric's is written");
+        }
+
+        if (format == "hpa")
+        {
+            if (spec.PausedReplicas is not null || spec.Paused)
+            {
+                lost.Add("the pause: a HorizontalPodAutoscaler cannot be paused (KEDA's autoscaling.keda.sh/paused-replicas can: export keda)");
+            }
+
+            lost.AddRange(spec.Schedules.Select(w => $"schedule '{w.Name}': a HorizontalPodAutoscaler has no schedules (KEDA's cron trigger can raise the minimum in a window: export keda)"));
+        }
+        else
+        {
+            var crons = KedaFormat.Crons(spec).ToHashSet();
+            foreach (var w in spec.Schedules.Where(w => !crons.Contains(w)))
+            {
+                lost.Add($"schedule '{w.Name}': {(spec.Formula is not null ? "under scalingModifiers a cron trigger would have to be named in the formula" : w.End is null ? "a KEDA cron trigger needs an end expression, not a duration" : "a KEDA cron trigger can only raise the minimum")}; the window is not written");
+            }
+
+            lost.AddRange(KedaFormat.Crons(spec).Where(w => w.MaxReplicas is not null).Select(w =>
+                $"schedule '{w.Name}' maxReplicas {w.MaxReplicas}: a KEDA cron trigger can only raise the minimum; its minReplicas is written as desiredReplicas"));
         }
 
         return lost;

@@ -172,40 +172,211 @@ public sealed class KedaFormatTests
         Assert.Equal("http://prom.local:9090", Files.Parse(written).Metrics[0].Prometheus!.ServerAddress);
     }
 
+    /// <summary>A ScaledObject with KEDA's pause annotation, scalingModifiers and a fallback over two prometheus triggers.</summary>
+    internal const string PausedFormula = """
+        apiVersion: keda.sh/v1alpha1
+        kind: ScaledObject
+        metadata:
+          name: shop
+          annotations:
+            autoscaling.keda.sh/paused-replicas: "2"
+            kubectl.kubernetes.io/last-applied-configuration: "{}"
+        spec:
+          scaleTargetRef: {name: shop}
+          minReplicaCount: 1
+          maxReplicaCount: 10
+          fallback: {failureThreshold: 3, replicas: 4}
+          advanced:
+            scalingModifiers:
+              formula: "rps / 30 + backlog / 10"
+              target: "1"
+              activationTarget: "0.5"
+              metricType: AverageValue
+          triggers:
+            - type: prometheus
+              name: rps
+              metadata:
+                serverAddress: "http://p:9090"
+                query: sum(rate(a_total[1m]))
+                threshold: "1"
+                ignoreNullValues: "false"
+            - type: prometheus
+              name: backlog
+              metadata:
+                serverAddress: "http://p:9090"
+                query: sum(queue_length)
+                threshold: "1"
+                ignoreNullValues: "true"
+        """;
+
+    /// <summary>A ScaledObject whose cron trigger raises the count in office hours beside a prometheus trigger.</summary>
+    internal const string WithCron = """
+        apiVersion: keda.sh/v1alpha1
+        kind: ScaledObject
+        metadata: {name: shop}
+        spec:
+          scaleTargetRef: {name: shop}
+          minReplicaCount: 1
+          maxReplicaCount: 10
+          triggers:
+            - type: prometheus
+              metadata:
+                serverAddress: "http://p:9090"
+                query: sum(rate(a_total[1m]))
+                threshold: "30"
+            - type: cron
+              name: business-hours
+              metadata:
+                timezone: Europe/Berlin
+                start: "0 8 * * 1-5"
+                end: "0 18 * * 1-5"
+                desiredReplicas: "3"
+        """;
+
     [Fact]
-    public void Scaling_modifiers_and_pause_annotations_are_warnings_not_errors()
+    public void Pause_annotations_and_scaling_modifiers_become_the_policys_pause_and_formula()
     {
-        var text = """
+        var document = Files.ParseAll(PausedFormula, "so.yaml").Single();
+        Assert.True(document.Ok, string.Join("\n", document.Problems));
+        Assert.Empty(document.Warnings);
+        var spec = document.Spec!;
+
+        Assert.Equal(2, spec.PausedReplicas);
+        var formula = spec.Formula!;
+        Assert.Equal("rps / 30 + backlog / 10", formula.Expression);
+        Assert.Equal(1, formula.Target.Target);
+        Assert.Equal(TargetType.AverageValue, formula.Target.Type);
+        Assert.Equal(0.5, formula.ActivationThreshold);
+        Assert.Equal((3, 4), (formula.OnFailure.FallbackAfter, formula.OnFailure.FallbackReplicas));
+
+        // The triggers only feed the formula: no threshold, activation or fallback of their own, as KEDA ignores them.
+        Assert.Equal(["rps", "backlog"], spec.Metrics.Select(m => m.Name));
+        Assert.All(spec.Metrics, m => Assert.Equal(("input", (int?)null, (double?)null), (m.Rule, m.OnFailure.FallbackAfter, m.ActivationThreshold)));
+        Assert.Equal([false, true], spec.Metrics.Select(m => m.OnFailure.IgnoreNullValues));
+
+        // What runs: paused at 2.
+        Assert.Equal(2, spec.StartPause(DateTimeOffset.UnixEpoch)!.Replicas);
+    }
+
+    [Fact]
+    public void A_cron_trigger_becomes_a_window_that_raises_the_minimum_and_is_written_back_as_one()
+    {
+        var document = Files.ParseAll(WithCron, "so.yaml").Single();
+        Assert.True(document.Ok, string.Join("\n", document.Problems));
+        Assert.Empty(document.Warnings);
+        var spec = document.Spec!;
+        Assert.Equal(["prometheus"], spec.Metrics.Select(m => m.Name));
+        var window = Assert.Single(spec.Schedules);
+        Assert.Equal(("business-hours", "0 8 * * 1-5", "0 18 * * 1-5", "Europe/Berlin", (int?)3, (int?)null),
+            (window.Name, window.Start, window.End, window.TimeZone, window.MinReplicas, window.MaxReplicas));
+
+        var yaml = KedaFormat.Write(spec);
+        Assert.Contains("desiredReplicas: \"3\"", yaml, StringComparison.Ordinal);
+        foreach (var back in new[] { Files.Parse(yaml, "direct.yaml"), Files.Parse(KedaFormat.Write(Files.Parse(PolicyFile.Write(spec), "ours.yaml")), "via.yaml") })
+        {
+            var w = Assert.Single(back.Schedules);
+            Assert.Equal((window.Name, window.Start, window.End, window.TimeZone, window.MinReplicas), (w.Name, w.Start, w.End, w.TimeZone, w.MinReplicas));
+        }
+    }
+
+    [Fact]
+    public void A_cron_trigger_under_scaling_modifiers_is_refused_with_the_reason()
+    {
+        var text = PausedFormula.Replace("""
+                    ignoreNullValues: "true"
+            """, """
+                    ignoreNullValues: "true"
+                - type: cron
+                  metadata: {timezone: UTC, start: "0 8 * * *", end: "0 9 * * *", desiredReplicas: "3"}
+            """, StringComparison.Ordinal);
+        var problem = Assert.Single(Assert.Throws<PolicyFileException>(() => Files.Parse(text, "so.yaml")).Problems);
+        Assert.StartsWith("so.yaml:34: spec.triggers[2].type: a cron trigger under scalingModifiers only counts through the formula", problem, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Pause_and_formula_survive_a_round_trip_directly_and_through_our_format()
+    {
+        var original = Files.Parse(PausedFormula, "so.yaml");
+        var direct = Files.Parse(KedaFormat.Write(original), "direct.yaml");
+        var viaOurs = Files.Parse(KedaFormat.Write(Files.Parse(PolicyFile.Write(original), "ours.yaml")), "via.yaml");
+        foreach (var spec in new[] { direct, viaOurs })
+        {
+            Assert.Equal(2, spec.PausedReplicas);
+            Assert.Equal((original.Formula!.Expression, 1.0, TargetType.AverageValue, (double?)0.5, (int?)3, 4),
+                (spec.Formula!.Expression, spec.Formula.Target.Target, spec.Formula.Target.Type, spec.Formula.ActivationThreshold, spec.Formula.OnFailure.FallbackAfter, spec.Formula.OnFailure.FallbackReplicas));
+            Assert.Equal(["rps", "backlog"], spec.Metrics.Select(m => m.Name));
+            Assert.Equal(original.Metrics.Select(m => (m.Query, m.Rule, m.OnFailure.IgnoreNullValues)), spec.Metrics.Select(m => (m.Query, m.Rule, m.OnFailure.IgnoreNullValues)));
+        }
+
+        Assert.Contains("autoscaling.keda.sh/paused-replicas: \"2\"", KedaFormat.Write(original), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Paused_true_holds_the_current_count_and_paused_replicas_wins_over_it()
+    {
+        static PolicySpec Read(string annotations) => Files.Parse($$$"""
             apiVersion: keda.sh/v1alpha1
             kind: ScaledObject
             metadata:
               name: shop
-              annotations:
-                autoscaling.keda.sh/paused-replicas: "2"
+              annotations: {{{{annotations}}}}
             spec:
               scaleTargetRef: {name: shop}
-              idleReplicaCount: 0
-              advanced:
-                scalingModifiers:
-                  formula: "rps + backlog"
-                  target: "50"
-              triggers:
-                - type: prometheus
-                  name: rps
-                  metadata:
-                    serverAddress: "http://p:9090"
-                    query: sum(rate(a[1m]))
-                    threshold: "10"
-            """;
-        var document = Files.ParseAll(text, "so.yaml").Single();
-        Assert.True(document.Ok, string.Join("\n", document.Problems));
+              triggers: [{type: prometheus, metadata: {serverAddress: "http://p:9090", query: "sum(x)", threshold: "5"}}]
+            """, "so.yaml");
+
+        var paused = Read("autoscaling.keda.sh/paused: \"true\"");
+        Assert.Equal((true, (int?)null), (paused.Paused, paused.PausedReplicas));
+        Assert.Null(paused.StartPause(DateTimeOffset.UnixEpoch)!.Replicas);
+        Assert.Contains("autoscaling.keda.sh/paused: \"true\"", KedaFormat.Write(paused), StringComparison.Ordinal);
+
+        var both = Read("autoscaling.keda.sh/paused: \"false\", autoscaling.keda.sh/paused-replicas: \"0\"");
+        Assert.Equal(0, both.StartPause(DateTimeOffset.UnixEpoch)!.Replicas);
+        Assert.Null(Read("autoscaling.keda.sh/paused: \"false\"").StartPause(DateTimeOffset.UnixEpoch));
+    }
+
+    [Fact]
+    public void Bad_pause_and_formula_fields_are_named_on_their_lines()
+    {
+        var text = PausedFormula
+            .Replace("paused-replicas: \"2\"", "paused-replicas: \"20\"", StringComparison.Ordinal)
+            .Replace("backlog / 10", "backlogg / 10", StringComparison.Ordinal)
+            .Replace("target: \"1\"", "target: \"-1\"", StringComparison.Ordinal);
+        var problems = Assert.Throws<PolicyFileException>(() => Files.Parse(text, "so.yaml")).Problems;
+        Assert.Collection(problems,
+            p => Assert.StartsWith("so.yaml:6: metadata.annotations.autoscaling.keda.sh/paused-replicas: 20 is above maxReplicaCount 10", p, StringComparison.Ordinal),
+            p => Assert.StartsWith("so.yaml:15:", p, StringComparison.Ordinal),
+            p => Assert.StartsWith("so.yaml:16: spec.advanced.scalingModifiers.target: -1 must be above 0", p, StringComparison.Ordinal));
+        Assert.Contains("backlogg", problems[1], StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_hpa_export_refuses_a_formula_and_names_the_pause_and_windows_it_cannot_carry()
+    {
+        var spec = Files.Parse(PausedFormula, "so.yaml");
+        spec.Schedules.AddRange(Files.Parse(WithCron, "cron.yaml").Schedules);
+        var refused = Assert.Throws<PolicyFileException>(() => HpaFormat.Write(spec));
+        Assert.Contains("the formula 'rps / 30 + backlog / 10' combining the metrics has no equivalent in a HorizontalPodAutoscaler; KEDA's scalingModifiers has one: export keda", refused.Message, StringComparison.Ordinal);
+
+        spec.Formula = null;
+        spec.Metrics.ForEach(m => m.Target = new TargetPolicyOptions { Target = 10, Type = TargetType.AverageValue });
+        var lost = KubernetesFormats.Unexpressed(spec, "hpa");
+        Assert.Contains(lost, l => l.StartsWith("the pause: a HorizontalPodAutoscaler cannot be paused", StringComparison.Ordinal));
+        Assert.Contains(lost, l => l.StartsWith("schedule 'business-hours': a HorizontalPodAutoscaler has no schedules", StringComparison.Ordinal));
+        Assert.DoesNotContain(KubernetesFormats.Unexpressed(spec, "keda"), l => l.Contains("schedule", StringComparison.Ordinal) || l.Contains("pause", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void A_keda_export_names_the_windows_a_cron_trigger_cannot_carry()
+    {
+        var spec = Files.Parse(File.ReadAllText(Autoscaler.Testing.RepositoryRoot.File("deploy/policies/business-hours.yaml")), "business-hours.yaml");
+        var yaml = KedaFormat.Write(spec);
+        Assert.Contains("type: cron", yaml, StringComparison.Ordinal);
         Assert.Equal(
-            [
-                "so.yaml:6: metadata.annotations.autoscaling.keda.sh/paused-replicas: not carried over yet ('2'): the policy is read as if not paused",
-                "so.yaml:9: spec.idleReplicaCount: not carried over: with no active trigger the scaler goes to minReplicaCount (0 with activation), not to an idle count",
-                "so.yaml:11: spec.advanced.scalingModifiers: not carried over: each trigger is read as its own metric and the largest proposal wins; the formula is not applied yet",
-            ],
-            document.Warnings.Select(w => w.ToString()));
+            ["schedule 'nightly-batch': a KEDA cron trigger needs an end expression, not a duration; the window is not written"],
+            KubernetesFormats.Unexpressed(spec, "keda").Where(l => l.StartsWith("schedule", StringComparison.Ordinal)));
+        var back = Files.Parse(yaml, "back.yaml");
+        Assert.Equal(["business-hours"], back.Schedules.Select(w => w.Name));
     }
 
     [Fact]

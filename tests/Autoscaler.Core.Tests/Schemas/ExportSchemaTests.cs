@@ -31,6 +31,7 @@ public sealed class ExportSchemaTests
         data.Add("live hpa", HpaFormatTests.LiveHpa);
         data.Add("keda", KedaFormatTests.Keda);
         data.Add("live keda", KedaFormatTests.LiveKeda);
+        data.Add("keda with a cron trigger", KedaFormatTests.WithCron);
         data.Add("native with tolerance and connection", """
             minReplicas: 0
             maxReplicas: 12
@@ -58,6 +59,31 @@ public sealed class ExportSchemaTests
         var yaml = KedaFormat.Write(spec);
         Assert.True(KubernetesYaml.Violations(yaml, KedaSchema) is [], $"{string.Join("\n", KubernetesYaml.Violations(yaml, KedaSchema))}\n{yaml}");
         Assert.True(spec.MinReplicas <= spec.MaxReplicas); // the CRD's CEL rule
+    }
+
+    /// <summary>Policies only KEDA can take: a formula (scalingModifiers) and a pause, shipped and in a test object.</summary>
+    public static TheoryData<string, string> KedaOnly()
+    {
+        var data = new TheoryData<string, string>();
+        foreach (var file in Directory.GetFiles(RepositoryRoot.File("deploy/policies"), "*.yaml").Order(StringComparer.Ordinal))
+        {
+            if (Files.Load(file).Spec!.Formula is not null)
+            {
+                data.Add(Path.GetFileName(file), File.ReadAllText(file));
+            }
+        }
+
+        data.Add("keda with pause and formula", KedaFormatTests.PausedFormula);
+        return data;
+    }
+
+    [Theory]
+    [MemberData(nameof(KedaOnly))]
+    public void An_exported_scaled_object_with_a_formula_or_a_pause_is_valid_against_keda_s_crd(string name, string policy)
+    {
+        var yaml = KedaFormat.Write(Files.Parse(policy, name));
+        Assert.True(KubernetesYaml.Violations(yaml, KedaSchema) is [], $"{string.Join("\n", KubernetesYaml.Violations(yaml, KedaSchema))}\n{yaml}");
+        Assert.Contains("scalingModifiers:", yaml, StringComparison.Ordinal);
     }
 
     [Theory]
