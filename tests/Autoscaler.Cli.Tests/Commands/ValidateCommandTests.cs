@@ -143,11 +143,12 @@ public sealed class ValidateCommandTests : IDisposable
         var keda = Write("keda.yaml", """
             apiVersion: keda.sh/v1alpha1
             kind: ScaledObject
-            metadata: {name: shop}
+            metadata:
+              name: shop
+              annotations: {autoscaling.keda.sh/paused-replicas: "2"}
             spec:
               scaleTargetRef: {name: shop}
-              advanced:
-                scalingModifiers: {formula: "a + b", target: "5"}
+              idleReplicaCount: 0
               fallback: {failureThreshold: 3, replicas: 4}
               triggers:
                 - type: prometheus
@@ -161,9 +162,29 @@ public sealed class ValidateCommandTests : IDisposable
         Assert.Equal(0, ValidateCommand.Export("hpa", keda, null, new ExportOptions(), TextReader.Null, _out, _err));
 
         var warnings = _err.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries);
-        Assert.Contains($"warning: {keda}:7: spec.advanced.scalingModifiers: not carried over: each trigger is read as its own metric and the largest proposal wins; the formula is not applied yet", warnings);
+        Assert.Contains(warnings, w => w.StartsWith($"warning: {keda}:8: spec.idleReplicaCount: not carried over", StringComparison.Ordinal));
+        Assert.Contains(warnings, w => w.StartsWith("warning: not exported: the pause: a HorizontalPodAutoscaler cannot be paused", StringComparison.Ordinal));
         Assert.Contains(warnings, w => w.StartsWith("warning: not exported: metric 'a' fallback", StringComparison.Ordinal));
         Assert.Contains(warnings, w => w.StartsWith("warning: not exported: metric 'a' prometheus", StringComparison.Ordinal));
         Assert.Contains("kind: HorizontalPodAutoscaler", _out.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Export_hpa_of_a_formula_is_refused_naming_keda_and_export_keda_writes_scaling_modifiers()
+    {
+        var policy = Write("formula.yaml", """
+            metrics:
+              - {name: rps, query: "sum(rate(a_total[1m]))"}
+              - {name: queue, query: sum(q)}
+            formula: {expression: "rps / 30 + queue / 10", target: {value: 1, type: AverageValue}}
+            """);
+
+        Assert.Equal(2, ValidateCommand.Export("hpa", policy, null, new ExportOptions(), TextReader.Null, _out, _err));
+        Assert.Contains("has no equivalent in a HorizontalPodAutoscaler; KEDA's scalingModifiers has one: export keda", _err.ToString(), StringComparison.Ordinal);
+        Assert.Equal("", _out.ToString());
+
+        Assert.Equal(0, ValidateCommand.Export("keda", policy, null, new ExportOptions(), TextReader.Null, _out, _err));
+        var back = PolicyFiles.Parse(_out.ToString(), "exported.yaml");
+        Assert.Equal(("rps / 30 + queue / 10", 1.0), (back.Formula!.Expression, back.Formula.Target.Target));
     }
 }
