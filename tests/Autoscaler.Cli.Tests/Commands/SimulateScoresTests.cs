@@ -77,8 +77,8 @@ public sealed partial class SimulateScoresTests
         var rows = Rows(output).Skip(1).ToDictionary(r => r[0], r => r[1]);
         Assert.Equal(new Dictionary<string, string> { ["oracle"] = "bound", ["threshold"] = "FAIL", ["hpa"] = "pass", ["slo"] = "best" }, rows);
         Assert.Contains("\nbest: slo, the cheapest policy that meets the SLO (1.05× the oracle's cost)\n", output, StringComparison.Ordinal);
-        Assert.Contains("\nthreshold is cheaper but fails the SLO: violates it 4d 18h 58m (15.97 % of the run), over the budget of 1 %\n", output, StringComparison.Ordinal);
-        Assert.Contains("SLO: mean latency ≤ 300ms and errors ≤ 1 % in a step; met when at most 1 % of the run violates it and at most 1 % of all requests are dropped", output, StringComparison.Ordinal);
+        Assert.Contains("\nthreshold is cheaper but fails the SLO: violates it 4d 18h 58m (15.97 % of the run), over the budget of 0.5 %\n", output, StringComparison.Ordinal);
+        Assert.Contains("SLO: mean latency ≤ 300ms and errors ≤ 1 % in a step; met when at most 0.5 % of the run violates it and at most 1 % of all requests are dropped", output, StringComparison.Ordinal);
         Assert.Contains("autoscaler 9.8.7+abcdef012345", output, StringComparison.Ordinal);
     }
 

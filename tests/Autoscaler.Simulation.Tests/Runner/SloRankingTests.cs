@@ -65,7 +65,7 @@ public sealed class SloRankingTests
         var root = summary.RootElement;
         Assert.Equal(BuildInfo.Description, root.GetProperty("version").GetString());
         Assert.Equal("four", root.GetProperty("best").GetString());
-        Assert.Equal(0.01, root.GetProperty("slo").GetProperty("violationBudget").GetDouble());
+        Assert.Equal(0.005, root.GetProperty("slo").GetProperty("violationBudget").GetDouble());
         var policies = root.GetProperty("policies").EnumerateArray().ToDictionary(p => p.GetProperty("policy").GetString()!);
         Assert.False(policies["two"].GetProperty("meetsSlo").GetBoolean());
         Assert.True(policies["four"].GetProperty("meetsSlo").GetBoolean());

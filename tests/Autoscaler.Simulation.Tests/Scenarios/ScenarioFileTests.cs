@@ -316,7 +316,7 @@ public sealed class ScenarioFileTests
     [Fact]
     public void The_violation_budget_defaults_to_one_percent_and_must_be_a_share()
     {
-        Assert.Equal(0.01, ScenarioFile.Parse("duration: 1h\nworkload: {type: constant, rate: 5}\n", "s.yaml", Path.GetTempPath()).Slo.ViolationBudget);
+        Assert.Equal(0.005, ScenarioFile.Parse("duration: 1h\nworkload: {type: constant, rate: 5}\n", "s.yaml", Path.GetTempPath()).Slo.ViolationBudget);
         Assert.Equal(
             "s.yaml:3: slo.violationBudget: 5 must be between 0 and 1",
             Assert.Single(Refused("duration: 1h\nworkload: {type: constant, rate: 5}\nslo: {violationBudget: 5}\n").Problems));
