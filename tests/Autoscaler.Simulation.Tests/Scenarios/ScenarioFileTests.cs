@@ -312,4 +312,12 @@ public sealed class ScenarioFileTests
         Assert.Equal("slo.latency: 250ms (p95) cannot be met by any number of replicas: even an idle replica's p95 latency is 299.573ms; raise it or shorten service.serviceTime",
             Assert.Single(e.Problems));
     }
+
+    [Fact]
+    public void A_scenario_duration_may_be_given_in_weeks()
+    {
+        var s = ScenarioFile.Parse("duration: 1w\nworkload: {type: constant, rate: 10}\n", "s.yaml", Path.GetTempPath());
+
+        Assert.Equal(TimeSpan.FromDays(7), s.Duration);
+    }
 }
