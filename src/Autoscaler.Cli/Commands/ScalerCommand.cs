@@ -31,8 +31,8 @@ internal static class ScalerCommand
             (by default the threshold rule on avg(avg_over_time(webapp_response_time_seconds[30s])): above 0.6 one
             replica more, below 0.2 one fewer; --policy for target, predictive, slo or fixed rules, or a Kubernetes
             HPA or KEDA ScaledObject), the largest proposal wins, a metric without a value never lets it scale
-            down, the policy's behavior applies stabilization windows, rate limits and cooldowns, and the result
-            is kept within min..max (1..6). An alert that Alertmanager posts to /api/v1/alerts makes it evaluate
+            down, the policy's behavior (none for the default rule) applies stabilization windows, rate limits
+            and cooldowns, and the result is kept within min..max (1..6). An alert that Alertmanager posts to /api/v1/alerts makes it evaluate
             at once. When the count should change it scales the target (--target):
               local       child `autoscaler webapp` processes on 127.0.0.1 (--replica-ports, --replica-arg, --sd-file)
               ansible     `ansible-playbook PLAYBOOK -e target_replicas=N` (--playbook); the count from PromQL
