@@ -1,5 +1,3 @@
-using System.Collections.Concurrent;
-using System.Diagnostics;
 using Autoscaler.Core.Options;
 using Autoscaler.Prometheus.Api;
 using Autoscaler.Testing;
@@ -18,8 +16,7 @@ public sealed class PrometheusClientMutualTlsTests : IAsyncLifetime
     private const string PasswordHash = "$2b$04$JEO3p/vA/iDKGnxxoHOne.Mow27zhQWhitA82T6U4IaRHMxFlmNcS";
 
     private readonly TempDirectory _dir = new("prometheus-mtls");
-    private readonly ConcurrentQueue<string> _output = new();
-    private Process? _prometheus;
+    private BackgroundProgram? _prometheus;
     private string _url = "";
 
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
@@ -51,45 +48,29 @@ public sealed class PrometheusClientMutualTlsTests : IAsyncLifetime
 
         var port = FreePorts.Next();
         _url = $"https://127.0.0.1:{port}/";
-        _prometheus = Process.Start(new ProcessStartInfo(binary)
-        {
-            ArgumentList =
-            {
-                $"--config.file={_dir.File("prometheus.yml")}",
-                $"--web.config.file={_dir.File("web.yml")}",
-                $"--storage.tsdb.path={_dir.File("data")}",
-                $"--web.listen-address=127.0.0.1:{port}",
-            },
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        })!;
-        _prometheus.ErrorDataReceived += (_, e) => _output.Enqueue(e.Data ?? "");
-        _prometheus.OutputDataReceived += (_, e) => _output.Enqueue(e.Data ?? "");
-        _prometheus.BeginErrorReadLine();
-        _prometheus.BeginOutputReadLine();
+        _prometheus = BackgroundProgram.Start(
+            binary, $"--config.file={_dir.File("prometheus.yml")}", $"--web.config.file={_dir.File("web.yml")}",
+            $"--storage.tsdb.path={_dir.File("data")}", $"--web.listen-address=127.0.0.1:{port}");
 
         using var ready = new PrometheusClient(Options());
         var started = TimeProvider.System.GetTimestamp();
         PrometheusResult<bool> answer;
         while (!(answer = await ready.IsReadyAsync(Ct)).Value)
         {
-            Assert.False(_prometheus.HasExited, $"prometheus exited:\n{string.Join('\n', _output)}");
+            Assert.False(_prometheus.HasExited, $"prometheus exited:\n{_prometheus.Output}");
             Assert.True(TimeProvider.System.GetElapsedTime(started) < TimeSpan.FromSeconds(60),
-                $"prometheus at {_url} not ready within 60 s over mutual TLS ({answer.Error?.Message}):\n{string.Join('\n', _output)}");
+                $"prometheus at {_url} not ready within 60 s over mutual TLS ({answer.Error?.Message}):\n{_prometheus.Output}");
             await Task.Delay(200, Ct);
         }
     }
 
     public async ValueTask DisposeAsync()
     {
-        if (_prometheus is { HasExited: false })
+        if (_prometheus is not null)
         {
-            _prometheus.Kill(entireProcessTree: true);
-            await _prometheus.WaitForExitAsync(CancellationToken.None);
+            await _prometheus.DisposeAsync();
         }
 
-        _prometheus?.Dispose();
         _dir.Dispose();
     }
 
