@@ -11,9 +11,10 @@ need_dotnet() {
 # Debian packages the project uses at run time and in tests; extended as issues need more.
 # fonts-dejavu-core: the text in the simulator's charts (Skia draws no text without a font file).
 # docker-compose (1.29): the tests validate the Compose file with `docker-compose config`, which needs no engine.
+# tzdata: the time zones of policy schedule windows (.NET reads /usr/share/zoneinfo); slim images lack it.
 # The container test's own (podman, runc, netavark, aardvark-dns, debootstrap) are installed by
 # tests/containers/engine.sh, only where that test can run (Linux, root).
-DEBIAN_PACKAGES=(curl prometheus prometheus-alertmanager ansible-core fonts-dejavu-core docker-compose)
+DEBIAN_PACKAGES=(curl prometheus prometheus-alertmanager ansible-core fonts-dejavu-core docker-compose tzdata)
 
 ensure_debian_packages() {
   local missing=() pkg

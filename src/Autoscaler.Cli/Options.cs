@@ -57,6 +57,7 @@ internal sealed partial class OptionsLoader
 {
     private readonly IConfiguration _configuration;
     private readonly List<string> _problems = [];
+    private readonly HashSet<string> _legacyKeys = new(StringComparer.OrdinalIgnoreCase);
 
     /// <param name="legacyEnvironment">Environment variable names mapped to configuration keys (e.g. MIN_REPLICAS → Scaler:MinReplicas).</param>
     public OptionsLoader(IReadOnlyDictionary<string, string>? legacyEnvironment = null)
@@ -67,6 +68,7 @@ internal sealed partial class OptionsLoader
             if (Environment.GetEnvironmentVariable(variable) is { } value)
             {
                 legacy[key] = value;
+                _legacyKeys.Add(key);
             }
         }
 
@@ -99,6 +101,13 @@ internal sealed partial class OptionsLoader
 
     /// <summary>True when configuration (appsettings.json or the environment) sets <paramref name="key"/>.</summary>
     public bool IsSet(string key) => _configuration[key] is not null;
+
+    /// <summary>
+    /// True when the environment (or the original scripts' variables) sets <paramref name="key"/>: those rank above a
+    /// policy file, appsettings.json below it.
+    /// </summary>
+    public bool IsSetAbovePolicy(string key) =>
+        _legacyKeys.Contains(key) || Environment.GetEnvironmentVariable(key.Replace(":", "__", StringComparison.Ordinal)) is not null;
 
     /// <summary>Adds a problem found outside binding (e.g. a flag that makes no sense with another).</summary>
     public void Problem(string problem) => _problems.Add(problem);

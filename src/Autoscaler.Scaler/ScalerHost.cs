@@ -17,7 +17,8 @@ namespace Autoscaler.Scaler;
 
 /// <summary>
 /// Builds the scaler: the control loop plus its HTTP API (<c>/healthz</c>, <c>/readyz</c>, <c>/metrics</c>, <c>/api/v1/status</c>,
-/// Alertmanager's webhook at <c>POST /api/v1/alerts</c>, and <c>GET</c>/<c>PUT /api/v1/replicas</c> to set the count directly).
+/// Alertmanager's webhook at <c>POST /api/v1/alerts</c>, <c>GET</c>/<c>PUT /api/v1/replicas</c> to set the count directly or
+/// pause at it, and <c>DELETE /api/v1/pause</c> to resume).
 /// </summary>
 public static class ScalerHost
 {
@@ -77,6 +78,7 @@ public static class ScalerHost
         app.MapPost(AlertEndpoint.Path, AlertEndpoint.HandleAsync);
         app.MapGet(ReplicaEndpoint.Path, ReplicaEndpoint.GetAsync);
         app.MapPut(ReplicaEndpoint.Path, ReplicaEndpoint.PutAsync);
+        app.MapDelete(PauseEndpoint.Path, PauseEndpoint.DeleteAsync);
         app.MapMetrics("/metrics", app.Services.GetRequiredService<ScalerTelemetry>().Registry);
         return app;
     }

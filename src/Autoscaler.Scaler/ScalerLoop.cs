@@ -57,6 +57,100 @@ public sealed partial class ScalerLoop(
     public async Task<DecisionEntry?> EvaluateAsync(string trigger, CancellationToken cancellationToken)
     {
         await _oneAtATime.WaitAsync(cancellationToken);
+        try
+        {
+            return await EvaluateHeldAsync(trigger, cancellationToken);
+        }
+        finally
+        {
+            _oneAtATime.Release();
+        }
+    }
+
+    /// <summary>The pause in force, or null.</summary>
+    public ScalingPause? Paused => pipeline.Paused;
+
+    /// <summary>
+    /// Pauses at <paramref name="replicas"/> (null: at whatever count the target has) and evaluates at once, so the
+    /// target moves to the paused count now; later evaluations keep deciding but only ever hold it. When the target
+    /// cannot be read or does not reach the count, the pause in force before (if any) is put back and the error given.
+    /// </summary>
+    public async Task<(DecisionEntry? Entry, string? Error)> PauseAsync(int? replicas, CancellationToken cancellationToken)
+    {
+        await _oneAtATime.WaitAsync(cancellationToken);
+        var before = pipeline.Paused;
+        try
+        {
+            var pause = new ScalingPause(replicas, PauseSources.Api, time.GetUtcNow());
+            pipeline.Pause(pause);
+            var entry = await EvaluateHeldAsync(EvaluationTriggers.Pause, cancellationToken);
+            var error = entry is null ? state.Snapshot().LastError ?? "the target could not be read"
+                : entry.Action is { Succeeded: false } failed ? failed.Message
+                : null;
+            if (error is not null)
+            {
+                RestorePause(before);
+                return (entry, error);
+            }
+
+            LogPaused(logger, pause.ToString(), entry!.Decision.PolicyReplicas);
+            return (entry, null);
+        }
+        catch
+        {
+            // Cancelled or failed half-way: nothing of the pause may stay behind.
+            RestorePause(before);
+            throw;
+        }
+        finally
+        {
+            _oneAtATime.Release();
+        }
+    }
+
+    /// <summary>
+    /// Ends the pause and evaluates at once, so the policy decides again now. Returns the pause that was in force
+    /// (null when there was none: nothing is done) and the evaluation's decision.
+    /// </summary>
+    public async Task<(ScalingPause? Resumed, DecisionEntry? Entry)> ResumeAsync(CancellationToken cancellationToken)
+    {
+        await _oneAtATime.WaitAsync(cancellationToken);
+        try
+        {
+            var was = pipeline.Resume();
+            if (was is null)
+            {
+                return (null, null);
+            }
+
+            state.RecordPause(null);
+            telemetry.SetPaused(false);
+            LogResumed(logger, was.ToString());
+            return (was, await EvaluateHeldAsync(EvaluationTriggers.Resume, cancellationToken));
+        }
+        finally
+        {
+            _oneAtATime.Release();
+        }
+    }
+
+    private void RestorePause(ScalingPause? pause)
+    {
+        if (pause is null)
+        {
+            pipeline.Resume();
+        }
+        else
+        {
+            pipeline.Pause(pause);
+        }
+
+        state.RecordPause(pause);
+        telemetry.SetPaused(pause is not null);
+    }
+
+    private async Task<DecisionEntry?> EvaluateHeldAsync(string trigger, CancellationToken cancellationToken)
+    {
         var started = time.GetTimestamp();
         try
         {
@@ -123,7 +217,6 @@ public sealed partial class ScalerLoop(
         finally
         {
             Evaluations++;
-            _oneAtATime.Release();
         }
     }
 
@@ -216,6 +309,12 @@ public sealed partial class ScalerLoop(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Cannot read the replica count from {Target}: {Message}; not scaling until it answers")]
     private static partial void LogTargetFailed(ILogger logger, string target, string message);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Autoscaling {Pause} through the API; the policy would choose {PolicyReplicas}. DELETE /api/v1/pause resumes it")]
+    private static partial void LogPaused(ILogger logger, string pause, int policyReplicas);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Autoscaling resumed through the API (it was {Pause})")]
+    private static partial void LogResumed(ILogger logger, string pause);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Target {Target} answers again")]
     private static partial void LogTargetRecovered(ILogger logger, string target);

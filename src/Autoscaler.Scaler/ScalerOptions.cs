@@ -26,32 +26,32 @@ public sealed class ScalerOptions
     /// <summary>PromQL whose single value drives the default policy.</summary>
     [Required]
     [MinLength(1)]
-    public string Query { get; set; } = "avg(avg_over_time(webapp_response_time_seconds[30s]))";
+    public string Query { get; set; } = ThresholdPolicyOptions.DefaultQuery;
 
     /// <summary>Name of that metric in logs, decisions and telemetry.</summary>
     [Required]
     [RegularExpression("^[a-zA-Z_][a-zA-Z0-9_]*$", ErrorMessage = "must be a plain identifier (letters, digits, _)")]
-    public string MetricName { get; set; } = "avg_rt";
+    public string MetricName { get; set; } = ThresholdPolicyOptions.DefaultMetricName;
 
     /// <summary>Above this value, one more replica.</summary>
     [Range(0.0, double.MaxValue)]
-    public double ScaleUpThreshold { get; set; } = 0.6;
+    public double ScaleUpThreshold { get; set; } = ThresholdPolicyOptions.DefaultScaleUpThreshold;
 
     /// <summary>Below this value, one fewer replica.</summary>
     [Range(0.0, double.MaxValue)]
-    public double ScaleDownThreshold { get; set; } = 0.2;
+    public double ScaleDownThreshold { get; set; } = ThresholdPolicyOptions.DefaultScaleDownThreshold;
 
     /// <summary>Fewest replicas.</summary>
-    [Range(0, 10_000)]
-    public int MinReplicas { get; set; } = 1;
+    [Range(0, ScalingLimits.Largest)]
+    public int MinReplicas { get; set; } = ScalingLimits.DefaultMinReplicas;
 
     /// <summary>Most replicas.</summary>
-    [Range(1, 10_000)]
-    public int MaxReplicas { get; set; } = 6;
+    [Range(1, ScalingLimits.Largest)]
+    public int MaxReplicas { get; set; } = ScalingLimits.DefaultMaxReplicas;
 
     /// <summary>Time between evaluations.</summary>
-    [Range(typeof(TimeSpan), "00:00:00.050", "1.00:00:00", ErrorMessage = "must be between 50ms and 1 day")]
-    public TimeSpan CheckInterval { get; set; } = TimeSpan.FromSeconds(10);
+    [Range(typeof(TimeSpan), PolicySpec.MinCheckInterval, PolicySpec.MaxCheckInterval, ErrorMessage = "must be between 50ms and 1 day")]
+    public TimeSpan CheckInterval { get; set; } = PolicySpec.DefaultCheckInterval;
 
     /// <summary>Run the whole pipeline, log and export every decision, but never call the target.</summary>
     public bool DryRun { get; set; }

@@ -17,6 +17,12 @@ public static class EvaluationTriggers
 
     /// <summary>An Alertmanager webhook naming these alerts.</summary>
     public static string Alert(IEnumerable<string> alertNames) => "alert:" + string.Join(',', alertNames);
+
+    /// <summary><c>PUT /api/v1/replicas</c> with <c>"pause": true</c>: the evaluation that moves the target to the paused count.</summary>
+    public const string Pause = "pause";
+
+    /// <summary><c>DELETE /api/v1/pause</c>: the evaluation right after the pause ended.</summary>
+    public const string Resume = "resume";
 }
 
 /// <summary>The last Alertmanager webhook call: when, its group status, and each alert as <c>NAME=status</c>.</summary>
@@ -33,7 +39,8 @@ public sealed record ScalerStatus(
     string? LastError,
     DateTimeOffset? LastEvaluation,
     IReadOnlyList<DecisionEntry> LastDecisions,
-    AlertNotice? LastAlert = null);
+    AlertNotice? LastAlert = null,
+    ScalingPause? Pause = null);
 
 /// <summary>The scaler's recent history, shared by the loop and the HTTP API. Thread-safe.</summary>
 public sealed class ScalerState(string target, string metric, string query, int keep = 50)
@@ -46,6 +53,7 @@ public sealed class ScalerState(string target, string metric, string query, int 
     private string? _lastError;
     private DateTimeOffset? _lastEvaluation;
     private AlertNotice? _lastAlert;
+    private ScalingPause? _pause;
 
     /// <summary>Records one evaluation.</summary>
     public void Record(DecisionEntry entry)
@@ -58,6 +66,7 @@ public sealed class ScalerState(string target, string metric, string query, int 
             _lastValue = d.Readings.Where(r => r.Metric == metric).Select(r => r.Value).FirstOrDefault();
             _lastError = d.Readings.Where(r => !r.Succeeded).Select(r => r.Message).FirstOrDefault() ?? (entry.Action is { Succeeded: false } f ? f.Message : null);
             _lastEvaluation = d.Time;
+            _pause = d.Pause;
             _decisions.AddFirst(entry);
             while (_decisions.Count > keep)
             {
@@ -85,6 +94,15 @@ public sealed class ScalerState(string target, string metric, string query, int 
         }
     }
 
+    /// <summary>Records a pause begun or ended outside an evaluation, so the status shows it at once.</summary>
+    public void RecordPause(ScalingPause? pause)
+    {
+        lock (_lock)
+        {
+            _pause = pause;
+        }
+    }
+
     /// <summary>Records an Alertmanager webhook call.</summary>
     public void RecordAlert(AlertNotice notice)
     {
@@ -99,7 +117,7 @@ public sealed class ScalerState(string target, string metric, string query, int 
     {
         lock (_lock)
         {
-            return new ScalerStatus(target, metric, query, _current, _desired, _lastValue, _lastError, _lastEvaluation, [.. _decisions], _lastAlert);
+            return new ScalerStatus(target, metric, query, _current, _desired, _lastValue, _lastError, _lastEvaluation, [.. _decisions], _lastAlert, _pause);
         }
     }
 }

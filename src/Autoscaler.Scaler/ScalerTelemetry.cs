@@ -24,6 +24,7 @@ public sealed class ScalerTelemetry
     private readonly Histogram _evaluation;
     private readonly Gauge _proposals;
     private readonly Gauge _dryRun;
+    private readonly Gauge _paused;
 
     private readonly Counter _alerts;
     private readonly Counter _targetReadErrors;
@@ -40,10 +41,10 @@ public sealed class ScalerTelemetry
         Registry = registry;
         DotNetStats.Register(registry);
         var f = Metrics.WithCustomRegistry(registry);
-        f.CreateGauge("autoscaler_build_info", "Always 1; the labels say which build runs.", "version", "runtime")
-            .WithLabels(BuildInfo.Version, RuntimeInformation.FrameworkDescription).Set(1);
-        _minReplicas = f.CreateGauge("autoscaler_min_replicas", "Fewest replicas the policy allows.");
-        _maxReplicas = f.CreateGauge("autoscaler_max_replicas", "Most replicas the policy allows.");
+        f.CreateGauge("autoscaler_build_info", "Always 1; the labels say which build runs: version, git commit (empty when unknown), .NET runtime.", "version", "commit", "runtime")
+            .WithLabels(BuildInfo.Version, BuildInfo.Commit, RuntimeInformation.FrameworkDescription).Set(1);
+        _minReplicas = f.CreateGauge("autoscaler_min_replicas", "Fewest replicas allowed now: the policy's, or an open schedule window's.");
+        _maxReplicas = f.CreateGauge("autoscaler_max_replicas", "Most replicas allowed now: the policy's, or an open schedule window's.");
         _checkInterval = f.CreateGauge("autoscaler_check_interval_seconds", "Time between periodic evaluations.");
         _threshold = f.CreateGauge("autoscaler_metric_threshold",
             "What each metric's rule compares its value with, by bound: scale_up and scale_down (threshold rules), target (a whole-service "
@@ -64,6 +65,7 @@ public sealed class ScalerTelemetry
         _queryErrors = f.CreateCounter("autoscaler_query_errors_total", "Metric readings that failed, by metric and kind.", "metric", "kind");
         _proposals = f.CreateGauge("autoscaler_proposed_replicas", "Each policy's last proposal for its metric (NaN when it had none).", "metric", "policy");
         _dryRun = f.CreateGauge("autoscaler_dry_run", "1 when decisions are only logged and exported, never applied.");
+        _paused = f.CreateGauge("autoscaler_paused", "1 while autoscaling is paused (the count held at the paused one), else 0.");
         _evaluation = f.CreateHistogram("autoscaler_evaluation_duration_seconds", "Time one evaluation took, queries and scaling included.",
             new HistogramConfiguration { Buckets = Histogram.ExponentialBuckets(0.001, 2, 16) });
         _alerts = f.CreateCounter("autoscaler_alerts_received_total", "Alerts received from Alertmanager's webhook, by status (firing, resolved).", "status");
@@ -101,6 +103,7 @@ public sealed class ScalerTelemetry
         }
 
         _decisions.WithLabels(decision.Direction.ToString().ToLowerInvariant(), decision.Cause).Inc();
+        SetPaused(decision.Pause is not null);
         if (action is not null)
         {
             _actions.WithLabels(action.Succeeded ? "success" : "failure").Inc();
@@ -108,6 +111,12 @@ public sealed class ScalerTelemetry
 
         _evaluation.Observe(duration.TotalSeconds);
         _lastEvaluation.Set(decision.Time.ToUnixTimeMilliseconds() / 1000.0);
+        if (decision.MaxReplicas > 0)
+        {
+            // The limits in force: a schedule window's while one is open.
+            _minReplicas.Set(decision.MinReplicas);
+            _maxReplicas.Set(decision.MaxReplicas);
+        }
     }
 
     /// <summary>
@@ -131,6 +140,9 @@ public sealed class ScalerTelemetry
 
     /// <summary>Records how long one metric's query took.</summary>
     public void RecordQuery(string metric, TimeSpan duration) => _queryDuration.WithLabels(metric).Observe(duration.TotalSeconds);
+
+    /// <summary>Marks whether autoscaling is paused.</summary>
+    public void SetPaused(bool paused) => _paused.Set(paused ? 1 : 0);
 
     /// <summary>Marks whether the scaler runs in dry-run mode.</summary>
     public void SetDryRun(bool dryRun) => _dryRun.Set(dryRun ? 1 : 0);

@@ -11,7 +11,7 @@ public static class HtmlReport
     /// <summary>The self-contained HTML report.</summary>
     public const string ReportFileName = "report.html";
 
-    /// <summary>Demand and ready replicas per policy over time, with the oracle's count.</summary>
+    /// <summary>Demand and ready replicas per policy over time, with the oracle's count (the busiest day of a run longer than two days).</summary>
     public const string DemandAndReplicasChartFileName = "demand-and-replicas.png";
 
     /// <summary>Latency (the SLO's statistic) per policy over time against the SLO bound.</summary>
@@ -19,6 +19,9 @@ public static class HtmlReport
 
     /// <summary>Cost per policy relative to the oracle.</summary>
     public const string CostChartFileName = "cost.png";
+
+    /// <summary>Small multiples: one panel per policy with its ready replicas against what the oracle needs.</summary>
+    public const string ReplicasByPolicyChartFileName = "replicas-by-policy.png";
 
     /// <summary>
     /// Renders the charts and the report and writes them into <paramref name="directory"/>, creating it if needed.
@@ -32,13 +35,14 @@ public static class HtmlReport
         ArgumentException.ThrowIfNullOrWhiteSpace(directory);
 
         // The charts are independent and each takes a good share of the report's time; render them side by side.
-        byte[] demand = [], latency = [], cost = [];
+        byte[] demand = [], latency = [], cost = [], panels = [];
         try
         {
             Parallel.Invoke(
                 () => demand = SimulationCharts.DemandAndReplicas(result),
                 () => latency = SimulationCharts.Latency(result),
-                () => cost = SimulationCharts.Cost(result));
+                () => cost = SimulationCharts.Cost(result),
+                () => panels = SimulationCharts.ReplicasByPolicy(result));
         }
         catch (AggregateException e)
         {
@@ -47,9 +51,10 @@ public static class HtmlReport
         }
         ReportChart[] charts =
         [
-            new(DemandAndReplicasChartFileName, "Demand and ready replicas", demand),
+            new(DemandAndReplicasChartFileName, SimulationCharts.DemandTitle(result), demand),
             new(LatencyChartFileName, "Latency against the SLO", latency),
             new(CostChartFileName, "Cost relative to the oracle", cost),
+            new(ReplicasByPolicyChartFileName, "Ready replicas of each policy against the replicas the oracle needs", panels) { Wide = true },
         ];
         var html = ReportHtml.Render(result, charts);
 
@@ -114,4 +119,8 @@ public static class HtmlReport
 }
 
 /// <summary>One rendered chart: where it goes, what it shows, its PNG bytes.</summary>
-internal sealed record ReportChart(string FileName, string Title, byte[] Png);
+internal sealed record ReportChart(string FileName, string Title, byte[] Png)
+{
+    /// <summary>Shown across the page rather than beside another chart.</summary>
+    public bool Wide { get; init; }
+}

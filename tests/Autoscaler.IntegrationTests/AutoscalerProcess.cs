@@ -139,6 +139,13 @@ public sealed partial class AutoscalerProcess : IAsyncDisposable
         }
     }
 
+    /// <summary>Writes <paramref name="text"/> to the process's standard input and closes it (for verbs that read <c>-</c>).</summary>
+    public async Task WriteStandardInputAsync(string text)
+    {
+        await _process.StandardInput.WriteAsync(text);
+        _process.StandardInput.Close();
+    }
+
     /// <summary>Sends a POSIX signal (SIGTERM = 15, SIGKILL = 9, SIGINT = 2).</summary>
     public void Signal(int signal)
     {

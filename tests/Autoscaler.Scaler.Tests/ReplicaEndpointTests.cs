@@ -18,7 +18,7 @@ namespace Autoscaler.Scaler.Tests;
 /// <c>GET</c>/<c>PUT /api/v1/replicas</c> through the real host on a free port. The clock is fake and never advanced, so
 /// only the evaluation at start runs; every later change of the count came through the API.
 /// </summary>
-public sealed class ReplicaEndpointTests : IAsyncDisposable
+public sealed partial class ReplicaEndpointTests : IAsyncDisposable
 {
     private const string Token = "s3cret";
     private readonly FakeTimeProvider _clock = new();
@@ -26,6 +26,7 @@ public sealed class ReplicaEndpointTests : IAsyncDisposable
     private readonly ScalerOptions _options = new() { ApiToken = Token, MinReplicas = 1, MaxReplicas = 5 };
     private readonly HttpClient _http = new() { Timeout = TimeSpan.FromSeconds(10) };
     private readonly FakeLogger _log = new();
+    private readonly Steady _metric = new();
     private WebApplication? _app;
     private Uri _url = null!;
 
@@ -89,7 +90,7 @@ public sealed class ReplicaEndpointTests : IAsyncDisposable
     [InlineData("""{"replicas": "3"}""", "'replicas' must be a whole number, not a string")]
     [InlineData("""{"replicas": 2.5}""", "'replicas' must be a whole number, not 2.5")]
     [InlineData("""{"replicas": null}""", "'replicas' must be a whole number, not null")]
-    [InlineData("""{"replicas": 3, "force": true}""", "unknown field 'force': only 'replicas' is accepted")]
+    [InlineData("""{"replicas": 3, "force": true}""", "unknown field 'force': only 'replicas' and 'pause' are accepted")]
     [InlineData("""{"replicas": 6}""", "replicas = 6 is outside the scaler's limits 1..5 (min and max replicas)")]
     [InlineData("""{"replicas": 0}""", "replicas = 0 is outside the scaler's limits 1..5 (min and max replicas)")]
     [InlineData("""{"replicas": -1}""", "replicas = -1 is outside the scaler's limits 1..5")]
@@ -161,16 +162,16 @@ public sealed class ReplicaEndpointTests : IAsyncDisposable
 
     private WebApplication App => _app!;
 
-    private async Task StartAsync(bool withReplicaSet = true)
+    private async Task StartAsync(bool withReplicaSet = true, MemoryTarget? loopTarget = null, Autoscaler.Core.PolicyFiles.PolicySpec? policy = null)
     {
         // The loop's own target is another object: what the API sets must be the replica set, not the loop's target.
-        var loopTarget = new MemoryTarget();
-        _app = ScalerHost.Build(_options, ["http://127.0.0.1:0"], withReplicaSet ? _replicas.ForLoop() : loopTarget, [new Steady()], b =>
+        loopTarget ??= new MemoryTarget();
+        _app = ScalerHost.Build(_options, ["http://127.0.0.1:0"], withReplicaSet ? _replicas.ForLoop() : loopTarget, [_metric], b =>
         {
             b.Services.AddSingleton<TimeProvider>(_clock);
             b.Logging.ClearProviders();
             b.Logging.AddProvider(new FakeLoggerProvider(_log.Collector));
-        }, replicaSet: withReplicaSet ? _replicas : null);
+        }, policy, replicaSet: withReplicaSet ? _replicas : null);
         await App.StartAsync(TestContext.Current.CancellationToken);
         var address = App.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         _url = new Uri(new Uri(address), "/api/v1/replicas");
@@ -183,9 +184,9 @@ public sealed class ReplicaEndpointTests : IAsyncDisposable
 
     private Task<HttpResponseMessage> PutAsync(string body, string? token = Token, string scheme = "Bearer") => SendAsync(HttpMethod.Put, body, token, scheme);
 
-    private async Task<HttpResponseMessage> SendAsync(HttpMethod method, string? body, string? token, string scheme = "Bearer")
+    private async Task<HttpResponseMessage> SendAsync(HttpMethod method, string? body, string? token, string scheme = "Bearer", string? path = null)
     {
-        using var request = new HttpRequestMessage(method, _url);
+        using var request = new HttpRequestMessage(method, path is null ? _url : new Uri(_url, path));
         if (body is not null)
         {
             request.Content = new StringContent(body, Encoding.UTF8, "application/json");
@@ -217,12 +218,14 @@ public sealed class ReplicaEndpointTests : IAsyncDisposable
         }
     }
 
-    /// <summary>A metric that keeps the threshold policy where it is (between 0.2 and 0.6).</summary>
+    /// <summary>A metric that keeps the threshold policy where it is (between 0.2 and 0.6) until told otherwise.</summary>
     private sealed class Steady : IMetricSource
     {
+        public double Value { get; set; } = 0.4;
+
         public string Name => "avg_rt";
 
-        public ValueTask<MetricReading> ReadAsync(CancellationToken cancellationToken) => ValueTask.FromResult(MetricReading.Ok("avg_rt", 0.4));
+        public ValueTask<MetricReading> ReadAsync(CancellationToken cancellationToken) => ValueTask.FromResult(MetricReading.Ok("avg_rt", Value));
     }
 
     private sealed class MemoryTarget : IScaleTarget

@@ -8,7 +8,7 @@ using Prometheus;
 
 namespace Autoscaler.Scaler.Tests;
 
-public sealed class ScalerLoopTests
+public sealed partial class ScalerLoopTests
 {
     private readonly FakeTimeProvider _clock = new();
     private readonly FakeLogger<ScalerLoop> _log = new();

@@ -26,7 +26,7 @@ public sealed partial class ScalerTelemetryTests
     {
         var text = await ExportAsync();
 
-        Assert.Contains($"autoscaler_build_info{{version=\"{BuildInfo.Version}\",runtime=\"{System.Runtime.InteropServices.RuntimeInformation.FrameworkDescription}\"}} 1", text, StringComparison.Ordinal);
+        Assert.Contains($"autoscaler_build_info{{version=\"{BuildInfo.Version}\",commit=\"{BuildInfo.Commit}\",runtime=\"{System.Runtime.InteropServices.RuntimeInformation.FrameworkDescription}\"}} 1", text, StringComparison.Ordinal);
         Assert.Matches(new Regex(@"^process_cpu_seconds_total \S+$", RegexOptions.Multiline), text);
         Assert.Matches(new Regex(@"^process_working_set_bytes [1-9]", RegexOptions.Multiline), text);
         Assert.Matches(new Regex(@"^dotnet_total_memory_bytes [1-9]", RegexOptions.Multiline), text);
@@ -62,6 +62,18 @@ public sealed partial class ScalerTelemetryTests
         Assert.Contains("autoscaler_metric_threshold{metric=\"p95\",bound=\"target\"} 0.3", text, StringComparison.Ordinal);
         Assert.Contains("autoscaler_metric_threshold{metric=\"demand\",bound=\"target_per_replica\"} 25", text, StringComparison.Ordinal);
         Assert.DoesNotContain("metric=\"floor\"", text, StringComparison.Ordinal); // a fixed rule compares with nothing
+    }
+
+    [Fact]
+    public async Task The_limits_follow_the_ones_in_force_at_each_evaluation_as_a_schedule_window_changes_them()
+    {
+        _telemetry.SetConfiguration(new PolicySpec { MinReplicas = 1, MaxReplicas = 6, Metrics = [new MetricSpec { Name = "avg_rt", Query = "q", Fixed = 1 }] }, TimeSpan.FromSeconds(10));
+
+        _telemetry.Record(new ScalingDecision(Start, 4, 4, [], [], "window business-hours", DecisionCauses.Min) { MinReplicas = 4, MaxReplicas = 12 }, null, TimeSpan.Zero);
+
+        var text = await ExportAsync();
+        Assert.Contains("autoscaler_min_replicas 4", text, StringComparison.Ordinal);
+        Assert.Contains("autoscaler_max_replicas 12", text, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -33,6 +33,7 @@ internal static class ReplayCommand
         var scenario = new Option<string?>("--scenario") { Description = "Take the service model, SLO, cost, replicas and policies from this scenario file (its workload is replaced)" };
         var seed = new Option<int?>("--seed") { Description = "Random seed" };
         var output = new Option<string?>("--output") { Description = "Directory for summary.json, the CSV series, the charts and report.html [default: ./simulation-output/replay]" };
+        var budget = SimulateCommand.ViolationBudgetOption();
 
         var command = new Command("replay", """
             Replay real history: fetch the demand series of --query from Prometheus (query_range over --start..--end),
@@ -45,7 +46,7 @@ internal static class ReplayCommand
               autoscaler replay --query 'sum(rate(webapp_request_count_total[1m]))' --start now-1h --policy hpa
             """)
         {
-            prometheus, query, start, end, step, policy, scenario, seed, output,
+            prometheus, query, start, end, step, policy, scenario, seed, output, budget,
         };
 
         command.SetAction(async (parse, cancellationToken) =>
@@ -88,7 +89,7 @@ internal static class ReplayCommand
             Scenario s;
             try
             {
-                s = Build(history, to - from, parse.GetValue(scenario), parse.GetValue(seed), parse.GetValue(policy) ?? []);
+                s = SimulateCommand.WithBudget(Build(history, to - from, parse.GetValue(scenario), parse.GetValue(seed), parse.GetValue(policy) ?? []), parse.GetValue(budget));
             }
             catch (ScenarioException e)
             {

@@ -29,11 +29,12 @@ internal static class ScalerCommand
             Run the scaler on its own. Every check interval (10s) it reads the replica count from the target, runs
             each metric's PromQL query against Prometheus, and decides a count: the policy proposes one per metric
             (by default the threshold rule on avg(avg_over_time(webapp_response_time_seconds[30s])): above 0.6 one
-            replica more, below 0.2 one fewer; --policy for target, predictive, slo or fixed rules, or a Kubernetes
-            HPA or KEDA ScaledObject), the largest proposal wins, a metric without a value never lets it scale
-            down, the policy's behavior (none for the default rule) applies stabilization windows, rate limits
-            and cooldowns, and the result is kept within min..max (1..6). An alert that Alertmanager posts to /api/v1/alerts makes it evaluate
-            at once. When the count should change it scales the target (--target):
+            replica more, below 0.2 one fewer; --policy for target, predictive, slo or fixed rules, a formula over
+            the metrics, schedule windows on min/max, or a Kubernetes HPA or KEDA ScaledObject), the largest
+            proposal wins, a metric without a value never lets it scale down, the policy's behavior (none for the
+            default rule) applies stabilization windows, rate limits and cooldowns, and the result is kept within
+            min..max (1..6). An alert that Alertmanager posts to /api/v1/alerts makes it evaluate at once. When the
+            count should change it scales the target (--target):
               local       child `autoscaler webapp` processes on 127.0.0.1 (--replica-ports, --replica-arg, --sd-file)
               ansible     `ansible-playbook PLAYBOOK -e target_replicas=N` (--playbook); the count from PromQL
               compose     `docker compose up -d --no-recreate --scale SERVICE=N SERVICE` (--compose-service)
@@ -41,11 +42,13 @@ internal static class ScalerCommand
             With --dry-run it decides, logs and exports, but never scales. It serves on --port (127.0.0.1:8080):
             /healthz, /readyz (ready after the first evaluation), /metrics (autoscaler_* metrics: replicas, limits,
             metric values and thresholds, proposals, decisions, scale actions, query and evaluation durations,
-            build info; process_* and dotnet_*), /api/v1/status, /api/v1/decisions, POST /api/v1/alerts (with
-            --webhook-token), and GET/PUT /api/v1/replicas to set the local count directly (with --api-token).
-            The original scripts' variables PROMETHEUS_URL, SCALE_UP_THRESHOLD, SCALE_DOWN_THRESHOLD,
-            MIN_REPLICAS, MAX_REPLICAS and CHECK_INTERVAL are honoured, flags win over them; everything else is
-            configuration (Scaler__*, Prometheus__* for authentication and TLS: docs/configuration.md).
+            pause, build info; process_* and dotnet_*), /api/v1/status, /api/v1/decisions, POST /api/v1/alerts
+            (with --webhook-token), GET/PUT /api/v1/replicas to set the local count directly, or with
+            "pause": true to hold a count (whatever the target) until DELETE /api/v1/pause (both with
+            --api-token). The original scripts' variables PROMETHEUS_URL, SCALE_UP_THRESHOLD,
+            SCALE_DOWN_THRESHOLD, MIN_REPLICAS, MAX_REPLICAS and CHECK_INTERVAL are honoured, flags win over
+            them; everything else is configuration (Scaler__*, Prometheus__* for authentication and TLS:
+            docs/configuration.md).
             """)
         {
             port, urls, sdFile, target,

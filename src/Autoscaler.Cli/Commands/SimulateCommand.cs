@@ -1,7 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
 using System.Runtime.InteropServices;
-using System.Text;
 using Autoscaler.Core.Queueing;
 using Autoscaler.Core.Time;
 using Autoscaler.Simulation.Output;
@@ -10,6 +9,8 @@ using Autoscaler.Simulation.Results;
 using Autoscaler.Simulation.Runner;
 using Autoscaler.Simulation.Scenarios;
 using Autoscaler.Simulation.Workloads;
+using Spectre.Console;
+using Spectre.Console.Rendering;
 
 namespace Autoscaler.Cli.Commands;
 
@@ -32,16 +33,19 @@ internal static class SimulateCommand
         };
         var policy = new Option<string[]>("--policy")
         {
-            Description = $"Also simulate this policy: {string.Join(", ", BuiltInPolicies.Names.Where(n => n != BuiltInPolicies.Oracle))}, or a policy file (ours, a HorizontalPodAutoscaler or a KEDA ScaledObject); repeatable",
+            Description = $"Also simulate this policy: {string.Join(", ", BuiltInPolicies.Names.Where(n => n != BuiltInPolicies.Oracle))}, or a policy file (ours, a HorizontalPodAutoscaler or a KEDA ScaledObject); each policy once; repeatable",
             Arity = ArgumentArity.ZeroOrMore,
         };
+        var budget = ViolationBudgetOption();
 
         var command = new Command("simulate", """
             Run a scenario in virtual time: its workload through a model of the demo service (W workers and a queue
             of Q per replica, start-up delay, draining), under each policy (the same decision pipeline the scaler
             runs) and under the oracle, which knows the future and runs the fewest replicas that meet the SLO.
-            Prints a table of scores and writes summary.json, one CSV series per policy, PNG charts and report.html
-            (everything side by side, one self-contained page) to the output directory.
+            Prints a table of scores with each policy's verdict against the SLO and the best policy (the cheapest
+            that meets it), and writes summary.json, one CSV series per policy, PNG charts and report.html
+            (everything side by side, one self-contained page) to the output directory. A policy meets the SLO when
+            at most --violation-budget of the run violates it and at most slo.maxErrorRate of the requests are dropped.
             Exit code 2 when the scenario or a flag is invalid (every problem is named with its line and field).
             Examples:
               autoscaler simulate scenarios/step-up-down.yaml
@@ -51,7 +55,7 @@ internal static class SimulateCommand
               autoscaler simulate scenarios/trace.yaml --trace my-day.csv --time-scale 0.1   # a day in 2.4 hours
             """)
         {
-            scenario, duration, seed, output, trace, timeScale, policy,
+            scenario, duration, seed, output, trace, timeScale, policy, budget,
         };
 
         command.SetAction(async (parse, _) =>
@@ -59,7 +63,9 @@ internal static class SimulateCommand
             Scenario s;
             try
             {
-                s = Prepare(parse.GetValue(scenario)!, parse.GetValue(duration), parse.GetValue(seed), parse.GetValue(trace), parse.GetValue(timeScale), parse.GetValue(policy) ?? []);
+                s = WithBudget(
+                    Prepare(parse.GetValue(scenario)!, parse.GetValue(duration), parse.GetValue(seed), parse.GetValue(trace), parse.GetValue(timeScale), parse.GetValue(policy) ?? []),
+                    parse.GetValue(budget));
             }
             catch (ScenarioException e)
             {
@@ -71,6 +77,21 @@ internal static class SimulateCommand
         });
         return command;
     }
+
+    /// <summary>The flag that sets how much of a run may violate the SLO for a policy to meet it (simulate and replay).</summary>
+    internal static Option<double?> ViolationBudgetOption() => new("--violation-budget")
+    {
+        Description = $"Largest share of the run that may violate the SLO for a policy to meet it, in place of the scenario's slo.violationBudget (0.005 = 0.5 %) [default: {SloSpec.DefaultViolationBudget.ToString(CultureInfo.InvariantCulture)}]",
+    };
+
+    /// <summary><paramref name="scenario"/> judged with <paramref name="budget"/> when one is given.</summary>
+    /// <exception cref="ScenarioException">The budget is not a share between 0 and 1.</exception>
+    internal static Scenario WithBudget(Scenario scenario, double? budget) => budget switch
+    {
+        null => scenario,
+        >= 0 and <= 1 => scenario with { Slo = scenario.Slo with { ViolationBudget = budget.Value } },
+        _ => throw new ScenarioException($"--violation-budget {budget.Value.ToString(CultureInfo.InvariantCulture)} must be a share of the run between 0 and 1 (0.01 = 1 %)"),
+    };
 
     private static Scenario Prepare(string path, TimeSpan? duration, int? seed, string? tracePath, double? timeScale, string[] policies)
     {
@@ -137,27 +158,26 @@ internal static class SimulateCommand
 
         var names = string.Join(", ", scenario.Policies.Select(p => p.Name).Prepend(BuiltInPolicies.Oracle));
         await Console.Error.WriteLineAsync(
-            $"simulate: {scenario.Name}: {Durations.Format(scenario.Duration)} in steps of {Durations.Format(scenario.Step)}, seed {scenario.Seed}, policies {names}");
-        var progress = new ProgressLine(Console.Error, terminal: !Console.IsErrorRedirected);
+            $"simulate: {scenario.Name}: {Durations.Humanize(scenario.Duration)} in steps of {Durations.Humanize(scenario.Step)}, seed {scenario.Seed}, policies {names}");
         SimulationResult result;
         try
         {
-            result = await Task.Run(() => SimulationRunner.Run(scenario, progress, TimeProvider.System, stop.Token), stop.Token);
+            result = Console.IsErrorRedirected
+                ? await RunAsync(scenario, new ProgressLines(Console.Error), stop.Token)
+                : await RunWithProgressBarAsync(scenario, stop.Token);
         }
         catch (ScenarioException e)
         {
-            progress.Clear();
             return await ReportAsync(e);
         }
         catch (OperationCanceledException) when (stop.IsCancellationRequested)
         {
-            progress.Clear();
             await Console.Error.WriteLineAsync("simulate: interrupted; nothing written");
             return ExitCodes.Interrupted;
         }
 
-        progress.Done(result.WallSeconds);
-        await Console.Out.WriteAsync(Table(result));
+        await Console.Error.WriteLineAsync($"simulate: done in {result.WallSeconds.ToString("0.00", CultureInfo.InvariantCulture)} s");
+        WriteScores(Console.Out, terminal: !Console.IsOutputRedirected, result);
         IReadOnlyList<string> written;
         try
         {
@@ -173,6 +193,25 @@ internal static class SimulateCommand
         return ExitCodes.Ok;
     }
 
+    private static Task<SimulationResult> RunAsync(Scenario scenario, IProgress<double> progress, CancellationToken cancellationToken) =>
+        Task.Run(() => SimulationRunner.Run(scenario, progress, TimeProvider.System, cancellationToken), cancellationToken);
+
+    // On a terminal: Spectre.Console's bar on stderr, redrawn in place and cleared at the end, so stdout keeps only the scores.
+    private static Task<SimulationResult> RunWithProgressBarAsync(Scenario scenario, CancellationToken cancellationToken) =>
+        Terminal.For(Console.Error, interactive: true).Progress()
+            .AutoClear(true)
+            .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn())
+            .StartAsync(context =>
+            {
+                var task = context.AddTask("simulate", maxValue: 1);
+                return RunAsync(scenario, new Progress(task), cancellationToken);
+            });
+
+    private sealed class Progress(ProgressTask task) : IProgress<double>
+    {
+        public void Report(double value) => task.Value = Math.Clamp(value, 0, 1);
+    }
+
     internal static async Task<int> ReportAsync(ScenarioException e)
     {
         foreach (var problem in e.Problems)
@@ -183,91 +222,158 @@ internal static class SimulateCommand
         return ExitCodes.Usage;
     }
 
-    /// <summary>The scores as a fixed-width table, the oracle first.</summary>
-    internal static string Table(SimulationResult result)
+    /// <summary>
+    /// Writes the scores: on a terminal with colours, as many columns as fit its width; otherwise every column as plain
+    /// text (see <see cref="Scores"/>).
+    /// </summary>
+    internal static void WriteScores(TextWriter writer, bool terminal, SimulationResult result)
     {
-        var c = CultureInfo.InvariantCulture;
-        string[] header = ["policy", "replica-h", "cost", "×oracle", "SLO viol", "dropped", "actions", "mean", "p95", "θU %", "θO %", "τU %", "τO %", "instab %"];
-        var rows = result.Policies.Select(p => p.Score).Select(s => new[]
+        if (!terminal)
         {
-            s.Policy,
-            (s.ReplicaSeconds / 3600).ToString("0.##", c),
-            s.Cost.ToString("0.##", c),
-            s.CostRatioToOracle.ToString("0.00", c),
-            $"{Durations.Format(TimeSpan.FromSeconds(Math.Round(s.SloViolationSeconds)))} {s.SloViolationPercent.ToString("0.0", c)}%",
-            s.DroppedRequests.ToString(c),
-            s.ScaleActions.ToString(c),
-            Latency(s.MeanLatencySeconds),
-            Latency(s.P95LatencySeconds),
-            s.UnderProvisioningAccuracy.ToString("0.0", c),
-            s.OverProvisioningAccuracy.ToString("0.0", c),
-            s.UnderProvisioningTimeshare.ToString("0.0", c),
-            s.OverProvisioningTimeshare.ToString("0.0", c),
-            s.Instability.ToString("0.0", c),
-        }).ToList();
-        var widths = header.Select((h, i) => Math.Max(h.Length, rows.Select(r => r[i].Length).DefaultIfEmpty(0).Max())).ToArray();
-        var text = new StringBuilder();
-        var slo = result.Slo;
-        text.AppendLine(c, $"{result.Scenario}: SLO {slo.Statistic.Label()} latency ≤ {Latency(slo.LatencySeconds)}, errors ≤ {slo.MaxErrorRate:0.##%}; cost {result.CostPerReplicaHour:0.####} per replica-hour");
-        void Line(IReadOnlyList<string> cells)
-        {
-            for (var i = 0; i < cells.Count; i++)
-            {
-                text.Append(i == 0 ? cells[i].PadRight(widths[i]) : "  " + cells[i].PadLeft(widths[i]));
-            }
-
-            text.Append('\n');
+            writer.Write(Terminal.Plain(Scores(result, colour: false, Terminal.PlainWidth)) + "\n");
+            return;
         }
 
-        Line(header);
-        foreach (var row in rows)
-        {
-            Line(row);
-        }
-
-        return text.ToString();
+        var console = Terminal.For(writer, interactive: true);
+        console.Write(Scores(result, console.Profile.Capabilities.Ansi, console.Profile.Width));
     }
 
-    private static string Latency(double seconds) =>
-        seconds < 1 ? (seconds * 1000).ToString("0", CultureInfo.InvariantCulture) + "ms" : seconds.ToString("0.00", CultureInfo.InvariantCulture) + "s";
+    /// <summary>
+    /// The scores, the oracle first, with each policy's verdict against the SLO, the best policy and why any cheaper
+    /// one fails, and a legend of every heading shown. With <paramref name="colour"/>, a table with a rule under its
+    /// headings and the verdicts coloured; without, whitespace-separated columns at least two spaces apart (a cell
+    /// such as "1h 5m" holds single spaces only). Columns that do not fit <paramref name="width"/> are left out, the
+    /// elasticity metrics first: summary.json and report.html hold them all.
+    /// </summary>
+    internal static IRenderable Scores(SimulationResult result, bool colour, int width)
+    {
+        var c = CultureInfo.InvariantCulture;
+        var slo = result.Slo;
+        var lines = new List<IRenderable>
+        {
+            new Text($"{result.Scenario}: {Durations.Humanize(TimeSpan.FromSeconds(result.DurationSeconds))} at a {Durations.Humanize(TimeSpan.FromSeconds(result.StepSeconds))} step, seed {result.Seed}, cost {result.CostPerReplicaHour.ToString("0.####", c)} per replica-hour; autoscaler {result.Version}"),
+            new Text($"SLO: {slo.Describe()}"),
+            s_blank,
+        };
 
-    /// <summary>Progress on stderr: a redrawn bar on a terminal, a line every 10 % otherwise.</summary>
-    private sealed class ProgressLine(TextWriter writer, bool terminal) : IProgress<double>
+        var shown = s_columns;
+        var table = Table(result, shown, colour);
+        var probe = Terminal.For(TextWriter.Null, interactive: false);
+        probe.Profile.Width = width;
+        for (var tier = 2; tier > 0 && ((IRenderable)table).Measure(RenderOptions.Create(probe), width).Max > width; tier--)
+        {
+            shown = [.. s_columns.Where(column => column.Tier < tier)];
+            table = Table(result, shown, colour);
+        }
+
+        lines.Add(table);
+        lines.Add(s_blank);
+        var best = result.Best;
+        if (best is not null)
+        {
+            lines.Add(new Text($"best: {best.Score.Policy}, the cheapest policy that meets the SLO ({best.Score.CostRatioToOracle.ToString("0.00", c)}× the oracle's cost)", colour ? new Style(Color.Green, decoration: Decoration.Bold) : Style.Plain));
+        }
+        else if (result.Policies.Any(p => !p.IsOracle))
+        {
+            lines.Add(new Text("best: none; no policy meets the SLO", colour ? new Style(Color.Red, decoration: Decoration.Bold) : Style.Plain));
+        }
+
+        foreach (var run in result.CheaperButFailing)
+        {
+            lines.Add(new Text($"{run.Score.Policy} {(best is null ? "fails" : "is cheaper but fails")} the SLO: {string.Join("; ", slo.Breaches(run.Score))}"));
+        }
+
+        lines.Add(s_blank);
+        var legend = new Grid().AddColumn(new GridColumn().NoWrap().PadLeft(2).PadRight(2)).AddColumn(new GridColumn().PadRight(0));
+        foreach (var column in shown)
+        {
+            legend.AddRow(new Text(column.Heading, colour ? new Style(decoration: Decoration.Bold) : Style.Plain), new Text(column.Meaning));
+        }
+
+        lines.Add(legend);
+        if (shown.Length < s_columns.Length)
+        {
+            lines.Add(new Padder(new Text($"(a wider terminal shows {string.Join(", ", s_columns.Except(shown).Select(column => column.Heading))}; report.html and summary.json have every score)"), new Padding(2, 0, 0, 0)));
+        }
+
+        return new Rows(lines);
+    }
+
+    // One empty line in a Rows (Text.NewLine there makes two).
+    private static readonly Text s_blank = new(string.Empty);
+
+    private static Table Table(SimulationResult result, ScoreColumn[] columns, bool colour)
+    {
+        var table = new Table().Border(colour ? TableBorder.Simple : TableBorder.None);
+        foreach (var heading in columns.Select(column => column.Heading))
+        {
+            var column = new TableColumn(new Text(heading, colour ? new Style(decoration: Decoration.Bold) : Style.Plain));
+            column = heading is "policy" or "SLO" ? column.LeftAligned() : column.RightAligned();
+
+            // Plain columns are at least two spaces apart, so a cell with one space ("1h 5m") still reads as one.
+            table.AddColumn(colour ? column : column.PadLeft(0).PadRight(2));
+        }
+
+        var best = result.Best;
+        foreach (var run in result.Policies)
+        {
+            var (verdict, style) = run.IsOracle ? ("bound", new Style(Color.Grey))
+                : ReferenceEquals(run, best) ? ("best", new Style(Color.Green, decoration: Decoration.Bold))
+                : run.Score.MeetsSlo ? ("pass", new Style(Color.Green))
+                : ("FAIL", new Style(Color.Red, decoration: Decoration.Bold));
+            var rowStyle = colour && run.IsOracle ? new Style(Color.Grey) : Style.Plain;
+            table.AddRow([.. columns.Select(column => column.Heading == "SLO"
+                ? new Text(verdict, colour ? style : Style.Plain)
+                : new Text(column.Cell(run.Score), rowStyle))]);
+        }
+
+        return table;
+    }
+
+    // Every column of the table with its meaning (the legend) and how readily it is left out of a narrow terminal:
+    // tier 0 always shows, tier 2 (the elasticity metrics) goes first.
+    private static readonly ScoreColumn[] s_columns =
+    [
+        new("policy", "oracle: knows the future demand and runs the fewest replicas that keep the SLO; the cost bound, not ranked", 0, s => s.Policy),
+        new("SLO", "best: the cheapest policy that meets the SLO; pass/FAIL: meets it or not; bound: the oracle", 0, _ => ""),
+        new("replica-h", "replica-hours: replicas running (starting, ready, draining) over time", 1, s => (s.ReplicaSeconds / 3600).ToString("0.##", CultureInfo.InvariantCulture)),
+        new("cost", "replica-hours × the price of a replica-hour", 1, s => s.Cost.ToString("0.##", CultureInfo.InvariantCulture)),
+        new("×oracle", "replica-hours / the oracle's", 0, s => s.CostRatioToOracle.ToString("0.00", CultureInfo.InvariantCulture)),
+        new("SLO violated", "time (share of the run) in steps that broke the latency bound or dropped too many requests", 0,
+            s => $"{Durations.Humanize(TimeSpan.FromSeconds(Math.Round(s.SloViolationSeconds)))} ({s.SloViolationPercent.ToString("0.0", CultureInfo.InvariantCulture)}%)"),
+        new("dropped", "requests rejected: queues full, or no replica ready", 1, s => s.DroppedRequests.ToString(CultureInfo.InvariantCulture)),
+        new("errors", "dropped / requests offered", 0, s => (s.ErrorRate * 100).ToString("0.00", CultureInfo.InvariantCulture) + "%"),
+        new("actions", "times the replica count changed", 0, s => s.ScaleActions.ToString(CultureInfo.InvariantCulture)),
+        new("mean", "mean latency of the requests served", 1, s => Latency(s.MeanLatencySeconds)),
+        new("p95", "95th percentile latency of the requests served", 1, s => Latency(s.P95LatencySeconds)),
+        new("θU %", "under-provisioning accuracy: replicas missing / replicas needed, averaged over the run (SPEC RG)", 2, s => s.UnderProvisioningAccuracy.ToString("0.0", CultureInfo.InvariantCulture)),
+        new("θO %", "over-provisioning accuracy: replicas in excess / replicas needed, averaged over the run (SPEC RG)", 2, s => s.OverProvisioningAccuracy.ToString("0.0", CultureInfo.InvariantCulture)),
+        new("τU %", "under-provisioning timeshare: share of the run with too few replicas (SPEC RG)", 2, s => s.UnderProvisioningTimeshare.ToString("0.0", CultureInfo.InvariantCulture)),
+        new("τO %", "over-provisioning timeshare: share of the run with too many replicas (SPEC RG)", 2, s => s.OverProvisioningTimeshare.ToString("0.0", CultureInfo.InvariantCulture)),
+        new("instab %", "instability: share of the run in which replicas and need did not move together (SPEC RG)", 2, s => s.Instability.ToString("0.0", CultureInfo.InvariantCulture)),
+    ];
+
+    private sealed record ScoreColumn(string Heading, string Meaning, int Tier, Func<PolicyScore, string> Cell);
+
+    private static string Latency(double seconds) => Durations.Humanize(TimeSpan.FromSeconds(seconds < 1 ? Math.Round(seconds, 3) : seconds));
+
+    /// <summary>Progress for a log: one line per 10 % on stderr when it is not a terminal.</summary>
+    private sealed class ProgressLines(TextWriter writer) : IProgress<double>
     {
         private readonly Lock _lock = new();
-        private int _shown = -1;
+        private int _shown;
 
         public void Report(double value)
         {
+            var tenth = (int)Math.Floor(Math.Clamp(value, 0, 1) * 10);
             lock (_lock)
             {
-                var percent = (int)Math.Floor(Math.Clamp(value, 0, 1) * 100);
-                if (terminal && percent != _shown)
+                if (tenth > _shown)
                 {
-                    var filled = percent * 30 / 100;
-                    writer.Write($"\rsimulate: [{new string('#', filled)}{new string('-', 30 - filled)}] {percent,3}%");
-                    _shown = percent;
-                }
-                else if (!terminal && percent / 10 > _shown / 10 && percent >= 10)
-                {
-                    writer.WriteLine($"simulate: {percent / 10 * 10}%");
-                    _shown = percent;
+                    _shown = tenth;
+                    writer.WriteLine($"simulate: {tenth * 10}%");
                 }
             }
-        }
-
-        public void Clear()
-        {
-            if (terminal && _shown >= 0)
-            {
-                writer.Write("\r" + new string(' ', 50) + "\r");
-            }
-        }
-
-        public void Done(double wallSeconds)
-        {
-            Clear();
-            writer.WriteLine($"simulate: done in {wallSeconds.ToString("0.00", CultureInfo.InvariantCulture)} s");
         }
     }
 }

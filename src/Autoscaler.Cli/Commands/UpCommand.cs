@@ -30,7 +30,7 @@ internal static class UpCommand
             AllowMultipleArgumentsPerToken = false,
         };
         var noStatus = new Option<bool>("--no-status") { Description = "Print log lines instead of the live status view (the default when output is not a terminal)" };
-        var flags = new ScalerFlags();
+        var flags = new ScalerFlags { PolicyConnection = false }; // up queries the Prometheus it starts
         var target = TargetFlag.Create("How the scaler sets the count: local (directly), or ansible (runs deploy/ansible/playbook-scale-local.yml, which sets it through the scaler's API)");
         var ansible = new AnsibleTargetFactory(forUp: true);
         var command = new Command("up", """
@@ -189,7 +189,7 @@ internal static class UpCommand
                 ? $"\n  alertmanager {am}   (sends alerts to {settings.ScalerUrl}/api/v1/alerts)"
                 : "";
             var token = settings.ApiTokenGenerated ? $"bearer token in {stack.ApiTokenFile}" : "bearer token: the one given with --api-token";
-            var replicasLine = $"replicas    PUT {settings.ScalerUrl}/api/v1/replicas {{\"replicas\": N}}   ({token})"
+            var replicasLine = $"replicas    PUT {settings.ScalerUrl}/api/v1/replicas {{\"replicas\": N}}   ({token}; add \"pause\": true to hold it, DELETE {settings.ScalerUrl}/api/v1/pause resumes)"
                 + (stack.LoopTargetDescription is { } run ? $"\n  target      {run}" : "");
             await Console.Out.WriteLineAsync($"""
                 ready:

@@ -52,8 +52,9 @@ public enum AdjustmentKind
 /// <param name="Seconds">The window's length or the cooldown's length.</param>
 /// <param name="Rule">The rate-limit rule that applied, when one did.</param>
 /// <param name="Until">When a cooldown ends.</param>
+/// <param name="Source">What set the min or max of a clamp when it was not the policy itself (<c>schedule NAME</c>).</param>
 public readonly record struct BehaviorAdjustment(
-    AdjustmentKind Kind, int From, int To, int Bound = 0, double Seconds = 0, ScalingRule? Rule = null, DateTimeOffset Until = default)
+    AdjustmentKind Kind, int From, int To, int Bound = 0, double Seconds = 0, ScalingRule? Rule = null, DateTimeOffset Until = default, string? Source = null)
 {
     /// <inheritdoc />
     public override string ToString() => Kind switch
@@ -66,10 +67,12 @@ public readonly record struct BehaviorAdjustment(
         AdjustmentKind.ScaleDownDisabled => ScalingProposal.Say($"scale-down limit (scale-down disabled): {From} -> {To}"),
         AdjustmentKind.CooldownAfterUp => ScalingProposal.Say($"cooldown after scale-up ({Seconds:0.#}s, until {Until:HH:mm:ss}): {From} -> {To}"),
         AdjustmentKind.CooldownAfterDown => ScalingProposal.Say($"cooldown after scale-down ({Seconds:0.#}s, until {Until:HH:mm:ss}): {From} -> {To}"),
-        AdjustmentKind.RaisedToMin => ScalingProposal.Say($"raised to min {Bound}"),
-        AdjustmentKind.CappedAtMax => ScalingProposal.Say($"capped at max {Bound}"),
+        AdjustmentKind.RaisedToMin => ScalingProposal.Say($"raised to min {Bound}{Of(Source)}"),
+        AdjustmentKind.CappedAtMax => ScalingProposal.Say($"capped at max {Bound}{Of(Source)}"),
         _ => Kind.ToString(),
     };
+
+    private static string Of(string? source) => source is null ? "" : $" ({source})";
 
     private static string Describe(ScalingRule? rule, string direction) => rule is null ? "none"
         : rule.Type == ScalingRuleType.Pods
@@ -122,15 +125,12 @@ public sealed class BehaviorStage(ScalingBehavior behavior, TimeProvider time)
             return;
         }
 
+        // Forget here too, not only when a limit is computed: moves a limit never looks at (a clamp to a schedule
+        // window's bound, a pause) would otherwise pile up without end.
         var now = time.GetUtcNow();
-        if (to > from)
-        {
-            _upEvents.Add((now, to - from));
-        }
-        else
-        {
-            _downEvents.Add((now, from - to));
-        }
+        var events = to > from ? _upEvents : _downEvents;
+        Forget(events, now - EventMemory);
+        events.Add((now, Math.Abs(to - from)));
 
         _lastAction = (now, to > from);
     }

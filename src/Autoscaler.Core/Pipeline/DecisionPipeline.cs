@@ -1,6 +1,8 @@
 using Autoscaler.Core.Behavior;
+using Autoscaler.Core.Formulas;
 using Autoscaler.Core.Metrics;
 using Autoscaler.Core.Policies;
+using Autoscaler.Core.Schedules;
 
 namespace Autoscaler.Core.Pipeline;
 
@@ -8,7 +10,10 @@ namespace Autoscaler.Core.Pipeline;
 /// <param name="FallbackAfter">After this many consecutive failures, propose <paramref name="FallbackReplicas"/> (KEDA's fallback); null: hold.</param>
 /// <param name="FallbackReplicas">The count proposed while the fallback is in force.</param>
 /// <param name="IgnoreNullValues">Treat an empty result (no series) as 0 instead of a failure.</param>
-public sealed record MetricFailureHandling(int? FallbackAfter = null, int FallbackReplicas = 0, bool IgnoreNullValues = false)
+public sealed record MetricFailureHandling(
+    [property: System.ComponentModel.DataAnnotations.Range(1, 1000)] int? FallbackAfter = null,
+    [property: System.ComponentModel.DataAnnotations.Range(0, ScalingLimits.Largest)] int FallbackReplicas = 0,
+    bool IgnoreNullValues = false)
 {
     /// <summary>Hold the count while the metric fails (the default).</summary>
     public static MetricFailureHandling Hold { get; } = new();
@@ -30,19 +35,27 @@ public sealed record PolicyBinding(string Metric, IScalingPolicy Policy, MetricF
 /// <param name="DesiredReplicas">The count chosen after combining, behavior and clamping.</param>
 /// <param name="Recommendation">The combined proposal before the behavior stage and clamping.</param>
 /// <param name="Cause">Why, as a <see cref="DecisionCauses"/> label.</param>
-public readonly record struct PipelineResult(DateTimeOffset Time, int CurrentReplicas, int DesiredReplicas, int Recommendation, string Cause);
+public readonly record struct PipelineResult(DateTimeOffset Time, int CurrentReplicas, int DesiredReplicas, int Recommendation, string Cause)
+{
+    /// <summary>The count the policy chose (behavior and limits included); differs from the desired count only while paused.</summary>
+    public int PolicyReplicas { get; init; }
+}
 
 /// <summary>
 /// The one decision pipeline the scaler and the simulator share: one proposal per metric, combined
 /// (largest wins; a failed metric never lets the set scale down), the behavior stage (stabilization,
-/// rate limits, cooldowns), and clamping to [min, max] last. Stateful (failure counts, behavior history);
-/// one evaluation at a time. <see cref="Evaluate"/> allocates nothing in steady state; <see cref="Decide"/>
-/// evaluates and then renders the full <see cref="ScalingDecision"/> record with its phrases.
+/// rate limits, cooldowns), and clamping to [min, max] last, the [min, max] a schedule window sets while it is open.
+/// With a formula, the one binding is the formula's composite value, computed from the other metrics' readings.
+/// A pause (<see cref="Pause"/>) replaces the chosen count by the paused one, the rest of the evaluation unchanged.
+/// Stateful (failure counts, behavior history, the pause); one evaluation at a time. <see cref="Evaluate"/> allocates
+/// nothing in steady state; <see cref="Decide"/> evaluates and then renders the full <see cref="ScalingDecision"/>
+/// record with its phrases.
 /// </summary>
 public sealed class DecisionPipeline
 {
     private readonly IReadOnlyList<PolicyBinding> _bindings;
-    private readonly ScalingLimits _limits;
+    private readonly ScheduledLimits _limits;
+    private readonly MetricFormula? _formula;
     private readonly TimeProvider _time;
     private readonly BehaviorStage _behavior;
     private readonly int[] _consecutiveFailures;
@@ -56,6 +69,8 @@ public sealed class DecisionPipeline
     private DateTimeOffset? _lastActive;
     private int _winner;
     private string _heldBecause = "";
+    private LimitsInForce _inForce;
+    private ScalingPause? _pause;
 
     /// <summary>KEDA's default <c>cooldownPeriod</c>: how long no metric may be active before scaling to zero.</summary>
     public static TimeSpan DefaultScaleToZeroAfter { get; } = TimeSpan.FromSeconds(300);
@@ -66,15 +81,24 @@ public sealed class DecisionPipeline
     /// <param name="time">The clock (virtual in the simulator).</param>
     /// <param name="behavior">Stabilization, rate limits and cooldowns; null: none.</param>
     /// <param name="scaleToZeroAfter">With activation thresholds and a minimum of 0: how long no metric may be active before scaling to zero (KEDA's cooldownPeriod).</param>
-    public DecisionPipeline(IReadOnlyList<PolicyBinding> bindings, ScalingLimits limits, TimeProvider time, ScalingBehavior? behavior = null, TimeSpan? scaleToZeroAfter = null)
+    /// <param name="formula">The formula whose composite value the binding named like it reads (KEDA's scalingModifiers); null: none.</param>
+    /// <param name="schedules">Windows that change [min, max] while open; null: none.</param>
+    /// <param name="pause">A pause in force from the start (the policy file's); null: not paused.</param>
+    public DecisionPipeline(IReadOnlyList<PolicyBinding> bindings, ScalingLimits limits, TimeProvider time, ScalingBehavior? behavior = null, TimeSpan? scaleToZeroAfter = null,
+        MetricFormula? formula = null, IReadOnlyList<ScheduleWindow>? schedules = null, ScalingPause? pause = null)
     {
+        ArgumentNullException.ThrowIfNull(bindings);
+        ArgumentNullException.ThrowIfNull(limits);
         _scaleToZeroAfter = scaleToZeroAfter ?? DefaultScaleToZeroAfter;
         _bindings = bindings;
-        _limits = limits;
+        _limits = new ScheduledLimits(limits.MinReplicas, limits.MaxReplicas, schedules ?? []);
+        _inForce = _limits.At(time.GetUtcNow());
+        _formula = formula;
+        _pause = pause;
         _time = time;
         _behavior = new BehaviorStage(behavior ?? ScalingBehavior.None, time);
         _consecutiveFailures = new int[bindings.Count];
-        _seen = new MetricReading[bindings.Count];
+        _seen = new MetricReading[bindings.Count + (formula?.Inputs.Count ?? 0)];
         _proposals = new ScalingProposal[bindings.Count];
         _learners = [.. bindings.Select(b => b.Policy).OfType<ILearningPolicy>()];
         Inputs = [.. _learners.SelectMany(l => l.Inputs)];
@@ -82,6 +106,23 @@ public sealed class DecisionPipeline
 
     /// <summary>The metrics this pipeline reads, in order.</summary>
     public IReadOnlyList<PolicyBinding> Bindings => _bindings;
+
+    /// <summary>The pause in force, or null.</summary>
+    public ScalingPause? Paused => _pause;
+
+    /// <summary>
+    /// Pauses: from the next evaluation on, the count returned is the pause's (the policy is still evaluated and shown).
+    /// Replaces a pause already in force. Call it between evaluations, as the scaler does under its evaluation lock.
+    /// </summary>
+    public void Pause(ScalingPause pause) => _pause = pause ?? throw new ArgumentNullException(nameof(pause));
+
+    /// <summary>Ends the pause; returns the one that was in force, or null when there was none.</summary>
+    public ScalingPause? Resume()
+    {
+        var was = _pause;
+        _pause = null;
+        return was;
+    }
 
     /// <summary>
     /// Lets every learning policy (<see cref="ILearningPolicy"/>) learn from this evaluation's readings, its inputs'
@@ -115,10 +156,25 @@ public sealed class DecisionPipeline
             reason = $"{reason}; {string.Join("; ", adjustments)}";
         }
 
+        if (_inForce.Conflict is { } conflict)
+        {
+            reason = $"{reason}; schedule windows cross: {conflict}";
+        }
+
+        if (_pause is { } pause)
+        {
+            reason = $"{pause}; the policy would choose {result.PolicyReplicas}: {reason}";
+        }
+
         return new ScalingDecision(result.Time, result.CurrentReplicas, result.DesiredReplicas, [.. _seen], [.. _proposals], reason, result.Cause)
         {
             Recommendation = result.Recommendation,
             Adjustments = adjustments,
+            MinReplicas = _inForce.MinReplicas,
+            MaxReplicas = _inForce.MaxReplicas,
+            Windows = _inForce.Windows,
+            Pause = _pause,
+            PolicyReplicas = result.PolicyReplicas,
         };
     }
 
@@ -128,7 +184,16 @@ public sealed class DecisionPipeline
     /// </summary>
     public PipelineResult Evaluate(int currentReplicas, IReadOnlyList<MetricReading> readings)
     {
+        var result = Choose(currentReplicas, readings);
+        return _pause is { } pause
+            ? result with { DesiredReplicas = pause.Hold(currentReplicas), Cause = DecisionCauses.Paused }
+            : result;
+    }
+
+    private PipelineResult Choose(int currentReplicas, IReadOnlyList<MetricReading> readings)
+    {
         _adjustments.Clear();
+        _inForce = _limits.At(_time.GetUtcNow());
         _winner = -1;
         var anyFailed = false;
         var fallback = false;
@@ -138,7 +203,9 @@ public sealed class DecisionPipeline
         {
             var binding = _bindings[i];
             var handling = binding.OnFailure ?? MetricFailureHandling.Hold;
-            var reading = Find(readings, binding.Metric);
+            var reading = _formula is { } formula && binding.Metric == formula.Name
+                ? formula.Read(readings, _seen, _bindings.Count)
+                : Find(readings, binding.Metric);
             if (reading.Failure == MetricFailureKind.NoData && handling.IgnoreNullValues)
             {
                 reading = MetricReading.Ok(binding.Metric, 0);
@@ -197,7 +264,7 @@ public sealed class DecisionPipeline
             cause = fallback ? DecisionCauses.Fallback : DecisionCauses.Policy;
         }
 
-        if (hasActivation && _limits.MinReplicas == 0)
+        if (hasActivation && _inForce.MinReplicas == 0)
         {
             // KEDA: the activation phase owns 0 <-> 1, the HPA range (behavior included) is 1..max.
             var now = _time.GetUtcNow();
@@ -233,19 +300,21 @@ public sealed class DecisionPipeline
 
     private PipelineResult Clamp(int current, int recommendation, int desired, string cause)
     {
-        var clamped = _limits.Clamp(desired);
+        var clamped = _inForce.Clamp(desired);
         if (clamped != desired)
         {
             var raised = clamped > desired;
-            _adjustments.Add(new BehaviorAdjustment(raised ? AdjustmentKind.RaisedToMin : AdjustmentKind.CappedAtMax, desired, clamped,
-                raised ? _limits.MinReplicas : _limits.MaxReplicas));
+            _adjustments.Add(raised
+                ? new BehaviorAdjustment(AdjustmentKind.RaisedToMin, desired, clamped, _inForce.MinReplicas, Source: _inForce.MinSource)
+                : new BehaviorAdjustment(AdjustmentKind.CappedAtMax, desired, clamped, _inForce.MaxReplicas, Source: _inForce.MaxSource));
             cause = raised ? DecisionCauses.Min : DecisionCauses.Max;
         }
 
-        return new PipelineResult(_time.GetUtcNow(), current, clamped, recommendation, cause);
+        return new PipelineResult(_time.GetUtcNow(), current, clamped, recommendation, cause) { PolicyReplicas = clamped };
     }
 
-    private static MetricReading Find(IReadOnlyList<MetricReading> readings, string metric)
+    /// <summary>The reading of <paramref name="metric"/>, or a NoData failure when it was not read.</summary>
+    internal static MetricReading Find(IReadOnlyList<MetricReading> readings, string metric)
     {
         for (var i = 0; i < readings.Count; i++)
         {

@@ -39,6 +39,21 @@ public sealed record ScalingDecision(
     /// <summary>What the behavior stage and the clamp changed, one phrase each (which window, rule or cooldown bound it).</summary>
     public IReadOnlyList<string> Adjustments { get; init; } = [];
 
+    /// <summary>The fewest replicas in force (the policy's, or a schedule window's).</summary>
+    public int MinReplicas { get; init; }
+
+    /// <summary>The most replicas in force (the policy's, or a schedule window's).</summary>
+    public int MaxReplicas { get; init; }
+
+    /// <summary>The schedule windows open at the time, by name; empty when none.</summary>
+    public IReadOnlyList<string> Windows { get; init; } = [];
+
+    /// <summary>The pause in force, or null: while paused, <see cref="DesiredReplicas"/> is the paused count.</summary>
+    public ScalingPause? Pause { get; init; }
+
+    /// <summary>The count the policy chose (behavior and limits included): the desired count, unless a pause overrode it.</summary>
+    public int PolicyReplicas { get; init; }
+
     /// <summary>Up, down, or none.</summary>
     public ScalingDirection Direction =>
         DesiredReplicas > CurrentReplicas ? ScalingDirection.Up
@@ -78,4 +93,7 @@ public static class DecisionCauses
 
     /// <summary>No metric was above its activation threshold: scaled to (or stayed at) zero.</summary>
     public const string Inactive = "inactive";
+
+    /// <summary>A pause held the count (the policy's choice is in the record, not applied).</summary>
+    public const string Paused = "paused";
 }

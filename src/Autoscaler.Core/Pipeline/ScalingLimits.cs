@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using Autoscaler.Core.Options;
 using Microsoft.Extensions.Options;
 
 namespace Autoscaler.Core.Pipeline;
@@ -6,13 +7,26 @@ namespace Autoscaler.Core.Pipeline;
 /// <summary>The bounds every decision is clamped to, last.</summary>
 public sealed class ScalingLimits
 {
+    /// <summary>The default fewest replicas (the original scripts' MIN_REPLICAS).</summary>
+    public const int DefaultMinReplicas = 1;
+
+    /// <summary>The default most replicas (the original scripts' MAX_REPLICAS).</summary>
+    public const int DefaultMaxReplicas = 6;
+
+    /// <summary>The largest count any policy may ask for.</summary>
+    public const int Largest = 10_000;
+
     /// <summary>Fewest replicas.</summary>
-    [Range(0, 10_000)]
-    public int MinReplicas { get; set; } = 1;
+    [Range(0, Largest)]
+    public int MinReplicas { get; set; } = DefaultMinReplicas;
 
     /// <summary>Most replicas.</summary>
-    [Range(1, 10_000)]
-    public int MaxReplicas { get; set; } = 6;
+    [Range(1, Largest)]
+    public int MaxReplicas { get; set; } = DefaultMaxReplicas;
+
+    /// <summary>The rules that compare fields, as (field, problem); a <c>{Field}</c> in a problem names another field.</summary>
+    public IReadOnlyList<(string Field, string Problem)> Problems() =>
+        MinReplicas <= MaxReplicas ? [] : [(nameof(MinReplicas), $"{MinReplicas} must not exceed {{{nameof(MaxReplicas)}}} {MaxReplicas}")];
 
     /// <summary>Clamps <paramref name="replicas"/> to [min, max].</summary>
     public int Clamp(int replicas) => Math.Clamp(replicas, MinReplicas, Math.Max(MinReplicas, MaxReplicas));
@@ -23,7 +37,5 @@ public sealed class ScalingLimitsValidator : IValidateOptions<ScalingLimits>
 {
     /// <inheritdoc />
     public ValidateOptionsResult Validate(string? name, ScalingLimits options) =>
-        options.MinReplicas <= options.MaxReplicas
-            ? ValidateOptionsResult.Success
-            : ValidateOptionsResult.Fail($"{name}:MinReplicas = {options.MinReplicas}: must not exceed {name}:MaxReplicas = {options.MaxReplicas}");
+        OptionsCheck.Result(name, options?.Problems() ?? []);
 }

@@ -34,7 +34,7 @@ public sealed class PredictivePolicyOptions
 
     /// <summary>No change while forecast (or value) divided by current capacity is within this of 1, as for <c>target</c>.</summary>
     [Range(0.0, 1.0)]
-    public double Tolerance { get; set; } = 0.1;
+    public double Tolerance { get; set; } = TargetPolicyOptions.DefaultTolerance;
 
     /// <summary>The forecasting method.</summary>
     public ForecastMethod Method { get; set; } = ForecastMethod.HoltWinters;

@@ -16,8 +16,11 @@ public enum TargetType
 /// <summary>Options of the <c>target</c> policy.</summary>
 public sealed class TargetPolicyOptions
 {
+    /// <summary>Kubernetes HPA's default tolerance (the controller manager's --horizontal-pod-autoscaler-tolerance).</summary>
+    public const double DefaultTolerance = 0.1;
+
     /// <summary>The value to hold (per replica for <see cref="TargetType.AverageValue"/>).</summary>
-    [Range(1e-12, double.MaxValue)]
+    [Range(1e-12, double.MaxValue, ErrorMessage = "must be above 0")]
     public double Target { get; set; } = 1;
 
     /// <summary>Value or AverageValue.</summary>
@@ -25,7 +28,24 @@ public sealed class TargetPolicyOptions
 
     /// <summary>No change while |value/target − 1| is within this (HPA's default 0.1).</summary>
     [Range(0.0, 1.0)]
-    public double Tolerance { get; set; } = 0.1;
+    public double Tolerance { get; set; } = DefaultTolerance;
+
+    /// <summary>
+    /// Scale up only when value/target exceeds 1 + this; null: <see cref="Tolerance"/>. Kubernetes 1.33+ sets it per
+    /// direction (<c>behavior.scaleUp.tolerance</c>, KEP-4951).
+    /// </summary>
+    [Range(0.0, 1.0)]
+    public double? ScaleUpTolerance { get; set; }
+
+    /// <summary>Scale down only when value/target falls below 1 − this; null: <see cref="Tolerance"/>.</summary>
+    [Range(0.0, 1.0)]
+    public double? ScaleDownTolerance { get; set; }
+
+    /// <summary>The tolerance in force for a ratio above 1.</summary>
+    public double EffectiveScaleUpTolerance => ScaleUpTolerance ?? Tolerance;
+
+    /// <summary>The tolerance in force for a ratio below 1.</summary>
+    public double EffectiveScaleDownTolerance => ScaleDownTolerance ?? Tolerance;
 }
 
 /// <summary>
@@ -48,9 +68,10 @@ public sealed class TargetPolicy(TargetPolicyOptions options) : IScalingPolicy
         // At zero replicas a ratio has nothing to multiply; count from one so demand can start the service.
         var basis = Math.Max(currentReplicas, 1);
         var ratio = options.Type == TargetType.Value ? value / options.Target : value / (options.Target * basis);
-        if (Math.Abs(ratio - 1) <= options.Tolerance)
+        var tolerance = ratio >= 1 ? options.EffectiveScaleUpTolerance : options.EffectiveScaleDownTolerance;
+        if (Math.Abs(ratio - 1) <= tolerance)
         {
-            return new ScalingProposal(Name, reading.Metric, currentReplicas, Within, value, options.Target, options.Tolerance);
+            return new ScalingProposal(Name, reading.Metric, currentReplicas, Within, value, options.Target, tolerance);
         }
 
         var desired = options.Type == TargetType.Value

@@ -1,6 +1,7 @@
 using System.ComponentModel.DataAnnotations;
 using System.Globalization;
 using Autoscaler.Core.Metrics;
+using Autoscaler.Core.Options;
 using Microsoft.Extensions.Options;
 
 namespace Autoscaler.Core.Policies;
@@ -8,13 +9,25 @@ namespace Autoscaler.Core.Policies;
 /// <summary>Options of the <c>threshold</c> policy: the original scripts' two thresholds.</summary>
 public sealed class ThresholdPolicyOptions
 {
+    /// <summary>The original scripts' query: the mean response time over 30 s, in seconds.</summary>
+    public const string DefaultQuery = "avg(avg_over_time(webapp_response_time_seconds[30s]))";
+
+    /// <summary>The original scripts' name for that value.</summary>
+    public const string DefaultMetricName = "avg_rt";
+
+    /// <summary>The original scripts' SCALE_UP_THRESHOLD.</summary>
+    public const double DefaultScaleUpThreshold = 0.6;
+
+    /// <summary>The original scripts' SCALE_DOWN_THRESHOLD.</summary>
+    public const double DefaultScaleDownThreshold = 0.2;
+
     /// <summary>Above this value, one more replica (seconds of mean latency by default).</summary>
     [Range(0.0, double.MaxValue)]
-    public double ScaleUpThreshold { get; set; } = 0.6;
+    public double ScaleUpThreshold { get; set; } = DefaultScaleUpThreshold;
 
     /// <summary>Below this value, one fewer replica.</summary>
     [Range(0.0, double.MaxValue)]
-    public double ScaleDownThreshold { get; set; } = 0.2;
+    public double ScaleDownThreshold { get; set; } = DefaultScaleDownThreshold;
 
     /// <summary>How far one step goes: replicas, or percent of the current count (at least one replica).</summary>
     [Range(1, 10_000)]
@@ -22,6 +35,11 @@ public sealed class ThresholdPolicyOptions
 
     /// <summary>Whether <see cref="Step"/> counts replicas or percent.</summary>
     public ThresholdStepType StepType { get; set; } = ThresholdStepType.Replicas;
+
+    /// <summary>The rules that compare fields, as (field, problem); a <c>{Field}</c> in a problem names another field.</summary>
+    public IReadOnlyList<(string Field, string Problem)> Problems() =>
+        ScaleDownThreshold < ScaleUpThreshold ? []
+            : [(nameof(ScaleDownThreshold), string.Create(CultureInfo.InvariantCulture, $"{ScaleDownThreshold} must be below {{{nameof(ScaleUpThreshold)}}} {ScaleUpThreshold}"))];
 
     /// <summary>The step at <paramref name="current"/> replicas.</summary>
     public int StepAt(int current) =>
@@ -43,10 +61,7 @@ public sealed class ThresholdPolicyOptionsValidator : IValidateOptions<Threshold
 {
     /// <inheritdoc />
     public ValidateOptionsResult Validate(string? name, ThresholdPolicyOptions options) =>
-        options.ScaleDownThreshold < options.ScaleUpThreshold
-            ? ValidateOptionsResult.Success
-            : ValidateOptionsResult.Fail(string.Create(CultureInfo.InvariantCulture,
-                $"{name}:ScaleDownThreshold = {options.ScaleDownThreshold}: must be below {name}:ScaleUpThreshold = {options.ScaleUpThreshold}"));
+        OptionsCheck.Result(name, options?.Problems() ?? []);
 }
 
 /// <summary>

@@ -10,126 +10,126 @@ using YamlDotNet.RepresentationModel;
 
 namespace Autoscaler.Core.PolicyFiles;
 
-/// <summary>Reads and writes the native policy file (YAML); every problem is named with its line and field.</summary>
+/// <summary>
+/// Our own policy format (YAML, no <c>kind</c>): its reader, which only maps fields to <see cref="PolicySpec"/> and
+/// lines (the rules are checked once, by <see cref="PolicyRules"/>), and its writer. Files come in through
+/// <see cref="PolicyFiles"/>.
+/// </summary>
 public static class PolicyFile
 {
-    /// <summary>Reads a policy file from disk.</summary>
-    /// <exception cref="PolicyFileException">The file cannot be read or is not a valid policy.</exception>
-    public static PolicySpec Load(string path)
+    /// <summary>Reads a policy of any format from text; the same as <see cref="PolicyFiles.Parse"/>.</summary>
+    /// <exception cref="PolicyFileException">The text is not one valid policy; all problems are listed.</exception>
+    public static PolicySpec Parse(string text, string source = "policy") => PolicyFiles.Parse(text, source);
+
+    /// <summary>Maps a native policy document onto a spec.</summary>
+    internal static PolicySpec Read(YamlFields root)
     {
-        string text;
-        try
-        {
-            text = File.ReadAllText(path);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            throw new PolicyFileException([$"{path}: cannot read the policy file: {e.Message}"]);
-        }
-
-        return Parse(text, path);
-    }
-
-    /// <summary>Reads a policy from YAML text; <paramref name="source"/> names it in messages.</summary>
-    /// <exception cref="PolicyFileException">The text is not a valid policy; all problems are listed.</exception>
-    public static PolicySpec Parse(string text, string source = "policy")
-    {
-        var problems = new List<string>();
-        var root = YamlFields.Root(source, text, problems);
-        var spec = new PolicySpec
-        {
-            MinReplicas = root.Integer("minReplicas", 0, 10_000) ?? 1,
-            MaxReplicas = root.Integer("maxReplicas", 1, 10_000) ?? 6,
-            CheckInterval = root.Duration("checkInterval"),
-            ScaleToZeroAfter = root.Duration("scaleToZeroAfter") ?? DecisionPipeline.DefaultScaleToZeroAfter,
-        };
-        if (spec.MinReplicas > spec.MaxReplicas)
-        {
-            root.Problem(root.Find("minReplicas") ?? root.Node, "minReplicas", $"{spec.MinReplicas} must not exceed maxReplicas {spec.MaxReplicas}");
-        }
-
-        var metrics = root.MappingList("metrics", required: true);
-        if (metrics.Count == 0 && root.Has("metrics"))
-        {
-            root.Problem(root.Find("metrics")!, "metrics", "needs at least one metric");
-        }
-
-        var names = new HashSet<string>(StringComparer.Ordinal);
+        var spec = new PolicySpec();
+        spec.MinReplicas = root.Integer("minReplicas", to: nameof(PolicySpec.MinReplicas)) ?? spec.MinReplicas;
+        spec.MaxReplicas = root.Integer("maxReplicas", to: nameof(PolicySpec.MaxReplicas)) ?? spec.MaxReplicas;
+        spec.CheckInterval = root.Duration("checkInterval", to: nameof(PolicySpec.CheckInterval));
+        spec.ScaleToZeroAfter = root.Duration("scaleToZeroAfter", to: nameof(PolicySpec.ScaleToZeroAfter)) ?? spec.ScaleToZeroAfter;
+        var metrics = root.MappingList("metrics", required: true, to: nameof(PolicySpec.Metrics));
+        var formula = root.Has("formula");
         foreach (var m in metrics)
         {
-            var metric = ReadMetric(m);
-            if (metric.Name.Length > 0 && !names.Add(metric.Name))
-            {
-                m.Problem(m.Find("name")!, "name", $"'{metric.Name}' is used by another metric");
-            }
-
-            spec.Metrics.Add(metric);
+            spec.Metrics.Add(ReadMetric(m, formula));
         }
 
-        if (root.Mapping("behavior") is { } behavior)
+        if (root.Mapping("behavior", to: nameof(PolicySpec.Behavior)) is { } behavior)
         {
             // Here a direction or a rule list left out means no limit (unlike a HPA, where it means HPA's defaults).
-            spec.Behavior = ReadBehavior(behavior, ScalingBehavior.None, cooldowns: true);
+            spec.Behavior = ReadBehavior(behavior, ScalingBehavior.None, cooldowns: true).Behavior;
         }
 
+        if (root.Mapping("kubernetes") is { } k)
+        {
+            var target = k.Mapping("scaleTargetRef");
+            spec.Kubernetes = new KubernetesObject(k.String("name"), k.String("namespace"), target?.String("apiVersion"), target?.String("kind"), target?.String("name"));
+            target?.RejectUnknown();
+            k.RejectUnknown();
+        }
+
+        PauseFields.Read(root, spec);
+        ScheduleFields.Read(root, spec);
+        FormulaFields.Read(root, spec);
         root.RejectUnknown();
-        return problems.Count == 0 ? spec : throw new PolicyFileException(problems);
+        return spec;
     }
 
-    private static MetricSpec ReadMetric(YamlFields m)
+    private static MetricSpec ReadMetric(YamlFields m, bool formula)
     {
-        var metric = new MetricSpec { Name = m.String("name", required: true) ?? "", Query = m.String("query") ?? "" };
+        var metric = new MetricSpec
+        {
+            Name = m.String("name", required: true, to: nameof(MetricSpec.Name)) ?? "",
+            Query = m.String("query", to: nameof(MetricSpec.Query)) ?? "",
+        };
         var kinds = new[] { "threshold", "target", "predictive", "slo", "fixed" }.Where(m.Has).ToList();
-        if (kinds.Count != 1)
+        if (formula)
+        {
+            // With a formula the metrics only feed it; a rule of their own is refused by the rules (FormulaFields.Check).
+            FormulaFields.CheckInput(m);
+        }
+        else if (kinds.Count != 1)
         {
             m.Problem(m.Node, "threshold|target|predictive|slo|fixed", kinds.Count == 0 ? "say which policy: threshold, target, predictive, slo or fixed" : $"only one policy per metric, not {string.Join(" and ", kinds)}");
         }
 
-        if (m.Mapping("threshold") is { } t)
+        if (m.Mapping("threshold", to: nameof(MetricSpec.Threshold)) is { } t)
         {
-            var options = new ThresholdPolicyOptions
-            {
-                ScaleUpThreshold = t.Number("up", 0, required: true) ?? 0.6,
-                ScaleDownThreshold = t.Number("down", 0, required: true) ?? 0.2,
-                Step = t.Integer("step", 1, 10_000) ?? 1,
-                StepType = t.Enum<ThresholdStepType>("stepType") ?? ThresholdStepType.Replicas,
-            };
-            if (options.ScaleDownThreshold >= options.ScaleUpThreshold)
-            {
-                t.Problem(t.Find("down") ?? t.Node, "down", $"{options.ScaleDownThreshold.ToString(CultureInfo.InvariantCulture)} must be below up {options.ScaleUpThreshold.ToString(CultureInfo.InvariantCulture)}");
-            }
-
+            var options = new ThresholdPolicyOptions();
+            options.ScaleUpThreshold = t.Number("up", required: true, to: nameof(options.ScaleUpThreshold)) ?? options.ScaleUpThreshold;
+            options.ScaleDownThreshold = t.Number("down", required: true, to: nameof(options.ScaleDownThreshold)) ?? options.ScaleDownThreshold;
+            options.Step = t.Integer("step", to: nameof(options.Step)) ?? options.Step;
+            options.StepType = t.Enum<ThresholdStepType>("stepType", to: nameof(options.StepType)) ?? options.StepType;
             t.RejectUnknown();
             metric.Threshold = options;
         }
 
-        if (m.Mapping("target") is { } g)
+        if (m.Mapping("target", to: nameof(MetricSpec.Target)) is { } g)
         {
-            metric.Target = new TargetPolicyOptions
-            {
-                Target = g.Number("value", 1e-12, required: true) ?? 1,
-                Type = g.Enum<TargetType>("type") ?? TargetType.Value,
-                Tolerance = g.Number("tolerance", 0, 1) ?? 0.1,
-            };
-            g.RejectUnknown();
+            metric.Target = ReadTarget(g);
         }
 
-        if (m.Mapping("predictive") is { } pr)
+        if (m.Mapping("predictive", to: nameof(MetricSpec.Predictive)) is { } pr)
         {
             metric.Predictive = ReadPredictive(pr);
         }
 
-        if (m.Mapping("slo") is { } slo)
+        if (m.Mapping("slo", to: nameof(MetricSpec.Slo)) is { } slo)
         {
             metric.Slo = ReadSlo(slo);
         }
 
-        metric.Fixed = m.Integer("fixed", 0, 10_000);
-        if (metric.Fixed is null && metric.Query.Length == 0)
+        metric.Fixed = m.Integer("fixed", to: nameof(MetricSpec.Fixed));
+        var (fallbackAfter, fallbackReplicas) = ReadFallback(m);
+        metric.OnFailure = new MetricFailureHandling(fallbackAfter, fallbackReplicas, m.Boolean("ignoreNullValues") ?? false);
+        metric.ActivationThreshold = m.Number("activationThreshold", to: nameof(MetricSpec.ActivationThreshold));
+        if (m.Mapping("prometheus") is { } p)
         {
-            m.Problem(m.Node, "query", "is required (a PromQL query that yields one value)");
+            metric.Prometheus = ReadConnection(p);
         }
 
+        m.RejectUnknown();
+        return metric;
+    }
+
+    /// <summary>Reads a target rule: <c>{value, type, tolerance, scaleUpTolerance, scaleDownTolerance}</c>.</summary>
+    internal static TargetPolicyOptions ReadTarget(YamlFields g)
+    {
+        var options = new TargetPolicyOptions();
+        options.Target = g.Number("value", required: true, to: nameof(options.Target)) ?? options.Target;
+        options.Type = g.Enum<TargetType>("type", to: nameof(options.Type)) ?? options.Type;
+        options.Tolerance = g.Number("tolerance", to: nameof(options.Tolerance)) ?? options.Tolerance;
+        options.ScaleUpTolerance = g.Number("scaleUpTolerance", to: nameof(options.ScaleUpTolerance));
+        options.ScaleDownTolerance = g.Number("scaleDownTolerance", to: nameof(options.ScaleDownTolerance));
+        g.RejectUnknown();
+        return options;
+    }
+
+    /// <summary>Reads <c>onError</c> and <c>fallback</c>: after how many failures to propose how many replicas (null: hold).</summary>
+    internal static (int? After, int Replicas) ReadFallback(YamlFields m)
+    {
         var onError = m.String("onError");
         if (onError is not null and not "hold" and not "fallback")
         {
@@ -140,8 +140,8 @@ public static class PolicyFile
         var fallbackReplicas = 0;
         if (m.Mapping("fallback") is { } f)
         {
-            fallbackAfter = f.Integer("failureThreshold", 1, 1000, required: true);
-            fallbackReplicas = f.Integer("replicas", 0, 10_000, required: true) ?? 0;
+            fallbackAfter = f.Integer("failureThreshold", required: true, to: "OnFailure.FallbackAfter");
+            fallbackReplicas = f.Integer("replicas", required: true, to: "OnFailure.FallbackReplicas") ?? 0;
             f.RejectUnknown();
         }
         else if (onError == "fallback")
@@ -149,115 +149,127 @@ public static class PolicyFile
             m.Problem(m.Find("onError")!, "fallback", "onError: fallback needs fallback: {failureThreshold, replicas}");
         }
 
-        metric.OnFailure = new MetricFailureHandling(onError == "hold" ? null : fallbackAfter, fallbackReplicas, m.Boolean("ignoreNullValues") ?? false);
-        metric.ActivationThreshold = m.Number("activationThreshold", 0);
-        m.RejectUnknown();
-        return metric;
+        return (onError == "hold" ? null : fallbackAfter, fallbackReplicas);
+    }
+
+    private static PrometheusConnection ReadConnection(YamlFields p)
+    {
+        var reference = p.Mapping("authenticationRef");
+        var connection = new PrometheusConnection
+        {
+            ServerAddress = p.String("serverAddress"),
+            Namespace = p.String("namespace"),
+            CustomHeaders = p.Dictionary("customHeaders") ?? [],
+            QueryParameters = p.Dictionary("queryParameters") ?? [],
+            UnsafeSsl = p.Boolean("unsafeSsl"),
+            Timeout = p.Duration("timeout"),
+            AuthModes = p.String("authModes"),
+            AuthenticationRef = reference?.String("name", required: true) is { } name ? new AuthenticationRef(name, reference.String("kind")) : null,
+        };
+        reference?.RejectUnknown();
+        p.RejectUnknown();
+        return connection;
     }
 
     private static PredictivePolicyOptions ReadPredictive(YamlFields p)
     {
         var options = new PredictivePolicyOptions();
-        options.Target = p.Number("value", 1e-12, required: true) ?? options.Target;
-        options.ReactiveTarget = p.Number("reactiveValue", 1e-12);
-        options.Tolerance = p.Number("tolerance", 0, 1) ?? options.Tolerance;
-        options.Method = p.Enum<ForecastMethod>("method") ?? options.Method;
-        options.SeasonLength = p.Duration("seasonLength") ?? options.SeasonLength;
-        options.SampleInterval = p.Duration("sampleInterval") ?? options.SampleInterval;
-        options.Horizon = p.Duration("horizon") ?? options.Horizon;
-        options.Alpha = p.Number("alpha", 0, 1) ?? options.Alpha;
-        options.Beta = p.Number("beta", 0, 1) ?? options.Beta;
-        options.Gamma = p.Number("gamma", 0, 1) ?? options.Gamma;
-        options.WarmUpSeasons = p.Integer("warmUpSeasons", 0, 52) ?? options.WarmUpSeasons;
+        options.Target = p.Number("value", required: true, to: nameof(options.Target)) ?? options.Target;
+        options.ReactiveTarget = p.Number("reactiveValue", to: nameof(options.ReactiveTarget));
+        options.Tolerance = p.Number("tolerance", to: nameof(options.Tolerance)) ?? options.Tolerance;
+        options.Method = p.Enum<ForecastMethod>("method", to: nameof(options.Method)) ?? options.Method;
+        options.SeasonLength = p.Duration("seasonLength", to: nameof(options.SeasonLength)) ?? options.SeasonLength;
+        options.SampleInterval = p.Duration("sampleInterval", to: nameof(options.SampleInterval)) ?? options.SampleInterval;
+        options.Horizon = p.Duration("horizon", to: nameof(options.Horizon)) ?? options.Horizon;
+        options.Alpha = p.Number("alpha", to: nameof(options.Alpha)) ?? options.Alpha;
+        options.Beta = p.Number("beta", to: nameof(options.Beta)) ?? options.Beta;
+        options.Gamma = p.Number("gamma", to: nameof(options.Gamma)) ?? options.Gamma;
+        options.WarmUpSeasons = p.Integer("warmUpSeasons", to: nameof(options.WarmUpSeasons)) ?? options.WarmUpSeasons;
         p.RejectUnknown();
-
-        // Rules across fields (or beyond a range), each on that field's line (Problems names a field at most once).
-        foreach (var (field, problem) in options.Problems())
-        {
-            var key = char.ToLowerInvariant(field[0]) + field[1..];
-            key = key switch { "target" => "value", "reactiveTarget" => "reactiveValue", _ => key };
-            p.Problem(p.Find(key) ?? p.Node, key, problem);
-        }
-
         return options;
     }
 
     private static SloPolicyOptions ReadSlo(YamlFields p)
     {
         var options = new SloPolicyOptions();
-        options.Latency = p.Duration("latency") ?? options.Latency;
+        options.Latency = p.Duration("latency", to: nameof(options.Latency)) ?? options.Latency;
         if (!p.Has("latency"))
         {
             p.Problem(p.Node, "latency", "is required (the latency bound, e.g. 300ms)");
         }
 
-        options.Statistic = p.Enum<LatencyStatistic>("statistic") ?? options.Statistic;
-        options.MaxErrorRate = p.Number("maxErrorRate") ?? options.MaxErrorRate;
-        options.Workers = p.Integer("workers", 1, 100_000);
-        options.ServiceTime = p.Duration("serviceTime");
-        options.QueueLimit = p.Integer("queueLimit", 0, 1_000_000) ?? options.QueueLimit;
-        options.Distribution = p.Enum<ServiceTimeDistribution>("distribution") ?? options.Distribution;
-        options.SafeRate = p.Number("safeRate", 1e-12);
-        if (p.Mapping("learn") is { } learn)
+        options.Statistic = p.Enum<LatencyStatistic>("statistic", to: nameof(options.Statistic)) ?? options.Statistic;
+        options.MaxErrorRate = p.Number("maxErrorRate", to: nameof(options.MaxErrorRate)) ?? options.MaxErrorRate;
+        options.Workers = p.Integer("workers", to: nameof(options.Workers));
+        options.ServiceTime = p.Duration("serviceTime", to: nameof(options.ServiceTime));
+        options.QueueLimit = p.Integer("queueLimit", to: nameof(options.QueueLimit)) ?? options.QueueLimit;
+        options.Distribution = p.Enum<ServiceTimeDistribution>("distribution", to: nameof(options.Distribution)) ?? options.Distribution;
+        options.SafeRate = p.Number("safeRate", to: nameof(options.SafeRate));
+        if (p.Mapping("learn", to: nameof(options.Learn)) is { } learn)
         {
             options.Learn = new SloLearnQueries
             {
-                Utilization = learn.String("utilization"),
-                Throughput = learn.String("throughput"),
-                Latency = learn.String("latency"),
+                Utilization = learn.String("utilization", to: nameof(SloLearnQueries.Utilization)),
+                Throughput = learn.String("throughput", to: nameof(SloLearnQueries.Throughput)),
+                Latency = learn.String("latency", to: nameof(SloLearnQueries.Latency)),
             };
             learn.RejectUnknown();
         }
 
-        options.Forecast = p.Enum<SloForecast>("forecast") ?? options.Forecast;
-        options.SeasonLength = p.Duration("seasonLength");
-        options.SampleInterval = p.Duration("sampleInterval") ?? options.SampleInterval;
-        options.Horizon = p.Duration("horizon") ?? options.Horizon;
-        options.HeadroomQuantile = p.Number("headroomQuantile") ?? options.HeadroomQuantile;
+        options.Forecast = p.Enum<SloForecast>("forecast", to: nameof(options.Forecast)) ?? options.Forecast;
+        options.SeasonLength = p.Duration("seasonLength", to: nameof(options.SeasonLength));
+        options.SampleInterval = p.Duration("sampleInterval", to: nameof(options.SampleInterval)) ?? options.SampleInterval;
+        options.Horizon = p.Duration("horizon", to: nameof(options.Horizon)) ?? options.Horizon;
+        options.HeadroomQuantile = p.Number("headroomQuantile", to: nameof(options.HeadroomQuantile)) ?? options.HeadroomQuantile;
         p.RejectUnknown();
-
-        // Rules across fields (or beyond a range), each on that field's line.
-        foreach (var (field, problem) in options.Problems())
-        {
-            var key = char.ToLowerInvariant(field[0]) + field[1..];
-            if (!p.Has(key) && key is "workers" or "serviceTime" or "latency")
-            {
-                p.Problem(p.Node, key, problem);
-                continue;
-            }
-
-            p.Problem(p.Find(key) ?? p.Node, key, problem);
-        }
-
         return options;
     }
 
-    /// <summary>Reads a behavior section; what is left out comes from <paramref name="defaults"/>.</summary>
-    internal static ScalingBehavior ReadBehavior(YamlFields b, ScalingBehavior defaults, bool cooldowns)
+    /// <summary>
+    /// Reads a behavior section (HPA's field names, with our cooldowns where <paramref name="cooldowns"/>); what is
+    /// left out comes from <paramref name="defaults"/>. HPA's per-direction <c>tolerance</c> (Kubernetes 1.33+) is
+    /// returned apart: it belongs to the target rules, not to the behavior stage.
+    /// </summary>
+    internal static (ScalingBehavior Behavior, double? UpTolerance, double? DownTolerance) ReadBehavior(YamlFields b, ScalingBehavior defaults, bool cooldowns)
     {
+        double? upTolerance = null, downTolerance = null;
         var behavior = new ScalingBehavior
         {
-            ScaleUp = b.Mapping("scaleUp") is { } up ? ReadRules(up, defaults.ScaleUp, cooldowns) : defaults.ScaleUp,
-            ScaleDown = b.Mapping("scaleDown") is { } down ? ReadRules(down, defaults.ScaleDown, cooldowns) : defaults.ScaleDown,
+            ScaleUp = b.Mapping("scaleUp", to: nameof(ScalingBehavior.ScaleUp)) is { } up ? ReadRules(up, defaults.ScaleUp, cooldowns, out upTolerance) : defaults.ScaleUp,
+            ScaleDown = b.Mapping("scaleDown", to: nameof(ScalingBehavior.ScaleDown)) is { } down ? ReadRules(down, defaults.ScaleDown, cooldowns, out downTolerance) : defaults.ScaleDown,
         };
         b.RejectUnknown();
-        return behavior;
+        return (behavior, upTolerance, downTolerance);
     }
 
-    private static ScalingRules ReadRules(YamlFields r, ScalingRules defaults, bool cooldowns)
+    private static ScalingRules ReadRules(YamlFields r, ScalingRules defaults, bool cooldowns, out double? tolerance)
     {
         var rules = new ScalingRules
         {
-            StabilizationWindowSeconds = r.Integer("stabilizationWindowSeconds", 0, 3600) ?? defaults.StabilizationWindowSeconds,
-            SelectPolicy = r.Enum<SelectPolicy>("selectPolicy") ?? defaults.SelectPolicy,
-            Cooldown = (cooldowns ? r.Duration("cooldown") : null) ?? defaults.Cooldown,
+            StabilizationWindowSeconds = r.Integer("stabilizationWindowSeconds", to: nameof(ScalingRules.StabilizationWindowSeconds)) ?? defaults.StabilizationWindowSeconds,
+            SelectPolicy = r.Enum<SelectPolicy>("selectPolicy", to: nameof(ScalingRules.SelectPolicy)) ?? defaults.SelectPolicy,
+            Cooldown = (cooldowns ? r.Duration("cooldown", to: nameof(ScalingRules.Cooldown)) : null) ?? defaults.Cooldown,
         };
-        var policies = r.MappingList("policies");
+        tolerance = null;
+        if (!cooldowns && r.String("tolerance") is { } text)
+        {
+            // A Kubernetes quantity (0.05, 50m); it applies to every metric of the object.
+            if (Quantities.TryParse(text, out var value))
+            {
+                tolerance = value;
+            }
+            else
+            {
+                r.Problem(r.Find("tolerance")!, "tolerance", $"'{text}' is not a quantity (e.g. 0.05 or 50m)");
+            }
+        }
+
+        var policies = r.MappingList("policies", to: nameof(ScalingRules.Policies));
         foreach (var p in policies)
         {
-            var type = p.Enum<ScalingRuleType>("type") ?? ScalingRuleType.Pods;
-            var value = p.Integer("value", 1, int.MaxValue, required: true) ?? 1;
-            var period = p.Integer("periodSeconds", 1, 1800, required: true) ?? 15;
+            var type = p.Enum<ScalingRuleType>("type", to: nameof(ScalingRule.Type)) ?? ScalingRuleType.Pods;
+            var value = p.Integer("value", required: true, to: nameof(ScalingRule.Value)) ?? 1;
+            var period = p.Integer("periodSeconds", required: true, to: nameof(ScalingRule.PeriodSeconds)) ?? 15;
             p.RejectUnknown();
             rules.Policies.Add(new ScalingRule(type, value, period));
         }
@@ -289,10 +301,10 @@ public static class PolicyFile
         var metrics = new YamlSequenceNode();
         foreach (var m in spec.Metrics)
         {
-            var node = new YamlMappingNode { { "name", m.Name } };
+            var node = new YamlMappingNode { { "name", YamlFields.Text(m.Name) } };
             if (m.Query.Length > 0)
             {
-                node.Add("query", m.Query);
+                node.Add("query", YamlFields.Text(m.Query));
             }
 
             if (m.Threshold is { } t)
@@ -305,7 +317,7 @@ public static class PolicyFile
             }
             else if (m.Target is { } g)
             {
-                node.Add("target", new YamlMappingNode { { "value", Num(g.Target) }, { "type", g.Type.ToString() }, { "tolerance", Num(g.Tolerance) } });
+                node.Add("target", WriteTarget(g));
             }
             else if (m.Predictive is { } p)
             {
@@ -330,15 +342,14 @@ public static class PolicyFile
             {
                 node.Add("slo", WriteSlo(o));
             }
-            else
+            else if (m.Rule == "fixed")
             {
                 node.Add("fixed", Num(m.Fixed ?? 0));
             }
 
-            node.Add("onError", m.OnFailure.FallbackAfter is null ? "hold" : "fallback");
-            if (m.OnFailure.FallbackAfter is { } after)
+            if (m.Rule != "input")
             {
-                node.Add("fallback", new YamlMappingNode { { "failureThreshold", Num(after) }, { "replicas", Num(m.OnFailure.FallbackReplicas) } });
+                WriteFallback(node, m.OnFailure);
             }
 
             node.Add("ignoreNullValues", m.OnFailure.IgnoreNullValues ? "true" : "false");
@@ -347,14 +358,113 @@ public static class PolicyFile
                 node.Add("activationThreshold", Num(activation));
             }
 
+            if (m.Prometheus is { IsEmpty: false } connection)
+            {
+                node.Add("prometheus", WriteConnection(connection));
+            }
+
             metrics.Add(node);
         }
 
         root.Add("metrics", metrics);
         var behavior = spec.EffectiveBehavior;
         root.Add("behavior", WriteBehavior(behavior, cooldowns: true));
+        if (spec.Kubernetes is { } k)
+        {
+            var kubernetes = new YamlMappingNode();
+            AddText(kubernetes, "name", k.Name);
+            AddText(kubernetes, "namespace", k.Namespace);
+            if (k.TargetName is not null || k.TargetKind is not null || k.TargetApiVersion is not null)
+            {
+                var target = new YamlMappingNode();
+                AddText(target, "apiVersion", k.TargetApiVersion);
+                AddText(target, "kind", k.TargetKind);
+                AddText(target, "name", k.TargetName);
+                kubernetes.Add("scaleTargetRef", target);
+            }
 
+            root.Add("kubernetes", kubernetes);
+        }
+
+        FormulaFields.Write(root, spec);
+        ScheduleFields.Write(root, spec);
+        PauseFields.Write(root, spec);
         return YamlFields.Save(root);
+    }
+
+    /// <summary>Writes a target rule: <c>{value, type, tolerance}</c> and the per-direction tolerances when set.</summary>
+    internal static YamlMappingNode WriteTarget(TargetPolicyOptions g)
+    {
+        var target = new YamlMappingNode { { "value", Num(g.Target) }, { "type", g.Type.ToString() }, { "tolerance", Num(g.Tolerance) } };
+        if (g.ScaleUpTolerance is { } up)
+        {
+            target.Add("scaleUpTolerance", Num(up));
+        }
+
+        if (g.ScaleDownTolerance is { } down)
+        {
+            target.Add("scaleDownTolerance", Num(down));
+        }
+
+        return target;
+    }
+
+    /// <summary>Writes <c>onError</c> and, when it falls back, <c>fallback</c>.</summary>
+    internal static void WriteFallback(YamlMappingNode node, MetricFailureHandling handling)
+    {
+        node.Add("onError", handling.FallbackAfter is null ? "hold" : "fallback");
+        if (handling.FallbackAfter is { } after)
+        {
+            node.Add("fallback", new YamlMappingNode { { "failureThreshold", Num(after) }, { "replicas", Num(handling.FallbackReplicas) } });
+        }
+    }
+
+    private static YamlMappingNode WriteConnection(PrometheusConnection c)
+    {
+        var node = new YamlMappingNode();
+        AddText(node, "serverAddress", c.ServerAddress);
+        AddText(node, "namespace", c.Namespace);
+        foreach (var (key, values) in new[] { ("customHeaders", c.CustomHeaders), ("queryParameters", c.QueryParameters) })
+        {
+            if (values.Count > 0)
+            {
+                var map = new YamlMappingNode();
+                foreach (var (name, value) in values)
+                {
+                    map.Add(YamlFields.Text(name), YamlFields.Text(value));
+                }
+
+                node.Add(key, map);
+            }
+        }
+
+        if (c.UnsafeSsl is { } unsafeSsl)
+        {
+            node.Add("unsafeSsl", unsafeSsl ? "true" : "false");
+        }
+
+        if (c.Timeout is { } timeout)
+        {
+            node.Add("timeout", Durations.Format(timeout));
+        }
+
+        AddText(node, "authModes", c.AuthModes);
+        if (c.AuthenticationRef is { } reference)
+        {
+            var r = new YamlMappingNode { { "name", YamlFields.Text(reference.Name) } };
+            AddText(r, "kind", reference.Kind);
+            node.Add("authenticationRef", r);
+        }
+
+        return node;
+    }
+
+    private static void AddText(YamlMappingNode node, string key, string? value)
+    {
+        if (value is not null)
+        {
+            node.Add(key, YamlFields.Text(value));
+        }
     }
 
     private static YamlMappingNode WriteSlo(SloPolicyOptions o)

@@ -84,6 +84,36 @@ public static partial class Durations
     }
 
     /// <summary>
+    /// Formats a duration for people, as every table, report and status line shows one: the largest unit first and at
+    /// most three units, zeros left out, the smallest shown unit truncated (<c>4d 18h 58m</c>, <c>2h 5m 3s</c>,
+    /// <c>1m 18s</c>, <c>42s</c>, <c>2.5s</c>, <c>250ms</c>, <c>0s</c>). Not for files: <see cref="Format"/> round-trips.
+    /// </summary>
+    public static string Humanize(TimeSpan value)
+    {
+        if (value < TimeSpan.Zero)
+        {
+            return "-" + Humanize(value.Duration());
+        }
+
+        var c = CultureInfo.InvariantCulture;
+        if (value < TimeSpan.FromSeconds(1))
+        {
+            return value == TimeSpan.Zero ? "0s" : value.TotalMilliseconds.ToString("0.###", c) + "ms";
+        }
+
+        if (value < TimeSpan.FromSeconds(10))
+        {
+            // Truncated, as the longer forms are: 9.96 s is "9.9s", never "10s".
+            return (Math.Floor(value.TotalSeconds * 10) / 10).ToString("0.#", c) + "s";
+        }
+
+        var seconds = (long)Math.Floor(value.TotalSeconds);
+        (long Amount, string Unit)[] units = [(seconds / 86_400, "d"), (seconds / 3600 % 24, "h"), (seconds / 60 % 60, "m"), (seconds % 60, "s")];
+        var first = Array.FindIndex(units, u => u.Amount > 0);
+        return string.Join(' ', units.Skip(first).Take(3).Where(u => u.Amount > 0).Select(u => u.Amount.ToString(c) + u.Unit));
+    }
+
+    /// <summary>
     /// Lets configuration binding read <c>30s</c> or <c>500ms</c> for every <see cref="TimeSpan"/> option,
     /// so environment variables take the same values as command-line flags.
     /// </summary>

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
+using Autoscaler.Core.Pipeline;
 using Autoscaler.Core.Scaling;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
@@ -18,12 +19,17 @@ internal sealed record ReplicaApi(IScaleTarget? Target, int MinReplicas, int Max
 /// <param name="Changed">True when a <c>PUT</c> changed the count.</param>
 /// <param name="MinReplicas">Fewest replicas a <c>PUT</c> may ask for.</param>
 /// <param name="MaxReplicas">Most replicas a <c>PUT</c> may ask for.</param>
-public sealed record ReplicaCount(int Replicas, int Previous, bool Changed, int MinReplicas, int MaxReplicas);
+/// <param name="Pause">The pause in force, or null: while paused, every evaluation returns the count to the paused one.</param>
+public sealed record ReplicaCount(int Replicas, int Previous, bool Changed, int MinReplicas, int MaxReplicas, ScalingPause? Pause = null);
+
+/// <summary>A <c>PUT /api/v1/replicas</c> body: the count (optional with a pause: then the current count is held), and whether to pause there.</summary>
+internal readonly record struct ReplicaRequest(int? Replicas, bool? Pause);
 
 /// <summary>
 /// <c>GET</c> and <c>PUT /api/v1/replicas</c>: read or set the replica count directly, bypassing the policy pipeline
 /// (this is what <c>deploy/ansible/playbook-scale-local.yml</c> calls). Off unless an API token is configured, and
-/// then only with <c>Authorization: Bearer TOKEN</c>: a <c>PUT</c> starts and stops processes.
+/// then only with <c>Authorization: Bearer TOKEN</c>: a <c>PUT</c> starts and stops processes. With <c>"pause": true</c>
+/// the loop itself is paused at the count (whatever its target), until <c>DELETE /api/v1/pause</c>.
 /// </summary>
 internal static partial class ReplicaEndpoint
 {
@@ -31,20 +37,20 @@ internal static partial class ReplicaEndpoint
 
     private const int MaxBody = 64 * 1024;
 
-    public static async Task<IResult> GetAsync(HttpContext context, ScalerOptions options, ReplicaApi api)
+    public static async Task<IResult> GetAsync(HttpContext context, ScalerOptions options, ReplicaApi api, ScalerLoop loop)
     {
-        if (Refused(context, options, api) is { } refused)
+        if ((Refused(context, options) ?? NoReplicaSet(api)) is { } refused)
         {
             return refused;
         }
 
         var now = await api.Target!.GetCurrentReplicasAsync(context.RequestAborted);
-        return Results.Json(new ReplicaCount(now, now, false, api.MinReplicas, api.MaxReplicas), ScalerHost.Json);
+        return Results.Json(new ReplicaCount(now, now, false, api.MinReplicas, api.MaxReplicas, loop.Paused), ScalerHost.Json);
     }
 
-    public static async Task<IResult> PutAsync(HttpContext context, ScalerOptions options, ReplicaApi api, ScalerState state, ILoggerFactory loggers)
+    public static async Task<IResult> PutAsync(HttpContext context, ScalerOptions options, ReplicaApi api, ScalerState state, ScalerLoop loop, ILoggerFactory loggers)
     {
-        if (Refused(context, options, api) is { } refused)
+        if (Refused(context, options) is { } refused)
         {
             return refused;
         }
@@ -55,11 +61,27 @@ internal static partial class ReplicaEndpoint
             return tooLarge;
         }
 
-        if (!TryParse(body, out var wanted, out var error))
+        if (!TryParse(body, out var request, out var error))
         {
             return Results.Text(error, statusCode: StatusCodes.Status400BadRequest);
         }
 
+        if (request.Pause == true)
+        {
+            return await PauseEndpoint.PauseAsync(context, api, loop, request.Replicas);
+        }
+
+        if (request.Pause == false && loop.Paused is { } paused)
+        {
+            return Results.Text($"the scaler is {paused}; \"pause\": false does not resume it: DELETE /api/v1/pause does", statusCode: StatusCodes.Status409Conflict);
+        }
+
+        if (NoReplicaSet(api) is { } conflict)
+        {
+            return conflict;
+        }
+
+        var wanted = request.Replicas!.Value;
         if (wanted < api.MinReplicas || wanted > api.MaxReplicas)
         {
             return Results.Text(
@@ -78,32 +100,41 @@ internal static partial class ReplicaEndpoint
         }
 
         state.RecordReplicas(result.Replicas);
-        LogSet(logger, previous, result.Replicas);
-        return Results.Json(new ReplicaCount(result.Replicas, previous, previous != result.Replicas, api.MinReplicas, api.MaxReplicas), ScalerHost.Json);
+        if (loop.Paused is { Replicas: { } held } pause && held != result.Replicas)
+        {
+            LogSetWhilePaused(logger, previous, result.Replicas, pause.ToString());
+        }
+        else
+        {
+            LogSet(logger, previous, result.Replicas);
+        }
+
+        return Results.Json(new ReplicaCount(result.Replicas, previous, previous != result.Replicas, api.MinReplicas, api.MaxReplicas, loop.Paused), ScalerHost.Json);
     }
 
-    private static IResult? Refused(HttpContext context, ScalerOptions options, ReplicaApi api)
+    /// <summary>403 when the API is off, 401 without the token; null when the request may go on.</summary>
+    internal static IResult? Refused(HttpContext context, ScalerOptions options)
     {
         if (options.ApiToken is not { Length: > 0 } token)
         {
             return Results.Text("the replica API is off: start the scaler with --api-token TOKEN or --api-token-file FILE (Scaler:ApiToken) to use it", statusCode: StatusCodes.Status403Forbidden);
         }
 
-        if (BearerToken.Challenge(context, token, "Scaler:ApiToken") is { } challenge)
-        {
-            return challenge;
-        }
-
-        return api.Target is null
-            ? Results.Text("this scaler has no replica set of its own to set (its target runs elsewhere); scale through that target instead", statusCode: StatusCodes.Status409Conflict)
-            : null;
+        return BearerToken.Challenge(context, token, "Scaler:ApiToken");
     }
 
-    /// <summary>Reads <c>{"replicas": N}</c>: an object with exactly that one whole number.</summary>
-    internal static bool TryParse(ReadOnlyMemory<byte> body, out int replicas, out string error)
+    private static IResult? NoReplicaSet(ReplicaApi api) => api.Target is null
+        ? Results.Text("this scaler has no replica set of its own to set (its target runs elsewhere); scale through that target instead, or pause the loop with {\"replicas\": N, \"pause\": true}", statusCode: StatusCodes.Status409Conflict)
+        : null;
+
+    /// <summary>
+    /// Reads <c>{"replicas": N}</c> or <c>{"replicas": N, "pause": true}</c> (with a pause, <c>replicas</c> may be left
+    /// out: the current count is held): an object with only those fields, N a whole number, pause true or false.
+    /// </summary>
+    internal static bool TryParse(ReadOnlyMemory<byte> body, out ReplicaRequest request, out string error)
     {
-        replicas = 0;
-        const string Expected = "send a JSON object like {\"replicas\": 3}";
+        request = default;
+        const string Expected = "send a JSON object like {\"replicas\": 3} or {\"replicas\": 3, \"pause\": true}";
         JsonDocument doc;
         try
         {
@@ -126,24 +157,43 @@ internal static partial class ReplicaEndpoint
 
             foreach (var property in root.EnumerateObject())
             {
-                if (property.Name != "replicas")
+                if (property.Name is not "replicas" and not "pause")
                 {
-                    error = $"unknown field '{property.Name}': only 'replicas' is accepted";
+                    error = $"unknown field '{property.Name}': only 'replicas' and 'pause' are accepted";
                     return false;
                 }
             }
 
-            if (!root.TryGetProperty("replicas", out var value))
+            bool? pause = null;
+            if (root.TryGetProperty("pause", out var flag))
+            {
+                if (flag.ValueKind is not JsonValueKind.True and not JsonValueKind.False)
+                {
+                    error = $"'pause' must be true or false, not {(flag.ValueKind == JsonValueKind.Number ? flag.GetRawText() : JsonKind.Of(flag))}";
+                    return false;
+                }
+
+                pause = flag.GetBoolean();
+            }
+
+            int? replicas = null;
+            if (root.TryGetProperty("replicas", out var value))
+            {
+                if (value.ValueKind != JsonValueKind.Number || !value.TryGetInt32(out var count))
+                {
+                    error = $"'replicas' must be a whole number, not {(value.ValueKind == JsonValueKind.Number ? value.GetRawText() : JsonKind.Of(value))}";
+                    return false;
+                }
+
+                replicas = count;
+            }
+            else if (pause != true)
             {
                 error = $"missing 'replicas'; {Expected}";
                 return false;
             }
 
-            if (value.ValueKind != JsonValueKind.Number || !value.TryGetInt32(out replicas))
-            {
-                error = $"'replicas' must be a whole number, not {(value.ValueKind == JsonValueKind.Number ? value.GetRawText() : JsonKind.Of(value))}";
-                return false;
-            }
+            request = new ReplicaRequest(replicas, pause);
         }
 
         error = "";
@@ -152,6 +202,9 @@ internal static partial class ReplicaEndpoint
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Replica count set through the API: {Previous} -> {Replicas}")]
     private static partial void LogSet(ILogger logger, int previous, int replicas);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Replica count set through the API: {Previous} -> {Replicas}, while {Pause}: the next evaluation returns to the paused count")]
+    private static partial void LogSetWhilePaused(ILogger logger, int previous, int replicas, string pause);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Setting the replica count through the API from {Previous} to {Wanted} failed: {Message}")]
     private static partial void LogFailed(ILogger logger, int previous, int wanted, string message);

@@ -1,4 +1,5 @@
 using System.Text.RegularExpressions;
+using Autoscaler.Core.Policies;
 using Autoscaler.Core.Time;
 
 namespace Autoscaler.Simulation.Observation;
@@ -25,7 +26,7 @@ internal static partial class QueryRecognizer
     /// <summary>The queries this recognizes, for error messages and docs.</summary>
     public static IReadOnlyList<string> Examples { get; } =
     [
-        "avg(avg_over_time(webapp_response_time_seconds[30s]))",
+        ThresholdPolicyOptions.DefaultQuery,
         "sum(rate(webapp_request_count_total[30s]))",
         "avg(rate(webapp_request_count_total[1m]) - rate(webapp_rejected_requests_total[1m])) (or sum)",
         "avg(avg_over_time(webapp_queue_length[30s])) (or sum, or without avg_over_time)",

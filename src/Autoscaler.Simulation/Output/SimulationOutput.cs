@@ -1,13 +1,16 @@
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
 using Autoscaler.Simulation.Results;
+using YamlDotNet.Core;
+using YamlDotNet.RepresentationModel;
 
 namespace Autoscaler.Simulation.Output;
 
 /// <summary>
-/// Writes a run's files: <c>summary.json</c> (the scores, camelCase, with <c>wallSeconds</c> and <c>policies</c>)
+/// Writes a run's files: <c>summary.json</c> (the scores, camelCase, with <c>wallSeconds</c>, <c>best</c> and <c>policies</c>)
 /// and one CSV time series per policy (<c>POLICY.csv</c>).
 /// </summary>
 public static class SimulationOutput
@@ -44,14 +47,61 @@ public static class SimulationOutput
         return written;
     }
 
-    /// <summary>The text of <c>summary.json</c>.</summary>
+    /// <summary>
+    /// The text of <c>summary.json</c>: the run, the tool's version, the best policy (null when none meets the SLO) and,
+    /// per policy, its scores, why it breaks the SLO (<c>sloBreaches</c>, empty when it meets it) and the parameters it
+    /// ran with (the policy file's fields, defaults filled in).
+    /// </summary>
     public static string Summary(SimulationResult result)
     {
         ArgumentNullException.ThrowIfNull(result);
-        var document = new SummaryDocument(result.Scenario, result.Seed, result.DurationSeconds, result.StepSeconds, result.Slo, result.CostPerReplicaHour,
-            result.WallSeconds, [.. result.Policies.Select(p => p.Score)]);
-        return JsonSerializer.Serialize(document, Json) + "\n";
+        var policies = new JsonArray();
+        foreach (var run in result.Policies)
+        {
+            var item = JsonSerializer.SerializeToNode(run.Score, Json)!.AsObject();
+            item.Add("sloBreaches", new JsonArray([.. result.Slo.Breaches(run.Score).Select(b => (JsonNode?)JsonValue.Create(b))]));
+            item.Add("parameters", Parameters(run.Parameters));
+            policies.Add(item);
+        }
+
+        var document = new JsonObject
+        {
+            ["scenario"] = result.Scenario,
+            ["version"] = result.Version,
+            ["seed"] = result.Seed,
+            ["durationSeconds"] = result.DurationSeconds,
+            ["stepSeconds"] = result.StepSeconds,
+            ["slo"] = JsonSerializer.SerializeToNode(result.Slo, Json),
+            ["costPerReplicaHour"] = result.CostPerReplicaHour,
+            ["wallSeconds"] = result.WallSeconds,
+            ["best"] = result.Best?.Score.Policy,
+            ["policies"] = policies,
+        };
+        return document.ToJsonString(Json) + "\n";
     }
+
+    // The policy-file YAML as JSON: mappings, lists, and plain scalars that read as numbers or booleans typed as such.
+    private static JsonNode? Parameters(string yaml)
+    {
+        if (string.IsNullOrWhiteSpace(yaml))
+        {
+            return null;
+        }
+
+        var stream = new YamlStream();
+        stream.Load(new StringReader(yaml));
+        return ToJson(stream.Documents[0].RootNode);
+    }
+
+    private static JsonNode? ToJson(YamlNode node) => node switch
+    {
+        YamlMappingNode mapping => new JsonObject(mapping.Children.Select(c => KeyValuePair.Create(((YamlScalarNode)c.Key).Value ?? "", ToJson(c.Value)))),
+        YamlSequenceNode sequence => new JsonArray([.. sequence.Children.Select(ToJson)]),
+        YamlScalarNode { Style: ScalarStyle.Plain or ScalarStyle.Any, Value: { } text } when double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var number) && double.IsFinite(number) => JsonValue.Create(number),
+        YamlScalarNode { Style: ScalarStyle.Plain or ScalarStyle.Any, Value: "true" or "false" } flag => JsonValue.Create(flag.Value == "true"),
+        YamlScalarNode scalar => JsonValue.Create(scalar.Value),
+        _ => null,
+    };
 
     /// <summary>A policy's series as CSV.</summary>
     public static string Csv(IReadOnlyList<SeriesPoint> series)
@@ -74,14 +124,4 @@ public static class SimulationOutput
         var name = new string([.. policy.Select(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.' ? c : '_')]);
         return (name.Trim('.').Length == 0 ? "policy" : name) + ".csv";
     }
-
-    private sealed record SummaryDocument(
-        string Scenario,
-        int Seed,
-        double DurationSeconds,
-        double StepSeconds,
-        SloSpec Slo,
-        double CostPerReplicaHour,
-        double WallSeconds,
-        IReadOnlyList<PolicyScore> Policies);
 }

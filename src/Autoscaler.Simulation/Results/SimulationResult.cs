@@ -1,16 +1,62 @@
+using System.Globalization;
+using Autoscaler.Core;
 using Autoscaler.Core.Queueing;
+using Autoscaler.Core.Time;
 
 namespace Autoscaler.Simulation.Results;
 
-/// <summary>The service level objective a run is scored against: a step violates it when either bound is broken.</summary>
+/// <summary>
+/// The service level objective a run is scored against. A step violates it when either bound is broken; a policy
+/// <em>meets</em> it over a run when at most <paramref name="ViolationBudget"/> of the run's time violates it and at
+/// most <paramref name="MaxErrorRate"/> of all the requests offered were dropped (<see cref="Breaches"/>).
+/// </summary>
 /// <param name="LatencySeconds">The latency bound.</param>
 /// <param name="Statistic">Whether the bound applies to the mean or the p95 of a step.</param>
-/// <param name="MaxErrorRate">The largest tolerated fraction of dropped requests in a step (0.01 = 1 %).</param>
-public sealed record SloSpec(double LatencySeconds, LatencyStatistic Statistic, double MaxErrorRate)
+/// <param name="MaxErrorRate">The largest tolerated fraction of dropped requests in a step, and over the run (0.01 = 1 %).</param>
+/// <param name="ViolationBudget">The largest share of the run's time that may violate the SLO for a policy to meet it (0.01 = 1 %).</param>
+public sealed record SloSpec(double LatencySeconds, LatencyStatistic Statistic, double MaxErrorRate, double ViolationBudget = SloSpec.DefaultViolationBudget)
 {
+    /// <summary>
+    /// The default violation budget: the SLO holds 99 % of the time, the availability objective most services
+    /// start from.
+    /// </summary>
+    public const double DefaultViolationBudget = 0.01;
+
     /// <summary>The same bounds as Core's <see cref="ServiceLevel"/>.</summary>
     [System.Text.Json.Serialization.JsonIgnore]
     public ServiceLevel Level => new(LatencySeconds, Statistic, MaxErrorRate);
+
+    /// <summary>
+    /// Why a run does not meet this SLO, one phrase per broken condition; empty when it meets it. The one definition
+    /// of "meets the SLO" that the console, the report and <c>summary.json</c> (<see cref="PolicyScore.MeetsSlo"/>) use.
+    /// </summary>
+    public IReadOnlyList<string> Breaches(PolicyScore score)
+    {
+        ArgumentNullException.ThrowIfNull(score);
+        var c = CultureInfo.InvariantCulture;
+        var breaches = new List<string>(2);
+
+        // A hair of tolerance: a share computed as seconds / duration may land a rounding error above its budget.
+        if (score.SloViolationPercent / 100 > ViolationBudget + 1e-12)
+        {
+            breaches.Add(string.Create(c,
+                $"violates it {Durations.Humanize(TimeSpan.FromSeconds(Math.Round(score.SloViolationSeconds)))} ({score.SloViolationPercent:0.##} % of the run), over the budget of {ViolationBudget * 100:0.##} %"));
+        }
+
+        if (score.ErrorRate > MaxErrorRate + 1e-12)
+        {
+            breaches.Add(string.Create(c, $"dropped {score.ErrorRate * 100:0.##} % of requests, over the {MaxErrorRate * 100:0.##} % allowed"));
+        }
+
+        return breaches;
+    }
+
+    /// <summary>
+    /// The SLO in one line, as the console and the report state it: "mean latency ≤ 500 ms and errors ≤ 1 % in a step,
+    /// in violation at most 1 % of the run".
+    /// </summary>
+    public string Describe() => string.Create(CultureInfo.InvariantCulture,
+        $"{Statistic.Label()} latency ≤ {Durations.Humanize(TimeSpan.FromSeconds(LatencySeconds))} and errors ≤ {MaxErrorRate * 100:0.##} % in a step; met when at most {ViolationBudget * 100:0.##} % of the run violates it and at most {MaxErrorRate * 100:0.##} % of all requests are dropped");
 }
 
 /// <summary>
@@ -45,6 +91,9 @@ public sealed record PolicyScore
     /// <summary>The policy's name.</summary>
     public required string Policy { get; init; }
 
+    /// <summary>Whether the run meets the SLO: <see cref="SloSpec.Breaches"/> finds nothing.</summary>
+    public bool MeetsSlo { get; init; }
+
     /// <summary>Replica-seconds: the integral of running replicas (starting ones included) over time.</summary>
     public double ReplicaSeconds { get; init; }
 
@@ -62,6 +111,12 @@ public sealed record PolicyScore
 
     /// <summary>Requests rejected because every queue was full.</summary>
     public long DroppedRequests { get; init; }
+
+    /// <summary>Requests offered over the run (the demand).</summary>
+    public long OfferedRequests { get; init; }
+
+    /// <summary>Share of the offered requests that were dropped (0..1).</summary>
+    public double ErrorRate { get; init; }
 
     /// <summary>Times the replica count changed.</summary>
     public int ScaleActions { get; init; }
@@ -91,7 +146,17 @@ public sealed record PolicyScore
 /// <summary>One policy's run: its scores and its (downsampled) time series.</summary>
 /// <param name="Score">The scores.</param>
 /// <param name="Series">Points for charts and CSV.</param>
-public sealed record PolicyRun(PolicyScore Score, IReadOnlyList<SeriesPoint> Series);
+public sealed record PolicyRun(PolicyScore Score, IReadOnlyList<SeriesPoint> Series)
+{
+    /// <summary>
+    /// What the policy ran with, every default filled in, as YAML in the policy-file format (the oracle: how it sizes);
+    /// empty when unknown.
+    /// </summary>
+    public string Parameters { get; init; } = "";
+
+    /// <summary>Whether this is the oracle, the lower bound the others are measured against.</summary>
+    public bool IsOracle => string.Equals(Score.Policy, Scenarios.BuiltInPolicies.Oracle, StringComparison.Ordinal);
+}
 
 /// <summary>Everything a simulation produced, for the console table, summary.json, CSV, charts and the HTML report.</summary>
 /// <param name="Scenario">The scenario's name (file name without extension, or as given).</param>
@@ -110,4 +175,31 @@ public sealed record SimulationResult(
     SloSpec Slo,
     double CostPerReplicaHour,
     double WallSeconds,
-    IReadOnlyList<PolicyRun> Policies);
+    IReadOnlyList<PolicyRun> Policies)
+{
+    /// <summary>The build of the tool that ran the simulation (<see cref="BuildInfo.Description"/>).</summary>
+    public string Version { get; init; } = BuildInfo.Description;
+
+    /// <summary>
+    /// The policy to pick: the cheapest (fewest replica-seconds) that meets the SLO, fewer violation seconds breaking a
+    /// tie; null when none does. The oracle is a bound, never a candidate.
+    /// </summary>
+    public PolicyRun? Best => Policies
+        .Where(p => !p.IsOracle && p.Score.MeetsSlo)
+        .OrderBy(p => p.Score.ReplicaSeconds)
+        .ThenBy(p => p.Score.SloViolationSeconds)
+        .FirstOrDefault();
+
+    /// <summary>
+    /// The policies a reader might pick for their cost although they break the SLO: those no dearer than
+    /// <see cref="Best"/>, or every one that fails when none meets it. The oracle is never among them.
+    /// </summary>
+    public IEnumerable<PolicyRun> CheaperButFailing
+    {
+        get
+        {
+            var best = Best;
+            return Policies.Where(p => !p.IsOracle && !p.Score.MeetsSlo && (best is null || p.Score.ReplicaSeconds <= best.Score.ReplicaSeconds));
+        }
+    }
+}

@@ -51,6 +51,7 @@ internal sealed class PolicySimulation
     // Scores.
     private double _replicaSeconds;
     private double _dropped;
+    private double _offered;
     private double _accepted;
     private double _latencySum;
     private long _violationSteps;
@@ -185,6 +186,7 @@ internal sealed class PolicySimulation
         var slo = _run.Slo;
         _replicaSeconds += o.ReplicaSeconds;
         _dropped += o.Dropped;
+        _offered += o.Offered;
         _accepted += o.Accepted;
         _latencySum += o.Accepted * o.MeanLatency;
         var errorRate = o.Offered > 0 ? o.Dropped / o.Offered : o.Dropped > 0 ? 1 : 0;
@@ -261,6 +263,8 @@ internal sealed class PolicySimulation
             SloViolationSeconds = _violationSteps * _run.StepSeconds,
             SloViolationPercent = 100.0 * _violationSteps / steps,
             DroppedRequests = (long)Math.Round(_dropped),
+            OfferedRequests = (long)Math.Round(_offered),
+            ErrorRate = _offered > 0 ? Math.Min(1, _dropped / _offered) : 0,
             ScaleActions = _scaleActions,
             MeanLatencySeconds = _accepted > 0 ? _latencySum / _accepted : 0,
             P95LatencySeconds = double.IsFinite(p95) ? p95 : 0,
@@ -270,7 +274,7 @@ internal sealed class PolicySimulation
             OverProvisioningTimeshare = 100.0 * _overSteps / steps,
             Instability = steps > 1 ? 100.0 * _unstableSteps / (steps - 1) : 0,
         };
-        return new PolicyRun(score, _series);
+        return new PolicyRun(score with { MeetsSlo = _run.Slo.Breaches(score).Count == 0 }, _series);
     }
 
     /// <summary>Replica-seconds so far (the oracle's, for the others' cost ratio).</summary>

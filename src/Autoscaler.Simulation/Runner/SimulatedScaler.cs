@@ -12,7 +12,7 @@ namespace Autoscaler.Simulation.Runner;
 public sealed class SimulatedScaler
 {
     /// <summary>The scaler's default time between evaluations, when the policy does not say.</summary>
-    public static TimeSpan DefaultCheckInterval { get; } = TimeSpan.FromSeconds(10);
+    public static TimeSpan DefaultCheckInterval => PolicySpec.DefaultCheckInterval;
 
     /// <summary>Builds the pipeline of <paramref name="policy"/> on a virtual clock starting at <paramref name="start"/>.</summary>
     public SimulatedScaler(PolicySpec policy, DateTimeOffset? start = null)

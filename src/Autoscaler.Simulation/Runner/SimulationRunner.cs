@@ -86,7 +86,11 @@ public static class SimulationRunner
         }
 
         var oracle = simulations!.Single(p => p.IsOracle).ReplicaSeconds;
-        var runs = simulations!.Select(p => p.Finish(oracle, scenario.CostPerReplicaHour)).ToList();
+        var oracleParameters = EffectiveParameters.Oracle(perReplica, scenario.Service.CapacityPerReplica, TimeSpan.FromSeconds(lookahead * step), scenario.Step);
+        var runs = simulations!.Zip(policies, (simulation, policy) => simulation.Finish(oracle, scenario.CostPerReplicaHour) with
+        {
+            Parameters = policy.Scaler is { } scaler ? EffectiveParameters.Of(scaler.Policy, scaler.CheckInterval) : oracleParameters,
+        }).ToList();
         var wall = time.GetElapsedTime(started).TotalSeconds;
         return new SimulationResult(scenario.Name, scenario.Seed, scenario.Duration.TotalSeconds, step, slo, scenario.CostPerReplicaHour, wall, runs);
     }
@@ -195,14 +199,17 @@ public static class SimulationRunner
     {
         var problems = new List<string>();
         var bound = new List<BoundPolicy> { new(BuiltInPolicies.Oracle, null, []) };
-        var names = new HashSet<string>(StringComparer.Ordinal) { BuiltInPolicies.Oracle };
+        var named = new List<PolicyChoice>();
         foreach (var choice in scenario.Policies)
         {
             var name = choice.Name;
-            for (var i = 2; !names.Add(name); i++)
+            if (Scenario.Repeated(named, choice) is { } repeated)
             {
-                name = string.Create(CultureInfo.InvariantCulture, $"{choice.Name}-{i}");
+                problems.Add(repeated);
+                continue;
             }
+
+            named.Add(choice);
 
             var bindings = new List<MetricBinding>();
             var reads = choice.Spec.Metrics.Select(m => (m.Name, m.Query)).Concat(choice.Spec.Metrics.SelectMany(m => m.Inputs));

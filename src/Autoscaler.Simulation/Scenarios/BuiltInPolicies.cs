@@ -31,7 +31,7 @@ public static class BuiltInPolicies
     public static IReadOnlyList<string> Names { get; } = [Threshold, Hpa, Predictive, Slo, Oracle];
 
     /// <summary>The default scaling query: the mean response time over 30 s.</summary>
-    public const string ResponseTimeQuery = "avg(avg_over_time(webapp_response_time_seconds[30s]))";
+    public const string ResponseTimeQuery = ThresholdPolicyOptions.DefaultQuery;
 
     /// <summary>The request rate over 30 s, the HPA baseline's metric.</summary>
     public const string RequestRateQuery = "sum(rate(webapp_request_count_total[30s]))";
@@ -73,7 +73,7 @@ public static class BuiltInPolicies
         MinReplicas = minReplicas,
         MaxReplicas = maxReplicas,
         CheckInterval = SimulatedScaler.DefaultCheckInterval,
-        Metrics = [new MetricSpec { Name = "avg_rt", Query = ResponseTimeQuery, Threshold = new ThresholdPolicyOptions() }],
+        Metrics = [new MetricSpec { Name = ThresholdPolicyOptions.DefaultMetricName, Query = ResponseTimeQuery, Threshold = new ThresholdPolicyOptions() }],
     };
 
     /// <summary>
@@ -200,7 +200,7 @@ public static class BuiltInPolicies
 
         try
         {
-            return new PolicyChoice(Path.GetFileNameWithoutExtension(path), KubernetesFormats.Load(path));
+            return new PolicyChoice(Path.GetFileNameWithoutExtension(path), PolicyFiles.Load(path).Spec!) { File = path };
         }
         catch (PolicyFileException e)
         {

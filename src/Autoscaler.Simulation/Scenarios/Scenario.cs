@@ -1,3 +1,4 @@
+using Autoscaler.Core.Pipeline;
 using Autoscaler.Core.PolicyFiles;
 using Autoscaler.Core.Queueing;
 using Autoscaler.Simulation.Model;
@@ -8,9 +9,17 @@ using Autoscaler.Simulation.Workloads;
 namespace Autoscaler.Simulation.Scenarios;
 
 /// <summary>A policy to simulate: its name in the results and the policy itself.</summary>
-/// <param name="Name">Name in the results, the table and the CSV file name.</param>
+/// <param name="Name">Name in the results, the table and the CSV file name; unique within a run.</param>
 /// <param name="Spec">The policy, as the live scaler would run it.</param>
-public sealed record PolicyChoice(string Name, PolicySpec Spec);
+public sealed record PolicyChoice(string Name, PolicySpec Spec)
+{
+    /// <summary>The policy file it was read from (full path); null for a built-in policy or one made in code.</summary>
+    public string? File { get; init; }
+
+    /// <summary>The name with where it came from, for messages: <c>'hpa' (the built-in policy)</c>, <c>'hpa' (/path/hpa.yaml)</c>, or <c>'mine'</c> for one made in code.</summary>
+    internal string Described =>
+        File is not null ? $"'{Name}' ({File})" : BuiltInPolicies.Names.Contains(Name) ? $"'{Name}' (the built-in policy)" : $"'{Name}'";
+}
 
 /// <summary>
 /// Everything a simulation needs: the workload, the service model, how policies observe it, the SLO and price,
@@ -52,10 +61,10 @@ public sealed record Scenario
     public int InitialReplicas { get; init; } = 1;
 
     /// <summary>Fewest replicas of the built-in policies (threshold, hpa).</summary>
-    public int MinReplicas { get; init; } = 1;
+    public int MinReplicas { get; init; } = ScalingLimits.DefaultMinReplicas;
 
     /// <summary>Most replicas of the built-in policies (threshold, hpa); the original scripts' 6.</summary>
-    public int MaxReplicas { get; init; } = 6;
+    public int MaxReplicas { get; init; } = ScalingLimits.DefaultMaxReplicas;
 
     /// <summary>The policies to compare; the oracle is added by the runner.</summary>
     public IReadOnlyList<PolicyChoice> Policies { get; init; } = [];
@@ -68,16 +77,57 @@ public sealed record Scenario
     public Scenario WithPolicies(IEnumerable<string> namesOrFiles, string baseDirectory)
     {
         ArgumentNullException.ThrowIfNull(namesOrFiles);
-        var added = new List<PolicyChoice>();
+        var all = new List<PolicyChoice>(Policies);
+        var problems = new List<string>();
         foreach (var p in namesOrFiles)
         {
             if (BuiltInPolicies.Resolve(p, Service, Slo, MinReplicas, MaxReplicas, baseDirectory) is { } choice)
             {
-                added.Add(choice);
+                if (Repeated(all, choice) is { } repeated)
+                {
+                    var inScenario = Policies.FirstOrDefault(q => q.Name == choice.Name);
+                    problems.Add(inScenario is not null && inScenario.File == choice.File
+                        ? $"policy {choice.Described} runs already: the scenario has it ({ListedPolicies()}); each policy runs once, so leave out the repeat"
+                        : repeated);
+                    continue;
+                }
+
+                all.Add(choice);
             }
         }
 
-        return added.Count == 0 ? this : this with { Policies = [.. Policies, .. added] };
+        if (problems.Count > 0)
+        {
+            throw new ScenarioException(problems);
+        }
+
+        return all.Count == Policies.Count ? this : this with { Policies = all };
+    }
+
+    private string ListedPolicies() =>
+        $"its policies: {string.Join(", ", Policies.Select(p => p.Name))}; a scenario file with no policies field runs {string.Join(" and ", ScenarioFile.DefaultPolicies)}";
+
+    /// <summary>
+    /// Why <paramref name="next"/> cannot join <paramref name="earlier"/>: a policy of the same name is there already, or
+    /// it is named like the oracle. Null when it may. Results, CSV files and charts are named by policy, so a run
+    /// holds each name once: a repeat is refused, never renamed.
+    /// </summary>
+    internal static string? Repeated(IEnumerable<PolicyChoice> earlier, PolicyChoice next)
+    {
+        if (next.Name == BuiltInPolicies.Oracle)
+        {
+            return $"policy {next.Described} is named like the oracle, which always runs; rename the file";
+        }
+
+        var first = earlier.FirstOrDefault(p => string.Equals(p.Name, next.Name, StringComparison.Ordinal));
+        if (first is null)
+        {
+            return null;
+        }
+
+        return first.File == next.File
+            ? $"policy {next.Described} is listed twice; each policy runs once (results are named by policy): leave out the repeat"
+            : $"policies {first.Described} and {next.Described} have the same name; results are named by policy, so rename one file to compare them";
     }
 }
 

@@ -108,6 +108,12 @@ public static class ScenarioFile
                 {
                     if (BuiltInPolicies.Resolve(policy, service, slo, min, max, baseDirectory) is { } choice)
                     {
+                        if (Scenario.Repeated(policies, choice) is { } repeated)
+                        {
+                            root.Problem(node ?? root.Node, "policies", repeated);
+                            continue;
+                        }
+
                         policies.Add(choice);
                     }
                 }
@@ -252,8 +258,9 @@ public static class ScenarioFile
         var latency = PositiveDuration(s, "latency")?.TotalSeconds ?? defaults.LatencySeconds;
         var statistic = s.Enum<LatencyStatistic>("statistic") ?? defaults.Statistic;
         var errors = s.Number("maxErrorRate", 0, 1) ?? defaults.MaxErrorRate;
+        var budget = s.Number("violationBudget", 0, 1) ?? defaults.ViolationBudget;
         s.RejectUnknown();
-        return new SloSpec(latency, statistic, errors);
+        return new SloSpec(latency, statistic, errors, budget);
     }
 
     private static (int Min, int Max, int Initial) Replicas(YamlFields? r)

@@ -2,6 +2,7 @@ using Autoscaler.Core.Behavior;
 using Autoscaler.Core.Metrics;
 using Autoscaler.Core.Pipeline;
 using Autoscaler.Core.Policies;
+using Autoscaler.Core.PolicyFiles;
 using Microsoft.Extensions.Time.Testing;
 
 namespace Autoscaler.Core.Tests.Pipeline;
@@ -60,6 +61,72 @@ public sealed class AllocationTests
         Assert.Equal(0, allocated);
         Assert.Superset(new HashSet<string> { DecisionCauses.Policy, DecisionCauses.RateLimit, DecisionCauses.Stabilization, DecisionCauses.Cooldown, DecisionCauses.FailedMetric, DecisionCauses.Max }, kinds);
     }
+
+    [Fact]
+    public void Evaluate_allocates_nothing_with_a_formula_an_open_schedule_window_and_a_pause()
+    {
+        // Twelve thousand evaluations 5 s apart span under 17 hours: all inside the window, which is computed once.
+        var clock = new FakeTimeProvider(new DateTimeOffset(2026, 1, 1, 0, 0, 10, TimeSpan.Zero));
+        var spec = PolicyFile.Parse("""
+            minReplicas: 1
+            maxReplicas: 20
+            behavior: {}
+            metrics:
+              - {name: p2d_ratio, query: q1}
+              - {name: qlen, query: q2, ignoreNullValues: true}
+            formula:
+              expression: "p2d_ratio > 2 ? max(p2d_ratio, qlen / 1000) : (p2d_ratio + qlen / 1000) / 2"
+              target: {value: 1.2, type: Value}
+              onError: fallback
+              fallback: {failureThreshold: 3, replicas: 4}
+            schedules:
+              - {name: day, start: "0 0 * * *", duration: 23h, minReplicas: 2, maxReplicas: 9}
+            """);
+        var pipeline = spec.CreatePipeline(clock);
+        MetricReading[][] cycle =
+        [
+            [MetricReading.Ok("p2d_ratio", 3), MetricReading.Ok("qlen", 2500)],
+            [MetricReading.Ok("p2d_ratio", 0.5), MetricReading.Ok("qlen", 900)],
+            [MetricReading.Failed("p2d_ratio", MetricFailureKind.Timeout, "timed out"), MetricReading.Failed("qlen", MetricFailureKind.NoData, "empty")],
+            [MetricReading.Ok("p2d_ratio", 0.1), MetricReading.Ok("qlen", 10)],
+        ];
+        var current = 3;
+        var causes = new HashSet<string>();
+        void Run(int evaluations)
+        {
+            for (var i = 0; i < evaluations; i++)
+            {
+                clock.Advance(TimeSpan.FromSeconds(5));
+                if (i % 500 == 250)
+                {
+                    pipeline.Pause(Paused);
+                }
+                else if (i % 500 == 0)
+                {
+                    pipeline.Resume();
+                }
+
+                var result = pipeline.Evaluate(current, cycle[i / 7 % cycle.Length]);
+                if (result.DesiredReplicas != current)
+                {
+                    pipeline.Applied(current, result.DesiredReplicas);
+                    current = result.DesiredReplicas;
+                }
+
+                causes.Add(result.Cause);
+            }
+        }
+
+        Run(2_000); // warm up: histories reach their steady size
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        Run(10_000);
+        var allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+
+        Assert.Equal(0, allocated);
+        Assert.Superset(new HashSet<string> { DecisionCauses.Policy, DecisionCauses.Paused, DecisionCauses.NoData, DecisionCauses.Fallback, DecisionCauses.Min, DecisionCauses.Max }, causes);
+    }
+
+    private static readonly ScalingPause Paused = new(5, PauseSources.Api, DateTimeOffset.UnixEpoch);
 
     [Fact]
     public void Decide_renders_the_same_count_and_the_phrases_that_Evaluate_skips()

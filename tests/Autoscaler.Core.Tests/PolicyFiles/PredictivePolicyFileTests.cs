@@ -102,7 +102,7 @@ public sealed class PredictivePolicyFileTests
     {
         var spec = PolicyFile.Parse(Predictive);
 
-        var e = Assert.Throws<PolicyFileException>(() => format == "hpa" ? KubernetesFormats.WriteHpa(spec) : KubernetesFormats.WriteKeda(spec, "http://prometheus:9090"));
+        var e = Assert.Throws<PolicyFileException>(() => format == "hpa" ? HpaFormat.Write(spec) : KedaFormat.Write(spec));
 
         Assert.StartsWith(expected, Assert.Single(e.Problems), StringComparison.Ordinal);
     }

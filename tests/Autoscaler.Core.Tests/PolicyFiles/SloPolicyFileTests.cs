@@ -128,7 +128,7 @@ public sealed class SloPolicyFileTests
     {
         var spec = PolicyFile.Parse("metrics: [{name: rps, query: q, slo: {latency: 300ms, workers: 4, serviceTime: 100ms}}]");
 
-        var e = Assert.Throws<PolicyFileException>(() => format == "hpa" ? KubernetesFormats.WriteHpa(spec) : KubernetesFormats.WriteKeda(spec, "http://prometheus:9090"));
+        var e = Assert.Throws<PolicyFileException>(() => format == "hpa" ? HpaFormat.Write(spec) : KedaFormat.Write(spec));
 
         Assert.StartsWith(expected, Assert.Single(e.Problems), StringComparison.Ordinal);
     }

@@ -61,4 +61,21 @@ public sealed class DurationsTests
         Assert.Equal(TimeSpan.FromDays(7), spec.Metrics[0].Predictive!.SeasonLength);
         Assert.Contains("seasonLength: 1w", PolicyFile.Write(spec), StringComparison.Ordinal);
     }
+
+    [Theory]
+    [InlineData(413_938, "4d 18h 58m")] // the report's old "413938s"
+    [InlineData(86_400, "1d")]
+    [InlineData(86_400 + 300 + 7, "1d 5m")]
+    [InlineData(7_503, "2h 5m 3s")]
+    [InlineData(3_600, "1h")]
+    [InlineData(78, "1m 18s")]
+    [InlineData(60, "1m")]
+    [InlineData(42.7, "42s")]
+    [InlineData(9.96, "9.9s")]
+    [InlineData(2.5, "2.5s")]
+    [InlineData(0.25, "250ms")]
+    [InlineData(0, "0s")]
+    [InlineData(-90, "-1m 30s")]
+    public void Humanize_shows_at_most_three_units_largest_first(double seconds, string expected) =>
+        Assert.Equal(expected, Durations.Humanize(TimeSpan.FromSeconds(seconds)));
 }

@@ -56,6 +56,54 @@ public sealed class PolicyFileTests
     }
 
     [Fact]
+    public async Task A_live_scaled_object_piped_from_kubectl_validates_from_stdin_and_exports_as_keda_takes_it()
+    {
+        const string live = """
+            apiVersion: keda.sh/v1alpha1
+            kind: ScaledObject
+            metadata:
+              name: shop
+              namespace: prod
+              uid: 5d1f0c2a-77b4-4f8e-a3c1-0e9b2d6f4a11
+              resourceVersion: "918301"
+              generation: 2
+              finalizers: [finalizer.keda.sh]
+            spec:
+              scaleTargetRef: {name: shop-api}
+              minReplicaCount: 1
+              maxReplicaCount: 10
+              triggers:
+                - type: prometheus
+                  authenticationRef: {name: prom-credentials}
+                  metadata:
+                    serverAddress: https://prometheus.monitoring.svc:9090
+                    query: sum(rate(http_requests_total[1m]))
+                    threshold: "50"
+                    authModes: bearer
+                    customHeaders: X-Scope-OrgID=shop
+                    unsafeSsl: "true"
+            status:
+              hpaName: keda-hpa-shop
+              conditions: [{type: Ready, status: "True"}]
+            """;
+
+        await using var validate = AutoscalerProcess.Start("validate", "-", "--output", "json");
+        await validate.WriteStandardInputAsync(live);
+        Assert.Equal(0, await validate.WaitForExitAsync(TimeSpan.FromSeconds(30)));
+        using var json = JsonDocument.Parse(validate.StandardOutput);
+        var document = json.RootElement.GetProperty("files")[0].GetProperty("documents")[0];
+        Assert.Equal(("stdin", "ScaledObject", true), (json.RootElement.GetProperty("files")[0].GetProperty("file").GetString(), document.GetProperty("kind").GetString(), document.GetProperty("ok").GetBoolean()));
+
+        await using var export = AutoscalerProcess.Start("export", "keda", "-");
+        await export.WriteStandardInputAsync(live);
+        Assert.Equal(0, await export.WaitForExitAsync(TimeSpan.FromSeconds(30)));
+        foreach (var kept in new[] { "serverAddress: https://prometheus.monitoring.svc:9090", "threshold: \"50\"", "namespace: prod", "name: prom-credentials", "customHeaders: X-Scope-OrgID=shop", "unsafeSsl: \"true\"" })
+        {
+            Assert.Contains(kept, export.StandardOutput, StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
     public async Task Export_refuses_a_predictive_rule_and_names_its_reactive_half()
     {
         await using var export = AutoscalerProcess.Start("export", "keda", Shipped("predictive-request-rate.yaml"));

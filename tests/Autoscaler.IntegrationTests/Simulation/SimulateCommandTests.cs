@@ -53,8 +53,17 @@ public sealed partial class SimulateCommandTests
 
         Assert.Equal(1, policies[0].GetProperty("costRatioToOracle").GetDouble());
         Assert.Equal(["oracle.csv", "threshold.csv", "hpa.csv", "hpa-request-rate.csv"], policies.Select(p => $"{p.GetProperty("policy").GetString()}.csv").Where(f => File.Exists(Path.Combine(dir.File("a"), f))));
-        Assert.Matches(@"(?m)^oracle\s+\S+", output);
-        Assert.Matches(@"(?m)^threshold\s+\S+", output);
+        Assert.All(policies, p => Assert.Equal(p.GetProperty("sloBreaches").GetArrayLength() == 0, p.GetProperty("meetsSlo").GetBoolean()));
+        Assert.Equal(JsonValueKind.Object, policies[1].GetProperty("parameters").ValueKind);
+        Assert.Matches(@"^\d+\.\d+\.\d+", summary.RootElement.GetProperty("version").GetString());
+
+        // Redirected, the table is plain text: no escape codes, one row per policy with its verdict, the best named under it.
+        Assert.DoesNotContain('\u001b', output);
+        Assert.Matches(@"(?m)^policy {2,}SLO {2,}replica-h", output);
+        Assert.Matches(@"(?m)^oracle {2,}bound {2,}\S+", output);
+        Assert.Matches(@"(?m)^threshold {2,}(pass|FAIL|best) {2,}\S+", output);
+        var best = summary.RootElement.GetProperty("best").GetString();
+        Assert.Contains(best is null ? "best: none; no policy meets the SLO" : $"best: {best}, the cheapest policy that meets the SLO", output, StringComparison.Ordinal);
         Assert.Contains("simulate: done in", output, StringComparison.Ordinal);
     }
 
@@ -64,13 +73,14 @@ public sealed partial class SimulateCommandTests
         using var dir = new TempDirectory("autoscaler-simulate");
         await File.WriteAllTextAsync(dir.File("t.csv"), "seconds,rps\n0,20\n60,70\n120,20\n", TestContext.Current.CancellationToken);
         await SimulateAsync(Scenario("spike.yaml"), "--trace", dir.File("t.csv"), "--seed", "77", "--output", dir.File("out"),
-            "--policy", "threshold", "--policy", Path.Combine(AppContext.BaseDirectory, "deploy", "policies", "latency-threshold.yaml"));
+            "--policy", "slo", "--policy", Path.Combine(AppContext.BaseDirectory, "deploy", "policies", "latency-threshold.yaml"), "--violation-budget", "0.5");
 
         using var summary = JsonDocument.Parse(await File.ReadAllTextAsync(dir.File("out/summary.json"), TestContext.Current.CancellationToken));
         Assert.Equal(77, summary.RootElement.GetProperty("seed").GetInt32());
         Assert.Equal(180, summary.RootElement.GetProperty("durationSeconds").GetDouble()); // the trace's length: last row + its spacing
-        Assert.Equal(["oracle", "threshold", "hpa", "hpa-request-rate", "threshold-2", "latency-threshold"],
+        Assert.Equal(["oracle", "threshold", "hpa", "hpa-request-rate", "slo", "latency-threshold"],
             summary.RootElement.GetProperty("policies").EnumerateArray().Select(p => p.GetProperty("policy").GetString()));
+        Assert.Equal(0.5, summary.RootElement.GetProperty("slo").GetProperty("violationBudget").GetDouble());
 
         // --time-scale 0.5 plays the same trace twice as fast: half the run.
         await SimulateAsync(Scenario("spike.yaml"), "--trace", dir.File("t.csv"), "--time-scale", "0.5", "--output", dir.File("fast"));
@@ -87,6 +97,9 @@ public sealed partial class SimulateCommandTests
         { "duration: 1h\nworkload: {type: constant, rate: 10}\n", "--trace: cannot read trace file", ["--trace", "nowhere.csv"] },
         { "duration: 1h\nworkload: {type: constant, rate: 10}\n", "policy 'sometimes' is neither threshold, hpa, predictive, slo, oracle nor a policy file", ["--policy", "sometimes"] },
         { "duration: 1h\nworkload: {type: constant, rate: 10}\n", "--duration must be longer than 0s", ["--duration", "0s"] },
+        { "duration: 1h\nworkload: {type: constant, rate: 10}\n", "policy 'hpa' (the built-in policy) runs already: the scenario has it (its policies: threshold, hpa;", ["--policy", "hpa"] },
+        { "duration: 1h\nworkload: {type: constant, rate: 10}\npolicies: []\n", "policy 'slo' (the built-in policy) is listed twice", ["--policy", "slo", "--policy", "slo"] },
+        { "duration: 1h\nworkload: {type: constant, rate: 10}\n", "--violation-budget 5 must be a share of the run between 0 and 1", ["--violation-budget", "5"] },
         { "duration: 1h\nworkload: {type: constant, rate: 10}\n", "--time-scale applies to the trace given with --trace", ["--time-scale", "0.5"] },
         { "duration: 1h\nworkload: {type: constant, rate: 10}\n", "--time-scale 0 must be a number above 0", ["--trace", "bad.csv", "--time-scale", "0"] },
         { "duration: 1h\nworkload: {type: sum, of: [{type: diurnal, min: 50, max: 10}]}\n", "s.yaml:2: workload.of[0].type: diurnal: max rate 10 is below min rate 50", [] },

@@ -10,7 +10,10 @@ namespace Autoscaler.Simulation.Tests.Reports;
 public sealed partial class HtmlReportTests
 {
     private static readonly string[] s_charts =
-        [HtmlReport.DemandAndReplicasChartFileName, HtmlReport.LatencyChartFileName, HtmlReport.CostChartFileName];
+        [HtmlReport.DemandAndReplicasChartFileName, HtmlReport.LatencyChartFileName, HtmlReport.CostChartFileName, HtmlReport.ReplicasByPolicyChartFileName];
+
+    // The palette's first three colours: threshold, hpa and predictive in SyntheticResults.
+    private static readonly SKColor[] s_policyColours = [SKColor.Parse("#1f77b4"), SKColor.Parse("#ff7f0e"), SKColor.Parse("#2ca02c")];
 
     // The first policy after the oracle is drawn in the palette's first colour.
     private static readonly SKColor s_firstPolicyColour = SKColor.Parse("#1f77b4");
@@ -31,7 +34,7 @@ public sealed partial class HtmlReportTests
             var bytes = File.ReadAllBytes(Path.Combine(directory, chart));
             Assert.True(Png.HasSignature(bytes), $"{chart} does not start with the PNG signature");
             Assert.True(bytes.Length > 4_000, $"{chart} is only {bytes.Length} bytes");
-            Assert.Equal((1000, 560), Png.Dimensions(bytes));
+            Assert.Equal(Size(chart, panels: 3), Png.Dimensions(bytes));
             Assert.True(Png.CountPixelsNear(bytes, s_firstPolicyColour) > 500, $"{chart} does not show the first policy's colour");
         }
     }
@@ -86,14 +89,16 @@ public sealed partial class HtmlReportTests
 
         Assert.Contains("<dt>scenario</dt><dd>diurnal</dd>", html, StringComparison.Ordinal);
         Assert.Contains("<dt>seed</dt><dd>42</dd>", html, StringComparison.Ordinal);
-        Assert.Contains("<dt>duration</dt><dd>3 d 2 h (266,400 s) at a 1 s step</dd>", html, StringComparison.Ordinal);
-        Assert.Contains("<dt>SLO</dt><dd>p95 latency ≤ 250 ms and errors ≤ 1 %</dd>", html, StringComparison.Ordinal);
+        Assert.Contains("<dt>duration</dt><dd>3d 2h (266,400 s) at a 1s step</dd>", html, StringComparison.Ordinal);
+        Assert.Contains(
+            "<dt>SLO</dt><dd>p95 latency ≤ 250ms and errors ≤ 1 % in a step; met when at most 1 % of the run violates it and at most 1 % of all requests are dropped</dd>",
+            html, StringComparison.Ordinal);
         Assert.Contains("<dt>cost per replica-hour</dt><dd>0.05</dd>", html, StringComparison.Ordinal);
 
-        // Row of "hpa" (k = 2 in SyntheticResults.Score), in the column order of the table.
+        // Row of "hpa" (k = 2 in SyntheticResults.Score), in the column order of the table; 60 s of violation read as 1m.
         string[] hpa =
         [
-            "hpa", "120,000", "3.25", "1.250", "60", "1.00", "2,000", "12", "70.0", "140.0", "3.00", "7.00", "5.00", "38.00", "3.25",
+            "hpa", "✓ meets", "120,000", "3.25", "1.250", "1m (1.00 %)", "2,000", "0.20", "12", "70.0", "140.0", "3.00", "7.00", "5.00", "38.00", "3.25",
         ];
         Assert.Equal(hpa, Row(html, "hpa").Select(c => c.Text));
         foreach (var policy in result.Policies)
@@ -103,23 +108,183 @@ public sealed partial class HtmlReportTests
     }
 
     [Fact]
-    public void The_best_value_of_each_column_is_highlighted_among_the_policies_the_oracle_is_measured_against()
+    public void The_best_value_of_each_column_is_highlighted_among_the_policies_that_meet_the_slo()
     {
         using var temp = new TempDirectory();
 
         HtmlReport.Write(SyntheticResults.Make(), temp.Path);
         var html = File.ReadAllText(temp.File(HtmlReport.ReportFileName));
 
-        // threshold (k = 1) is best everywhere but θO and τO, where predictive (k = 3) is; instability is a tie.
+        // threshold (k = 1) and hpa (k = 2) meet the SLO; predictive (k = 3) breaks it, so its lowest θO and τO are
+        // not highlighted: hpa's are, the lowest among the policies that meet it. Instability is a tie.
         var threshold = Row(html, "threshold");
         var predictive = Row(html, "predictive");
         var hpa = Row(html, "hpa");
-        Assert.True(threshold[1].Best, "threshold's replica-seconds should be highlighted");
-        Assert.False(threshold[11].Best, "threshold's θO should not be highlighted");
-        Assert.True(predictive[11].Best, "predictive's θO should be highlighted");
-        Assert.True(predictive[13].Best, "predictive's τO should be highlighted");
-        Assert.True(hpa[14].Best && threshold[14].Best && predictive[14].Best, "a tie is highlighted in every row");
+        Assert.True(threshold[Column("replica-seconds")].Best, "threshold's replica-seconds should be highlighted");
+        Assert.False(threshold[Column("θO (%)")].Best, "threshold's θO should not be highlighted");
+        Assert.True(hpa[Column("θO (%)")].Best, "hpa's θO is the lowest among the policies that meet the SLO");
+        Assert.True(hpa[Column("τO (%)")].Best, "hpa's τO is the lowest among the policies that meet the SLO");
+        Assert.True(hpa[Column("instability (%)")].Best && threshold[Column("instability (%)")].Best, "a tie is highlighted in every row");
+        Assert.DoesNotContain(predictive, c => c.Best);
         Assert.DoesNotContain(Row(html, "oracle"), c => c.Best);
+        Assert.Equal("★ best", threshold[1].Text);
+        Assert.Equal("✗ fails", predictive[1].Text);
+        Assert.Equal("bound", Row(html, "oracle")[1].Text);
+    }
+
+    [Fact]
+    public void The_cheapest_policy_that_breaks_the_slo_is_not_best_and_the_report_says_why()
+    {
+        using var temp = new TempDirectory();
+        var result = SyntheticResults.Make();
+
+        // threshold is the cheapest and in violation 8.7 % of the run: hpa, dearer, is the one to pick.
+        var threshold = result.Policies[1];
+        var violating = SyntheticResults.Judged(threshold.Score with { SloViolationSeconds = 7_517, SloViolationPercent = 8.7 }, result.Slo);
+        result = result with { Policies = [result.Policies[0], threshold with { Score = violating }, .. result.Policies.Skip(2)] };
+
+        HtmlReport.Write(result, temp.Path);
+        var html = File.ReadAllText(temp.File(HtmlReport.ReportFileName));
+
+        Assert.Contains("<p><strong>Best: hpa</strong>, the cheapest policy that meets the SLO (1.250× the oracle’s cost, in violation 1m).</p>", html, StringComparison.Ordinal);
+        Assert.Contains("<p>threshold is cheaper but fails the SLO: violates it 2h 5m 17s (8.7 % of the run), over the budget of 1 %.</p>", html, StringComparison.Ordinal);
+        Assert.Equal("✗ fails", Row(html, "threshold")[1].Text);
+        Assert.DoesNotContain(Row(html, "threshold"), c => c.Best);
+        Assert.Equal("★ best", Row(html, "hpa")[1].Text);
+        Assert.True(Row(html, "hpa")[Column("replica-seconds")].Best, "hpa's replica-seconds are the lowest of the policies that meet the SLO");
+    }
+
+    [Fact]
+    public void When_no_policy_meets_the_slo_none_is_recommended_and_nothing_is_highlighted()
+    {
+        using var temp = new TempDirectory();
+        var result = SyntheticResults.Make();
+        result = result with
+        {
+            Policies = [.. result.Policies.Select(p => p.IsOracle ? p : p with { Score = SyntheticResults.Judged(p.Score with { ErrorRate = 0.05 }, result.Slo) })],
+        };
+
+        HtmlReport.Write(result, temp.Path);
+        var html = File.ReadAllText(temp.File(HtmlReport.ReportFileName));
+
+        Assert.Contains("<strong>No policy meets the SLO.</strong>", html, StringComparison.Ordinal);
+        Assert.Contains("<p>hpa fails the SLO: dropped 5 % of requests, over the 1 % allowed.</p>", html, StringComparison.Ordinal);
+        Assert.DoesNotContain("class=\"best\"", html, StringComparison.Ordinal);
+        Assert.DoesNotContain("★", Between(html, "<tbody>", "</tbody>"), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Every_heading_and_symbol_of_the_table_is_explained_in_the_legend()
+    {
+        using var temp = new TempDirectory();
+
+        HtmlReport.Write(SyntheticResults.Make(), temp.Path);
+        var html = File.ReadAllText(temp.File(HtmlReport.ReportFileName));
+
+        var headings = Heading().Matches(Between(html, "<thead>", "</thead>")).Select(m => System.Net.WebUtility.HtmlDecode(m.Groups[1].Value)).ToList();
+        var legend = Between(html, "<dl class=\"legend\">", "</dl>");
+        var terms = LegendTerm().Matches(legend).Select(m => System.Net.WebUtility.HtmlDecode(m.Groups[1].Value)).ToHashSet();
+        Assert.Equal(16, headings.Count);
+        Assert.Equal(Column("instability (%)"), headings.IndexOf("instability (%)"));
+        Assert.All(headings.Where(h => h != "policy"), h => Assert.Contains(h, terms));
+        Assert.Contains("oracle", terms);
+        Assert.Contains("green cell", terms);
+        foreach (var symbol in new[] { "★ best", "✓ meets", "✗ fails", "bound" })
+        {
+            Assert.Contains(symbol, System.Net.WebUtility.HtmlDecode(legend), StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
+    public void The_report_names_the_tool_version_and_what_each_policy_ran_with()
+    {
+        using var temp = new TempDirectory();
+
+        HtmlReport.Write(SyntheticResults.Make(), temp.Path);
+        var html = File.ReadAllText(temp.File(HtmlReport.ReportFileName));
+
+        Assert.Contains("<dt>tool</dt><dd>autoscaler 9.8.7+abcdef012345</dd>", html, StringComparison.Ordinal);
+        var parameters = Between(html, "<div class=\"parameters\">", "</div>");
+        string[] policies = ["oracle", "threshold", "hpa", "predictive"];
+        for (var k = 0; k < policies.Length; k++)
+        {
+            Assert.Contains($"<figure><figcaption>{policies[k]}</figcaption><pre>minReplicas: 1\nmaxReplicas: {6 + k}\ncheckInterval: 10s</pre></figure>", parameters, StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
+    public void Each_policy_has_its_own_replica_panel_in_its_own_colour()
+    {
+        using var temp = new TempDirectory();
+
+        HtmlReport.Write(SyntheticResults.Make(), temp.Path);
+        var png = File.ReadAllBytes(temp.File(HtmlReport.ReplicasByPolicyChartFileName));
+
+        // One panel per policy the oracle is measured against, top to bottom: threshold, hpa, predictive.
+        Assert.Equal(Size(HtmlReport.ReplicasByPolicyChartFileName, panels: 3), Png.Dimensions(png));
+        for (var panel = 0; panel < 3; panel++)
+        {
+            var (top, bottom) = (panel * SimulationCharts.PanelHeight, (panel + 1) * SimulationCharts.PanelHeight);
+            for (var colour = 0; colour < 3; colour++)
+            {
+                var pixels = Png.CountPixelsNear(png, s_policyColours[colour], tolerance: 12, top: top, bottom: bottom);
+                if (colour == panel)
+                {
+                    Assert.True(pixels > 300, $"panel {panel} shows only {pixels} pixels of its policy's colour");
+                }
+                else
+                {
+                    Assert.True(pixels < 20, $"panel {panel} shows {pixels} pixels of policy {colour}'s colour");
+                }
+            }
+        }
+    }
+
+    [Fact]
+    public void On_a_long_run_the_demand_chart_shows_the_busiest_day_where_the_lines_can_be_told_apart()
+    {
+        using var temp = new TempDirectory();
+        var month = SyntheticResults.Make(points: 2_000, durationSeconds: 30 * 86_400.0);
+
+        // Day 18 (17 d to 18 d) carries half as much again at its peak.
+        month = month with
+        {
+            Policies = [.. month.Policies.Select(p => p with
+            {
+                Series = [.. p.Series.Select(point => point.Seconds is >= 17 * 86_400.0 and < 18 * 86_400.0 ? point with { DemandRps = point.DemandRps * 1.5 } : point)],
+            })],
+        };
+
+        Assert.Equal((17 * 86_400.0, 18 * 86_400.0, 18), SimulationCharts.Window(month));
+        Assert.Equal((0, 86_400.0, (int?)null), SimulationCharts.Window(SyntheticResults.Make()));
+
+        HtmlReport.Write(month, temp.Path);
+        Assert.Contains("<figcaption>Demand and ready replicas on the busiest day (day 18 of 30) (demand-and-replicas.png)</figcaption>",
+            File.ReadAllText(temp.File(HtmlReport.ReportFileName)), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Every_chart_marks_the_policies_that_break_the_slo()
+    {
+        var result = SyntheticResults.Make();
+        var meeting = result with
+        {
+            Policies = [.. result.Policies.Select(p => p with { Score = p.Score with { MeetsSlo = true } })],
+        };
+
+        // The line charts' legends and the cost chart's labels name each policy with its verdict.
+        Assert.Equal(
+            ["oracle (bound)", "threshold (best)", "hpa", "predictive (fails SLO)"],
+            result.Policies.Select(p => SimulationCharts.Name(result, p)));
+
+        // In the cost chart a failing policy's bar is striped and outlined in the SLO's red: less of its colour.
+        var predictive = s_policyColours[2];
+        var red = SKColor.Parse("#d62728");
+        var failing = SimulationCharts.Cost(result);
+        var passing = SimulationCharts.Cost(meeting);
+        Assert.True(Png.CountPixelsNear(failing, predictive) < Png.CountPixelsNear(passing, predictive) * 0.8, "the failing bar is not striped");
+        Assert.True(Png.CountPixelsNear(failing, red) > 500, "the failing bar is not outlined in red");
+        Assert.True(Png.CountPixelsNear(passing, red) < 50, "a bar is outlined in red though every policy meets the SLO");
     }
 
     [Fact]
@@ -145,7 +310,7 @@ public sealed partial class HtmlReportTests
 
         HtmlReport.Write(SyntheticResults.Make(statistic: LatencyStatistic.Mean), temp.Path);
 
-        Assert.Contains("<dd>mean latency ≤ 250 ms", File.ReadAllText(temp.File(HtmlReport.ReportFileName)), StringComparison.Ordinal);
+        Assert.Contains("<dd>mean latency ≤ 250ms", File.ReadAllText(temp.File(HtmlReport.ReportFileName)), StringComparison.Ordinal);
         Assert.True(Png.HasSignature(File.ReadAllBytes(temp.File(HtmlReport.LatencyChartFileName))));
     }
 
@@ -160,7 +325,7 @@ public sealed partial class HtmlReportTests
         var html = File.ReadAllText(temp.File(HtmlReport.ReportFileName));
         Assert.Contains("scenario-beta", html, StringComparison.Ordinal);
         Assert.DoesNotContain("scenario-alpha", html, StringComparison.Ordinal);
-        Assert.Equal(4, Directory.GetFiles(temp.Path).Length);
+        Assert.Equal(s_charts.Length + 1, Directory.GetFiles(temp.Path).Length);
     }
 
     [Fact]
@@ -182,10 +347,10 @@ public sealed partial class HtmlReportTests
 
         foreach (var chart in s_charts)
         {
-            Assert.Equal((1000, 560), Png.Dimensions(File.ReadAllBytes(temp.File(chart))));
+            Assert.Equal(Size(chart, panels: 2), Png.Dimensions(File.ReadAllBytes(temp.File(chart))));
         }
 
-        Assert.Equal("–", Row(File.ReadAllText(temp.File(HtmlReport.ReportFileName)), "long")[3].Text);
+        Assert.Equal("–", Row(File.ReadAllText(temp.File(HtmlReport.ReportFileName)), "long")[Column("cost / oracle")].Text);
     }
 
     [Fact]
@@ -234,11 +399,33 @@ public sealed partial class HtmlReportTests
         Assert.Skip(Message);
     }
 
+    private static (int Width, int Height) Size(string chart, int panels) =>
+        chart == HtmlReport.ReplicasByPolicyChartFileName ? (1000, (SimulationCharts.PanelHeight * panels) + 30) : (1000, 560);
+
+    // Index of a heading in a row of cells: the table's columns in order.
+    private static int Column(string heading)
+    {
+        string[] headings =
+        [
+            "policy", "SLO", "replica-seconds", "cost", "cost / oracle", "SLO violation", "dropped requests", "errors (%)", "scale actions",
+            "mean latency (ms)", "p95 latency (ms)", "θU (%)", "θO (%)", "τU (%)", "τO (%)", "instability (%)",
+        ];
+        return Array.IndexOf(headings, heading) is >= 0 and var index ? index : throw new ArgumentException($"no column '{heading}'", nameof(heading));
+    }
+
+    private static string Between(string text, string start, string end)
+    {
+        var from = text.IndexOf(start, StringComparison.Ordinal);
+        Assert.True(from >= 0, $"no {start}");
+        var to = text.IndexOf(end, from, StringComparison.Ordinal);
+        return text[(from + start.Length)..to];
+    }
+
     private static List<(string Text, bool Best)> Row(string html, string policy)
     {
         var encoded = System.Net.WebUtility.HtmlEncode(policy);
         var row = TableRow().Matches(html).Select(m => m.Value).Single(r => r.Contains($"<td>{encoded}</td>", StringComparison.Ordinal));
-        return [.. Cell().Matches(row).Select(m => (System.Net.WebUtility.HtmlDecode(m.Groups[2].Value), m.Groups[1].Success))];
+        return [.. Cell().Matches(row).Select(m => (System.Net.WebUtility.HtmlDecode(m.Groups[2].Value), m.Groups[1].Value == "best"))];
     }
 
     [GeneratedRegex("src=\"data:image/png;base64,([A-Za-z0-9+/=]+)\"")]
@@ -247,6 +434,12 @@ public sealed partial class HtmlReportTests
     [GeneratedRegex("<tr[^>]*>(?:<td.*?</td>)+</tr>")]
     private static partial Regex TableRow();
 
-    [GeneratedRegex("<td( class=\"best\")?>(.*?)</td>")]
+    [GeneratedRegex("<td(?: class=\"([^\"]*)\")?>(.*?)</td>")]
     private static partial Regex Cell();
+
+    [GeneratedRegex("<th[^>]*>(.*?)</th>")]
+    private static partial Regex Heading();
+
+    [GeneratedRegex("<dt>(.*?)</dt>")]
+    private static partial Regex LegendTerm();
 }

@@ -19,19 +19,23 @@ internal static class Png
         return (BinaryPrimitives.ReadInt32BigEndian(bytes.AsSpan(16, 4)), BinaryPrimitives.ReadInt32BigEndian(bytes.AsSpan(20, 4)));
     }
 
-    /// <summary>How many pixels are close to a colour, after decoding the image with Skia.</summary>
-    public static int CountPixelsNear(byte[] bytes, SKColor colour, int tolerance = 24)
+    /// <summary>How many pixels are close to a colour, after decoding the image with Skia; only rows [top, bottom) when given.</summary>
+    public static int CountPixelsNear(byte[] bytes, SKColor colour, int tolerance = 24, int top = 0, int bottom = int.MaxValue)
     {
         using var bitmap = SKBitmap.Decode(bytes);
         Assert.NotNull(bitmap);
         var count = 0;
-        foreach (var pixel in bitmap.Pixels)
+        for (var y = Math.Max(0, top); y < Math.Min(bottom, bitmap.Height); y++)
         {
-            if (Math.Abs(pixel.Red - colour.Red) <= tolerance
-                && Math.Abs(pixel.Green - colour.Green) <= tolerance
-                && Math.Abs(pixel.Blue - colour.Blue) <= tolerance)
+            for (var x = 0; x < bitmap.Width; x++)
             {
-                count++;
+                var pixel = bitmap.GetPixel(x, y);
+                if (Math.Abs(pixel.Red - colour.Red) <= tolerance
+                    && Math.Abs(pixel.Green - colour.Green) <= tolerance
+                    && Math.Abs(pixel.Blue - colour.Blue) <= tolerance)
+                {
+                    count++;
+                }
             }
         }
 

@@ -15,9 +15,13 @@ internal static class SyntheticResults
     {
         policies ??= ["oracle", "threshold", "hpa", "predictive"];
         var runs = new List<PolicyRun>(policies.Count);
+        var slo = new SloSpec(0.25, statistic, 0.01);
         for (var k = 0; k < policies.Count; k++)
         {
-            runs.Add(new PolicyRun(Score(policies[k], k), Series(points, durationSeconds, lag: k)));
+            runs.Add(new PolicyRun(Judged(Score(policies[k], k), slo), Series(points, durationSeconds, lag: k))
+            {
+                Parameters = $"minReplicas: 1\nmaxReplicas: {6 + k}\ncheckInterval: 10s\n",
+            });
         }
 
         return new SimulationResult(
@@ -25,12 +29,22 @@ internal static class SyntheticResults
             Seed: 42,
             durationSeconds,
             StepSeconds: 1,
-            new SloSpec(0.25, statistic, 0.01),
+            slo,
             CostPerReplicaHour: 0.05,
             WallSeconds: 1.25,
-            runs);
+            runs)
+        {
+            Version = "9.8.7+abcdef012345",
+        };
     }
 
+    /// <summary><paramref name="score"/> with its verdict, as the runner gives it.</summary>
+    public static PolicyScore Judged(PolicyScore score, SloSpec slo) => score with { MeetsSlo = slo.Breaches(score).Count == 0 };
+
+    /// <summary>
+    /// Scores that grow with <paramref name="k"/>: cost, violation and latencies up, θO and τO down. Against the 1 %
+    /// violation budget, k ≤ 2 meets the SLO and k = 3 (0.5 % × 3 of the run) fails it.
+    /// </summary>
     public static PolicyScore Score(string policy, int k) => new()
     {
         Policy = policy,
@@ -40,6 +54,8 @@ internal static class SyntheticResults
         SloViolationSeconds = 30 * k,
         SloViolationPercent = 0.5 * k,
         DroppedRequests = 1_000 * k,
+        OfferedRequests = 1_000_000,
+        ErrorRate = 0.001 * k,
         ScaleActions = 10 + k,
         MeanLatencySeconds = 0.05 + (k * 0.01),
         P95LatencySeconds = 0.12 + (k * 0.01),

@@ -19,7 +19,7 @@ public sealed class LiveReplayTests
     {
         using var document = JsonDocument.Parse(File.ReadAllText(Fixture("live-hpa-request-rate.json")));
         var root = document.RootElement;
-        var policy = KubernetesFormats.Load(Fixture(root.GetProperty("policy").GetString()!));
+        var policy = PolicyFiles.Load(Fixture(root.GetProperty("policy").GetString()!)).Spec!;
         var decisions = root.GetProperty("decisions").EnumerateArray().ToList();
         var causes = new HashSet<string>();
 

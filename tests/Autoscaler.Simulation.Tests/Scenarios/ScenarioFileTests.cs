@@ -86,7 +86,7 @@ public sealed class ScenarioFileTests
               noise: 0.1
               metrics:
                 - {name: cpu, kind: utilization, window: 1m, noise: 0}
-            slo: {latency: 250ms, statistic: p95, maxErrorRate: 0.001}
+            slo: {latency: 250ms, statistic: p95, maxErrorRate: 0.001, violationBudget: 0.005}
             costPerReplicaHour: 0.12
             replicas: {min: 2, max: 20, initial: 3}
             policies: [hpa]
@@ -100,7 +100,7 @@ public sealed class ScenarioFileTests
         Assert.Equal((20, TimeSpan.FromSeconds(12), TimeSpan.FromSeconds(5)), (s.Service.QueueLimit, s.Service.StartupDelay, s.Service.DrainTime));
         Assert.Equal(TimeSpan.FromSeconds(15), s.Observation.ScrapeInterval);
         Assert.Equal(new ObservedMetric("cpu", ObservedKind.Utilization, TimeSpan.FromMinutes(1), ObservedAggregation.Avg, 0), Assert.Single(s.Observation.Metrics));
-        Assert.Equal(new SloSpec(0.25, LatencyStatistic.P95, 0.001), s.Slo);
+        Assert.Equal(new SloSpec(0.25, LatencyStatistic.P95, 0.001, 0.005), s.Slo);
         Assert.Equal((0.12, 2, 20, 3), (s.CostPerReplicaHour, s.MinReplicas, s.MaxReplicas, s.InitialReplicas));
 
         // The HPA baseline targets 75 % of a replica's capacity, W/S = 160 req/s here.
@@ -319,5 +319,73 @@ public sealed class ScenarioFileTests
         var s = ScenarioFile.Parse("duration: 1w\nworkload: {type: constant, rate: 10}\n", "s.yaml", Path.GetTempPath());
 
         Assert.Equal(TimeSpan.FromDays(7), s.Duration);
+    }
+
+    [Fact]
+    public void The_violation_budget_defaults_to_one_percent_and_must_be_a_share()
+    {
+        Assert.Equal(0.01, ScenarioFile.Parse("duration: 1h\nworkload: {type: constant, rate: 5}\n", "s.yaml", Path.GetTempPath()).Slo.ViolationBudget);
+        Assert.Equal(
+            "s.yaml:3: slo.violationBudget: 5 must be between 0 and 1",
+            Assert.Single(Refused("duration: 1h\nworkload: {type: constant, rate: 5}\nslo: {violationBudget: 5}\n").Problems));
+    }
+
+    [Fact]
+    public void A_policy_listed_twice_is_refused_with_its_line_and_the_reason()
+    {
+        var e = Refused("duration: 1h\nworkload: {type: constant, rate: 5}\npolicies:\n  - hpa\n  - threshold\n  - hpa\n");
+
+        Assert.Equal(
+            "s.yaml:6: policies: policy 'hpa' (the built-in policy) is listed twice; each policy runs once (results are named by policy): leave out the repeat",
+            Assert.Single(e.Problems));
+    }
+
+    [Fact]
+    public void A_policy_file_named_like_another_policy_is_refused_naming_both()
+    {
+        using var temp = new TempDirectory();
+        File.WriteAllText(temp.File("hpa.yaml"), "minReplicas: 1\nmaxReplicas: 4\nmetrics:\n  - {name: f, fixed: 2}\n");
+        File.WriteAllText(temp.File("oracle.yaml"), "minReplicas: 1\nmaxReplicas: 4\nmetrics:\n  - {name: f, fixed: 2}\n");
+
+        var e = Refused("duration: 1h\nworkload: {type: constant, rate: 5}\npolicies: [hpa, hpa.yaml, oracle.yaml]\n", temp.Path);
+
+        Assert.Equal(
+            [
+                $"s.yaml:3: policies: policies 'hpa' (the built-in policy) and 'hpa' ({temp.File("hpa.yaml")}) have the same name; results are named by policy, so rename one file to compare them",
+                $"s.yaml:3: policies: policy 'oracle' ({temp.File("oracle.yaml")}) is named like the oracle, which always runs; rename the file",
+            ],
+            e.Problems);
+    }
+
+    [Fact]
+    public void Adding_a_policy_the_scenario_runs_already_is_refused_saying_where_it_comes_from()
+    {
+        var listed = ScenarioFile.Parse("duration: 1h\nworkload: {type: constant, rate: 5}\npolicies: [threshold, hpa]\n", "s.yaml", Path.GetTempPath());
+        var defaults = ScenarioFile.Parse("duration: 1h\nworkload: {type: constant, rate: 5}\n", "s.yaml", Path.GetTempPath());
+
+        var e = Assert.Throws<ScenarioException>(() => listed.WithPolicies(["slo", "threshold"], Path.GetTempPath()));
+        Assert.Equal(
+            "policy 'threshold' (the built-in policy) runs already: the scenario has it (its policies: threshold, hpa; a scenario file with no policies field runs threshold and hpa); each policy runs once, so leave out the repeat",
+            Assert.Single(e.Problems));
+        Assert.Throws<ScenarioException>(() => defaults.WithPolicies(["hpa"], Path.GetTempPath()));
+        Assert.Equal(
+            "policy 'slo' (the built-in policy) is listed twice; each policy runs once (results are named by policy): leave out the repeat",
+            Assert.Single(Assert.Throws<ScenarioException>(() => listed.WithPolicies(["slo", "slo"], Path.GetTempPath())).Problems));
+        Assert.Equal(["threshold", "hpa", "slo"], listed.WithPolicies(["slo", "oracle"], Path.GetTempPath()).Policies.Select(p => p.Name));
+    }
+
+    [Fact]
+    public void A_scenario_built_in_code_with_a_repeated_name_is_refused_by_the_runner()
+    {
+        var spec = BuiltInPolicies.ThresholdPolicy(1, 4);
+        var scenario = new Scenario
+        {
+            Duration = TimeSpan.FromMinutes(1),
+            Workload = new ConstantRate(5),
+            Policies = [new PolicyChoice("mine", spec), new PolicyChoice("mine", spec)],
+        };
+
+        var e = Assert.Throws<ScenarioException>(() => SimulationRunner.Run(scenario, cancellationToken: TestContext.Current.CancellationToken));
+        Assert.Equal("policy 'mine' is listed twice; each policy runs once (results are named by policy): leave out the repeat", Assert.Single(e.Problems));
     }
 }
