@@ -4,6 +4,7 @@
 # Needs Docker with the Compose plugin (or docker-compose 1.29); nothing else, not even the .NET SDK.
 #   scripts/compose-up.sh [more `up` arguments]
 #   GRAFANA_ADMIN_PASSWORD=... scripts/compose-up.sh     choose Grafana's password (first start only)
+#   GRAFANA_ADMIN_PASSWORD_FILE=/abs/path scripts/compose-up.sh   the same from a file, kept out of the environment
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib.sh

@@ -6,6 +6,7 @@ using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Autoscaler.Cli.Logging;
 
 namespace Autoscaler.Cli;
 
@@ -27,29 +28,22 @@ internal static class HostRunner
         return [$"http://127.0.0.1:{port}"];
     }
 
-    /// <summary>One line per event, with a time stamp; framework chatter only when it matters.</summary>
-    public static void ConfigureLogging(WebApplicationBuilder builder)
+    /// <summary>One line per event as <paramref name="settings"/> ask; framework chatter only when it matters.</summary>
+    public static Action<WebApplicationBuilder> ConfigureLogging(LogSettings settings) => builder =>
     {
         builder.Logging.ClearProviders();
-        AddCompactConsole(builder.Logging);
-        builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
-        builder.Logging.AddFilter("Microsoft.Hosting.Lifetime", LogLevel.Warning);
-        builder.Logging.AddFilter("Yarp", LogLevel.Warning);
 
         // A failed start is reported by RunAsync in one line; the host's own multi-line report would bury it.
-        builder.Logging.AddFilter((category, level) =>
-            level >= LogLevel.Information && (category != "Microsoft.Extensions.Hosting.Internal.Host" || _started));
-    }
-
-    /// <summary>Console logging in the compact one-line format every verb uses.</summary>
-    public static ILoggingBuilder AddCompactConsole(ILoggingBuilder logging) =>
-        logging.AddConsole(o => o.FormatterName = CompactLogFormatter.FormatterName)
-            .AddConsoleFormatter<CompactLogFormatter, Microsoft.Extensions.Logging.Console.ConsoleFormatterOptions>();
+        builder.Logging.AddAutoscalerConsole(settings, category => category != "Microsoft.Extensions.Hosting.Internal.Host" || _started);
+    };
 
     private static volatile bool _started;
 
-    /// <summary>Starts the host, reports where it listens, and waits for Ctrl+C or SIGTERM.</summary>
-    public static async Task<int> RunAsync(WebApplication app, string verb, IReadOnlyList<string> urls, Action<IReadOnlyList<string>> started)
+    /// <summary>
+    /// Starts the host, reports where it listens (<paramref name="started"/>'s line: plain text, or with
+    /// <c>--log-format json</c> a JSON log line, so that output stays one object per line), and waits for Ctrl+C or SIGTERM.
+    /// </summary>
+    public static async Task<int> RunAsync(WebApplication app, string verb, IReadOnlyList<string> urls, Func<IReadOnlyList<string>, string> started, LogSettings logging)
     {
         try
         {
@@ -71,7 +65,10 @@ internal static class HostRunner
         _started = true;
 
         var addresses = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses.ToList() ?? [.. urls];
-        started(addresses);
+        var line = started(addresses);
+        await Console.Out.WriteLineAsync(logging.Format == LogFormat.Json
+            ? LogLine.Json(TimeProvider.System.GetUtcNow(), LogLevel.Information, $"Autoscaler.Cli.{verb}", line, null, new[] { new KeyValuePair<string, object?>("Addresses", string.Join(' ', addresses)) })
+            : line);
         await app.WaitForShutdownAsync();
         await app.DisposeAsync();
         return ExitCodes.Ok;

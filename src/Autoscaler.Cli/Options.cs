@@ -21,7 +21,7 @@ internal static class VerbOptions
                 return value;
             }
 
-            result.AddError($"{name}: '{text}' is not a duration; use e.g. 500ms, 30s, 2m or a number of seconds");
+            result.AddError($"{name}: '{text}' is not a duration; use e.g. 500ms, 30s, 2m, 1w or a number of seconds");
             return null;
         },
     };

@@ -54,11 +54,12 @@ public static class ScalerHost
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton(options);
         builder.Services.AddSingleton(target);
-        builder.Services.AddSingleton(sources);
         builder.Services.AddSingleton(new ScalerState(target.Name, policy.Metrics[0].Name, policy.Metrics[0].Query));
         var telemetry = new ScalerTelemetry(Metrics.NewCustomRegistry());
         telemetry.SetDryRun(options.DryRun);
+        telemetry.SetConfiguration(policy, options.CheckInterval);
         builder.Services.AddSingleton(telemetry);
+        builder.Services.AddSingleton<IReadOnlyList<IMetricSource>>([.. sources.Select(s => new TimedMetricSource(s, telemetry, TimeProvider.System))]);
         builder.Services.AddSingleton(sp => policy.CreatePipeline(sp.GetRequiredService<TimeProvider>()));
         builder.Services.AddSingleton<ScalerLoop>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<ScalerLoop>());

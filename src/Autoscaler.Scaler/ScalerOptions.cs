@@ -68,6 +68,12 @@ public sealed class ScalerOptions
     /// </summary>
     public string? ApiToken { get; set; }
 
+    /// <summary>A file holding <see cref="WebhookBearerToken"/> instead (read once at start); not together with it.</summary>
+    public string? WebhookBearerTokenFile { get; set; }
+
+    /// <summary>A file holding <see cref="ApiToken"/> instead (read once at start); not together with it.</summary>
+    public string? ApiTokenFile { get; set; }
+
     /// <summary>The default policy's options.</summary>
     public ThresholdPolicyOptions ToThresholds() => new() { ScaleUpThreshold = ScaleUpThreshold, ScaleDownThreshold = ScaleDownThreshold };
 

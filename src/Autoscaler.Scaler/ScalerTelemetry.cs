@@ -1,11 +1,18 @@
+using System.Runtime.InteropServices;
+using Autoscaler.Core;
 using Autoscaler.Core.Metrics;
 using Autoscaler.Core.Pipeline;
+using Autoscaler.Core.Policies;
+using Autoscaler.Core.PolicyFiles;
 using Autoscaler.Core.Scaling;
 using Prometheus;
 
 namespace Autoscaler.Scaler;
 
-/// <summary>The scaler's own <c>autoscaler_</c> metrics, in a registry of their own.</summary>
+/// <summary>
+/// The scaler's own <c>autoscaler_</c> metrics, in a registry of their own, with the process and runtime metrics
+/// (<c>process_*</c>, <c>dotnet_*</c>) beside them.
+/// </summary>
 public sealed class ScalerTelemetry
 {
     private readonly Gauge _current;
@@ -20,12 +27,36 @@ public sealed class ScalerTelemetry
     private readonly Gauge _paused;
 
     private readonly Counter _alerts;
+    private readonly Counter _targetReadErrors;
+    private readonly Histogram _queryDuration;
+    private readonly Gauge _lastEvaluation;
+    private readonly Gauge _minReplicas;
+    private readonly Gauge _maxReplicas;
+    private readonly Gauge _checkInterval;
+    private readonly Gauge _threshold;
 
-    /// <summary>Creates the metrics in <paramref name="registry"/>.</summary>
-    public ScalerTelemetry(CollectorRegistry registry)
+    /// <summary>Creates the metrics in <paramref name="registry"/>; <paramref name="time"/> stamps the start as the last evaluation until there is one.</summary>
+    public ScalerTelemetry(CollectorRegistry registry, TimeProvider? time = null)
     {
         Registry = registry;
+        DotNetStats.Register(registry);
         var f = Metrics.WithCustomRegistry(registry);
+        f.CreateGauge("autoscaler_build_info", "Always 1; the labels say which build runs: version, git commit (empty when unknown), .NET runtime.", "version", "commit", "runtime")
+            .WithLabels(BuildInfo.Version, BuildInfo.Commit, RuntimeInformation.FrameworkDescription).Set(1);
+        _minReplicas = f.CreateGauge("autoscaler_min_replicas", "Fewest replicas allowed now: the policy's, or an open schedule window's.");
+        _maxReplicas = f.CreateGauge("autoscaler_max_replicas", "Most replicas allowed now: the policy's, or an open schedule window's.");
+        _checkInterval = f.CreateGauge("autoscaler_check_interval_seconds", "Time between periodic evaluations.");
+        _threshold = f.CreateGauge("autoscaler_metric_threshold",
+            "What each metric's rule compares its value with, by bound: scale_up and scale_down (threshold rules), target (a whole-service "
+            + "target) or target_per_replica (target AverageValue and predictive rules: multiply by the replicas for the service's total).",
+            "metric", "bound");
+        _lastEvaluation = f.CreateGauge("autoscaler_last_evaluation_timestamp_seconds",
+            "Unix time of the last evaluation that reached a decision (the start until the first one).");
+        _lastEvaluation.Set((time ?? TimeProvider.System).GetUtcNow().ToUnixTimeMilliseconds() / 1000.0);
+        _targetReadErrors = f.CreateCounter("autoscaler_target_read_errors_total",
+            "Evaluations that could not read the replica count from the scaling target, and so decided nothing.");
+        _queryDuration = f.CreateHistogram("autoscaler_query_duration_seconds", "Time one metric's query took, failed ones included.",
+            new HistogramConfiguration { LabelNames = ["metric"], Buckets = Histogram.ExponentialBuckets(0.001, 2, 16) });
         _current = f.CreateGauge("autoscaler_current_replicas", "Replica count read from the target at the last evaluation.");
         _desired = f.CreateGauge("autoscaler_desired_replicas", "Replica count chosen by the last evaluation.");
         _metricValue = f.CreateGauge("autoscaler_metric_value", "Last value of each metric (NaN when its reading failed).", "metric");
@@ -79,7 +110,36 @@ public sealed class ScalerTelemetry
         }
 
         _evaluation.Observe(duration.TotalSeconds);
+        _lastEvaluation.Set(decision.Time.ToUnixTimeMilliseconds() / 1000.0);
+        if (decision.MaxReplicas > 0)
+        {
+            // The limits in force: a schedule window's while one is open.
+            _minReplicas.Set(decision.MinReplicas);
+            _maxReplicas.Set(decision.MaxReplicas);
+        }
     }
+
+    /// <summary>
+    /// Exports what the scaler runs with: the limits, the check interval and each rule's thresholds or targets, so a
+    /// dashboard or an alert can compare against them under any policy.
+    /// </summary>
+    public void SetConfiguration(PolicySpec policy, TimeSpan checkInterval)
+    {
+        ArgumentNullException.ThrowIfNull(policy);
+        _minReplicas.Set(policy.MinReplicas);
+        _maxReplicas.Set(policy.MaxReplicas);
+        _checkInterval.Set(checkInterval.TotalSeconds);
+        foreach (var metric in policy.Metrics)
+        {
+            foreach (var (bound, value) in Bounds(metric))
+            {
+                _threshold.WithLabels(metric.Name, bound).Set(value);
+            }
+        }
+    }
+
+    /// <summary>Records how long one metric's query took.</summary>
+    public void RecordQuery(string metric, TimeSpan duration) => _queryDuration.WithLabels(metric).Observe(duration.TotalSeconds);
 
     /// <summary>Marks whether autoscaling is paused.</summary>
     public void SetPaused(bool paused) => _paused.Set(paused ? 1 : 0);
@@ -90,8 +150,25 @@ public sealed class ScalerTelemetry
     /// <summary>Counts alerts received through the webhook.</summary>
     public void RecordAlerts(string status, int count) => _alerts.WithLabels(status).Inc(count);
 
-    /// <summary>Counts an evaluation that failed before deciding.</summary>
-    public void RecordTargetError() => _queryErrors.WithLabels("target", "unreachable").Inc();
+    /// <summary>Counts an evaluation that failed before deciding: the target's replica count could not be read.</summary>
+    public void RecordTargetError() => _targetReadErrors.Inc();
+
+    private static IEnumerable<(string Bound, double Value)> Bounds(MetricSpec metric)
+    {
+        if (metric.Threshold is { } t)
+        {
+            yield return ("scale_up", t.ScaleUpThreshold);
+            yield return ("scale_down", t.ScaleDownThreshold);
+        }
+        else if (metric.Target is { } g)
+        {
+            yield return (g.Type == TargetType.AverageValue ? "target_per_replica" : "target", g.Target);
+        }
+        else if (metric.Predictive is { } p)
+        {
+            yield return ("target_per_replica", p.Target);
+        }
+    }
 
     private static string Label(MetricFailureKind kind) => kind switch
     {

@@ -59,7 +59,9 @@ public static class WebAppHost
         var instanceJson = JsonEncodedText.Encode(instanceId, JavaScriptEncoder.UnsafeRelaxedJsonEscaping).ToString();
 
         var workload = new DemoWorkload(options, time);
-        var metrics = new WebAppMetrics(Metrics.NewCustomRegistry(), workload, options.Workers);
+        var registry = Metrics.NewCustomRegistry();
+        DotNetStats.Register(registry); // process_* and dotnet_*, as on every /metrics of the tool
+        var metrics = new WebAppMetrics(registry, workload, options.Workers);
         var started = time.GetTimestamp();
         var draining = false;
         long served = 0;

@@ -32,6 +32,8 @@ public sealed partial class WebAppHostTests
         Assert.Equal("histogram", before.Types["http_request_duration_seconds"]);
         Assert.Equal(2, before.Single("webapp_workers"));
         Assert.Equal(0, before.Single("webapp_response_time_seconds"));
+        Assert.Contains("process_cpu_seconds_total", before.Types.Keys); // the runtime's own, beside the service's
+        Assert.Contains("dotnet_total_memory_bytes", before.Types.Keys);
 
         // Five at once on two workers and no queue: some must be rejected.
         var responses = await Task.WhenAll(Enumerable.Range(0, 5).Select(_ => host.Client.GetAsync("/", TestContext.Current.CancellationToken)));

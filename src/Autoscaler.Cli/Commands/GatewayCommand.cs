@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Autoscaler.Cli.Logging;
 using Autoscaler.Gateway;
 using Autoscaler.Gateway.Destinations;
 using Microsoft.Extensions.DependencyInjection;
@@ -44,6 +45,12 @@ internal static class GatewayCommand
         {
             port, urls, file, dns, dnsRefresh, destination, balancing, reactivation, activity, connect,
         };
+        var logs = new LogFlags();
+        foreach (var option in logs.All)
+        {
+            command.Options.Add(option);
+        }
+
         command.SetAction(async (parse, _) =>
         {
             var options = VerbOptions.Load<GatewayOptions>(GatewayOptions.Section, o =>
@@ -58,10 +65,11 @@ internal static class GatewayCommand
                 parse.IfGiven(connect, v => o.ConnectTimeout = v!.Value);
             }, new GatewayOptionsValidator());
             var listen = HostRunner.ListenUrls(parse.GetValue(urls), parse.GetValue(port));
-            var app = GatewayHost.Build(options, listen, HostRunner.ConfigureLogging);
+            var logging = logs.Bind(parse);
+            var app = GatewayHost.Build(options, listen, HostRunner.ConfigureLogging(logging));
             var destinations = app.Services.GetRequiredService<IGatewayDestinations>();
             return await HostRunner.RunAsync(app, "gateway", listen, a =>
-                Console.Out.WriteLine($"gateway listening on {string.Join(' ', a)} over {destinations.Current.Count} destination(s), {options.LoadBalancing}"));
+                $"gateway listening on {string.Join(' ', a)} over {destinations.Current.Count} destination(s), {options.LoadBalancing}", logging);
         });
         return command;
     }

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Autoscaler.Cli.Composition;
+using Autoscaler.Cli.Logging;
 using Autoscaler.Core.Pipeline;
 using Autoscaler.Core.Scaling;
 using Autoscaler.Prometheus.Api;
@@ -25,23 +26,35 @@ internal static class ScalerCommand
         var ansible = new AnsibleTargetFactory(forUp: false);
         var compose = new ComposeTargetFactory();
         var command = new Command("scaler", """
-            Run the scaler: every check interval it queries Prometheus, applies the threshold policy
-            (above the up threshold one more replica, below the down threshold one fewer, within
-            min..max), and scales local replicas (child `autoscaler webapp` processes) to match; with
-            --target ansible it runs `ansible-playbook PLAYBOOK -e target_replicas=N` (--playbook), with
-            --target compose `docker compose up -d --no-recreate --scale SERVICE=N SERVICE`, with
-            --target kubernetes it patches the `scale` subresource of a Deployment or StatefulSet (--kube-name).
-            API on --port: /healthz, /readyz, /metrics, /api/v1/status, POST /api/v1/alerts for
-            Alertmanager's webhook (each call triggers an evaluation at once), and GET/PUT
-            /api/v1/replicas to set the local count directly, or with "pause": true to hold a count
-            (whatever the target) until DELETE /api/v1/pause (both with --api-token). The original scripts'
-            variables PROMETHEUS_URL, SCALE_UP_THRESHOLD, SCALE_DOWN_THRESHOLD, MIN_REPLICAS,
-            MAX_REPLICAS and CHECK_INTERVAL are honoured; flags win over them.
+            Run the scaler on its own. Every check interval (10s) it reads the replica count from the target, runs
+            each metric's PromQL query against Prometheus, and decides a count: the policy proposes one per metric
+            (by default the threshold rule on avg(avg_over_time(webapp_response_time_seconds[30s])): above 0.6 one
+            replica more, below 0.2 one fewer; --policy for target, predictive, slo or fixed rules, a formula over
+            the metrics, schedule windows on min/max, or a Kubernetes HPA or KEDA ScaledObject), the largest
+            proposal wins, a metric without a value never lets it scale down, the policy's behavior (none for the
+            default rule) applies stabilization windows, rate limits and cooldowns, and the result is kept within
+            min..max (1..6). An alert that Alertmanager posts to /api/v1/alerts makes it evaluate at once. When the
+            count should change it scales the target (--target):
+              local       child `autoscaler webapp` processes on 127.0.0.1 (--replica-ports, --replica-arg, --sd-file)
+              ansible     `ansible-playbook PLAYBOOK -e target_replicas=N` (--playbook); the count from PromQL
+              compose     `docker compose up -d --no-recreate --scale SERVICE=N SERVICE` (--compose-service)
+              kubernetes  the scale subresource of a Deployment or StatefulSet (--kube-name)
+            With --dry-run it decides, logs and exports, but never scales. It serves on --port (127.0.0.1:8080):
+            /healthz, /readyz (ready after the first evaluation), /metrics (autoscaler_* metrics: replicas, limits,
+            metric values and thresholds, proposals, decisions, scale actions, query and evaluation durations,
+            pause, build info; process_* and dotnet_*), /api/v1/status, /api/v1/decisions, POST /api/v1/alerts
+            (with --webhook-token), GET/PUT /api/v1/replicas to set the local count directly, or with
+            "pause": true to hold a count (whatever the target) until DELETE /api/v1/pause (both with
+            --api-token). The original scripts' variables PROMETHEUS_URL, SCALE_UP_THRESHOLD,
+            SCALE_DOWN_THRESHOLD, MIN_REPLICAS, MAX_REPLICAS and CHECK_INTERVAL are honoured, flags win over
+            them; everything else is configuration (Scaler__*, Prometheus__* for authentication and TLS:
+            docs/configuration.md).
             """)
         {
             port, urls, sdFile, target,
         };
-        foreach (var option in flags.All.Concat(ansible.All).Concat(compose.All).Concat(kubernetes.All))
+        var logs = new LogFlags();
+        foreach (var option in flags.All.Concat(ansible.All).Concat(compose.All).Concat(kubernetes.All).Concat(logs.All))
         {
             command.Options.Add(option);
         }
@@ -50,6 +63,8 @@ internal static class ScalerCommand
         {
             var loader = new OptionsLoader(ScalerOptions.LegacyEnvironment);
             var (scaler, prometheus, local, policy) = flags.Bind(parse, loader);
+            var logSettings = logs.Bind(parse);
+            LogFlags.Forward(logSettings, local.WebAppArguments);
             var kind = parse.GetValue(target)!;
             var ansibleOptions = ansible.Bind(parse, loader, kind);
             var composeOptions = compose.Bind(parse, loader, kind);
@@ -63,7 +78,7 @@ internal static class ScalerCommand
             var listen = HostRunner.ListenUrls(parse.GetValue(urls), parse.GetValue(port));
 
             using var client = new PrometheusClient(prometheus);
-            using var loggers = LoggerFactory.Create(b => HostRunner.AddCompactConsole(b));
+            using var loggers = LoggerFactory.Create(b => b.AddAutoscalerConsole(logSettings));
             var listeners = parse.GetValue(sdFile) is { } file ? new IReplicaSetListener[] { new FileSdListener(new FileSdWriter(file)) } : [];
             await using var replicas = kind == TargetFlag.Local
                 ? new LocalProcessTarget(local, LocalProcessTarget.SelfCommand(), listeners, TimeProvider.System, loggers.CreateLogger<LocalProcessTarget>())
@@ -72,10 +87,10 @@ internal static class ScalerCommand
             using var cluster = kube is null ? null : KubernetesTargetFactory.Create(kube, loggers);
             var service = composeOptions is null ? null : ComposeTargetFactory.Create(composeOptions, loggers);
             IScaleTarget scaled = (IScaleTarget?)replicas ?? playbook ?? cluster ?? service!;
-            var app = ScalerHost.Build(scaler, listen, scaled, MetricSources.For(policy, client), HostRunner.ConfigureLogging, policy, replicaSet: replicas);
+            var app = ScalerHost.Build(scaler, listen, scaled, MetricSources.For(policy, client), HostRunner.ConfigureLogging(logSettings), policy, replicaSet: replicas);
             await PredictiveWarmUps.WarmAsync(
                 app.Services.GetRequiredService<DecisionPipeline>(), policy, client, TimeProvider.System, loggers.CreateLogger("Autoscaler.Scaler"), cancellationToken);
-            return await HostRunner.RunAsync(app, "scaler", listen, a => Console.Out.WriteLine($"scaler listening on {string.Join(' ', a)}"));
+            return await HostRunner.RunAsync(app, "scaler", listen, a => $"scaler listening on {string.Join(' ', a)}", logSettings);
         });
         return command;
     }

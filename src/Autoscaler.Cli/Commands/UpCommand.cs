@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Runtime.InteropServices;
 using Autoscaler.Cli.Composition;
+using Autoscaler.Cli.Logging;
 using Autoscaler.Cli.Up;
 using Autoscaler.Prometheus.Server;
 using Autoscaler.Scaler;
@@ -47,7 +48,8 @@ internal static class UpCommand
             workDir, prometheusBin, prometheusUrl, prometheusPort, gatewayPort, port, scrape, evaluation,
             alertmanagerBin, alertmanagerPort, noAlertmanager, alertRules, noStatus, target,
         };
-        foreach (var option in flags.All.Where(o => o.Name != "--prometheus-url").Concat(ansible.All))
+        var logs = new LogFlags();
+        foreach (var option in flags.All.Where(o => o.Name != "--prometheus-url").Concat(ansible.All).Concat(logs.All))
         {
             command.Options.Add(option);
         }
@@ -56,6 +58,8 @@ internal static class UpCommand
         {
             var loader = new OptionsLoader(ScalerOptions.LegacyEnvironment);
             var (scaler, prometheus, local, policy) = flags.Bind(parse, loader);
+            var logSettings = logs.Bind(parse);
+            LogFlags.Forward(logSettings, local.WebAppArguments);
             var kind = parse.GetValue(target)!;
             var ansibleOptions = ansible.Bind(parse, loader, kind);
             if (kind is TargetFlag.Compose or TargetFlag.Kubernetes)
@@ -142,6 +146,7 @@ internal static class UpCommand
                 alertmanager, parse.GetValue(alertmanagerPort), rules)
             {
                 ApiTokenGenerated = generatedToken,
+                Logging = logSettings,
                 LoopTarget = ansibleOptions is null ? null : (replicas, loggers) => AnsibleTargetFactory.ForUp(ansibleOptions, replicas, $"http://127.0.0.1:{parse.GetValue(port)}", scaler.ApiToken!, loggers),
             };
             var portProblems = UpStack.PortProblems(settings).ToList();
@@ -161,7 +166,7 @@ internal static class UpCommand
         using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, Stop);
         using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Stop);
         Directory.CreateDirectory(settings.WorkDirectory);
-        using var log = new LogSink(Path.Combine(settings.WorkDirectory, "autoscaler.log"), echo: !settings.StatusView);
+        using var log = new LogSink(Path.Combine(settings.WorkDirectory, "autoscaler.log"), echo: !settings.StatusView, settings.Logging);
         var stack = new UpStack(settings, log);
         try
         {

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Autoscaler.Cli.Logging;
 using Autoscaler.Core.ServiceModel;
 using Autoscaler.WebApp;
 
@@ -32,6 +33,12 @@ internal static class WebAppCommand
         {
             port, urls, instance, workers, queue, serviceTime, distribution, startup, errorRate, multiplier, crashAfter, drain, seed, parent,
         };
+        var logs = new LogFlags();
+        foreach (var option in logs.All)
+        {
+            command.Options.Add(option);
+        }
+
         command.SetAction(async (parse, _) =>
         {
             var options = VerbOptions.Load<WebAppOptions>(WebAppOptions.Section, o =>
@@ -50,9 +57,10 @@ internal static class WebAppCommand
                 parse.IfGiven(parent, v => o.ParentProcessId = v);
             });
             var listen = HostRunner.ListenUrls(parse.GetValue(urls), parse.GetValue(port));
-            var app = WebAppHost.Build(options, listen, HostRunner.ConfigureLogging);
+            var logging = logs.Bind(parse);
+            var app = WebAppHost.Build(options, listen, HostRunner.ConfigureLogging(logging));
             return await HostRunner.RunAsync(app, "webapp", listen, a =>
-                Console.Out.WriteLine($"webapp {options.InstanceId ?? ""} listening on {string.Join(' ', a)}".Replace("  ", " ", StringComparison.Ordinal)));
+                $"webapp {options.InstanceId ?? ""} listening on {string.Join(' ', a)}".Replace("  ", " ", StringComparison.Ordinal), logging);
         });
         return command;
     }

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
+using Autoscaler.Core.Options;
 using Autoscaler.Core.Pipeline;
 using Autoscaler.Core.Policies;
 using Autoscaler.Core.PolicyFiles;
@@ -44,6 +45,16 @@ internal sealed class ScalerFlags
         Description = "Turn on GET/PUT /api/v1/replicas (set the count directly), requiring `Authorization: Bearer TOKEN` [default: off for scaler; up generates one per session; env Scaler__ApiToken]",
     };
 
+    private readonly Option<string?> _webhookTokenFile = new("--webhook-token-file")
+    {
+        Description = "A file holding the webhook token (e.g. a mounted Secret), instead of --webhook-token [env Scaler__WebhookBearerTokenFile]",
+    };
+
+    private readonly Option<string?> _apiTokenFile = new("--api-token-file")
+    {
+        Description = "A file holding the API token, instead of --api-token [env Scaler__ApiTokenFile]",
+    };
+
     private readonly Option<string?> _replicaPorts = new("--replica-ports") { Description = "Port range for local replicas [default: 8001-8099]" };
 
     /// <summary>
@@ -52,7 +63,7 @@ internal sealed class ScalerFlags
     /// </summary>
     public bool PolicyConnection { get; init; } = true;
 
-    public IEnumerable<Option> All => [_prometheusUrl, _policy, _queries, _query, _metricName, _up, _down, _min, _max, _interval, _dryRun, _webhookToken, _apiToken, _replicaArgs, _replicaPorts];
+    public IEnumerable<Option> All => [_prometheusUrl, _policy, _queries, _query, _metricName, _up, _down, _min, _max, _interval, _dryRun, _webhookToken, _webhookTokenFile, _apiToken, _apiTokenFile, _replicaArgs, _replicaPorts];
 
     public ScalerSettings Bind(ParseResult parse, OptionsLoader loader)
     {
@@ -69,7 +80,13 @@ internal sealed class ScalerFlags
             parse.IfGiven(_dryRun, v => o.DryRun = v);
             parse.IfGiven(_webhookToken, v => o.WebhookBearerToken = v);
             parse.IfGiven(_apiToken, v => o.ApiToken = v);
+            parse.IfGiven(_webhookTokenFile, v => o.WebhookBearerTokenFile = v);
+            parse.IfGiven(_apiTokenFile, v => o.ApiTokenFile = v);
         }, new ScalerOptionsValidator());
+        var problems = new List<string>();
+        scaler.WebhookBearerToken = SecretFile.Resolve($"{ScalerOptions.Section}:WebhookBearerToken", scaler.WebhookBearerToken, scaler.WebhookBearerTokenFile, problems);
+        scaler.ApiToken = SecretFile.Resolve($"{ScalerOptions.Section}:ApiToken", scaler.ApiToken, scaler.ApiTokenFile, problems);
+        problems.ForEach(loader.Problem);
         var prometheus = loader.Bind<PrometheusClientOptions>(PrometheusClientOptions.Section, o =>
         {
             if (PolicyConnection && document?.Spec is { } policy)

@@ -1,3 +1,4 @@
+using Autoscaler.Cli.Logging;
 using Autoscaler.Core.PolicyFiles;
 using Autoscaler.Prometheus.Api;
 using Autoscaler.Scaler;
@@ -35,6 +36,9 @@ internal sealed record UpSettings(
     /// that sets them through the scaler's API. Null: the loop scales the local replicas themselves.
     /// </summary>
     public Func<LocalProcessTarget, ILoggerFactory, AnsibleTarget>? LoopTarget { get; init; }
+
+    /// <summary>How the stack's own log lines are written (<c>--log-level</c>, <c>--log-format</c>); the replicas get the same flags.</summary>
+    public LogSettings Logging { get; init; } = new();
 
     /// <summary>True when up made up <c>Scaler:ApiToken</c> for this session (it is then written to WORK_DIR/api-token).</summary>
     public bool ApiTokenGenerated { get; init; }

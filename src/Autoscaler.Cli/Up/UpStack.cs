@@ -30,7 +30,7 @@ internal sealed class UpStack : IAsyncDisposable
     {
         _settings = settings;
         _log = log;
-        _loggers = LoggerFactory.Create(b => b.ClearProviders().AddProvider(log).SetMinimumLevel(LogLevel.Information));
+        _loggers = LoggerFactory.Create(b => b.ClearProviders().AddProvider(log).SetMinimumLevel(LogLevel.Trace));
     }
 
     public Uri PrometheusUrl { get; private set; } = null!;
@@ -234,6 +234,7 @@ internal sealed class UpStack : IAsyncDisposable
         builder.Services.AddSingleton<IHostLifetime, EmbeddedLifetime>();
         builder.Logging.ClearProviders();
         builder.Logging.AddProvider(_log);
+        builder.Logging.SetMinimumLevel(LogLevel.Trace); // the sink filters by --log-level
     }
 
     private static IEnumerable<string> ShippedRuleFiles()

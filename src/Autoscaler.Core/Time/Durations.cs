@@ -4,13 +4,15 @@ using System.Text.RegularExpressions;
 
 namespace Autoscaler.Core.Time;
 
-/// <summary>Parses and formats human durations such as <c>500ms</c>, <c>30s</c>, <c>2m</c>, <c>1h30m</c>, <c>30d</c>.</summary>
+/// <summary>Parses and formats human durations such as <c>500ms</c>, <c>30s</c>, <c>2m</c>, <c>1h30m</c>, <c>30d</c>, <c>2w</c>.</summary>
 public static partial class Durations
 {
-    [GeneratedRegex(@"^\s*(?:(?<v>\d+(?:\.\d+)?)(?<u>ms|d|h|m|s))+\s*$", RegexOptions.CultureInvariant)]
+    private static readonly TimeSpan Week = TimeSpan.FromDays(7);
+
+    [GeneratedRegex(@"^\s*(?:(?<v>\d+(?:\.\d+)?)(?<u>ms|w|d|h|m|s))+\s*$", RegexOptions.CultureInvariant)]
     private static partial Regex UnitPattern();
 
-    /// <summary>Parses a duration (units ms, s, m, h, d); a bare number means seconds, and <c>hh:mm:ss</c> is accepted too.</summary>
+    /// <summary>Parses a duration (units ms, s, m, h, d, w); a bare number means seconds, and <c>hh:mm:ss</c> is accepted too.</summary>
     public static bool TryParse(string? text, out TimeSpan value)
     {
         value = default;
@@ -46,7 +48,8 @@ public static partial class Durations
                     "s" => v,
                     "m" => v * 60,
                     "h" => v * 3600,
-                    _ => v * 86400,
+                    "d" => v * 86400,
+                    _ => v * 604800,
                 };
             }
 
@@ -62,11 +65,16 @@ public static partial class Durations
     public static TimeSpan Parse(string text) =>
         TryParse(text, out var value)
             ? value
-            : throw new FormatException($"'{text}' is not a duration; use e.g. 500ms, 30s, 2m, 1h30m or a number of seconds");
+            : throw new FormatException($"'{text}' is not a duration; use e.g. 500ms, 30s, 2m, 1h30m, 2w or a number of seconds");
 
-    /// <summary>Formats a duration the way <see cref="Parse"/> reads it.</summary>
+    /// <summary>Formats a duration the way <see cref="Parse"/> reads it: whole weeks as <c>2w</c>, else seconds or milliseconds.</summary>
     public static string Format(TimeSpan value)
     {
+        if (value > TimeSpan.Zero && value.Ticks % Week.Ticks == 0)
+        {
+            return (value.Ticks / Week.Ticks).ToString(CultureInfo.InvariantCulture) + "w";
+        }
+
         if (value.TotalSeconds < 1 && value != TimeSpan.Zero)
         {
             return value.TotalMilliseconds.ToString("0.###", CultureInfo.InvariantCulture) + "ms";

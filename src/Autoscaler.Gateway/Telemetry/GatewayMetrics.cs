@@ -23,6 +23,7 @@ internal sealed class GatewayMetrics
     {
         _proxyState = proxyState;
         Registry = Metrics.NewCustomRegistry();
+        DotNetStats.Register(Registry); // process_* and dotnet_*, as on every /metrics of the tool
         var factory = Metrics.WithCustomRegistry(Registry);
         _requests = factory.CreateCounter("gateway_requests_total", "Requests proxied by the gateway, by the status code returned to the client.", "code");
         var errors = factory.CreateCounter("gateway_request_errors_total", "Failed attempts to forward a request, by kind (connect, request, timeout, no_destination, response, client, other).", "kind");

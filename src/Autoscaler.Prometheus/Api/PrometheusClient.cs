@@ -177,7 +177,16 @@ public sealed class PrometheusClient : IDisposable
         try
         {
             using var request = new HttpRequestMessage(method, url);
-            request.Headers.Authorization = PrometheusHttp.Authorization(_options);
+            try
+            {
+                request.Headers.Authorization = PrometheusHttp.Authorization(_options);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                return PrometheusResult<T>.Fail(new PrometheusError(PrometheusErrorKind.HttpError,
+                    $"no request sent to Prometheus at {Show(url)}: its credentials file cannot be read ({e.Message})"));
+            }
+
             foreach (var (name, value) in _options.Headers)
             {
                 request.Headers.Remove(name);
@@ -266,7 +275,7 @@ public sealed class PrometheusClient : IDisposable
     private static string Describe(HttpRequestException e)
     {
         var innermost = e.GetBaseException().Message;
-        var what = e.HttpRequestError switch
+        var what = ClientCertificateRefused(innermost) ? "TLS refused: the server wants a client certificate it trusts (Prometheus:ClientCertificateFile and ClientKeyFile)" : e.HttpRequestError switch
         {
             HttpRequestError.NameResolutionError => "name not resolved (DNS)",
             HttpRequestError.ConnectionError when e.GetBaseException() is SocketException { SocketErrorCode: SocketError.ConnectionRefused } => "connection refused",
@@ -277,6 +286,13 @@ public sealed class PrometheusClient : IDisposable
         };
         return innermost.Length > 0 && innermost != e.Message ? $"{what} ({innermost})" : $"{what} ({e.Message})";
     }
+
+    // TLS alerts a server sends when mutual TLS fails: no certificate (TLS 1.3's certificate_required, or bad_certificate
+    // from servers such as Go's), or one from a CA it does not trust.
+    private static bool ClientCertificateRefused(string message) =>
+        message.Contains("alert bad certificate", StringComparison.OrdinalIgnoreCase)
+        || message.Contains("alert certificate required", StringComparison.OrdinalIgnoreCase)
+        || message.Contains("alert unknown ca", StringComparison.OrdinalIgnoreCase);
 
     private static string Excerpt(byte[] body)
     {

@@ -19,17 +19,32 @@ public sealed class PrometheusClientOptions
     /// <summary>Sent as <c>Authorization: Bearer …</c>; excludes <see cref="Username"/>/<see cref="Password"/>.</summary>
     public string? BearerToken { get; set; }
 
+    /// <summary>
+    /// A file holding the bearer token, instead of <see cref="BearerToken"/>; read again for every request, so a rotated token
+    /// (e.g. a Kubernetes projected service-account token) is picked up.
+    /// </summary>
+    public string? BearerTokenFile { get; set; }
+
     /// <summary>User for HTTP basic authentication.</summary>
     public string? Username { get; set; }
 
     /// <summary>Password for HTTP basic authentication; needs <see cref="Username"/>.</summary>
     public string? Password { get; set; }
 
+    /// <summary>A file holding the basic-authentication password, instead of <see cref="Password"/>; read again for every request.</summary>
+    public string? PasswordFile { get; set; }
+
     /// <summary>Extra headers sent with every request (e.g. <c>X-Scope-OrgID</c> for Mimir or Thanos tenants).</summary>
     public Dictionary<string, string> Headers { get; set; } = new(StringComparer.OrdinalIgnoreCase);
 
     /// <summary>PEM (or DER) file of the CA(s) that signed the server's certificate; only these are trusted.</summary>
     public string? CaCertificateFile { get; set; }
+
+    /// <summary>PEM file of the client certificate presented to the server (mutual TLS); needs <see cref="ClientKeyFile"/>.</summary>
+    public string? ClientCertificateFile { get; set; }
+
+    /// <summary>PEM file of the private key of <see cref="ClientCertificateFile"/> (PKCS#8, PKCS#1 or SEC1, unencrypted).</summary>
+    public string? ClientKeyFile { get; set; }
 
     /// <summary>Accept any server certificate. For test setups only.</summary>
     public bool InsecureSkipVerify { get; set; }

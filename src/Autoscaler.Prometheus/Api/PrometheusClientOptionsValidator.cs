@@ -1,9 +1,13 @@
+using System.Security.Cryptography;
 using Autoscaler.Core.Options;
 using Microsoft.Extensions.Options;
 
 namespace Autoscaler.Prometheus.Api;
 
-/// <summary>Rules of <see cref="PrometheusClientOptions"/> that DataAnnotations cannot state: URL form, one kind of credentials, CA file present.</summary>
+/// <summary>
+/// Rules of <see cref="PrometheusClientOptions"/> that DataAnnotations cannot state: URL form, one kind of credentials, each secret
+/// given one way, secret and CA files readable, a client certificate with its key.
+/// </summary>
 public sealed class PrometheusClientOptionsValidator : IValidateOptions<PrometheusClientOptions>
 {
     /// <inheritdoc />
@@ -19,22 +23,27 @@ public sealed class PrometheusClientOptionsValidator : IValidateOptions<Promethe
             problems.Add($"{section}:Url = {OptionsCheck.Show(options.Url)}: must be an absolute http:// or https:// URL, e.g. http://127.0.0.1:9090");
         }
 
-        var bearer = !string.IsNullOrEmpty(options.BearerToken);
-        var basic = !string.IsNullOrEmpty(options.Username) || !string.IsNullOrEmpty(options.Password);
+        var bearer = !string.IsNullOrEmpty(options.BearerToken) || !string.IsNullOrEmpty(options.BearerTokenFile);
+        var basic = !string.IsNullOrEmpty(options.Username) || !string.IsNullOrEmpty(options.Password) || !string.IsNullOrEmpty(options.PasswordFile);
         if (bearer && basic)
         {
             problems.Add($"{section}:BearerToken = (set): cannot be combined with {section}:Username/{section}:Password; use either a bearer token or basic authentication");
         }
 
-        if (!string.IsNullOrEmpty(options.Password) && string.IsNullOrEmpty(options.Username))
+        // Checked here, read again at every request (PrometheusHttp), so a rotated token is picked up.
+        SecretFile.Resolve($"{section}:BearerToken", options.BearerToken, options.BearerTokenFile, problems);
+        SecretFile.Resolve($"{section}:Password", options.Password, options.PasswordFile, problems);
+        if ((!string.IsNullOrEmpty(options.Password) || !string.IsNullOrEmpty(options.PasswordFile)) && string.IsNullOrEmpty(options.Username))
         {
-            problems.Add($"{section}:Username = (empty): is required when {section}:Password is set (basic authentication)");
+            problems.Add($"{section}:Username = (empty): is required when {section}:Password or {section}:PasswordFile is set (basic authentication)");
         }
 
         if (options.Username?.Contains(':', StringComparison.Ordinal) == true)
         {
             problems.Add($"{section}:Username = {options.Username}: must not contain ':' (basic authentication)");
         }
+
+        ClientCertificateProblems(section, options, problems);
 
         foreach (var (header, value) in options.Headers)
         {
@@ -66,5 +75,42 @@ public sealed class PrometheusClientOptionsValidator : IValidateOptions<Promethe
         }
 
         return problems.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(problems);
+    }
+
+    private static void ClientCertificateProblems(string section, PrometheusClientOptions options, List<string> problems)
+    {
+        var certificate = options.ClientCertificateFile;
+        var key = options.ClientKeyFile;
+        if (string.IsNullOrEmpty(certificate) && string.IsNullOrEmpty(key))
+        {
+            return;
+        }
+
+        if (string.IsNullOrEmpty(certificate) || string.IsNullOrEmpty(key))
+        {
+            problems.Add(string.IsNullOrEmpty(key)
+                ? $"{section}:ClientKeyFile = (empty): is required with {section}:ClientCertificateFile (mutual TLS needs the certificate and its key)"
+                : $"{section}:ClientCertificateFile = (empty): is required with {section}:ClientKeyFile (mutual TLS needs the certificate and its key)");
+            return;
+        }
+
+        var missing = new[] { ("ClientCertificateFile", certificate), ("ClientKeyFile", key) }.Where(f => !File.Exists(f.Item2)).ToList();
+        foreach (var (name, path) in missing)
+        {
+            problems.Add($"{section}:{name} = {path}: file not found");
+        }
+
+        if (missing.Count == 0)
+        {
+            try
+            {
+                using var _ = PrometheusHttp.LoadClientCertificate(options);
+            }
+            catch (Exception e) when (e is CryptographicException or ArgumentException or IOException or UnauthorizedAccessException)
+            {
+                problems.Add($"{section}:ClientCertificateFile = {certificate}: cannot be used with {section}:ClientKeyFile = {key} ({e.Message.TrimEnd('.')}); "
+                    + "both must be PEM, the key unencrypted and matching the certificate");
+            }
+        }
     }
 }

@@ -3,13 +3,17 @@ using System.Net.Security;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using System.Text;
+using Autoscaler.Core.Options;
 
 namespace Autoscaler.Prometheus.Api;
 
 /// <summary>Builds the <see cref="HttpClient"/> a <see cref="PrometheusClient"/> uses, with the TLS settings of the options.</summary>
 public static class PrometheusHttp
 {
-    /// <summary>A handler that verifies the server the way the options ask (system roots, a custom CA, or not at all).</summary>
+    /// <summary>
+    /// A handler that verifies the server the way the options ask (system roots, a custom CA, or not at all) and presents the
+    /// client certificate when there is one.
+    /// </summary>
     public static SocketsHttpHandler CreateHandler(PrometheusClientOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
@@ -21,11 +25,13 @@ public static class PrometheusHttp
         var validate = CreateCertificateValidator(options);
         if (validate is not null)
         {
-            handler.SslOptions = new SslClientAuthenticationOptions
-            {
-                RemoteCertificateValidationCallback = (_, certificate, chain, errors) =>
-                    validate(certificate as X509Certificate2, chain, errors),
-            };
+            handler.SslOptions.RemoteCertificateValidationCallback = (_, certificate, chain, errors) =>
+                validate(certificate as X509Certificate2, chain, errors);
+        }
+
+        if (!string.IsNullOrEmpty(options.ClientCertificateFile))
+        {
+            handler.SslOptions.ClientCertificates = [LoadClientCertificate(options)];
         }
 
         return handler;
@@ -104,17 +110,41 @@ public static class PrometheusHttp
         return certificates;
     }
 
-    /// <summary>The <c>Authorization</c> header the options ask for, or null.</summary>
+    /// <summary>
+    /// The client certificate of <see cref="PrometheusClientOptions.ClientCertificateFile"/> with the key of
+    /// <see cref="PrometheusClientOptions.ClientKeyFile"/>, in the form TLS can present on every platform.
+    /// </summary>
+    /// <exception cref="CryptographicException">The files are not a PEM certificate and its matching key.</exception>
+    internal static X509Certificate2 LoadClientCertificate(PrometheusClientOptions options)
+    {
+        using var pem = X509Certificate2.CreateFromPemFile(options.ClientCertificateFile!, options.ClientKeyFile);
+        if (!pem.HasPrivateKey)
+        {
+            throw new CryptographicException("the key file holds no private key");
+        }
+
+        // A key read from PEM is ephemeral, which Windows' TLS cannot use; a PKCS#12 round trip makes it a stored one.
+        return X509CertificateLoader.LoadPkcs12(pem.Export(X509ContentType.Pkcs12), null);
+    }
+
+    /// <summary>
+    /// The <c>Authorization</c> header the options ask for, or null. Secret files are read here, at every request, so a
+    /// rotated token is used as soon as it is written.
+    /// </summary>
+    /// <exception cref="IOException">A secret file cannot be read.</exception>
+    /// <exception cref="UnauthorizedAccessException">A secret file may not be read.</exception>
     internal static AuthenticationHeaderValue? Authorization(PrometheusClientOptions options)
     {
-        if (!string.IsNullOrEmpty(options.BearerToken))
+        var token = string.IsNullOrEmpty(options.BearerTokenFile) ? options.BearerToken : SecretFile.Read(options.BearerTokenFile);
+        if (!string.IsNullOrEmpty(token))
         {
-            return new AuthenticationHeaderValue("Bearer", options.BearerToken);
+            return new AuthenticationHeaderValue("Bearer", token);
         }
 
         if (!string.IsNullOrEmpty(options.Username))
         {
-            var pair = Encoding.UTF8.GetBytes($"{options.Username}:{options.Password}");
+            var password = string.IsNullOrEmpty(options.PasswordFile) ? options.Password : SecretFile.Read(options.PasswordFile);
+            var pair = Encoding.UTF8.GetBytes($"{options.Username}:{password}");
             return new AuthenticationHeaderValue("Basic", Convert.ToBase64String(pair));
         }
 

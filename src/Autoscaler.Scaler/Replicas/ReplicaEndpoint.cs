@@ -117,7 +117,7 @@ internal static partial class ReplicaEndpoint
     {
         if (options.ApiToken is not { Length: > 0 } token)
         {
-            return Results.Text("the replica API is off: start the scaler with --api-token TOKEN (Scaler:ApiToken) to use it", statusCode: StatusCodes.Status403Forbidden);
+            return Results.Text("the replica API is off: start the scaler with --api-token TOKEN or --api-token-file FILE (Scaler:ApiToken) to use it", statusCode: StatusCodes.Status403Forbidden);
         }
 
         return BearerToken.Challenge(context, token, "Scaler:ApiToken");

@@ -180,7 +180,7 @@ public static class ScenarioFile
 
         if (!Durations.TryParse(text, out value))
         {
-            f.Problem(f.Find(key)!, key, $"'{text}' is not a duration (e.g. 1s, 30m, 2h, 30d)");
+            f.Problem(f.Find(key)!, key, $"'{text}' is not a duration (e.g. 1s, 30m, 2h, 30d, 1w)");
             return null;
         }
 

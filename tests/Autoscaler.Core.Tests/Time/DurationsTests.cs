@@ -1,3 +1,4 @@
+using Autoscaler.Core.PolicyFiles;
 using Autoscaler.Core.Time;
 
 namespace Autoscaler.Core.Tests.Time;
@@ -11,6 +12,9 @@ public sealed class DurationsTests
     [InlineData("1h30m", 5400)]
     [InlineData("30d", 2_592_000)]
     [InlineData("1d12h", 129_600)]
+    [InlineData("1w", 604_800)]
+    [InlineData("2w3d", 1_468_800)]
+    [InlineData("0.5w", 302_400)]
     [InlineData("1.5s", 1.5)]
     [InlineData("12", 12)]
     [InlineData("00:01:05", 65)]
@@ -32,13 +36,30 @@ public sealed class DurationsTests
         Assert.Contains("500ms", error.Message, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData(7, "1w")]
+    [InlineData(14, "2w")]
+    [InlineData(1, "86400s")]
+    [InlineData(8, "691200s")]
+    public void Whole_weeks_are_formatted_as_weeks(int days, string expected) =>
+        Assert.Equal(expected, Durations.Format(TimeSpan.FromDays(days)));
+
     [Fact]
     public void Format_round_trips()
     {
-        foreach (var value in new[] { TimeSpan.FromMilliseconds(250), TimeSpan.FromSeconds(30), TimeSpan.Zero })
+        foreach (var value in new[] { TimeSpan.FromMilliseconds(250), TimeSpan.FromSeconds(30), TimeSpan.Zero, TimeSpan.FromDays(21), TimeSpan.FromDays(10) })
         {
             Assert.Equal(value, Durations.Parse(Durations.Format(value)));
         }
+    }
+
+    [Fact]
+    public void A_policy_file_reads_weeks_and_writes_a_whole_week_back_as_one()
+    {
+        var spec = PolicyFile.Parse("metrics: [{name: rps, query: q, predictive: {value: 30, seasonLength: 1w, sampleInterval: 10m}}]");
+
+        Assert.Equal(TimeSpan.FromDays(7), spec.Metrics[0].Predictive!.SeasonLength);
+        Assert.Contains("seasonLength: 1w", PolicyFile.Write(spec), StringComparison.Ordinal);
     }
 
     [Theory]

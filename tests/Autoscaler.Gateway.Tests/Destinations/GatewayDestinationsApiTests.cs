@@ -52,6 +52,8 @@ public sealed class GatewayDestinationsApiTests
         Assert.Contains("gateway_requests_total{code=\"200\"} 1", metrics, StringComparison.Ordinal);
         Assert.Contains($"gateway_destination_inflight{{destination=\"{url.AbsoluteUri}\"}} 0", metrics, StringComparison.Ordinal);
         Assert.Contains("gateway_destinations{health=\"unknown\"} 1", metrics, StringComparison.Ordinal);
+        Assert.Contains("\nprocess_cpu_seconds_total ", metrics, StringComparison.Ordinal);
+        Assert.Contains("\ndotnet_total_memory_bytes ", metrics, StringComparison.Ordinal);
         Assert.Null(await TestHosts.InstanceOfAsync(client, "/metrics"));
     }
 }

@@ -137,6 +137,12 @@ public sealed class ComposeFileTests
         // The password is not in the file: the entry point sets GF_SECURITY_ADMIN_PASSWORD (GrafanaEntrypointTests).
         Assert.False(environment.ContainsKey("GF_SECURITY_ADMIN_PASSWORD"));
         Assert.Equal("${GRAFANA_ADMIN_PASSWORD:-}", DeployFiles.Str(environment["GRAFANA_ADMIN_PASSWORD"]));
+
+        // Or from a file on the host, mounted as a secret where the entry point reads it; unset, an empty file (none given).
+        Assert.Equal(["grafana_admin_password"], DeployFiles.Seq(DeployFiles.Get(grafana, "secrets")).Select(DeployFiles.Str));
+        Assert.Equal("/run/secrets/grafana_admin_password", DeployFiles.Str(environment["GRAFANA_ADMIN_PASSWORD_FILE"]));
+        Assert.Equal("${GRAFANA_ADMIN_PASSWORD_FILE:-../grafana/no-admin-password}", DeployFiles.Str(DeployFiles.Get(DeployFiles.Load(DeployFiles.ComposeFile), "secrets", "grafana_admin_password", "file")));
+        Assert.Equal(0, new FileInfo(RepositoryRoot.File("deploy/grafana/no-admin-password")).Length);
         Assert.Equal("false", DeployFiles.Str(environment["GF_AUTH_ANONYMOUS_ENABLED"]));
         Assert.Equal(["/bin/sh", "/etc/grafana/autoscaler/entrypoint.sh"], DeployFiles.Seq(DeployFiles.Get(grafana, "entrypoint")).Select(DeployFiles.Str));
         Assert.Contains(("deploy/grafana/entrypoint.sh", "/etc/grafana/autoscaler/entrypoint.sh"), DeployFiles.BindMounts(grafana));
@@ -205,6 +211,7 @@ public sealed class ComposeFileTests
         ["COMPOSE_FILE"] = null,
         ["COMPOSE_PROJECT_NAME"] = null,
         ["GRAFANA_ADMIN_PASSWORD"] = null,
+        ["GRAFANA_ADMIN_PASSWORD_FILE"] = null,
         ["DOCKER_HOST"] = null,
     };
 

@@ -69,7 +69,44 @@ public sealed partial class GrafanaEntrypointTests : IDisposable
         Assert.DoesNotContain("grafana starts", output, StringComparison.Ordinal);
     }
 
-    private Task<(int ExitCode, string Output)> StartAsync(string? password) =>
+    [Fact]
+    public async Task A_password_file_is_used_and_kept_out_of_the_output_and_an_empty_one_counts_as_none()
+    {
+        await File.WriteAllTextAsync(_dir.File("password"), "from-a-file-99\r\n", TestContext.Current.CancellationToken);
+        await File.WriteAllTextAsync(_dir.File("empty"), "", TestContext.Current.CancellationToken);
+
+        // As the Compose file mounts it when GRAFANA_ADMIN_PASSWORD_FILE is not set: empty, so a password is generated.
+        var (emptyExit, empty) = await StartAsync(null, _dir.File("empty"));
+        Assert.Equal(0, emptyExit);
+        Assert.Matches(Generated(), empty);
+
+        Directory.Delete(_dir.File("data"), recursive: true);
+        Directory.CreateDirectory(_dir.File("data"));
+        var (exit, output) = await StartAsync(null, _dir.File("password"));
+
+        Assert.Equal(0, exit);
+        Assert.DoesNotMatch(Generated(), output);
+        Assert.Equal("grafana starts with password=from-a-file-99 args=", output.Trim());
+        var (_, later) = await StartAsync(null, _dir.File("empty"));
+        Assert.Contains("grafana starts with password=from-a-file-99", later, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_password_given_both_ways_or_an_unreadable_file_is_refused()
+    {
+        await File.WriteAllTextAsync(_dir.File("password"), "from-a-file-99\n", TestContext.Current.CancellationToken);
+
+        var (bothExit, both) = await StartAsync("from-the-env-1", _dir.File("password"));
+        var (missingExit, missing) = await StartAsync(null, _dir.File("no-such-file"));
+
+        Assert.Equal(2, bothExit);
+        Assert.Contains("GRAFANA_ADMIN_PASSWORD and GRAFANA_ADMIN_PASSWORD_FILE are both set; give the password one way only", both, StringComparison.Ordinal);
+        Assert.Equal(2, missingExit);
+        Assert.Contains($"cannot read GRAFANA_ADMIN_PASSWORD_FILE={_dir.File("no-such-file")}", missing, StringComparison.Ordinal);
+        Assert.DoesNotContain("grafana starts", both + missing, StringComparison.Ordinal);
+    }
+
+    private Task<(int ExitCode, string Output)> StartAsync(string? password, string? passwordFile = null) =>
         Tool.RunAsync(
             RequiredBinary.Find("sh", "apt-get install dash"),
             [RepositoryRoot.File("deploy/grafana/entrypoint.sh")],
@@ -78,6 +115,7 @@ public sealed partial class GrafanaEntrypointTests : IDisposable
                 ["GF_PATHS_DATA"] = _dir.File("data"),
                 ["GRAFANA_RUN"] = _dir.File("run.sh"),
                 ["GRAFANA_ADMIN_PASSWORD"] = password,
+                ["GRAFANA_ADMIN_PASSWORD_FILE"] = passwordFile,
             });
 
     [GeneratedRegex("Grafana admin password \\(generated; [^)]*\\): (\\S+)")]

@@ -115,7 +115,7 @@ public sealed class KubernetesManifestTests
         var promtool = RequiredBinary.Find("promtool", "apt-get install prometheus");
         using var dir = new TempDirectory("kube-promtool");
         var original = dir.File("prometheus.yml");
-        await File.WriteAllTextAsync(original, KubernetesManifests.PrometheusYml, Ct);
+        await KubernetesManifests.WriteConfigMapAsync(dir.Path, Ct);
 
         var (exitCode, output) = await Tool.RunAsync(promtool, ["check", "config", original]);
         if (exitCode != 0 && output.Contains("field kubernetes_sd_configs not found", StringComparison.Ordinal))

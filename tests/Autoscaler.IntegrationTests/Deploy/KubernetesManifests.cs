@@ -32,6 +32,18 @@ internal static class KubernetesManifests
     /// <summary>prometheus.yml as the ConfigMap carries it.</summary>
     public static string PrometheusYml => Single<V1ConfigMap>("prometheus-config").Data["prometheus.yml"];
 
+    /// <summary>The alert rules the ConfigMap carries beside prometheus.yml (mounted next to it, so its rule_files finds them).</summary>
+    public static string AlertRulesYml => Single<V1ConfigMap>("prometheus-config").Data["alert_rules.yml"];
+
+    /// <summary>Writes every file of the ConfigMap into <paramref name="directory"/>, as the Deployment mounts them.</summary>
+    public static async Task WriteConfigMapAsync(string directory, CancellationToken cancellationToken)
+    {
+        foreach (var (name, text) in Single<V1ConfigMap>("prometheus-config").Data)
+        {
+            await File.WriteAllTextAsync(Path.Combine(directory, name), text, cancellationToken);
+        }
+    }
+
     /// <summary>prometheus.yml with every <c>kubernetes_sd_configs</c> replaced by a file_sd file, for a Prometheus outside a cluster.</summary>
     public static (string Yaml, Dictionary<object, object> KubernetesSd) WithFileSd(string targetsFile, string? scrapeInterval = null)
     {

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
 using Autoscaler.Prometheus.Api;
@@ -16,7 +15,7 @@ public sealed class KubernetesScrapeConfigTests
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
     [Fact]
-    public async Task Annotated_running_pods_are_scraped_on_their_annotated_port_as_job_webapp_and_the_others_are_dropped()
+    public async Task Annotated_running_pods_are_scraped_on_their_annotated_port_as_job_webapp_or_scaler_and_the_others_are_dropped()
     {
         var binary = RequiredBinary.Find("prometheus", "apt-get install prometheus");
         using var dir = new TempDirectory("kube-scrape");
@@ -30,66 +29,53 @@ public sealed class KubernetesScrapeConfigTests
             Pod("127.0.0.1:1", "webapp-5d8c7-x2x9k", "webapp", "Running", url.Port),
             Pod("127.0.0.1:2", "webapp-5d8c7-pend1", "webapp", "Pending", url.Port),
             Pod("127.0.0.1:3", "prometheus-7f9b-abcde", "prometheus", "Running", port: null),
+
+            // The scaler's pod is app=autoscaler; the alert rules know it as job scaler, as every other mode names it.
+            // (Any /metrics will do for the job label: the replica's.)
+            Pod("127.0.0.1:4", "autoscaler-6c4d9-q7r2m", "autoscaler", "Running", url.Port),
         };
         await File.WriteAllTextAsync(dir.File("pods.json"), JsonSerializer.Serialize(pods), Ct);
         var (config, _) = KubernetesManifests.WithFileSd(dir.File("pods.json"), scrapeInterval: "1s");
         await File.WriteAllTextAsync(dir.File("prometheus.yml"), config, Ct);
+        await File.WriteAllTextAsync(dir.File("alert_rules.yml"), KubernetesManifests.AlertRulesYml, Ct);
 
         var port = FreePorts.Next();
-        using var prometheus = Process.Start(new ProcessStartInfo(binary)
+        await using var prometheus = BackgroundProgram.Start(
+            binary, $"--config.file={dir.File("prometheus.yml")}", $"--storage.tsdb.path={dir.File("data")}", $"--web.listen-address=127.0.0.1:{port}");
+        using var client = new PrometheusClient(new PrometheusClientOptions { Url = $"http://127.0.0.1:{port}/", Timeout = TimeSpan.FromSeconds(5) });
+        var deadline = TimeProvider.System.GetTimestamp();
+        PrometheusTarget? scraped = null;
+        PrometheusTarget? scaler = null;
+        while (scraped is not { IsUp: true })
         {
-            ArgumentList =
-            {
-                $"--config.file={dir.File("prometheus.yml")}",
-                $"--storage.tsdb.path={dir.File("data")}",
-                $"--web.listen-address=127.0.0.1:{port}",
-            },
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        })!;
-        var output = new System.Collections.Concurrent.ConcurrentQueue<string>();
-        prometheus.ErrorDataReceived += (_, e) => output.Enqueue(e.Data ?? "");
-        prometheus.OutputDataReceived += (_, e) => output.Enqueue(e.Data ?? "");
-        prometheus.BeginErrorReadLine();
-        prometheus.BeginOutputReadLine();
-        try
-        {
-            using var client = new PrometheusClient(new PrometheusClientOptions { Url = $"http://127.0.0.1:{port}/", Timeout = TimeSpan.FromSeconds(5) });
-            var deadline = TimeProvider.System.GetTimestamp();
-            PrometheusTarget? scraped = null;
-            while (scraped is not { IsUp: true })
-            {
-                Assert.False(prometheus.HasExited, $"prometheus exited:\n{string.Join('\n', output)}");
-                Assert.True(TimeProvider.System.GetElapsedTime(deadline) < TimeSpan.FromSeconds(60), $"no successful scrape of the replica within 60 s; last: {scraped}\n{string.Join('\n', output)}");
-                await Task.Delay(250, Ct);
-                var targets = await client.GetTargetsAsync(Ct);
-                scraped = targets.Value?.Where(t => t.ScrapePool == "kubernetes-pods").ToList() switch
-                {
-                    [var only] => only,
-                    [] or null => null,
-                    var many => throw new Xunit.Sdk.XunitException($"expected one target in kubernetes-pods, got {string.Join(", ", many.Select(t => t.ScrapeUrl))}"),
-                };
-            }
-
-            Assert.Equal(new Uri(url, "/metrics").ToString(), scraped.ScrapeUrl);
-            Assert.Equal("webapp", scraped.Labels["job"]);
-            Assert.Equal("webapp-5d8c7-x2x9k", scraped.Labels["pod"]);
-            Assert.Equal("webapp-5d8c7-x2x9k", scraped.Labels["instance"]);
-            Assert.Equal("autoscaler-demo", scraped.Labels["namespace"]);
-
-            // What the scaler and the shipped alert rules ask for is there.
-            var workers = await client.QueryScalarAsync("webapp_workers{job=\"webapp\"}", Ct);
-            Assert.True(workers.Succeeded, workers.Message);
-            Assert.Equal(4, workers.Value);
-            var up = await client.QueryScalarAsync("up{job=\"webapp\"}", Ct);
-            Assert.Equal(1, up.Value);
+            Assert.False(prometheus.HasExited, $"prometheus exited:\n{prometheus.Output}");
+            Assert.True(TimeProvider.System.GetElapsedTime(deadline) < TimeSpan.FromSeconds(60), $"no successful scrape of the replica within 60 s; last: {scraped}\n{prometheus.Output}");
+            await Task.Delay(250, Ct);
+            var targets = await client.GetTargetsAsync(Ct);
+            var pool = targets.Value?.Where(t => t.ScrapePool == "kubernetes-pods").ToList() ?? [];
+            Assert.True(pool.Count <= 2, $"expected the webapp and the scaler pods in kubernetes-pods, got {string.Join(", ", pool.Select(t => t.ScrapeUrl))}");
+            scraped = pool.Count == 2 && pool.All(t => t.IsUp) ? pool.Single(t => t.Labels["pod"] == "webapp-5d8c7-x2x9k") : null;
+            scaler = pool.SingleOrDefault(t => t.Labels["pod"] == "autoscaler-6c4d9-q7r2m");
         }
-        finally
-        {
-            prometheus.Kill(entireProcessTree: true);
-            await prometheus.WaitForExitAsync(CancellationToken.None);
-        }
+
+        Assert.Equal(new Uri(url, "/metrics").ToString(), scraped.ScrapeUrl);
+        Assert.Equal("webapp", scraped.Labels["job"]);
+        Assert.Equal("webapp-5d8c7-x2x9k", scraped.Labels["pod"]);
+        Assert.Equal("webapp-5d8c7-x2x9k", scraped.Labels["instance"]);
+        Assert.Equal("autoscaler-demo", scraped.Labels["namespace"]);
+        Assert.Equal("scaler", scaler!.Labels["job"]);
+
+        // The shipped rules are loaded from beside prometheus.yml, as the ConfigMap mounts them.
+        using var http = new HttpClient();
+        var rules = await http.GetStringAsync(new Uri($"http://127.0.0.1:{port}/api/v1/rules"), Ct);
+        Assert.Contains("\"name\":\"ScalerDown\"", rules, StringComparison.Ordinal);
+
+        // What the scaler and the shipped alert rules ask for is there.
+        var workers = await client.QueryScalarAsync("webapp_workers{job=\"webapp\"}", Ct);
+        Assert.True(workers.Succeeded, workers.Message);
+        Assert.Equal(4, workers.Value);
+        var up = await client.QueryScalarAsync("up{job=\"webapp\"}", Ct);
+        Assert.Equal(1, up.Value);
     }
 
     private static Dictionary<string, object> Pod(string address, string name, string app, string phase, int? port)

@@ -47,11 +47,11 @@ public sealed class PrometheusClientNetworkTests
     public async Task Tls_server_signed_by_a_custom_ca_is_trusted_only_with_that_ca_file()
     {
         using var temp = new TempDirectory();
-        using var ca = CreateCa("Autoscaler Test CA");
-        using var server = IssueServerCertificate(ca);
+        using var ca = TestCertificates.CreateCa("Autoscaler Test CA");
+        using var server = TestCertificates.IssueServerCertificate(ca);
         var caFile = temp.File("ca.pem");
         await File.WriteAllTextAsync(caFile, ca.ExportCertificatePem(), Ct);
-        using var otherCa = CreateCa("Some Other CA");
+        using var otherCa = TestCertificates.CreateCa("Some Other CA");
         var otherCaFile = temp.File("other-ca.pem");
         await File.WriteAllTextAsync(otherCaFile, otherCa.ExportCertificatePem(), Ct);
         await using var tls = TinyTlsServer.Start(server);
@@ -85,8 +85,8 @@ public sealed class PrometheusClientNetworkTests
     public async Task Custom_ca_still_rejects_a_certificate_for_another_host_name()
     {
         using var temp = new TempDirectory();
-        using var ca = CreateCa("Autoscaler Test CA");
-        using var server = IssueServerCertificate(ca, "prometheus.example");
+        using var ca = TestCertificates.CreateCa("Autoscaler Test CA");
+        using var server = TestCertificates.IssueServerCertificate(ca, "prometheus.example");
         var caFile = temp.File("ca.pem");
         await File.WriteAllTextAsync(caFile, ca.ExportCertificatePem(), Ct);
         await using var tls = TinyTlsServer.Start(server);
@@ -101,32 +101,6 @@ public sealed class PrometheusClientNetworkTests
         using var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();
         return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
-
-    private static X509Certificate2 CreateCa(string name)
-    {
-        using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
-        var request = new CertificateRequest($"CN={name}", key, HashAlgorithmName.SHA256);
-        request.CertificateExtensions.Add(new X509BasicConstraintsExtension(true, false, 0, true));
-        request.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.KeyCertSign | X509KeyUsageFlags.CrlSign, true));
-        var now = TimeProvider.System.GetUtcNow();
-        return request.CreateSelfSigned(now.AddMinutes(-5), now.AddDays(1));
-    }
-
-    private static X509Certificate2 IssueServerCertificate(X509Certificate2 ca, string dnsName = "localhost")
-    {
-        using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
-        var request = new CertificateRequest($"CN={dnsName}", key, HashAlgorithmName.SHA256);
-        var san = new SubjectAlternativeNameBuilder();
-        san.AddDnsName(dnsName);
-        request.CertificateExtensions.Add(san.Build());
-        request.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension([new Oid("1.3.6.1.5.5.7.3.1")], false));
-        request.CertificateExtensions.Add(new X509BasicConstraintsExtension(false, false, 0, false));
-        var now = TimeProvider.System.GetUtcNow();
-        using var issued = request.Create(ca, now.AddMinutes(-1), now.AddHours(12), RandomNumberGenerator.GetBytes(8));
-        using var withKey = issued.CopyWithPrivateKey(key);
-        // Round-trip through PKCS#12 so the private key is usable by SslStream on every platform.
-        return X509CertificateLoader.LoadPkcs12(withKey.Export(X509ContentType.Pkcs12), null);
     }
 
     /// <summary>Answers every TLS connection with "HTTP 200 Ready" and closes it.</summary>

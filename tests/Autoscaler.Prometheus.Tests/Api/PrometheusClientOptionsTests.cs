@@ -131,4 +131,62 @@ public sealed class PrometheusClientOptionsTests
 
         Assert.StartsWith("Scaler:Prometheus:Url = x", Assert.Single(result.Failures!), StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void Secret_files_must_exist_and_hold_something_and_a_secret_is_given_one_way_only()
+    {
+        using var dir = new Autoscaler.Testing.TempDirectory();
+        File.WriteAllText(dir.File("empty"), "\n");
+        File.WriteAllText(dir.File("token"), "tok-789\n");
+
+        var problems = Problems(new PrometheusClientOptions { BearerTokenFile = dir.File("missing") })
+            .Concat(Problems(new PrometheusClientOptions { Username = "u", PasswordFile = dir.File("empty") }))
+            .Concat(Problems(new PrometheusClientOptions { BearerToken = "tok-123", BearerTokenFile = dir.File("token") }))
+            .Concat(Problems(new PrometheusClientOptions { PasswordFile = dir.File("token") }))
+            .ToList();
+
+        Assert.Equal(
+        [
+            $"Prometheus:BearerTokenFile = {dir.File("missing")}: file not found",
+            $"Prometheus:PasswordFile = {dir.File("empty")}: the file is empty",
+            $"Prometheus:BearerTokenFile = {dir.File("token")}: cannot be combined with Prometheus:BearerToken (set); give the secret one way only",
+            "Prometheus:Username = (empty): is required when Prometheus:Password or Prometheus:PasswordFile is set (basic authentication)",
+        ], problems);
+        Assert.All(problems, p => Assert.DoesNotContain("tok-", p, StringComparison.Ordinal));
+        Assert.Empty(Problems(new PrometheusClientOptions { BearerTokenFile = dir.File("token") }));
+    }
+
+    [Fact]
+    public void A_bearer_token_file_excludes_basic_authentication_like_the_token_itself()
+    {
+        using var dir = new Autoscaler.Testing.TempDirectory();
+        File.WriteAllText(dir.File("token"), "t");
+
+        var problem = Assert.Single(Problems(new PrometheusClientOptions { BearerTokenFile = dir.File("token"), Username = "u", Password = "p" }));
+
+        Assert.StartsWith("Prometheus:BearerToken = (set): cannot be combined with Prometheus:Username/Prometheus:Password", problem, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_client_certificate_needs_its_key_and_both_must_be_a_matching_PEM_pair()
+    {
+        using var dir = new Autoscaler.Testing.TempDirectory();
+        using var ca = TestCertificates.CreateCa("CA");
+        using var one = TestCertificates.IssueClientCertificate(ca, "one");
+        using var two = TestCertificates.IssueClientCertificate(ca, "two");
+        await TestCertificates.WritePemAsync(one, dir.File("one.pem"), dir.File("one-key.pem"));
+        await TestCertificates.WritePemAsync(two, dir.File("two.pem"), dir.File("two-key.pem"));
+
+        Assert.Empty(Problems(new PrometheusClientOptions { ClientCertificateFile = dir.File("one.pem"), ClientKeyFile = dir.File("one-key.pem") }));
+        Assert.Equal(
+            "Prometheus:ClientKeyFile = (empty): is required with Prometheus:ClientCertificateFile (mutual TLS needs the certificate and its key)",
+            Assert.Single(Problems(new PrometheusClientOptions { ClientCertificateFile = dir.File("one.pem") })));
+        Assert.Equal(
+            $"Prometheus:ClientKeyFile = {dir.File("nope.pem")}: file not found",
+            Assert.Single(Problems(new PrometheusClientOptions { ClientCertificateFile = dir.File("one.pem"), ClientKeyFile = dir.File("nope.pem") })));
+        var mismatch = Assert.Single(Problems(new PrometheusClientOptions { ClientCertificateFile = dir.File("one.pem"), ClientKeyFile = dir.File("two-key.pem") }));
+        Assert.StartsWith($"Prometheus:ClientCertificateFile = {dir.File("one.pem")}: cannot be used with Prometheus:ClientKeyFile = {dir.File("two-key.pem")} (", mismatch, StringComparison.Ordinal);
+        var swapped = Assert.Single(Problems(new PrometheusClientOptions { ClientCertificateFile = dir.File("one-key.pem"), ClientKeyFile = dir.File("one.pem") }));
+        Assert.Contains("both must be PEM", swapped, StringComparison.Ordinal);
+    }
 }

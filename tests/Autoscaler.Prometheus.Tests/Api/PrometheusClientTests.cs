@@ -232,6 +232,40 @@ public sealed class PrometheusClientTests
     }
 
     [Fact]
+    public async Task A_bearer_token_file_is_read_at_every_request_so_a_rotated_token_is_used_at_once()
+    {
+        using var dir = new Autoscaler.Testing.TempDirectory();
+        var file = dir.File("token");
+        await File.WriteAllTextAsync(file, "first-token\n", Ct);
+        var (client, handler) = Create(FakePrometheusHandler.Json(Vector()), new PrometheusClientOptions { BearerTokenFile = file });
+
+        await client.QueryAsync("up", cancellationToken: Ct);
+        Assert.Equal(("Bearer", "first-token"), (handler.Last.Headers.Authorization!.Scheme, handler.Last.Headers.Authorization.Parameter));
+
+        await File.WriteAllTextAsync(file, "rotated-token\n", Ct);
+        await client.QueryAsync("up", cancellationToken: Ct);
+        Assert.Equal("rotated-token", handler.Last.Headers.Authorization!.Parameter);
+
+        File.Delete(file);
+        var gone = await client.QueryScalarAsync("up", Ct);
+        Assert.Equal(MetricFailureKind.HttpError, gone.Failure);
+        Assert.Contains("its credentials file cannot be read", gone.Message, StringComparison.Ordinal);
+        Assert.Equal(2, handler.Requests.Count); // nothing was sent without the token
+    }
+
+    [Fact]
+    public async Task A_password_file_gives_the_basic_password()
+    {
+        using var dir = new Autoscaler.Testing.TempDirectory();
+        await File.WriteAllTextAsync(dir.File("password"), "p:ss\r\n", Ct);
+        var (client, handler) = Create(FakePrometheusHandler.Json(Vector()), new PrometheusClientOptions { Username = "scaler", PasswordFile = dir.File("password") });
+
+        await client.GetTargetsAsync(Ct);
+
+        Assert.Equal("scaler:p:ss", Encoding.UTF8.GetString(Convert.FromBase64String(handler.Last.Headers.Authorization!.Parameter!)));
+    }
+
+    [Fact]
     public async Task Basic_credentials_are_sent_base64_encoded()
     {
         var (client, handler) = Create(FakePrometheusHandler.Json(Vector()), new PrometheusClientOptions { Username = "scaler", Password = "p:ss" });

@@ -314,6 +314,14 @@ public sealed class ScenarioFileTests
     }
 
     [Fact]
+    public void A_scenario_duration_may_be_given_in_weeks()
+    {
+        var s = ScenarioFile.Parse("duration: 1w\nworkload: {type: constant, rate: 10}\n", "s.yaml", Path.GetTempPath());
+
+        Assert.Equal(TimeSpan.FromDays(7), s.Duration);
+    }
+
+    [Fact]
     public void The_violation_budget_defaults_to_one_percent_and_must_be_a_share()
     {
         Assert.Equal(0.005, ScenarioFile.Parse("duration: 1h\nworkload: {type: constant, rate: 5}\n", "s.yaml", Path.GetTempPath()).Slo.ViolationBudget);
