@@ -259,7 +259,7 @@ public sealed class DecisionPipeline
             }
             else if (++_consecutiveFailures[i] >= handling.FallbackAfter)
             {
-                _outage[i] |= IsOutage(reading.Failure);
+                _outage[i] |= reading.IsOutage;
 
                 // A fallback only ever raises the count: like any failed metric, it never scales down on what it cannot see.
                 anyFailed = true;
@@ -269,7 +269,7 @@ public sealed class DecisionPipeline
             }
             else
             {
-                _outage[i] |= IsOutage(reading.Failure);
+                _outage[i] |= reading.IsOutage;
                 anyFailed = true;
                 proposal = binding.Policy.Propose(currentReplicas, reading);
             }
@@ -337,10 +337,6 @@ public sealed class DecisionPipeline
 
     /// <summary>Tells the behavior stage that the target really moved from <paramref name="from"/> to <paramref name="to"/> replicas.</summary>
     public void Applied(int from, int to) => _behavior.Applied(from, to);
-
-    /// <summary>The failures that mean the metrics backend itself was out, so it probably missed scrapes as well.</summary>
-    private static bool IsOutage(MetricFailureKind? failure) =>
-        failure is MetricFailureKind.Unreachable or MetricFailureKind.Timeout or MetricFailureKind.HttpError;
 
     private string RecoveringReason(int binding, DateTimeOffset now)
     {
