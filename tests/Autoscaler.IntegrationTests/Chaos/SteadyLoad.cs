@@ -17,9 +17,12 @@ internal sealed class SteadyLoad : IAsyncDisposable
 
     public SteadyLoad(Uri gateway, double requestsPerSecond)
     {
-        _client = new HttpClient(new SocketsHttpHandler { UseProxy = false }) { BaseAddress = gateway, Timeout = TimeSpan.FromSeconds(5) };
+        _client = new HttpClient(new SocketsHttpHandler { UseProxy = false }) { BaseAddress = gateway, Timeout = Timeout };
         _run = Task.Run(() => RunAsync(TimeSpan.FromSeconds(1 / requestsPerSecond), _stop.Token));
     }
+
+    /// <summary>How long one request may take before it counts as failed: twenty times the demo service's mean service time.</summary>
+    public static TimeSpan Timeout { get; } = TimeSpan.FromSeconds(2);
 
     /// <summary>Time since the load began, on the clock of <see cref="LoadResult.Sent"/>.</summary>
     public TimeSpan Now => TimeProvider.System.GetElapsedTime(_origin);
@@ -30,7 +33,7 @@ internal sealed class SteadyLoad : IAsyncDisposable
     /// <summary>Waits until every request sent before <paramref name="until"/> has an outcome, then returns those since <paramref name="from"/>.</summary>
     public async Task<IReadOnlyList<LoadResult>> SettledAsync(TimeSpan from, TimeSpan until)
     {
-        await Task.Delay(TimeSpan.FromSeconds(5.5)); // the client's timeout: anything sent before until has ended by then
+        await Task.Delay(Timeout + TimeSpan.FromSeconds(0.5)); // anything sent before until has ended by then
         return Between(from, until);
     }
 
