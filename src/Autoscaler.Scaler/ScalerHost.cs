@@ -16,7 +16,8 @@ using Prometheus;
 namespace Autoscaler.Scaler;
 
 /// <summary>
-/// Builds the scaler: the control loop plus its HTTP API (<c>/healthz</c>, <c>/readyz</c>, <c>/metrics</c>, <c>/api/v1/status</c>,
+/// Builds the scaler: the control loop plus its HTTP API (<c>/healthz</c>, <c>/readyz</c> (ready once it has evaluated, and not
+/// while the last evaluation could not reach Prometheus), <c>/metrics</c>, <c>/api/v1/status</c>,
 /// Alertmanager's webhook at <c>POST /api/v1/alerts</c>, <c>GET</c>/<c>PUT /api/v1/replicas</c> to set the count directly or
 /// pause at it, and <c>DELETE /api/v1/pause</c> to resume).
 /// </summary>
@@ -72,7 +73,10 @@ public static class ScalerHost
         var loop = app.Services.GetRequiredService<ScalerLoop>();
         var state = app.Services.GetRequiredService<ScalerState>();
         app.MapGet("/healthz", () => Results.Text("ok"));
-        app.MapGet("/readyz", () => loop.Evaluations > 0 ? Results.Text("ready") : Results.Text("starting", statusCode: 503));
+        app.MapGet("/readyz", () =>
+            loop.Evaluations == 0 ? Results.Text("starting", statusCode: 503)
+            : loop.Unreachable is { } why ? Results.Text($"not ready: the metrics backend is out ({why})", statusCode: 503)
+            : Results.Text("ready"));
         app.MapGet("/api/v1/status", () => Results.Json(state.Snapshot(), Json));
         app.MapGet("/api/v1/decisions", () => Results.Json(state.Snapshot().LastDecisions, Json));
         app.MapPost(AlertEndpoint.Path, AlertEndpoint.HandleAsync);

@@ -28,6 +28,14 @@ public sealed partial class ScalerLoop(
     /// <summary>Completed evaluations since start, including those that could not decide.</summary>
     public long Evaluations { get; private set; }
 
+    /// <summary>
+    /// Why the last evaluation could not reach the metrics backend (a metric's name and the error), or null when it
+    /// could: <c>/readyz</c> says not ready while it is set.
+    /// </summary>
+    public string? Unreachable => _unreachable;
+
+    private volatile string? _unreachable;
+
     /// <inheritdoc />
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -178,11 +186,18 @@ public sealed partial class ScalerLoop(
             }
 
             var readings = new MetricReading[sources.Count];
+            string? unreachable = null;
             for (var i = 0; i < sources.Count; i++)
             {
                 readings[i] = await sources[i].ReadAsync(cancellationToken);
                 NoteFailureChange(readings[i]);
+                if (readings[i].IsOutage)
+                {
+                    unreachable ??= $"{readings[i].Metric}: {readings[i].Message}";
+                }
             }
+
+            _unreachable = unreachable;
 
             LogObservation(logger, Describe(readings), current);
             if (trigger == EvaluationTriggers.Tick)

@@ -68,6 +68,13 @@ public sealed class ScalerOptions
     /// </summary>
     public string? ApiToken { get; set; }
 
+    /// <summary>
+    /// The shortest time between two evaluations asked for by alert webhook calls; calls in between fold into the next
+    /// one. Zero: only calls that arrive while one is pending fold.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00", "01:00:00", ErrorMessage = "must be between 0s and 1h")]
+    public TimeSpan AlertEvaluationInterval { get; set; } = TimeSpan.FromSeconds(1);
+
     /// <summary>A file holding <see cref="WebhookBearerToken"/> instead (read once at start); not together with it.</summary>
     public string? WebhookBearerTokenFile { get; set; }
 

@@ -15,8 +15,9 @@ public static class EvaluationTriggers
     /// <summary>The periodic check.</summary>
     public const string Tick = "tick";
 
-    /// <summary>An Alertmanager webhook naming these alerts.</summary>
-    public static string Alert(IEnumerable<string> alertNames) => "alert:" + string.Join(',', alertNames);
+    /// <summary>An Alertmanager webhook naming these alerts, and <paramref name="more"/> that are only counted.</summary>
+    public static string Alert(IEnumerable<string> alertNames, int more = 0) =>
+        "alert:" + string.Join(',', alertNames) + (more > 0 ? $" (+{more} more)" : "");
 
     /// <summary><c>PUT /api/v1/replicas</c> with <c>"pause": true</c>: the evaluation that moves the target to the paused count.</summary>
     public const string Pause = "pause";
@@ -25,8 +26,15 @@ public static class EvaluationTriggers
     public const string Resume = "resume";
 }
 
-/// <summary>The last Alertmanager webhook call: when, its group status, and each alert as <c>NAME=status</c>.</summary>
-public sealed record AlertNotice(DateTimeOffset Received, string Status, IReadOnlyList<string> Alerts);
+/// <summary>
+/// The last Alertmanager webhook call: when, its group status, its first alerts as <c>NAME=status</c> (at most
+/// <see cref="MaxAlerts"/>, so one huge call cannot bloat the status) and how many it held.
+/// </summary>
+public sealed record AlertNotice(DateTimeOffset Received, string Status, IReadOnlyList<string> Alerts, int Count)
+{
+    /// <summary>The most alerts a notice lists.</summary>
+    public const int MaxAlerts = 20;
+}
 
 /// <summary>What <c>GET /api/v1/status</c> shows.</summary>
 public sealed record ScalerStatus(

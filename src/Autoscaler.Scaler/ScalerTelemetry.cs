@@ -27,6 +27,7 @@ public sealed class ScalerTelemetry
     private readonly Gauge _paused;
 
     private readonly Counter _alerts;
+    private readonly Counter _webhookCalls;
     private readonly Counter _targetReadErrors;
     private readonly Histogram _queryDuration;
     private readonly Gauge _lastEvaluation;
@@ -71,6 +72,13 @@ public sealed class ScalerTelemetry
         _alerts = f.CreateCounter("autoscaler_alerts_received_total", "Alerts received from Alertmanager's webhook, by status (firing, resolved).", "status");
         _alerts.WithLabels("firing");
         _alerts.WithLabels("resolved");
+        _webhookCalls = f.CreateCounter("autoscaler_alert_webhook_calls_total",
+            "Calls of the alert webhook by result: evaluation (asked for one), coalesced (folded into one already pending), no_alerts, "
+            + "or refused: unauthorized, unsupported_media_type, too_large, invalid.", "result");
+        foreach (var result in Alerts.WebhookResults.All)
+        {
+            _webhookCalls.WithLabels(result);
+        }
         foreach (var direction in new[] { "up", "down", "none" })
         {
             _decisions.WithLabels(direction, DecisionCauses.Policy);
@@ -149,6 +157,9 @@ public sealed class ScalerTelemetry
 
     /// <summary>Counts alerts received through the webhook.</summary>
     public void RecordAlerts(string status, int count) => _alerts.WithLabels(status).Inc(count);
+
+    /// <summary>Counts one call of the alert webhook by what became of it (<c>Alerts.WebhookResults</c>).</summary>
+    public void RecordWebhookCall(string result) => _webhookCalls.WithLabels(result).Inc();
 
     /// <summary>Counts an evaluation that failed before deciding: the target's replica count could not be read.</summary>
     public void RecordTargetError() => _targetReadErrors.Inc();

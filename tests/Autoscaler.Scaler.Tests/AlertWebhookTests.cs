@@ -128,6 +128,7 @@ public sealed class AlertWebhookTests : IAsyncLifetime
         var basic = await PostAsync(Payload(("HighResponseTime", "firing")), "s3cret", scheme: "Basic");
 
         Assert.All([none, wrong, basic], r => Assert.Equal(HttpStatusCode.Unauthorized, r.StatusCode));
+        Assert.Contains("autoscaler_alert_webhook_calls_total{result=\"unauthorized\"} 3", await MetricsAsync(), StringComparison.Ordinal);
         await Task.Delay(100, TestContext.Current.CancellationToken);
         Assert.Equal(1, Loop.Evaluations);
         Assert.DoesNotContain(_logs.Lines, l => l.Contains("s3cret", StringComparison.Ordinal));
@@ -136,6 +137,83 @@ public sealed class AlertWebhookTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.Accepted, right.StatusCode);
         await WaitFor(() => Loop.Evaluations == 2);
     }
+
+    [Theory]
+    [InlineData("text/plain")]
+    [InlineData("application/x-www-form-urlencoded")]
+    [InlineData(null)]
+    public async Task A_body_that_is_not_declared_json_gets_415_and_is_counted(string? contentType)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, _alerts) { Content = new ByteArrayContent(Encoding.UTF8.GetBytes(Payload(("HighResponseTime", "firing")))) };
+        if (contentType is not null)
+        {
+            request.Content.Headers.ContentType = new MediaTypeHeaderValue(contentType);
+        }
+
+        var response = await _http.SendAsync(request, TestContext.Current.CancellationToken);
+
+        Assert.Equal(HttpStatusCode.UnsupportedMediaType, response.StatusCode);
+        Assert.Contains("Content-Type: application/json", await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken), StringComparison.Ordinal);
+        Assert.Contains("autoscaler_alert_webhook_calls_total{result=\"unsupported_media_type\"} 1", await MetricsAsync(), StringComparison.Ordinal);
+        await Task.Delay(100, TestContext.Current.CancellationToken);
+        Assert.Equal(1, Loop.Evaluations);
+    }
+
+    [Fact]
+    public async Task Json_with_a_charset_or_a_json_suffix_is_accepted()
+    {
+        Assert.Equal(HttpStatusCode.Accepted, (await PostAsync(Payload(("A", "firing")), mediaType: "application/json; charset=utf-8")).StatusCode);
+        Assert.Equal(HttpStatusCode.Accepted, (await PostAsync(Payload(("A", "firing")), mediaType: "application/vnd.alertmanager+json")).StatusCode);
+    }
+
+    [Fact]
+    public async Task Alert_evaluations_start_at_most_once_per_interval_and_the_calls_between_fold_into_the_next()
+    {
+        var trigger = _app.Services.GetRequiredService<AlertTrigger>();
+        Assert.Equal(HttpStatusCode.Accepted, (await PostAsync(Payload(("First", "firing")))).StatusCode);
+        await WaitFor(() => trigger.Evaluations == 1);
+
+        // Within the interval: the first call asks for the next evaluation, the others fold into it.
+        foreach (var name in new[] { "B", "C", "D", "C" })
+        {
+            Assert.Equal(HttpStatusCode.Accepted, (await PostAsync(Payload((name, "firing")))).StatusCode);
+        }
+
+        _clock.Advance(TimeSpan.FromMilliseconds(999));
+        await Task.Delay(200, TestContext.Current.CancellationToken);
+        Assert.Equal(1, trigger.Evaluations);
+
+        _clock.Advance(TimeSpan.FromMilliseconds(1));
+        await WaitFor(() => trigger.Evaluations == 2);
+        Assert.Equal("alert:B,C,D", State.Snapshot().LastDecisions[0].Trigger);
+        var metrics = await MetricsAsync();
+        Assert.Contains("autoscaler_alert_webhook_calls_total{result=\"evaluation\"} 2", metrics, StringComparison.Ordinal);
+        Assert.Contains("autoscaler_alert_webhook_calls_total{result=\"coalesced\"} 3", metrics, StringComparison.Ordinal);
+        Assert.Equal(2, _logs.Lines.Count(l => l.StartsWith("Alert webhook", StringComparison.Ordinal) && !l.Contains("folded", StringComparison.Ordinal)));
+    }
+
+    [Fact]
+    public async Task One_call_of_ten_thousand_alerts_logs_a_short_line_and_keeps_twenty_in_the_status()
+    {
+        var alerts = Enumerable.Range(0, 10_000).Select(i => ($"Alert{i}", "firing")).ToArray();
+
+        Assert.Equal(HttpStatusCode.Accepted, (await PostAsync(Payload(alerts))).StatusCode);
+
+        await WaitFor(() => Loop.Evaluations == 2);
+        var line = Assert.Single(_logs.Lines, l => l.StartsWith("Alert webhook", StringComparison.Ordinal));
+        Assert.InRange(line.Length, 100, 400);
+        Assert.Contains("10000 alert(s)", line, StringComparison.Ordinal);
+        Assert.Contains("and 9990 more", line, StringComparison.Ordinal);
+        var notice = State.Snapshot().LastAlert!;
+        Assert.Equal((20, 10_000), (notice.Alerts.Count, notice.Count));
+        var trigger = State.Snapshot().LastDecisions[0].Trigger;
+        Assert.EndsWith("(+9990 more)", trigger, StringComparison.Ordinal);
+        Assert.InRange(trigger.Length, 20, 200);
+        var status = await _http.GetStringAsync(new Uri(_alerts, "status"), TestContext.Current.CancellationToken);
+        Assert.InRange(status.Length, 100, 20_000);
+    }
+
+    private Task<string> MetricsAsync() => _http.GetStringAsync(new Uri(_alerts, "/metrics"), TestContext.Current.CancellationToken);
 
     private readonly LineLogger _logs = new();
 
@@ -153,9 +231,10 @@ public sealed class AlertWebhookTests : IAsyncLifetime
         await WaitFor(() => Loop.Evaluations == 1);
     }
 
-    private async Task<HttpResponseMessage> PostAsync(string body, string? token = null, string scheme = "Bearer")
+    private async Task<HttpResponseMessage> PostAsync(string body, string? token = null, string scheme = "Bearer", string mediaType = "application/json")
     {
-        using var request = new HttpRequestMessage(HttpMethod.Post, _alerts) { Content = new StringContent(body, Encoding.UTF8, "application/json") };
+        using var request = new HttpRequestMessage(HttpMethod.Post, _alerts) { Content = new StringContent(body, Encoding.UTF8) };
+        request.Content.Headers.ContentType = MediaTypeHeaderValue.Parse(mediaType);
         if (token is not null)
         {
             request.Headers.Authorization = new AuthenticationHeaderValue(scheme, token);

@@ -137,6 +137,13 @@ internal static class UpCommand
                 scaler.ApiToken = AnsibleTargetFactory.NewToken();
             }
 
+            // And the webhook is never open: any local process could otherwise make the scaler evaluate on demand.
+            var generatedWebhookToken = scaler.WebhookBearerToken is not { Length: > 0 };
+            if (generatedWebhookToken)
+            {
+                scaler.WebhookBearerToken = AnsibleTargetFactory.NewToken();
+            }
+
             var interactive = !parse.GetValue(noStatus) && !Console.IsOutputRedirected;
             var settings = new UpSettings(
                 Path.GetFullPath(parse.GetValue(workDir)!), binary, existing,
@@ -146,9 +153,12 @@ internal static class UpCommand
                 alertmanager, parse.GetValue(alertmanagerPort), rules)
             {
                 ApiTokenGenerated = generatedToken,
+                WebhookTokenGenerated = generatedWebhookToken,
                 Logging = logSettings,
                 LoopTarget = ansibleOptions is null ? null : (replicas, loggers) => AnsibleTargetFactory.ForUp(ansibleOptions, replicas, $"http://127.0.0.1:{parse.GetValue(port)}", scaler.ApiToken!, loggers),
             };
+            // Before the ports: a second up on this directory is the problem to name, whatever ports it asks for.
+            using var workDirLock = WorkDirLock.Acquire(settings.WorkDirectory);
             var portProblems = UpStack.PortProblems(settings).ToList();
             if (portProblems.Count > 0)
             {
@@ -189,13 +199,14 @@ internal static class UpCommand
                 ? $"\n  alertmanager {am}   (sends alerts to {settings.ScalerUrl}/api/v1/alerts)"
                 : "";
             var token = settings.ApiTokenGenerated ? $"bearer token in {stack.ApiTokenFile}" : "bearer token: the one given with --api-token";
+            var webhookToken = settings.WebhookTokenGenerated ? $"bearer token in {stack.WebhookTokenFile}" : "bearer token: the one given with --webhook-token";
             var replicasLine = $"replicas    PUT {settings.ScalerUrl}/api/v1/replicas {{\"replicas\": N}}   ({token}; add \"pause\": true to hold it, DELETE {settings.ScalerUrl}/api/v1/pause resumes)"
                 + (stack.LoopTargetDescription is { } run ? $"\n  target      {run}" : "");
             await Console.Out.WriteLineAsync($"""
                 ready:
                   gateway     {settings.GatewayUrl}   (the service: send load here)
                   prometheus  {stack.PrometheusUrl}   (targets: {new Uri(stack.PrometheusUrl, "targets")}, alerts: {new Uri(stack.PrometheusUrl, "alerts")}){alertmanagerLine}
-                  scaler      {settings.ScalerUrl}   (status: {settings.ScalerUrl}/api/v1/status, metrics: {settings.ScalerUrl}/metrics, alerts in: POST {settings.ScalerUrl}/api/v1/alerts)
+                  scaler      {settings.ScalerUrl}   (status: {settings.ScalerUrl}/api/v1/status, metrics: {settings.ScalerUrl}/metrics, alerts in: POST {settings.ScalerUrl}/api/v1/alerts, {webhookToken})
                   {replicasLine}
                 """);
             await new StatusView(stack, settings, log, Console.Out, settings.StatusView).RunAsync(stop.Token);

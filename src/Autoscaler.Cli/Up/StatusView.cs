@@ -63,12 +63,16 @@ internal sealed class StatusView(UpStack stack, UpSettings settings, LogSink log
             status.Metric, status.LastMetricValue, rule, settings.Policy.Metrics.Count,
             rate.Value, rejected.Value,
             status.LastDecisions.FirstOrDefault(d => d.Decision.DesiredReplicas != d.Decision.CurrentReplicas)?.Decision,
-            status.LastError, log.Recent);
+            status.LastError, log.Recent)
+        {
+            NotReady = stack.NotReady,
+        };
     }
 
     /// <summary>The line written every 15 s when the output is not a terminal.</summary>
     internal static string Line(StatusFrame f) => string.Create(CultureInfo.InvariantCulture,
-        $"status: replicas={f.Ready.Count} desired={f.DesiredReplicas?.ToString(CultureInfo.InvariantCulture) ?? "-"} {f.Metric}={Number(f.MetricValue, "")} rate={Number(f.RequestRate, "/s")} rejected={Number(f.RejectedRate, "/s")}");
+        $"status: replicas={f.Ready.Count} desired={f.DesiredReplicas?.ToString(CultureInfo.InvariantCulture) ?? "-"} {f.Metric}={Number(f.MetricValue, "")} rate={Number(f.RequestRate, "/s")} rejected={Number(f.RejectedRate, "/s")}")
+        + (f.NotReady is { } why ? $" NOT READY: {why}" : "");
 
     /// <summary>The terminal view: the addresses, the state of the loop, and the log, each line cropped to <paramref name="width"/>.</summary>
     internal static IRenderable Render(StatusFrame f, int width)
@@ -99,7 +103,12 @@ internal sealed class StatusView(UpStack stack, UpSettings settings, LogSink log
         Row("decision", new Text(f.LastChange is { } d
             ? string.Create(CultureInfo.InvariantCulture, $"{d.Time.ToLocalTime():HH:mm:ss} {d.CurrentReplicas} -> {d.DesiredReplicas}: {d.Reason}")
             : "none yet"));
-        if (f.Problem is { } problem)
+        if (f.NotReady is { } notReady)
+        {
+            Row("not ready", new Text(notReady, new Style(Color.Red, decoration: Decoration.Bold)));
+        }
+
+        if (f.Problem is { } problem && problem != f.NotReady)
         {
             Row("problem", new Text(problem, new Style(Color.Red)));
         }
@@ -137,4 +146,7 @@ internal sealed record StatusFrame(
     IReadOnlyList<string> Log)
 {
     public IReadOnlyList<LocalReplica> Ready => [.. Replicas.Where(r => r.State == "Ready")];
+
+    /// <summary>Why the stack is not ready (a child down, Prometheus unreachable); null when it is.</summary>
+    public string? NotReady { get; init; }
 }

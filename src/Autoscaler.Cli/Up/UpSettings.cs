@@ -43,6 +43,9 @@ internal sealed record UpSettings(
     /// <summary>True when up made up <c>Scaler:ApiToken</c> for this session (it is then written to WORK_DIR/api-token).</summary>
     public bool ApiTokenGenerated { get; init; }
 
+    /// <summary>True when up made up <c>Scaler:WebhookBearerToken</c> for this session (it is then written to WORK_DIR/webhook-token).</summary>
+    public bool WebhookTokenGenerated { get; init; }
+
     /// <summary>Whether up starts Alertmanager (it is installed and not turned off).</summary>
     public bool StartsAlertmanager => AlertmanagerBinary is not null;
 }

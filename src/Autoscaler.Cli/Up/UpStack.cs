@@ -1,5 +1,6 @@
 using Autoscaler.Cli.Composition;
 using Autoscaler.Core.Pipeline;
+using Autoscaler.Core.Processes;
 using Autoscaler.Core.Scaling;
 using Autoscaler.Gateway;
 using Autoscaler.Gateway.Destinations;
@@ -17,7 +18,10 @@ namespace Autoscaler.Cli.Up;
 
 /// <summary>
 /// The whole stack on one machine: Alertmanager (when installed), Prometheus, the gateway, local replicas and the scaler.
-/// Started in that order and stopped in reverse; a failure part-way stops what had started.
+/// Started in that order and stopped in reverse; a failure part-way stops what had started. Prometheus and Alertmanager
+/// are child processes kept running by a <see cref="ChildSupervisor{T}"/> and dying with <c>up</c> even when it is
+/// killed (<see cref="ChildProcesses"/>); the replicas are the local target's, which replaces one that dies; the
+/// gateway and the scaler run inside this process.
 /// </summary>
 internal sealed class UpStack : IAsyncDisposable
 {
@@ -25,6 +29,8 @@ internal sealed class UpStack : IAsyncDisposable
     private readonly LogSink _log;
     private readonly ILoggerFactory _loggers;
     private readonly Stack<Func<ValueTask>> _teardown = new();
+    private readonly List<Func<string?>> _supervisors = [];
+    private ScalerLoop? _loop;
 
     public UpStack(UpSettings settings, LogSink log)
     {
@@ -48,6 +54,9 @@ internal sealed class UpStack : IAsyncDisposable
 
     /// <summary>Where a generated API token is kept for the session (owner-only), for scripts and playbooks.</summary>
     public string ApiTokenFile => Path.Combine(_settings.WorkDirectory, "api-token");
+
+    /// <summary>Where a generated webhook token is kept for the session (owner-only), for posting alerts by hand.</summary>
+    public string WebhookTokenFile => Path.Combine(_settings.WorkDirectory, "webhook-token");
 
     /// <summary>The playbook the loop runs under <c>--target ansible</c>, for the ready message.</summary>
     public string? LoopTargetDescription { get; private set; }
@@ -88,12 +97,17 @@ internal sealed class UpStack : IAsyncDisposable
         var sd = new FileSdWriter(ReplicasFile);
         await sd.WriteAsync([], cancellationToken: cancellationToken);
 
+        if (ChildProcesses.WhyNotDieWithParent is { } warning && (_settings.StartsAlertmanager || _settings.ExistingPrometheus is null))
+        {
+            _loggers.CreateLogger("Autoscaler.Up").LogWarning("{Warning}", warning);
+        }
+
         // Alertmanager before Prometheus, which is told where to send alerts; it retries the scaler's webhook
         // until the scaler is up, so starting the scaler last loses nothing.
         var alertmanagers = new List<string>();
         if (_settings.AlertmanagerBinary is { } alertmanagerBinary)
         {
-            var alertmanager = await AlertmanagerServer.StartAsync(new AlertmanagerServerOptions
+            var options = new AlertmanagerServerOptions
             {
                 BinaryPath = alertmanagerBinary,
                 ConfigFile = ShippedAlertmanagerConfig(),
@@ -101,8 +115,10 @@ internal sealed class UpStack : IAsyncDisposable
                 Port = _settings.AlertmanagerPort,
                 WebhookUrl = new Uri($"{_settings.ScalerUrl}/api/v1/alerts"),
                 WebhookBearerToken = _settings.Scaler.WebhookBearerToken,
-            }, TimeProvider.System, cancellationToken);
-            _teardown.Push(alertmanager.DisposeAsync);
+            };
+            var alertmanager = await AlertmanagerServer.StartAsync(options, TimeProvider.System, cancellationToken);
+            options.Port = alertmanager.Port; // a restart must come back where Prometheus sends alerts
+            Alertmanager = Supervise("Alertmanager", alertmanager, ct => AlertmanagerServer.StartAsync(options, TimeProvider.System, ct));
             AlertmanagerUrl = alertmanager.Url;
             alertmanagers.Add(alertmanager.Target);
         }
@@ -114,7 +130,7 @@ internal sealed class UpStack : IAsyncDisposable
         }
         else
         {
-            var server = await PrometheusServer.StartAsync(new PrometheusServerOptions
+            var options = new PrometheusServerOptions
             {
                 BinaryPath = _settings.PrometheusBinary ?? "prometheus",
                 WorkingDirectory = Path.Combine(_settings.WorkDirectory, "prometheus"),
@@ -129,8 +145,10 @@ internal sealed class UpStack : IAsyncDisposable
                 },
                 RuleFiles = [.. _settings.AlertRules ?? ShippedRuleFiles()],
                 AlertmanagerTargets = alertmanagers,
-            }, TimeProvider.System, cancellationToken);
-            _teardown.Push(server.DisposeAsync);
+            };
+            var server = await PrometheusServer.StartAsync(options, TimeProvider.System, cancellationToken);
+            options.Port = server.Port; // a restart must come back where the scaler queries it
+            Prometheus = Supervise("Prometheus", server, ct => PrometheusServer.StartAsync(options, TimeProvider.System, ct));
             PrometheusUrl = server.Url;
         }
 
@@ -163,19 +181,12 @@ internal sealed class UpStack : IAsyncDisposable
 
         if (_settings.ApiTokenGenerated && _settings.Scaler.ApiToken is { } token)
         {
-            await File.WriteAllTextAsync(ApiTokenFile, "", cancellationToken);
-            if (!OperatingSystem.IsWindows())
-            {
-                // Owner-only before the secret goes in.
-                File.SetUnixFileMode(ApiTokenFile, UnixFileMode.UserRead | UnixFileMode.UserWrite);
-            }
+            await WriteSecretAsync(ApiTokenFile, token, cancellationToken);
+        }
 
-            await File.WriteAllTextAsync(ApiTokenFile, token + "\n", cancellationToken);
-            _teardown.Push(() =>
-            {
-                File.Delete(ApiTokenFile);
-                return ValueTask.CompletedTask;
-            });
+        if (_settings.WebhookTokenGenerated && _settings.Scaler.WebhookBearerToken is { } webhookToken)
+        {
+            await WriteSecretAsync(WebhookTokenFile, webhookToken, cancellationToken);
         }
 
         var ansible = _settings.LoopTarget?.Invoke(Target, _loggers);
@@ -203,6 +214,48 @@ internal sealed class UpStack : IAsyncDisposable
         await scaler.StartAsync(cancellationToken);
         _teardown.Push(() => StopAsync(scaler));
         ScalerState = scaler.Services.GetRequiredService<ScalerState>();
+        _loop = scaler.Services.GetRequiredService<ScalerLoop>();
+    }
+
+    /// <summary>
+    /// Why the stack is not ready now: a child exited and is being started again, or the scaler's last evaluation could
+    /// not reach Prometheus (however it got so: paused, overloaded, or one given with --prometheus-url that is down);
+    /// null when it is ready.
+    /// </summary>
+    public string? NotReady =>
+        _supervisors.Select(s => s()).FirstOrDefault(p => p is not null)
+        ?? (_loop?.Unreachable is { } why ? $"the scaler cannot reach Prometheus ({why})" : null);
+
+    /// <summary>The Prometheus that up started and keeps running; null with --prometheus-url.</summary>
+    public ChildSupervisor<PrometheusServer>? Prometheus { get; private set; }
+
+    /// <summary>The Alertmanager that up started and keeps running; null without one.</summary>
+    public ChildSupervisor<AlertmanagerServer>? Alertmanager { get; private set; }
+
+    private ChildSupervisor<T> Supervise<T>(string what, T first, Func<CancellationToken, Task<T>> restart)
+        where T : ChildServer
+    {
+        var supervisor = new ChildSupervisor<T>(what, first, restart, TimeProvider.System, _loggers.CreateLogger("Autoscaler.Up"));
+        _teardown.Push(supervisor.DisposeAsync);
+        _supervisors.Add(() => supervisor.Problem);
+        return supervisor;
+    }
+
+    // A session's secret: owner-only before it goes in, deleted at stop.
+    private async Task WriteSecretAsync(string path, string secret, CancellationToken cancellationToken)
+    {
+        await File.WriteAllTextAsync(path, "", cancellationToken);
+        if (!OperatingSystem.IsWindows())
+        {
+            File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        }
+
+        await File.WriteAllTextAsync(path, secret + "\n", cancellationToken);
+        _teardown.Push(() =>
+        {
+            File.Delete(path);
+            return ValueTask.CompletedTask;
+        });
     }
 
     public async ValueTask DisposeAsync()

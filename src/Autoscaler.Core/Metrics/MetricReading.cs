@@ -35,6 +35,12 @@ public readonly record struct MetricReading(string Metric, double? Value, Metric
     /// <summary>True when <see cref="Value"/> holds a finite number.</summary>
     public bool Succeeded => Value is not null;
 
+    /// <summary>
+    /// True when the reading failed because the metrics backend itself was out (unreachable, timed out, or an HTTP
+    /// error): it then probably missed scrapes too, unlike a query that ran and found nothing.
+    /// </summary>
+    public bool IsOutage => Failure is MetricFailureKind.Unreachable or MetricFailureKind.Timeout or MetricFailureKind.HttpError;
+
     /// <summary>A successful reading.</summary>
     public static MetricReading Ok(string metric, double value) => new(metric, value, null, null);
 

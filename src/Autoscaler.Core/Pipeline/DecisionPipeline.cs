@@ -3,12 +3,13 @@ using Autoscaler.Core.Formulas;
 using Autoscaler.Core.Metrics;
 using Autoscaler.Core.Policies;
 using Autoscaler.Core.Schedules;
+using Autoscaler.Core.Time;
 
 namespace Autoscaler.Core.Pipeline;
 
 /// <summary>What to do when one metric has no value (stated per metric).</summary>
 /// <param name="FallbackAfter">After this many consecutive failures, propose <paramref name="FallbackReplicas"/> (KEDA's fallback); null: hold.</param>
-/// <param name="FallbackReplicas">The count proposed while the fallback is in force.</param>
+/// <param name="FallbackReplicas">The count proposed while the fallback is in force: it raises the count to it, never lowers it (a failed metric never scales down).</param>
 /// <param name="IgnoreNullValues">Treat an empty result (no series) as 0 instead of a failure.</param>
 public sealed record MetricFailureHandling(
     [property: System.ComponentModel.DataAnnotations.Range(1, 1000)] int? FallbackAfter = null,
@@ -27,7 +28,15 @@ public sealed record MetricFailureHandling(
 /// KEDA's activation: with a minimum of 0 replicas, the service runs (at least one replica) while any metric that has
 /// one is above its activation threshold, and scales to zero once none has been for the pipeline's scale-to-zero delay.
 /// </param>
-public sealed record PolicyBinding(string Metric, IScalingPolicy Policy, MetricFailureHandling? OnFailure = null, double? ActivationThreshold = null);
+public sealed record PolicyBinding(string Metric, IScalingPolicy Policy, MetricFailureHandling? OnFailure = null, double? ActivationThreshold = null)
+{
+    /// <summary>
+    /// How long after an outage of the metrics backend the metric's readings are not trusted to scale down: the window its
+    /// query looks back over (<see cref="QueryWindow.Longest"/>), which must fill with scrapes again before a <c>rate()</c>
+    /// or an average over it reads whole. Zero: trusted from the first reading.
+    /// </summary>
+    public TimeSpan RecoveryWindow { get; init; }
+}
 
 /// <summary>The outcome of one evaluation, as plain numbers: what the simulator needs, with no allocation.</summary>
 /// <param name="Time">When the evaluation ran.</param>
@@ -43,7 +52,8 @@ public readonly record struct PipelineResult(DateTimeOffset Time, int CurrentRep
 
 /// <summary>
 /// The one decision pipeline the scaler and the simulator share: one proposal per metric, combined
-/// (largest wins; a failed metric never lets the set scale down), the behavior stage (stabilization,
+/// (largest wins; a failed metric, its fallback, or a metric whose window has not filled again since an outage of the
+/// metrics backend never lets the set scale down), the behavior stage (stabilization,
 /// rate limits, cooldowns), and clamping to [min, max] last, the [min, max] a schedule window sets while it is open.
 /// With a formula, the one binding is the formula's composite value, computed from the other metrics' readings.
 /// A pause (<see cref="Pause"/>) replaces the chosen count by the paused one, the rest of the evaluation unchanged.
@@ -59,6 +69,8 @@ public sealed class DecisionPipeline
     private readonly TimeProvider _time;
     private readonly BehaviorStage _behavior;
     private readonly int[] _consecutiveFailures;
+    private readonly bool[] _outage;
+    private readonly DateTimeOffset[] _recoveringUntil;
     private readonly ILearningPolicy[] _learners;
 
     // The last evaluation's details, reused from one evaluation to the next and rendered only on demand.
@@ -69,6 +81,7 @@ public sealed class DecisionPipeline
     private DateTimeOffset? _lastActive;
     private int _winner;
     private string _heldBecause = "";
+    private int _recovering = -1;
     private LimitsInForce _inForce;
     private ScalingPause? _pause;
 
@@ -98,6 +111,8 @@ public sealed class DecisionPipeline
         _time = time;
         _behavior = new BehaviorStage(behavior ?? ScalingBehavior.None, time);
         _consecutiveFailures = new int[bindings.Count];
+        _outage = new bool[bindings.Count];
+        _recoveringUntil = new DateTimeOffset[bindings.Count];
         _seen = new MetricReading[bindings.Count + (formula?.Inputs.Count ?? 0)];
         _proposals = new ScalingProposal[bindings.Count];
         _learners = [.. bindings.Select(b => b.Policy).OfType<ILearningPolicy>()];
@@ -150,7 +165,9 @@ public sealed class DecisionPipeline
             adjustments[i] = _adjustments[i].ToString();
         }
 
-        var reason = _winner >= 0 ? _proposals[_winner].Reason : _heldBecause;
+        var reason = _winner >= 0 ? _proposals[_winner].Reason
+            : _recovering >= 0 ? RecoveringReason(_recovering, result.Time)
+            : _heldBecause;
         if (adjustments.Length > 0)
         {
             reason = $"{reason}; {string.Join("; ", adjustments)}";
@@ -193,10 +210,13 @@ public sealed class DecisionPipeline
     private PipelineResult Choose(int currentReplicas, IReadOnlyList<MetricReading> readings)
     {
         _adjustments.Clear();
-        _inForce = _limits.At(_time.GetUtcNow());
+        var now = _time.GetUtcNow();
+        _inForce = _limits.At(now);
         _winner = -1;
+        _recovering = -1;
         var anyFailed = false;
         var fallback = false;
+        var recovering = -1;
         bool hasActivation = false, active = false, activationUnknown = false;
         int? largest = null;
         for (var i = 0; i < _bindings.Count; i++)
@@ -223,16 +243,33 @@ public sealed class DecisionPipeline
             if (reading.Succeeded)
             {
                 _consecutiveFailures[i] = 0;
+                if (_outage[i])
+                {
+                    // The backend is back, but the scrapes it missed leave a hole in the query's window.
+                    _outage[i] = false;
+                    _recoveringUntil[i] = now + binding.RecoveryWindow;
+                }
+
+                if (now < _recoveringUntil[i] && (recovering < 0 || _recoveringUntil[i] > _recoveringUntil[recovering]))
+                {
+                    recovering = i;
+                }
+
                 proposal = binding.Policy.Propose(currentReplicas, reading);
             }
             else if (++_consecutiveFailures[i] >= handling.FallbackAfter)
             {
+                _outage[i] |= reading.IsOutage;
+
+                // A fallback only ever raises the count: like any failed metric, it never scales down on what it cannot see.
+                anyFailed = true;
                 fallback = true;
                 proposal = new ScalingProposal(binding.Policy.Name, binding.Metric, handling.FallbackReplicas, FallbackFormat,
                     handling.FallbackReplicas, _consecutiveFailures[i], failure: reading.Failure);
             }
             else
             {
+                _outage[i] |= reading.IsOutage;
                 anyFailed = true;
                 proposal = binding.Policy.Propose(currentReplicas, reading);
             }
@@ -256,7 +293,14 @@ public sealed class DecisionPipeline
         if (anyFailed && largest < currentReplicas)
         {
             combined = currentReplicas;
-            (_winner, _heldBecause, cause) = (-1, "a metric failed: never scale down on a partial view", DecisionCauses.FailedMetric);
+            (_winner, _heldBecause, cause) = (-1, fallback
+                ? "a metric failed: its fallback never scales down, holding"
+                : "a metric failed: never scale down on a partial view", DecisionCauses.FailedMetric);
+        }
+        else if (recovering >= 0 && largest < currentReplicas)
+        {
+            combined = currentReplicas;
+            (_winner, _recovering, cause) = (-1, recovering, DecisionCauses.Recovering);
         }
         else
         {
@@ -267,15 +311,14 @@ public sealed class DecisionPipeline
         if (hasActivation && _inForce.MinReplicas == 0)
         {
             // KEDA: the activation phase owns 0 <-> 1, the HPA range (behavior included) is 1..max.
-            var now = _time.GetUtcNow();
             _lastActive ??= now;
             if (active)
             {
                 _lastActive = now;
             }
-            else if (!activationUnknown && (currentReplicas == 0 || now - _lastActive.Value >= _scaleToZeroAfter))
+            else if (!activationUnknown && (currentReplicas == 0 || (recovering < 0 && now - _lastActive.Value >= _scaleToZeroAfter)))
             {
-                _winner = -1;
+                (_winner, _recovering) = (-1, -1);
                 _heldBecause = currentReplicas == 0
                     ? "no metric above its activation threshold: staying at zero"
                     : "no metric above its activation threshold for the scale-to-zero delay: scaling to zero";
@@ -294,6 +337,14 @@ public sealed class DecisionPipeline
 
     /// <summary>Tells the behavior stage that the target really moved from <paramref name="from"/> to <paramref name="to"/> replicas.</summary>
     public void Applied(int from, int to) => _behavior.Applied(from, to);
+
+    private string RecoveringReason(int binding, DateTimeOffset now)
+    {
+        var window = _bindings[binding].RecoveryWindow;
+        var left = _recoveringUntil[binding] - now;
+        return $"{_bindings[binding].Metric} is back after an outage of the metrics backend: its readings are not trusted to scale down "
+            + $"until its {Durations.Format(window)} window has filled again (in {Durations.Humanize(left)}), holding";
+    }
 
     private static readonly ProposalFormatter FallbackFormat = static (in p) =>
         ScalingProposal.Say($"fallback to {p.Value} after {p.Bound} failures ({p.Failure})");

@@ -88,6 +88,12 @@ public static class DecisionCauses
     /// <summary>A cooldown after the last action held the count.</summary>
     public const string Cooldown = "cooldown";
 
+    /// <summary>
+    /// A metric is back after an outage of the metrics backend, and its query's window has not filled again since:
+    /// its readings may be low, so the count was held instead of lowered.
+    /// </summary>
+    public const string Recovering = "recovering";
+
     /// <summary>A metric failed often enough that its fallback count was used.</summary>
     public const string Fallback = "fallback";
 

@@ -1,6 +1,7 @@
 using System.ComponentModel.DataAnnotations;
 using Autoscaler.Core.Behavior;
 using Autoscaler.Core.Formulas;
+using Autoscaler.Core.Metrics;
 using Autoscaler.Core.Pipeline;
 using Autoscaler.Core.Policies;
 using Autoscaler.Core.Policies.Slo;
@@ -138,8 +139,8 @@ public sealed class PolicySpec
         ArgumentNullException.ThrowIfNull(time);
         return new(
             Formula is { } f
-                ? [new PolicyBinding(f.Name, new TargetPolicy(f.Target), f.OnFailure, f.ActivationThreshold)]
-                : [.. Metrics.Select(m => new PolicyBinding(m.Name, m.CreatePolicy(time), m.OnFailure, m.ActivationThreshold))],
+                ? [new PolicyBinding(f.Name, new TargetPolicy(f.Target), f.OnFailure, f.ActivationThreshold) { RecoveryWindow = Metrics.Select(m => QueryWindow.Longest(m.Query)).DefaultIfEmpty().Max() }]
+                : [.. Metrics.Select(m => new PolicyBinding(m.Name, m.CreatePolicy(time), m.OnFailure, m.ActivationThreshold) { RecoveryWindow = QueryWindow.Longest(m.Query) })],
             ToLimits(),
             time,
             EffectiveBehavior,

@@ -1,3 +1,5 @@
+using Autoscaler.Core.Processes;
+
 namespace Autoscaler.Prometheus.Server;
 
 /// <summary>
@@ -5,7 +7,7 @@ namespace Autoscaler.Prometheus.Server;
 /// process from a configuration file it was given, reachable at a URL, stopped on dispose (SIGTERM, then a kill
 /// after the stop timeout).
 /// </summary>
-public abstract class ChildServer : IAsyncDisposable
+public abstract class ChildServer : IChildProcess
 {
     private readonly ServerProcess _server;
     private readonly TimeSpan _stopTimeout;
@@ -32,6 +34,15 @@ public abstract class ChildServer : IAsyncDisposable
 
     /// <summary>True once the process has ended.</summary>
     public bool HasExited => _server.HasExited;
+
+    /// <summary>Completes when the process exits, however it ends.</summary>
+    public Task Exited => _server.Exited;
+
+    /// <summary>Its exit code once it has exited (128 + N when signal N ended it); null before.</summary>
+    public int? ExitCode => _server.ExitCode;
+
+    /// <summary>What the program is called in messages: <c>prometheus</c>, <c>alertmanager</c>.</summary>
+    public string Name => _server.Name;
 
     /// <summary>The last lines it logged, for diagnostics.</summary>
     public string Output => _server.Output;

@@ -57,7 +57,8 @@ public sealed class PrometheusServer : ChildServer
                     $"--storage.tsdb.path={Path.Combine(workDirectory, "data")}",
                     $"--storage.tsdb.retention.time={PrometheusConfig.Duration(options.Retention)}",
                     $"--web.listen-address={listen}",
-                    "--web.enable-lifecycle",
+
+                    // No --web.enable-lifecycle: it would let any local user stop Prometheus with POST /-/quit.
                     .. options.ExtraArguments,
                 ]);
             },

@@ -4,6 +4,7 @@ using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
 using System.Runtime.InteropServices;
+using Autoscaler.Core.Processes;
 using Autoscaler.Core.Time;
 
 namespace Autoscaler.Prometheus.Server;
@@ -11,7 +12,8 @@ namespace Autoscaler.Prometheus.Server;
 /// <summary>
 /// A server program (Prometheus, Alertmanager) run as a child process: its output kept for diagnostics,
 /// started on a port (a free one retried when taken first), awaited until ready, and stopped with SIGTERM
-/// then a kill. A host that exits without disposing does not leave it behind.
+/// then a kill. A host that exits without disposing does not leave it behind, nor (on Linux) one that is killed:
+/// it is started through <see cref="ChildProcesses"/>, which has the kernel send it SIGTERM when its parent dies.
 /// </summary>
 internal sealed partial class ServerProcess : IAsyncDisposable
 {
@@ -20,6 +22,7 @@ internal sealed partial class ServerProcess : IAsyncDisposable
     private static readonly ConcurrentDictionary<int, Process> Live = new();
     private readonly Process _process;
     private readonly ConcurrentQueue<string> _output = new();
+    private readonly TaskCompletionSource _exited = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private int _disposed;
 
     static ServerProcess()
@@ -55,10 +58,11 @@ internal sealed partial class ServerProcess : IAsyncDisposable
             info.ArgumentList.Add(argument);
         }
 
-        _process = new Process { StartInfo = info, EnableRaisingEvents = true };
+        _process = new Process { StartInfo = ChildProcesses.DyingWithParent(info), EnableRaisingEvents = true };
         _process.OutputDataReceived += (_, e) => Add(e.Data);
         _process.ErrorDataReceived += (_, e) => Add(e.Data);
-        _process.Start();
+        _process.Exited += (_, _) => _exited.TrySetResult();
+        ChildProcesses.Start(_process);
         Live[_process.Id] = _process;
         _process.BeginOutputReadLine();
         _process.BeginErrorReadLine();
@@ -69,6 +73,25 @@ internal sealed partial class ServerProcess : IAsyncDisposable
     public int Id => _process.Id;
 
     public bool HasExited => _process.HasExited;
+
+    /// <summary>Completes when the program exits, however it ends.</summary>
+    public Task Exited => _exited.Task;
+
+    /// <summary>The exit code once it has exited (128 + N, or -N, when a signal N ended it); null before, or once disposed.</summary>
+    public int? ExitCode
+    {
+        get
+        {
+            try
+            {
+                return _process.HasExited ? _process.ExitCode : null;
+            }
+            catch (InvalidOperationException)
+            {
+                return null;
+            }
+        }
+    }
 
     /// <summary>The last lines the program printed.</summary>
     public string Output => string.Join('\n', _output);

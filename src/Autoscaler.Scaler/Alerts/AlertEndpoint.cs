@@ -1,11 +1,13 @@
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
+using Microsoft.Net.Http.Headers;
 
 namespace Autoscaler.Scaler.Alerts;
 
 /// <summary>
 /// <c>POST /api/v1/alerts</c>: Alertmanager's webhook. A valid call is counted, logged, remembered in the status
-/// and answered 202 at once; the evaluation it asks for runs in <see cref="AlertTrigger"/>.
+/// and answered 202 at once; the evaluation it asks for runs in <see cref="AlertTrigger"/>, which folds a flood of
+/// calls into at most one evaluation per interval. Every call is counted by what became of it.
 /// </summary>
 internal static partial class AlertEndpoint
 {
@@ -13,6 +15,9 @@ internal static partial class AlertEndpoint
 
     // Alertmanager sends every alert of a group in one call; far below this even for large groups.
     private const int MaxBody = 4 * 1024 * 1024;
+
+    // How many alerts one log line names; a call of 10,000 alerts once wrote a 150 KB line.
+    private const int LoggedAlerts = 10;
 
     public static async Task<IResult> HandleAsync(
         HttpContext context,
@@ -25,17 +30,28 @@ internal static partial class AlertEndpoint
     {
         if (options.WebhookBearerToken is { Length: > 0 } token && BearerToken.Challenge(context, token, "Scaler:WebhookBearerToken") is { } challenge)
         {
+            telemetry.RecordWebhookCall(WebhookResults.Unauthorized);
             return challenge;
+        }
+
+        if (!IsJson(context.Request.ContentType))
+        {
+            telemetry.RecordWebhookCall(WebhookResults.UnsupportedMediaType);
+            return Results.Text(
+                $"the body must be Alertmanager's webhook payload as JSON (Content-Type: application/json), not {context.Request.ContentType ?? "a body without a Content-Type"}",
+                statusCode: StatusCodes.Status415UnsupportedMediaType);
         }
 
         var (body, tooLarge) = await RequestBody.ReadAsync(context, MaxBody);
         if (tooLarge is not null)
         {
+            telemetry.RecordWebhookCall(WebhookResults.TooLarge);
             return tooLarge;
         }
 
         if (!AlertmanagerWebhook.TryParse(body, out var payload, out var error))
         {
+            telemetry.RecordWebhookCall(WebhookResults.Invalid);
             return Results.Text(error, statusCode: StatusCodes.Status400BadRequest);
         }
 
@@ -45,17 +61,51 @@ internal static partial class AlertEndpoint
             telemetry.RecordAlerts(group.Key, group.Count());
         }
 
-        var described = alerts.Select(a => $"{a.Name}={a.Status}").ToList();
-        LogWebhook(loggers.CreateLogger("Autoscaler.Scaler.Alerts"), alerts.Count, payload.Status, string.Join(", ", described), payload.Receiver);
-        state.RecordAlert(new AlertNotice(time.GetUtcNow(), payload.Status, described));
-        if (alerts.Count > 0)
+        var described = alerts.Take(AlertNotice.MaxAlerts).Select(a => $"{a.Name}={a.Status}").ToList();
+        state.RecordAlert(new AlertNotice(time.GetUtcNow(), payload.Status, described, alerts.Count));
+        if (alerts.Count == 0)
         {
-            trigger.Request(alerts.Select(a => a.Name));
+            telemetry.RecordWebhookCall(WebhookResults.NoAlerts);
+            return Results.Text("no alerts", statusCode: StatusCodes.Status202Accepted);
         }
 
-        return Results.Text(alerts.Count > 0 ? "evaluation requested" : "no alerts", statusCode: StatusCodes.Status202Accepted);
+        var logger = loggers.CreateLogger("Autoscaler.Scaler.Alerts");
+        var listed = string.Join(", ", described.Take(LoggedAlerts)) + (alerts.Count > LoggedAlerts ? $", and {alerts.Count - LoggedAlerts} more" : "");
+        if (trigger.Request(alerts.Select(a => a.Name)))
+        {
+            telemetry.RecordWebhookCall(WebhookResults.Evaluation);
+            LogWebhook(logger, alerts.Count, payload.Status, listed, payload.Receiver);
+            return Results.Text("evaluation requested", statusCode: StatusCodes.Status202Accepted);
+        }
+
+        // A flood of calls must not flood the log: those that only join a pending evaluation are counted, and logged at debug.
+        telemetry.RecordWebhookCall(WebhookResults.Coalesced);
+        LogCoalesced(logger, alerts.Count, payload.Status, listed, payload.Receiver);
+        return Results.Text("evaluation already pending", statusCode: StatusCodes.Status202Accepted);
     }
+
+    private static bool IsJson(string? contentType) =>
+        MediaTypeHeaderValue.TryParse(contentType, out var media)
+        && (media.MediaType.Equals("application/json", StringComparison.OrdinalIgnoreCase)
+            || media.Suffix.Equals("json", StringComparison.OrdinalIgnoreCase));
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Alert webhook: {Count} alert(s), group {Status}: {Alerts} (receiver {Receiver})")]
     private static partial void LogWebhook(ILogger logger, int count, string status, string alerts, string receiver);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Alert webhook: {Count} alert(s), group {Status}: {Alerts} (receiver {Receiver}); folded into the evaluation already pending")]
+    private static partial void LogCoalesced(ILogger logger, int count, string status, string alerts, string receiver);
+}
+
+/// <summary>The values of <c>autoscaler_alert_webhook_calls_total{result}</c>: what became of each call.</summary>
+internal static class WebhookResults
+{
+    public const string Evaluation = "evaluation";
+    public const string Coalesced = "coalesced";
+    public const string NoAlerts = "no_alerts";
+    public const string Unauthorized = "unauthorized";
+    public const string UnsupportedMediaType = "unsupported_media_type";
+    public const string TooLarge = "too_large";
+    public const string Invalid = "invalid";
+
+    public static readonly string[] All = [Evaluation, Coalesced, NoAlerts, Unauthorized, UnsupportedMediaType, TooLarge, Invalid];
 }

@@ -39,6 +39,18 @@ public sealed class StatusViewTests
     }
 
     [Fact]
+    public void A_stack_that_is_not_ready_says_why_in_the_view_and_in_the_status_line()
+    {
+        var frame = Frame(problem: "cannot reach Prometheus") with { NotReady = "Prometheus exited with code 137 (SIGKILL); restarting it" };
+
+        var text = Terminal.Plain(StatusView.Render(frame, 120), width: 120);
+
+        Assert.Contains("not ready " + Pad("not ready") + "Prometheus exited with code 137 (SIGKILL); restarting it", text, StringComparison.Ordinal);
+        Assert.EndsWith(" NOT READY: Prometheus exited with code 137 (SIGKILL); restarting it", StatusView.Line(frame), StringComparison.Ordinal);
+        Assert.DoesNotContain("NOT READY", StatusView.Line(Frame()), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Log_lines_are_shown_as_written_even_with_brackets()
     {
         string[] log = ["warn gateway: [r2] unhealthy [/] [red]", "info scaler: query sum(rate(x[30s]))"];

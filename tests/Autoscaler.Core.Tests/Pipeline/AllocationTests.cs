@@ -34,6 +34,7 @@ public sealed class AllocationTests
             [MetricReading.Ok("latency", 0.4), MetricReading.Ok("rps", 95), MetricReading.Ok("queue", 4.8), MetricReading.Ok("floor", 0)],
             [MetricReading.Ok("latency", 0.1), MetricReading.Ok("rps", 10), MetricReading.Failed("queue", MetricFailureKind.Timeout, "timed out"), MetricReading.Ok("floor", 0)],
             [MetricReading.Ok("latency", 0.1), MetricReading.Ok("rps", 10), MetricReading.Failed("queue", MetricFailureKind.NoData, "empty"), MetricReading.Ok("floor", 0)],
+            [MetricReading.Ok("latency", 0.1), MetricReading.Ok("rps", 10), MetricReading.Ok("queue", 1), MetricReading.Ok("floor", 0)],
         ];
         var current = 3;
         var kinds = new HashSet<string>();
@@ -124,6 +125,41 @@ public sealed class AllocationTests
 
         Assert.Equal(0, allocated);
         Assert.Superset(new HashSet<string> { DecisionCauses.Policy, DecisionCauses.Paused, DecisionCauses.NoData, DecisionCauses.Fallback, DecisionCauses.Min, DecisionCauses.Max }, causes);
+    }
+
+    [Fact]
+    public void Evaluate_allocates_nothing_through_an_outage_and_the_recovery_after_it()
+    {
+        var clock = new FakeTimeProvider(new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero));
+        var pipeline = new DecisionPipeline(
+            [new PolicyBinding("rps", new TargetPolicy(new TargetPolicyOptions { Target = 30, Type = TargetType.AverageValue }), new MetricFailureHandling(3, 2)) { RecoveryWindow = TimeSpan.FromSeconds(30) }],
+            new ScalingLimits { MinReplicas = 1, MaxReplicas = 9 }, clock);
+        MetricReading[][] cycle =
+        [
+            .. Enumerable.Repeat<MetricReading[]>([MetricReading.Ok("rps", 200)], 2),
+            .. Enumerable.Repeat<MetricReading[]>([MetricReading.Failed("rps", MetricFailureKind.Timeout, "timed out")], 5),
+            .. Enumerable.Repeat<MetricReading[]>([MetricReading.Ok("rps", 20)], 5),
+        ];
+        var current = 3;
+        var causes = new HashSet<string>();
+        void Run(int evaluations)
+        {
+            for (var i = 0; i < evaluations; i++)
+            {
+                clock.Advance(TimeSpan.FromSeconds(10));
+                var result = pipeline.Evaluate(current, cycle[i % cycle.Length]);
+                current = result.DesiredReplicas;
+                causes.Add(result.Cause);
+            }
+        }
+
+        Run(1_000);
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        Run(10_000);
+        var allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+
+        Assert.Equal(0, allocated);
+        Assert.Superset(new HashSet<string> { DecisionCauses.Policy, DecisionCauses.NoData, DecisionCauses.FailedMetric, DecisionCauses.Recovering }, causes);
     }
 
     private static readonly ScalingPause Paused = new(5, PauseSources.Api, DateTimeOffset.UnixEpoch);

@@ -81,7 +81,14 @@ public sealed class PrometheusServerTests
 
             var targets = await client.GetTargetsAsync(Ct);
             Assert.Contains(targets.Value!, t => t.ScrapePool == "prometheus" && t.IsUp);
-            Assert.True((await client.ReloadAsync(Ct)).Value);
+
+            // No lifecycle API: no local user may stop it with POST /-/quit (issue 15).
+            using var http = new HttpClient();
+            using var quit = await http.PostAsync(new Uri(server.Url, "-/quit"), null, Ct);
+            Assert.Equal(System.Net.HttpStatusCode.Forbidden, quit.StatusCode);
+            Assert.False((await client.ReloadAsync(Ct)).Succeeded);
+            Assert.True((await client.IsReadyAsync(Ct)).Value);
+            Assert.False(server.HasExited);
         }
 
         Assert.False(IsRunning(pid), $"prometheus (pid {pid}) still runs after dispose");
