@@ -90,7 +90,7 @@ public static class PolicyFiles
                 return [new PolicyDocument(source, 1, deep, "", null, null, [new PolicyProblem(source, deep, "", YamlText.TooDeep)], [])];
             }
 
-            stream.Load(new StringReader(text));
+            YamlText.Load(stream, text);
         }
         catch (YamlException e)
         {

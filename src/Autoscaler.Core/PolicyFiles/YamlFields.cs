@@ -152,6 +152,14 @@ internal sealed class YamlFields
 
         if (node is YamlScalarNode { Value: { } text })
         {
+            // A required value left blank (or a comment where it should be: `expression: #rps / 30`) is as missing.
+            if (required && string.IsNullOrWhiteSpace(text))
+            {
+                Problem(node, key, "is empty; it needs a value");
+                Fail(property);
+                return null;
+            }
+
             return text;
         }
 
@@ -434,7 +442,7 @@ internal sealed class YamlFields
                 throw new PolicyFileException([new PolicyProblem(source, deep, "", YamlText.TooDeep)]);
             }
 
-            stream.Load(new StringReader(text));
+            YamlText.Load(stream, text);
         }
         catch (YamlException e)
         {

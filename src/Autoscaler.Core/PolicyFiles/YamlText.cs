@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text;
 using YamlDotNet.Core;
 using YamlDotNet.Core.Events;
+using YamlDotNet.RepresentationModel;
 
 namespace Autoscaler.Core.PolicyFiles;
 
@@ -73,8 +74,10 @@ public static class YamlText
         ArgumentNullException.ThrowIfNull(text);
         var parser = new Parser(new StringReader(text));
         var depth = 0;
-        while (parser.MoveNext())
+        var at = Mark.Empty;
+        while (NextEvent(parser, at))
         {
+            at = parser.Current!.End;
             switch (parser.Current)
             {
                 case MappingStart or SequenceStart:
@@ -92,6 +95,42 @@ public static class YamlText
 
         return null;
     }
+
+    /// <summary>
+    /// Loads <paramref name="text"/> into <paramref name="stream"/>; every error in the text is thrown as a
+    /// <see cref="YamlException"/>, including those YamlDotNet throws under other types (see <see cref="Unreadable"/>).
+    /// </summary>
+    public static void Load(YamlStream stream, string text)
+    {
+        ArgumentNullException.ThrowIfNull(stream);
+        try
+        {
+            stream.Load(new StringReader(text));
+        }
+        catch (Exception e) when (e is ArgumentException or InvalidOperationException)
+        {
+            throw Unreadable(Mark.Empty, e);
+        }
+    }
+
+    private static bool NextEvent(Parser parser, Mark at)
+    {
+        try
+        {
+            return parser.MoveNext();
+        }
+        catch (Exception e) when (e is ArgumentException or InvalidOperationException)
+        {
+            throw Unreadable(at, e);
+        }
+    }
+
+    // YamlDotNet throws InvalidOperationException on some malformed plain scalars and ArgumentException on a tag that is
+    // empty or not a URI or an event its tree does not represent (all found by ReaderFuzzTests): errors in the text like
+    // any other, reported where the parser last was.
+    private static YamlException Unreadable(Mark at, Exception e) => new(at, at, e is ArgumentException { Message: var m } && (m.StartsWith("Global tags", StringComparison.Ordinal) || m.StartsWith("Tag value", StringComparison.Ordinal))
+        ? "a tag that is empty or not a URI follows here"
+        : "a scalar, tag or anchor the YAML reader cannot read follows here");
 
     /// <summary>The problem of a file that nests too deep, for the line <see cref="TooDeepAt"/> found.</summary>
     public static string TooDeep => string.Create(CultureInfo.InvariantCulture,

@@ -162,4 +162,37 @@ public sealed class PolicyFileBoundsTests : IDisposable
             return count;
         }
     }
+
+    // Found by ReaderFuzzTests: inputs on which the readers threw something other than their own problems, or wrote a
+    // problem over several lines.
+    [Fact]
+    public void A_global_tag_that_is_not_a_uri_is_a_yaml_problem_not_an_exception()
+    {
+        foreach (var tag in new[] { "!<:>", "!<>" })
+        {
+            var document = Assert.Single(Files.ParseAll($"minReplicas: {tag} 1\n", "tag.yaml"));
+
+            Assert.False(document.Ok);
+            Assert.Equal("tag.yaml:1: not valid YAML: a tag that is empty or not a URI follows here", Assert.Single(document.Problems).ToString());
+        }
+    }
+
+    [Fact]
+    public void A_formula_whose_expression_is_a_comment_is_refused_as_empty()
+    {
+        const string text = "metrics:\n  - {name: rps, query: 'sum(rate(webapp_request_count_total[1m]))'}\nformula:\n  expression: #rps / 30\n  target: {value: 1}\n";
+        var document = Assert.Single(Files.ParseAll(text, "formula.yaml"));
+
+        Assert.False(document.Ok);
+        Assert.Equal("formula.yaml:4: formula.expression: is empty; it needs a value", Assert.Single(document.Problems).ToString());
+    }
+
+    [Fact]
+    public void A_problem_quoting_a_value_over_several_lines_stays_one_line()
+    {
+        var document = Assert.Single(Files.ParseAll("maxReplicas: |\n  6\n  - name: x\n", "lines.yaml"));
+
+        Assert.Contains(@"lines.yaml:1: maxReplicas: '6\n- name: x\n' is not a whole number", document.Problems.Select(p => p.ToString()));
+        Assert.All(document.Problems, p => Assert.DoesNotContain('\n', p.ToString()));
+    }
 }
