@@ -1,6 +1,7 @@
 using System.CommandLine;
 using Autoscaler.Core.Options;
 using Autoscaler.Core.Time;
+using Autoscaler.Simulation.Workloads;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Options;
 
@@ -9,7 +10,7 @@ namespace Autoscaler.Cli;
 /// <summary>Helpers shared by the verbs for flags and configuration.</summary>
 internal static class VerbOptions
 {
-    /// <summary>A flag that takes a duration such as 500ms, 30s or 2m.</summary>
+    /// <summary>A flag that takes a duration such as 500ms, 30s or 2m, at most a year (<see cref="RatePatterns.MaxDuration"/>).</summary>
     public static Option<TimeSpan?> Duration(string name, string description) => new(name)
     {
         Description = description,
@@ -18,6 +19,12 @@ internal static class VerbOptions
             var text = result.Tokens.Count > 0 ? result.Tokens[0].Value : "";
             if (Durations.TryParse(text, out var value) && value >= TimeSpan.Zero)
             {
+                if (value > RatePatterns.MaxDuration)
+                {
+                    result.AddError($"{name}: {text} is longer than {RatePatterns.MaxDurationText}, the longest the tool takes");
+                    return null;
+                }
+
                 return value;
             }
 

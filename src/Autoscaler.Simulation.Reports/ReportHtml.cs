@@ -113,6 +113,9 @@ internal static class ReportHtml
         Fact(html, "seed", result.Seed.ToString(CultureInfo.InvariantCulture));
         Fact(html, "duration", $"{Encode(Humanized(result.DurationSeconds))} ({HtmlReport.Number(result.DurationSeconds, "#,0.###")} s) at a {Encode(Humanized(result.StepSeconds))} step");
         Fact(html, "SLO", Encode(result.Slo.Describe()));
+        Fact(html, "SLO out of reach", result.OutOfReach is { } outOfReach
+            ? Encode(outOfReach)
+            : Encode($"never: replicas.max ({result.MaxReplicas.ToString(CultureInfo.InvariantCulture)}) is enough to keep it at every step"));
         Fact(html, "cost per replica-hour", HtmlReport.Number(result.CostPerReplicaHour, "#,0.####"));
         Fact(html, "policies", result.Policies.Count.ToString(CultureInfo.InvariantCulture));
         Fact(html, "wall time", $"{HtmlReport.Number(result.WallSeconds, "0.###")} s");
@@ -209,7 +212,7 @@ internal static class ReportHtml
     {
         html.Append("<dl class=\"legend\">\n");
         Legend(html, "SLO", $"whether the policy meets the SLO: {result.Slo.Describe()}. ★ best: the cheapest policy that meets it; ✓ meets; ✗ fails; bound: the oracle");
-        Legend(html, "oracle", "knows the future demand and runs, at every moment, the fewest replicas that keep the SLO, started one start-up delay ahead: the cost lower bound, not ranked");
+        Legend(html, "oracle", "knows the future demand and runs, at every moment, the fewest replicas that keep the SLO, at most replicas.max, started one start-up delay ahead: the cost lower bound, not ranked");
         foreach (var column in s_columns)
         {
             Legend(html, column.Heading, column.Meaning);

@@ -1,6 +1,5 @@
 using System.CommandLine;
 using System.Globalization;
-using System.Runtime.InteropServices;
 using Autoscaler.Cli.Load;
 using Autoscaler.Core.Time;
 using Autoscaler.Simulation.Workloads;
@@ -120,9 +119,9 @@ internal static class LoadCommand
             }
 
             var inflight = parse.GetValue(maxInflight);
-            if (inflight <= 0)
+            if (inflight is <= 0 or > LoadSettings.MostInflight)
             {
-                throw new UsageException($"--max-inflight {inflight} must be 1 or more");
+                throw new UsageException(string.Create(CultureInfo.InvariantCulture, $"--max-inflight {inflight} must be between 1 and {LoadSettings.MostInflight:N0}"));
             }
 
             var jsonPath = parse.GetValue(json);
@@ -147,6 +146,11 @@ internal static class LoadCommand
                 if (value < 0)
                 {
                     throw new UsageException($"{option.Name} {Show(value)} is negative; rates are requests per second, 0 or more");
+                }
+
+                if (value > RatePatterns.MaxRate)
+                {
+                    throw new UsageException($"{option.Name} {Show(value)} is above {RatePatterns.MaxRateText}, the highest rate the tool takes");
                 }
 
                 return value;
@@ -210,26 +214,32 @@ internal static class LoadCommand
             Environment.SetEnvironmentVariable(InlineCompletions, "1");
         }
 
-        using var stop = new CancellationTokenSource();
-        void OnSignal(PosixSignalContext context)
-        {
-            // The first signal stops sending and still prints the summary; a second one ends the process at once.
-            if (!stop.IsCancellationRequested)
-            {
-                context.Cancel = true;
-                stop.Cancel();
-            }
-        }
-
-        using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, OnSignal);
-        using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, OnSignal);
+        // The first signal stops sending and still prints the summary; a second one ends the process at once.
+        using var interruption = new Interruption();
 
         await Console.Error.WriteLineAsync(
             $"load: {settings.PatternDescription} against {settings.Url} for {Durations.Format(settings.Duration)}; Ctrl+C stops and prints the summary");
         var run = new LoadRun(settings, TimeProvider.System, Console.Error, progressIsTerminal: !Console.IsErrorRedirected);
-        var summary = await run.RunAsync(stop.Token);
-        await Console.Out.WriteAsync(summary.ToText());
-        await Console.Out.FlushAsync();
+        var printed = 0;
+        void Print(LoadSummary? summary)
+        {
+            if (summary is not null && Interlocked.Exchange(ref printed, 1) == 0)
+            {
+                Console.Out.Write(summary.ToText());
+                Console.Out.Flush();
+            }
+        }
+
+        // Thousands of failing requests (10 M req/s at a port that refuses) can queue their callbacks on the thread pool
+        // ahead of the run's own end: past this, the summary of what was counted is printed and the process exits.
+        interruption.ExitAfter(InterruptDeadline, () =>
+        {
+            Print(run.SummarizeNow());
+            Console.Error.WriteLine("load: the requests in flight did not end in time; the summary counts them as they were");
+        });
+        var summary = await run.RunAsync(interruption.Token);
+        interruption.Finished();
+        Print(summary);
 
         if (jsonPath is not null)
         {
@@ -249,6 +259,9 @@ internal static class LoadCommand
 
     private const string InlineCompletions = "DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS";
 
+    // From the signal to the exit: under 2 s with the summary written.
+    private static readonly TimeSpan InterruptDeadline = TimeSpan.FromMilliseconds(1500);
+
     private static Uri ParseUrl(string text)
     {
         if (!Uri.TryCreate(text, UriKind.Absolute, out var uri) || (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps) || string.IsNullOrEmpty(uri.Host))
@@ -259,7 +272,7 @@ internal static class LoadCommand
         return uri;
     }
 
-    private static string Show(double value) => value.ToString("0.###", CultureInfo.InvariantCulture);
+    private static string Show(double value) => value.ToString(Math.Abs(value) < 1e9 ? "0.###" : "0.###e+0", CultureInfo.InvariantCulture);
 
     /// <summary>The patterns configured by flags; anything else given to --pattern is the textual syntax.</summary>
     private static readonly string[] FlagPatterns =

@@ -49,8 +49,9 @@ internal static class ReplayCommand
             prometheus, query, start, end, step, policy, scenario, seed, output, budget,
         };
 
-        command.SetAction(async (parse, cancellationToken) =>
+        command.SetAction(async (parse, _) =>
         {
+            using var interruption = new Interruption();
             var now = TimeProvider.System.GetUtcNow();
             if (!TryTime(parse.GetValue(start)!, now, out var from) || !TryTime(parse.GetValue(end)!, now, out var to))
             {
@@ -71,13 +72,31 @@ internal static class ReplayCommand
                 return ExitCodes.Usage;
             }
 
+            // The history becomes a trace: held to a trace's bounds before Prometheus is asked for anything.
+            if (to - from > Scenario.MaxDuration)
+            {
+                await Console.Error.WriteLineAsync($"autoscaler replay: --start to --end spans {Durations.Humanize(to - from)}, more than {RatePatterns.MaxDurationText}, the longest run the simulator takes");
+                return ExitCodes.Usage;
+            }
+
+            if ((to - from) / resolution > TraceRate.MaxRows)
+            {
+                await Console.Error.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
+                    $"autoscaler replay: --step {Durations.Format(resolution)} makes {(to - from) / resolution:N0} points, more than the {TraceRate.MaxRows:N0} a trace may have; use a longer --step"));
+                return ExitCodes.Usage;
+            }
+
             DemandHistory history;
             using (var client = new PrometheusClient(new PrometheusClientOptions { Url = parse.GetValue(prometheus)! }))
             {
                 try
                 {
                     await Console.Error.WriteLineAsync($"replay: fetching {parse.GetValue(query)} from {from:O} to {to:O} every {Durations.Format(resolution)}");
-                    history = await DemandHistory.FetchAsync(client, parse.GetValue(query)!, from, to, resolution, cancellationToken);
+                    history = await DemandHistory.FetchAsync(client, parse.GetValue(query)!, from, to, resolution, interruption.Token);
+                }
+                catch (OperationCanceledException) when (interruption.Requested)
+                {
+                    return await SimulateCommand.InterruptedAsync("replay");
                 }
                 catch (DemandHistoryException e)
                 {
@@ -96,7 +115,7 @@ internal static class ReplayCommand
                 return await SimulateCommand.ReportAsync(e);
             }
 
-            return await SimulateCommand.RunAsync(s, parse.GetValue(output) ?? Path.Combine("simulation-output", "replay"));
+            return await SimulateCommand.RunAsync(s, parse.GetValue(output) ?? Path.Combine("simulation-output", "replay"), interruption);
         });
         return command;
     }

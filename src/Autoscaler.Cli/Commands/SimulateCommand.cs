@@ -1,6 +1,5 @@
 using System.CommandLine;
 using System.Globalization;
-using System.Runtime.InteropServices;
 using Autoscaler.Core.Queueing;
 using Autoscaler.Core.Time;
 using Autoscaler.Simulation.Output;
@@ -60,20 +59,26 @@ internal static class SimulateCommand
 
         command.SetAction(async (parse, _) =>
         {
+            using var interruption = new Interruption();
             Scenario s;
             try
             {
-                s = WithBudget(
+                // Reading a long trace takes seconds: on a thread of its own, so that a signal is answered at once.
+                s = await Task.Run(() => WithBudget(
                     Prepare(parse.GetValue(scenario)!, parse.GetValue(duration), parse.GetValue(seed), parse.GetValue(trace), parse.GetValue(timeScale), parse.GetValue(policy) ?? []),
-                    parse.GetValue(budget));
+                    parse.GetValue(budget))).WaitAsync(interruption.Token);
             }
             catch (ScenarioException e)
             {
                 return await ReportAsync(e);
             }
+            catch (OperationCanceledException) when (interruption.Requested)
+            {
+                return await InterruptedAsync("simulate");
+            }
 
             var directory = parse.GetValue(output) ?? Path.Combine("simulation-output", s.Name);
-            return await RunAsync(s, directory);
+            return await RunAsync(s, directory, interruption);
         });
         return command;
     }
@@ -144,17 +149,17 @@ internal static class SimulateCommand
         return s.WithPolicies(policies, Directory.GetCurrentDirectory());
     }
 
-    internal static async Task<int> RunAsync(Scenario scenario, string directory)
+    /// <summary>What an interrupted simulate or replay says: nothing was written.</summary>
+    internal static async Task<int> InterruptedAsync(string verb)
     {
-        using var stop = new CancellationTokenSource();
-        void OnSignal(PosixSignalContext context)
-        {
-            context.Cancel = true;
-            stop.Cancel();
-        }
+        await Console.Error.WriteLineAsync($"{verb}: interrupted; nothing written");
+        return ExitCodes.Interrupted;
+    }
 
-        using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, OnSignal);
-        using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, OnSignal);
+    /// <summary>Runs <paramref name="scenario"/>, prints the scores and writes the files; a signal stops it (exit 130) within a moment.</summary>
+    internal static async Task<int> RunAsync(Scenario scenario, string directory, Interruption interruption)
+    {
+        var stop = interruption.Token;
 
         var names = string.Join(", ", scenario.Policies.Select(p => p.Name).Prepend(BuiltInPolicies.Oracle));
         await Console.Error.WriteLineAsync(
@@ -163,8 +168,8 @@ internal static class SimulateCommand
         try
         {
             result = Console.IsErrorRedirected
-                ? await RunAsync(scenario, new ProgressLines(Console.Error), stop.Token)
-                : await RunWithProgressBarAsync(scenario, stop.Token);
+                ? await RunAsync(scenario, new ProgressLines(Console.Error), stop)
+                : await RunWithProgressBarAsync(scenario, stop);
         }
         catch (ScenarioException e)
         {
@@ -172,8 +177,7 @@ internal static class SimulateCommand
         }
         catch (OperationCanceledException) when (stop.IsCancellationRequested)
         {
-            await Console.Error.WriteLineAsync("simulate: interrupted; nothing written");
-            return ExitCodes.Interrupted;
+            return await InterruptedAsync("simulate");
         }
 
         await Console.Error.WriteLineAsync($"simulate: done in {result.WallSeconds.ToString("0.00", CultureInfo.InvariantCulture)} s");
@@ -253,8 +257,13 @@ internal static class SimulateCommand
         {
             new Text($"{result.Scenario}: {Durations.Humanize(TimeSpan.FromSeconds(result.DurationSeconds))} at a {Durations.Humanize(TimeSpan.FromSeconds(result.StepSeconds))} step, seed {result.Seed}, cost {result.CostPerReplicaHour.ToString("0.####", c)} per replica-hour; autoscaler {result.Version}"),
             new Text($"SLO: {slo.Describe()}"),
-            s_blank,
         };
+        if (result.OutOfReach is { } outOfReach)
+        {
+            lines.Add(new Text($"SLO out of reach: {outOfReach}", colour ? new Style(Color.Yellow) : Style.Plain));
+        }
+
+        lines.Add(s_blank);
 
         var shown = s_columns;
         var table = Table(result, shown, colour);
@@ -334,7 +343,7 @@ internal static class SimulateCommand
     // tier 0 always shows, tier 2 (the elasticity metrics) goes first.
     private static readonly ScoreColumn[] s_columns =
     [
-        new("policy", "oracle: knows the future demand and runs the fewest replicas that keep the SLO; the cost bound, not ranked", 0, s => s.Policy),
+        new("policy", "oracle: knows the future demand and runs the fewest replicas that keep the SLO, at most replicas.max; the cost bound, not ranked", 0, s => s.Policy),
         new("SLO", "best: the cheapest policy that meets the SLO; pass/FAIL: meets it or not; bound: the oracle", 0, _ => ""),
         new("replica-h", "replica-hours: replicas running (starting, ready, draining) over time", 1, s => (s.ReplicaSeconds / 3600).ToString("0.##", CultureInfo.InvariantCulture)),
         new("cost", "replica-hours × the price of a replica-hour", 1, s => s.Cost.ToString("0.##", CultureInfo.InvariantCulture)),

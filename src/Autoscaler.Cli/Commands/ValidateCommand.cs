@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
+using System.Runtime.InteropServices;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Autoscaler.Core.PolicyFiles;
@@ -31,7 +32,15 @@ internal static class ValidateCommand
         {
             files, queries, output,
         };
-        command.SetAction(parse => Validate(parse.GetValue(files)!, parse.GetValue(output)!, parse.GetValue(queries), Console.In, Console.Out, Console.Error));
+        command.SetAction(parse =>
+        {
+            // Files are at most 1 MiB and read in a moment, but standard input may wait for ever: a signal ends the
+            // process as it would with no handler (exit 143 for SIGTERM, 130 for Ctrl+C), with a word on what happened.
+            static void Say(PosixSignalContext context) => Console.Error.WriteLine($"autoscaler validate: interrupted by {context.Signal}; nothing checked");
+            using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, Say);
+            using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Say);
+            return Validate(parse.GetValue(files)!, parse.GetValue(output)!, parse.GetValue(queries), Console.In, Console.Out, Console.Error);
+        });
         return command;
     }
 

@@ -8,12 +8,31 @@ namespace Autoscaler.Cli.Load;
 /// </summary>
 internal sealed class LoadRun(LoadSettings settings, TimeProvider time, TextWriter progress, bool progressIsTerminal, HttpMessageHandler? handler = null)
 {
-    /// <summary>After Ctrl+C or SIGTERM, how long requests in flight may still finish.</summary>
-    public static readonly TimeSpan InterruptGrace = TimeSpan.FromSeconds(2);
+    /// <summary>
+    /// After Ctrl+C or SIGTERM, how long requests in flight may still finish: with the abort after it and the summary,
+    /// the process is gone within 2 s of the signal.
+    /// </summary>
+    public static readonly TimeSpan InterruptGrace = TimeSpan.FromMilliseconds(300);
+
+    // After the abort, how long cancelled requests may take to be counted: at the end of a run, and once interrupted.
+    private static readonly TimeSpan AbortWait = TimeSpan.FromSeconds(1);
+    private static readonly TimeSpan InterruptedAbortWait = TimeSpan.FromMilliseconds(100);
 
     private static readonly TimeSpan WarmUpLimit = TimeSpan.FromSeconds(2);
 
     private static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(10);
+
+    // What SummarizeNow reads while RunAsync runs.
+    private LoadStats? _stats;
+    private long _start;
+
+    /// <summary>
+    /// The summary of what has been counted so far, as an interrupted run's, from any thread; null before the run starts.
+    /// For a last word when the run cannot end in time (see <see cref="Interruption"/>).
+    /// </summary>
+    public LoadSummary? SummarizeNow() => Volatile.Read(ref _stats) is { } stats
+        ? stats.Summarize(new LoadRunInfo(settings.Url.ToString(), settings.PatternDescription, settings.Duration), time.GetElapsedTime(Volatile.Read(ref _start)), interrupted: true)
+        : null;
 
     public async Task<LoadSummary> RunAsync(CancellationToken stop)
     {
@@ -21,6 +40,8 @@ internal sealed class LoadRun(LoadSettings settings, TimeProvider time, TextWrit
         using var client = new HttpLoadClient(settings, stats, time, handler);
         await client.WarmUpAsync(Min(settings.Timeout, WarmUpLimit), stop);
         var start = time.GetTimestamp();
+        Volatile.Write(ref _start, start);
+        Volatile.Write(ref _stats, stats);
         client.BeginRun(start);
         var sender = new OpenLoopSender(new SendSchedule(settings.Pattern, settings.Duration), time, start, client.Dispatch, settings.MaxRequests);
         using var progressStop = new CancellationTokenSource();
@@ -35,7 +56,7 @@ internal sealed class LoadRun(LoadSettings settings, TimeProvider time, TextWrit
 
         await DrainAsync(client, start, stop);
         client.Abort();
-        await WaitForInflightAsync(client, start, time.GetElapsedTime(start) + TimeSpan.FromSeconds(1), CancellationToken.None);
+        await WaitForInflightAsync(client, start, time.GetElapsedTime(start) + (stop.IsCancellationRequested ? InterruptedAbortWait : AbortWait), CancellationToken.None);
 
         await progressStop.CancelAsync();
         await reporter;

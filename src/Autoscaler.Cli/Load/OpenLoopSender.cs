@@ -19,6 +19,10 @@ internal sealed class OpenLoopSender
     // Timers are not finer than a millisecond; a shorter wait would spin.
     private static readonly TimeSpan MinimumSleep = TimeSpan.FromMilliseconds(1);
 
+    // Most requests handed out per call: a schedule that runs ahead of the machine (10 M req/s) keeps every request
+    // due at once, and the loops around still sleep and report between batches.
+    private const int MaxBatch = 1024;
+
     private readonly SendSchedule _schedule;
     private readonly TimeProvider _time;
     private readonly long _start;
@@ -51,11 +55,17 @@ internal sealed class OpenLoopSender
     /// <summary>When the next request is due, if any.</summary>
     public TimeSpan? NextDue => _hasNext ? _next : null;
 
-    /// <summary>Dispatches every request due by now; returns how many.</summary>
-    public int DispatchDue()
+    /// <summary>Dispatches the requests due by now, at most a thousand; returns how many.</summary>
+    public int DispatchDue() => DispatchDueUnless(CancellationToken.None);
+
+    /// <summary>
+    /// <see cref="DispatchDue"/>, stopping at once when <paramref name="stop"/> fires: a request to a port that refuses
+    /// fails on this thread, so even a batch can take a second.
+    /// </summary>
+    private int DispatchDueUnless(CancellationToken stop)
     {
         var count = 0;
-        while (_hasNext)
+        while (_hasNext && count < MaxBatch && !stop.IsCancellationRequested)
         {
             var due = _next;
             var now = _time.GetElapsedTime(_start);
@@ -83,7 +93,7 @@ internal sealed class OpenLoopSender
     {
         while (!stop.IsCancellationRequested)
         {
-            DispatchDue();
+            DispatchDueUnless(stop);
             if (!_hasNext)
             {
                 return;
@@ -102,7 +112,7 @@ internal sealed class OpenLoopSender
     {
         while (!stop.IsCancellationRequested)
         {
-            DispatchDue();
+            DispatchDueUnless(stop);
             if (!_hasNext)
             {
                 return;

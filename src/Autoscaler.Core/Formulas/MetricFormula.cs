@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text.RegularExpressions;
 using Autoscaler.Core.Metrics;
 using Autoscaler.Core.Pipeline;
@@ -54,6 +55,12 @@ public sealed partial class MetricFormula
     /// <summary>The metrics the expression really uses.</summary>
     public IEnumerable<string> Used => _used.Select(i => _inputs[i]);
 
+    /// <summary>The longest formula; KEDA's are a line.</summary>
+    public const int MaxLength = 1000;
+
+    /// <summary>The deepest nesting of brackets and prefix operators (<c>-</c>, <c>!</c>, <c>~</c>, <c>+</c>) in a formula.</summary>
+    public const int MaxNesting = 32;
+
     /// <summary>
     /// Compiles <paramref name="expression"/> over the metrics <paramref name="inputs"/> (names, and whether an empty
     /// result counts as 0 rather than a failure).
@@ -65,6 +72,18 @@ public sealed partial class MetricFormula
         if (string.IsNullOrWhiteSpace(expression))
         {
             throw new FormulaException("is empty; write an expression over the metrics' names, e.g. (a + b) / 2", 0);
+        }
+
+        // The parser descends once per bracket and per prefix operator: bounded here, a deep expression is a problem
+        // to report, not a stack overflow that takes the process down.
+        if (expression.Length > MaxLength)
+        {
+            throw new FormulaException(string.Create(CultureInfo.InvariantCulture, $"is {expression.Length} characters long, more than the {MaxLength} a formula may have"), MaxLength + 1);
+        }
+
+        if (TooDeepAt(expression) is { } deep)
+        {
+            throw new FormulaException(string.Create(CultureInfo.InvariantCulture, $"nests brackets and prefix operators more than {MaxNesting} deep, the most a formula may"), deep + 1);
         }
 
         // A metric whose name is not an identifier cannot be named in a formula; it is read all the same.
@@ -159,6 +178,50 @@ public sealed partial class MetricFormula
 
     /// <inheritdoc />
     public override string ToString() => $"{Name} = {Expression}";
+
+    // 0-based position where brackets plus a run of prefix operators first go deeper than MaxNesting; null if never.
+    private static int? TooDeepAt(string expression)
+    {
+        var depth = 0;
+        var prefix = 0;
+        var operand = false; // whether the last token ends an operand, after which + and - are binary
+        for (var i = 0; i < expression.Length; i++)
+        {
+            var c = expression[i];
+            if (char.IsWhiteSpace(c))
+            {
+                continue;
+            }
+
+            if (c is '(' or '[')
+            {
+                depth++;
+                operand = false;
+            }
+            else if (c is ')' or ']')
+            {
+                depth--;
+                prefix = 0;
+                operand = true;
+            }
+            else if (!operand && c is '-' or '+' or '!' or '~')
+            {
+                prefix++;
+            }
+            else
+            {
+                prefix = 0;
+                operand = char.IsLetterOrDigit(c) || c is '_' or '.';
+            }
+
+            if (depth + prefix > MaxNesting)
+            {
+                return i;
+            }
+        }
+
+        return null;
+    }
 
     private static bool IsNumber(Type type) =>
         type == typeof(double) || type == typeof(float) || type == typeof(decimal) || type == typeof(int) || type == typeof(long)

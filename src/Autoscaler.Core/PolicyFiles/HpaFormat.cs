@@ -40,7 +40,7 @@ public static class HpaFormat
         spec.Kubernetes = KubernetesFormats.ReadTarget(s, name, ns);
         spec.MinReplicas = s.Integer("minReplicas", to: nameof(PolicySpec.MinReplicas)) ?? spec.MinReplicas;
         spec.MaxReplicas = s.Integer("maxReplicas", required: true, to: nameof(PolicySpec.MaxReplicas)) ?? spec.MaxReplicas;
-        foreach (var m in s.MappingList("metrics", required: true, to: nameof(PolicySpec.Metrics)))
+        foreach (var m in s.MappingList("metrics", required: true, to: nameof(PolicySpec.Metrics), max: PolicySpec.MetricsBound("metrics")))
         {
             if (ReadMetric(m.For($"Metrics[{spec.Metrics.Count}]"), annotations, queries) is { } metric)
             {

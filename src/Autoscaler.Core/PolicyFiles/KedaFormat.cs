@@ -79,7 +79,7 @@ public static class KedaFormat
         }
 
         var (hpaBehavior, upTolerance, downTolerance) = ReadAdvanced(s, spec);
-        var triggers = s.MappingList("triggers", required: true, to: nameof(PolicySpec.Metrics));
+        var triggers = s.MappingList("triggers", required: true, to: nameof(PolicySpec.Metrics), max: PolicySpec.MetricsBound("triggers"));
         // A lone prometheus trigger is named "prometheus" whatever cron triggers stand beside it.
         var prometheusTriggers = triggers.Count(t => t.Find("type") is not YamlScalarNode { Value: "cron" });
         foreach (var t in triggers)

@@ -29,7 +29,7 @@ public static class PolicyFile
         spec.MaxReplicas = root.Integer("maxReplicas", to: nameof(PolicySpec.MaxReplicas)) ?? spec.MaxReplicas;
         spec.CheckInterval = root.Duration("checkInterval", to: nameof(PolicySpec.CheckInterval));
         spec.ScaleToZeroAfter = root.Duration("scaleToZeroAfter", to: nameof(PolicySpec.ScaleToZeroAfter)) ?? spec.ScaleToZeroAfter;
-        var metrics = root.MappingList("metrics", required: true, to: nameof(PolicySpec.Metrics));
+        var metrics = root.MappingList("metrics", required: true, to: nameof(PolicySpec.Metrics), max: PolicySpec.MetricsBound("metrics"));
         var formula = root.Has("formula");
         foreach (var m in metrics)
         {

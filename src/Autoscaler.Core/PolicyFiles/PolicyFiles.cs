@@ -62,11 +62,16 @@ public static class PolicyFiles
         string text;
         try
         {
-            text = path == StandardInput ? (options?.StandardInput ?? Console.In).ReadToEnd() : File.ReadAllText(path);
+            text = YamlText.Read(path, options?.StandardInput, "policy file");
+        }
+        catch (InvalidDataException e)
+        {
+            throw new PolicyFileException(SourceName(path), e.Message);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            throw new PolicyFileException(SourceName(path), $"cannot read the policy file: {e.Message}");
+            var reason = e is FileNotFoundException or DirectoryNotFoundException ? "no such file" : e.Message;
+            throw new PolicyFileException(SourceName(path), $"cannot read the policy file: {reason}");
         }
 
         return ParseAll(text, SourceName(path), options);
@@ -80,7 +85,12 @@ public static class PolicyFiles
         var stream = new YamlStream();
         try
         {
-            stream.Load(new StringReader(text));
+            if (YamlText.TooDeepAt(text) is { } deep)
+            {
+                return [new PolicyDocument(source, 1, deep, "", null, null, [new PolicyProblem(source, deep, "", YamlText.TooDeep)], [])];
+            }
+
+            YamlText.Load(stream, text);
         }
         catch (YamlException e)
         {
@@ -190,7 +200,11 @@ public static class PolicyFiles
         string text;
         try
         {
-            text = File.ReadAllText(path);
+            text = YamlText.Read(path, null, "query mapping");
+        }
+        catch (InvalidDataException e)
+        {
+            throw new PolicyFileException(path, e.Message);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {

@@ -10,6 +10,19 @@ namespace Autoscaler.Core.PolicyFiles;
 /// <param name="Column">1-based column, when the problem is at a known place inside a value (a PromQL query).</param>
 public sealed record PolicyProblem(string Source, int Line, string Field, string Message, int? Column = null)
 {
+    /// <summary>What is wrong, on one line: a message quotes what the user wrote, which may hold line breaks.</summary>
+    public string Message { get; init; } = OneLine(Message);
+
+    /// <summary>
+    /// <paramref name="message"/> with each line break shown as <c>\n</c> (and <c>\r</c>), so that a problem stays one line
+    /// of stderr, as scripts reading it line by line expect.
+    /// </summary>
+    public static string OneLine(string message)
+    {
+        ArgumentNullException.ThrowIfNull(message);
+        return message.Replace("\r", "\\r", StringComparison.Ordinal).Replace("\n", "\\n", StringComparison.Ordinal);
+    }
+
     /// <summary>The one-line form users and scripts know: <c>file:line: field: message</c> (<c>file:line:col:</c> with a column).</summary>
     public override string ToString()
     {

@@ -32,6 +32,15 @@ internal static class PolicyRules
         {
             problems.Add(new RuleProblem("Metrics", "needs at least one metric"));
         }
+        else if (spec.Metrics.Count > PolicySpec.MaxMetrics)
+        {
+            problems.Add(new RuleProblem("Metrics", string.Create(CultureInfo.InvariantCulture, $"has {spec.Metrics.Count} metrics, more than the {PolicySpec.MaxMetrics} a policy may have")));
+        }
+
+        if (spec.Schedules.Count > PolicySpec.MaxSchedules)
+        {
+            problems.Add(new RuleProblem("Schedules", string.Create(CultureInfo.InvariantCulture, $"has {spec.Schedules.Count} windows, more than the {PolicySpec.MaxSchedules} a policy may have")));
+        }
 
         var names = new HashSet<string>(StringComparer.Ordinal);
         for (var i = 0; i < spec.Metrics.Count; i++)

@@ -15,7 +15,7 @@ internal static class ScheduleFields
 {
     public static void Read(YamlFields root, PolicySpec spec)
     {
-        var windows = root.MappingList("schedules", to: nameof(PolicySpec.Schedules));
+        var windows = root.MappingList("schedules", to: nameof(PolicySpec.Schedules), max: (PolicySpec.MaxSchedules, "windows a policy may have"));
         for (var i = 0; i < windows.Count; i++)
         {
             var w = windows[i];

@@ -152,6 +152,14 @@ internal sealed class YamlFields
 
         if (node is YamlScalarNode { Value: { } text })
         {
+            // A required value left blank (or a comment where it should be: `expression: #rps / 30`) is as missing.
+            if (required && string.IsNullOrWhiteSpace(text))
+            {
+                Problem(node, key, "is empty; it needs a value");
+                Fail(property);
+                return null;
+            }
+
             return text;
         }
 
@@ -226,7 +234,8 @@ internal sealed class YamlFields
         return null;
     }
 
-    public TimeSpan? Duration(string key, string? to = null)
+    /// <summary>A duration of 0 or more; with <paramref name="max"/> (and <paramref name="maxText"/> naming it), a longer one is a problem.</summary>
+    public TimeSpan? Duration(string key, string? to = null, TimeSpan? max = null, string? maxText = null)
     {
         var text = String(key, to: to);
         if (text is null)
@@ -236,6 +245,13 @@ internal sealed class YamlFields
 
         if (Durations.TryParse(text, out var value) && value >= TimeSpan.Zero)
         {
+            if (value > max)
+            {
+                Problem(Find(key)!, key, $"{text} is longer than {maxText ?? Durations.Format(max.Value)}, the longest the tool takes here");
+                Fail(Record(key, to, Find(key)));
+                return null;
+            }
+
             return value;
         }
 
@@ -322,7 +338,11 @@ internal sealed class YamlFields
         return null;
     }
 
-    public IReadOnlyList<YamlFields> MappingList(string key, bool required = false, string? to = null)
+    /// <summary>
+    /// The list under <paramref name="key"/>, each item a mapping. With <paramref name="max"/>, a longer list is one
+    /// problem naming the bound (<paramref name="max"/>.Of says of what: "metrics a policy may have") and reads as empty.
+    /// </summary>
+    public IReadOnlyList<YamlFields> MappingList(string key, bool required = false, string? to = null, (int Most, string Of)? max = null)
     {
         var node = Find(key);
         var property = Record(key, to, node);
@@ -340,6 +360,14 @@ internal sealed class YamlFields
         if (node is not YamlSequenceNode sequence)
         {
             Problem(node, key, "must be a list");
+            return [];
+        }
+
+        if (max is { } bound && sequence.Children.Count > bound.Most)
+        {
+            // Refused before any item is read: each would cost a query per check, or time and memory here.
+            Problem(node, key, string.Create(CultureInfo.InvariantCulture, $"has {sequence.Children.Count} items, more than the {bound.Most} {bound.Of}"));
+            Fail(property);
             return [];
         }
 
@@ -409,7 +437,12 @@ internal sealed class YamlFields
         var stream = new YamlStream();
         try
         {
-            stream.Load(new StringReader(text));
+            if (YamlText.TooDeepAt(text) is { } deep)
+            {
+                throw new PolicyFileException([new PolicyProblem(source, deep, "", YamlText.TooDeep)]);
+            }
+
+            YamlText.Load(stream, text);
         }
         catch (YamlException e)
         {

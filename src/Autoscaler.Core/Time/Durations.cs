@@ -24,7 +24,7 @@ public static partial class Durations
         var trimmed = text.Trim();
         if (double.TryParse(trimmed, NumberStyles.Float, CultureInfo.InvariantCulture, out var seconds))
         {
-            if (!double.IsFinite(seconds) || Math.Abs(seconds) > TimeSpan.MaxValue.TotalSeconds)
+            if (!double.IsFinite(seconds) || Math.Abs(seconds) >= TimeSpan.MaxValue.TotalSeconds)
             {
                 return false;
             }
@@ -51,6 +51,12 @@ public static partial class Durations
                     "d" => v * 86400,
                     _ => v * 604800,
                 };
+            }
+
+            // A sum of units can pass what a TimeSpan holds (99999999999999999w): not a duration, never an overflow.
+            if (!(total < TimeSpan.MaxValue.TotalSeconds))
+            {
+                return false;
             }
 
             value = TimeSpan.FromSeconds(total);

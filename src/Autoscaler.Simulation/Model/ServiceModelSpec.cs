@@ -8,6 +8,15 @@ namespace Autoscaler.Simulation.Model;
 /// </summary>
 public sealed record ServiceModelSpec
 {
+    /// <summary>The longest service time, start-up delay and drain time: an hour, as the demo service takes them.</summary>
+    public static readonly TimeSpan MaxDelay = TimeSpan.FromHours(1);
+
+    /// <summary>The most workers per replica.</summary>
+    public const int MaxWorkers = 1000;
+
+    /// <summary>The longest queue per replica.</summary>
+    public const int MaxQueueLimit = 10_000;
+
     /// <summary>Workers per replica (W): requests served at the same time.</summary>
     public int Workers { get; init; } = 4;
 

@@ -47,6 +47,12 @@ public sealed record ObservedMetric(string Name, ObservedKind Kind, TimeSpan Win
 /// <summary>How policies see the simulated service: Prometheus' scrape interval and the metrics, with noise.</summary>
 public sealed record ObservationSpec
 {
+    /// <summary>The longest scrape interval and metric window: a day.</summary>
+    public static readonly TimeSpan MaxWindow = TimeSpan.FromDays(1);
+
+    /// <summary>The most scrapes one metric's window may hold: the simulator keeps them all, per policy.</summary>
+    public const int MaxScrapesPerWindow = 100_000;
+
     /// <summary>How often every replica is scraped (Prometheus' scrape_interval; the project's default is 5 s).</summary>
     public TimeSpan ScrapeInterval { get; init; } = TimeSpan.FromSeconds(5);
 

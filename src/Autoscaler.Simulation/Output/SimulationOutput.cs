@@ -48,7 +48,8 @@ public static class SimulationOutput
     }
 
     /// <summary>
-    /// The text of <c>summary.json</c>: the run, the tool's version, the best policy (null when none meets the SLO) and,
+    /// The text of <c>summary.json</c>: the run, the tool's version, the oracle's most replicas (<c>maxReplicas</c>) and
+    /// how long not even they keep the SLO (<c>sloOutOfReachSeconds</c>), the best policy (null when none meets the SLO) and,
     /// per policy, its scores, why it breaks the SLO (<c>sloBreaches</c>, empty when it meets it) and the parameters it
     /// ran with (the policy file's fields, defaults filled in).
     /// </summary>
@@ -73,6 +74,9 @@ public static class SimulationOutput
             ["stepSeconds"] = result.StepSeconds,
             ["slo"] = JsonSerializer.SerializeToNode(result.Slo, Json),
             ["costPerReplicaHour"] = result.CostPerReplicaHour,
+            ["maxReplicas"] = result.MaxReplicas,
+            ["sloOutOfReachSeconds"] = result.SloOutOfReachSeconds,
+            ["sloOutOfReachPercent"] = result.SloOutOfReachPercent,
             ["wallSeconds"] = result.WallSeconds,
             ["best"] = result.Best?.Score.Policy,
             ["policies"] = policies,

@@ -181,6 +181,25 @@ public sealed record SimulationResult(
     /// <summary>The build of the tool that ran the simulation (<see cref="BuildInfo.Description"/>).</summary>
     public string Version { get; init; } = BuildInfo.Description;
 
+    /// <summary>The most replicas the oracle runs: the scenario's <c>replicas.max</c>.</summary>
+    public int MaxReplicas { get; init; } = Core.Pipeline.ScalingLimits.DefaultMaxReplicas;
+
+    /// <summary>
+    /// Simulated time in which not even <see cref="MaxReplicas"/> replicas keep the SLO: the demand needs more by the
+    /// oracle's sizing rule. The oracle runs the maximum then and violates the SLO with every policy capped there.
+    /// </summary>
+    public double SloOutOfReachSeconds { get; init; }
+
+    /// <summary>The same as a percentage of the run.</summary>
+    public double SloOutOfReachPercent => DurationSeconds > 0 ? 100 * SloOutOfReachSeconds / DurationSeconds : 0;
+
+    /// <summary>
+    /// "1m 2s (34.4 % of the run) needs more than replicas.max 6 replicas to keep the SLO: …"; null when the SLO is
+    /// always within reach. The console and the report say it in these words, after "SLO out of reach".
+    /// </summary>
+    public string? OutOfReach => SloOutOfReachSeconds <= 0 ? null : string.Create(CultureInfo.InvariantCulture,
+        $"{Durations.Humanize(TimeSpan.FromSeconds(Math.Round(SloOutOfReachSeconds)))} ({SloOutOfReachPercent:0.#} % of the run) needs more than replicas.max {MaxReplicas} replicas to keep the SLO: the oracle runs {MaxReplicas} then and breaks it, as does every policy held to {MaxReplicas}");
+
     /// <summary>
     /// The policy to pick: the cheapest (fewest replica-seconds) that meets the SLO, fewer violation seconds breaking a
     /// tie; null when none does. The oracle is a bound, never a candidate.

@@ -38,11 +38,15 @@ internal static class EffectiveParameters
         return text.ToString().Replace("...\n", "", StringComparison.Ordinal).TrimEnd() + "\n";
     }
 
-    /// <summary>How the oracle sizes: the most requests per second a replica takes while keeping the SLO, and how far ahead it starts replicas.</summary>
-    public static string Oracle(double requestsPerReplica, double capacityPerReplica, TimeSpan lookahead, TimeSpan step) => string.Create(CultureInfo.InvariantCulture, $"""
+    /// <summary>
+    /// How the oracle sizes: the most requests per second a replica takes while keeping the SLO, the most replicas it
+    /// runs (the scenario's replicas.max), and how far ahead it starts replicas.
+    /// </summary>
+    public static string Oracle(double requestsPerReplica, double capacityPerReplica, TimeSpan lookahead, TimeSpan step, int maxReplicas) => string.Create(CultureInfo.InvariantCulture, $"""
         rule: oracle
         requestsPerReplica: {requestsPerReplica:0.####}
         utilization: {requestsPerReplica / capacityPerReplica:0.####}
+        maxReplicas: {maxReplicas}
         lookahead: {Durations.Format(lookahead)}
         checkInterval: {Durations.Format(step)}
 

@@ -104,12 +104,18 @@ internal sealed class PolicySimulation
     /// Runs steps [<paramref name="start"/>, start + count). <paramref name="demand"/>[i] is the rate at step start + i,
     /// <paramref name="need"/>[i] the oracle's replica count for it (the elasticity demand), and
     /// <paramref name="oracleTarget"/>[i] the oracle's target (the need one start-up delay ahead).
+    /// <paramref name="cancellationToken"/> is looked at every few thousand steps, so a stop never waits for a chunk.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public void Run(long start, int count, double[] demand, int[] need, int[] oracleTarget)
+    public void Run(long start, int count, double[] demand, int[] need, int[] oracleTarget, CancellationToken cancellationToken = default)
     {
         for (var i = 0; i < count; i++)
         {
+            if ((i & 4095) == 4095)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+            }
+
             var k = start + i;
             if (_history is not null && k > 0 && k % _scrapeSteps == 0 && _lastReady > 0)
             {

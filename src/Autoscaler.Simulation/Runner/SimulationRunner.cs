@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Runtime.CompilerServices;
+using Autoscaler.Core.Pipeline;
 using Autoscaler.Core.Queueing;
 using Autoscaler.Core.Time;
 using Autoscaler.Simulation.Model;
@@ -47,6 +48,8 @@ public static class SimulationRunner
         var bucket = Math.Max(1, (totalSteps + MaxSeriesPoints - 1) / MaxSeriesPoints);
         var run = new RunContext(curves, scenario.Service, scenario.Observation, slo, step, totalSteps, bucket, scenario.Seed);
         var lookahead = (int)ReplicaSet.StartupSteps(scenario.Service, step);
+        var oracleMax = scenario.MaxReplicas;
+        long outOfReach = 0;
 
         var policies = Bind(scenario, run);
         var demand = new double[ChunkSteps + lookahead];
@@ -64,7 +67,7 @@ public static class SimulationRunner
             var count = (int)Math.Min(ChunkSteps, totalSteps - start);
 
             // The workload is read once per step, in order, on this thread; the lookahead overlaps the next chunk.
-            Fill(scenario.Workload, stepTicks, start, (int)(filledTo - start), count + lookahead, perReplica, demand, need);
+            outOfReach += Fill(scenario.Workload, stepTicks, start, (int)(filledTo - start), count + lookahead, perReplica, oracleMax, totalSteps, demand, need, cancellationToken);
             filledTo = start + count + lookahead;
             SlidingMax(need, count, lookahead, target, window);
 
@@ -72,7 +75,7 @@ public static class SimulationRunner
             var (s, c) = (start, count);
             try
             {
-                Parallel.For(0, simulations.Length, options, i => simulations[i].Run(s, c, demand, need, target));
+                Parallel.For(0, simulations.Length, options, i => simulations[i].Run(s, c, demand, need, target, cancellationToken));
             }
             catch (AggregateException e) when (e.InnerExceptions.Count == 1)
             {
@@ -86,20 +89,34 @@ public static class SimulationRunner
         }
 
         var oracle = simulations!.Single(p => p.IsOracle).ReplicaSeconds;
-        var oracleParameters = EffectiveParameters.Oracle(perReplica, scenario.Service.CapacityPerReplica, TimeSpan.FromSeconds(lookahead * step), scenario.Step);
+        var oracleParameters = EffectiveParameters.Oracle(perReplica, scenario.Service.CapacityPerReplica, TimeSpan.FromSeconds(lookahead * step), scenario.Step, oracleMax);
         var runs = simulations!.Zip(policies, (simulation, policy) => simulation.Finish(oracle, scenario.CostPerReplicaHour) with
         {
             Parameters = policy.Scaler is { } scaler ? EffectiveParameters.Of(scaler.Policy, scaler.CheckInterval) : oracleParameters,
         }).ToList();
         var wall = time.GetElapsedTime(started).TotalSeconds;
-        return new SimulationResult(scenario.Name, scenario.Seed, scenario.Duration.TotalSeconds, step, slo, scenario.CostPerReplicaHour, wall, runs);
+        return new SimulationResult(scenario.Name, scenario.Seed, scenario.Duration.TotalSeconds, step, slo, scenario.CostPerReplicaHour, wall, runs)
+        {
+            MaxReplicas = oracleMax,
+            SloOutOfReachSeconds = outOfReach * step,
+        };
     }
 
+    /// <summary>
+    /// Reads the demand of steps [start + from, start + to) and the oracle's count for each, at most
+    /// <paramref name="oracleMax"/>; returns how many of those steps (before the run's end) need more than that.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Fill(IRatePattern workload, long stepTicks, long start, int from, int to, double perReplica, double[] demand, int[] need)
+    private static long Fill(IRatePattern workload, long stepTicks, long start, int from, int to, double perReplica, int oracleMax, long totalSteps, double[] demand, int[] need, CancellationToken cancellationToken)
     {
+        long beyond = 0;
         for (var i = from; i < to; i++)
         {
+            if ((i & 4095) == 0)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+            }
+
             var at = TimeSpan.FromTicks((start + i) * stepTicks);
             var rate = workload.RateAt(at);
             if (!double.IsFinite(rate) || rate < 0)
@@ -109,8 +126,19 @@ public static class SimulationRunner
             }
 
             demand[i] = rate;
-            need[i] = rate <= 0 ? 0 : (int)Math.Min(int.MaxValue, Math.Ceiling(rate / perReplica));
+            var needed = rate <= 0 ? 0 : Math.Ceiling(rate / perReplica);
+            if (needed > oracleMax)
+            {
+                // Not even the scenario's most replicas keep the SLO here: the oracle runs that many, and the step is
+                // counted as out of reach (SimulationResult.SloOutOfReachSeconds) rather than sized beyond the limit.
+                needed = oracleMax;
+                beyond += start + i < totalSteps ? 1 : 0;
+            }
+
+            need[i] = (int)needed;
         }
+
+        return beyond;
     }
 
     /// <summary>
@@ -145,49 +173,81 @@ public static class SimulationRunner
 
     private static List<string> Check(Scenario s)
     {
+        // The bounds of docs/simulation.md, checked again here for scenarios made in code or changed by flags: every
+        // number that sizes an array or a loop of the run is bounded before the first step.
+        var c = CultureInfo.InvariantCulture;
         var problems = new List<string>();
         if (s.Duration <= TimeSpan.Zero)
         {
             problems.Add($"duration: {Durations.Format(s.Duration)} must be longer than 0");
+        }
+        else if (s.Duration > Scenario.MaxDuration)
+        {
+            problems.Add($"duration: {Durations.Humanize(s.Duration)} is longer than {RatePatterns.MaxDurationText}, the longest run the simulator takes");
         }
 
         if (s.Step <= TimeSpan.Zero)
         {
             problems.Add($"step: {Durations.Format(s.Step)} must be longer than 0");
         }
-        else if (s.Duration > TimeSpan.Zero && s.Duration / s.Step > 5e9)
+        else if (s.Duration > TimeSpan.Zero && s.Duration / s.Step > Scenario.MaxSteps)
         {
-            problems.Add($"step: {Durations.Format(s.Step)} makes {s.Duration / s.Step:0} steps; use a longer step (at most 5e9 steps)");
+            problems.Add("step: " + ScenarioFile.StepsProblem(s.Duration, s.Step));
         }
 
-        if (s.Service.Workers < 1)
+        if (s.Service.Workers is < 1 or > ServiceModelSpec.MaxWorkers)
         {
-            problems.Add($"service.workers: {s.Service.Workers} must be 1 or more");
+            problems.Add(string.Create(c, $"service.workers: {s.Service.Workers} must be between 1 and {ServiceModelSpec.MaxWorkers}"));
         }
 
-        if (s.Service.ServiceTime <= TimeSpan.Zero)
+        if (s.Service.ServiceTime <= TimeSpan.Zero || s.Service.ServiceTime > ServiceModelSpec.MaxDelay)
         {
-            problems.Add("service.serviceTime: must be longer than 0");
+            problems.Add("service.serviceTime: must be longer than 0 and at most 1h");
         }
 
-        if (s.Service.QueueLimit < 0)
+        if (s.Service.QueueLimit is < 0 or > ServiceModelSpec.MaxQueueLimit)
         {
-            problems.Add($"service.queueLimit: {s.Service.QueueLimit} must be 0 or more");
+            problems.Add(string.Create(c, $"service.queueLimit: {s.Service.QueueLimit} must be between 0 and {ServiceModelSpec.MaxQueueLimit}"));
         }
 
-        if (s.Observation.ScrapeInterval <= TimeSpan.Zero)
+        if (s.Service.StartupDelay < TimeSpan.Zero || s.Service.StartupDelay > ServiceModelSpec.MaxDelay)
         {
-            problems.Add("observation.scrapeInterval: must be longer than 0");
+            problems.Add("service.startupDelay: must be between 0s and 1h");
         }
 
-        if (s.Slo.LatencySeconds <= 0 || !double.IsFinite(s.Slo.LatencySeconds))
+        if (s.Service.DrainTime < TimeSpan.Zero || s.Service.DrainTime > ServiceModelSpec.MaxDelay)
         {
-            problems.Add("slo.latency: must be longer than 0");
+            problems.Add("service.drainTime: must be between 0s and 1h");
         }
 
-        if (s.InitialReplicas < 0)
+        if (s.Observation.ScrapeInterval <= TimeSpan.Zero || s.Observation.ScrapeInterval > ObservationSpec.MaxWindow)
         {
-            problems.Add("replicas.initial: must be 0 or more");
+            problems.Add("observation.scrapeInterval: must be longer than 0 and at most 1d");
+        }
+
+        if (s.Slo.LatencySeconds <= 0 || !double.IsFinite(s.Slo.LatencySeconds) || s.Slo.LatencySeconds > ServiceModelSpec.MaxDelay.TotalSeconds)
+        {
+            problems.Add("slo.latency: must be longer than 0 and at most 1h");
+        }
+
+        if (s.MinReplicas is < 0 or > ScalingLimits.Largest || s.MaxReplicas is < 1 or > ScalingLimits.Largest || s.MinReplicas > s.MaxReplicas)
+        {
+            problems.Add(string.Create(c, $"replicas: min {s.MinReplicas} and max {s.MaxReplicas} must be within 0 to {ScalingLimits.Largest}, max at least 1 and min at most max"));
+        }
+
+        if (s.InitialReplicas is < 0 or > ScalingLimits.Largest)
+        {
+            problems.Add(string.Create(c, $"replicas.initial: {s.InitialReplicas} must be between 0 and {ScalingLimits.Largest}"));
+        }
+
+        if (s.Policies.Count > Scenario.MaxPolicies)
+        {
+            problems.Add(string.Create(c, $"policies: {s.Policies.Count} are more than the {Scenario.MaxPolicies} a run may compare"));
+        }
+
+        if (!(s.Workload.Peak <= RatePatterns.MaxRate))
+        {
+            problems.Add($"workload: its highest rate {RateChecks.Show(s.Workload.Peak)} is above {RatePatterns.MaxRateText}, the highest rate the tool takes");
         }
 
         return problems;
@@ -223,6 +283,14 @@ public static class SimulationRunner
 
                 var observed = scenario.Observation.Metrics.FirstOrDefault(m => m.Name == metricName)
                     ?? QueryRecognizer.Recognize(metricName, query, scenario.Observation.Noise);
+                if (observed is not null && Scrapes(observed.Window, scenario.Observation.ScrapeInterval, run.StepSeconds) > ObservationSpec.MaxScrapesPerWindow)
+                {
+                    // The simulator keeps every scrape of the longest window, per policy: [1y] at a 5 s scrape would be 6 million.
+                    problems.Add(string.Create(CultureInfo.InvariantCulture,
+                        $"policy '{name}': metric '{metricName}': its window {Durations.Format(observed.Window)} holds more than the {ObservationSpec.MaxScrapesPerWindow:N0} scrapes the simulator keeps (one every {Durations.Format(scenario.Observation.ScrapeInterval)}); use a shorter window or a longer scrape interval"));
+                    continue;
+                }
+
                 if (observed is null)
                 {
                     problems.Add($"policy '{name}': metric '{metricName}': the simulator cannot observe the query '{query}'; "
@@ -239,6 +307,10 @@ public static class SimulationRunner
 
         return problems.Count == 0 ? bound : throw new ScenarioException(problems);
     }
+
+    /// <summary>Scrapes in <paramref name="window"/> at the scrape interval the run really has (whole steps, at least one).</summary>
+    internal static double Scrapes(TimeSpan window, TimeSpan scrapeInterval, double stepSeconds) =>
+        window.TotalSeconds / (Math.Max(1, Math.Round(scrapeInterval.TotalSeconds / stepSeconds)) * stepSeconds);
 
     internal static string Camel(string name) => char.ToLowerInvariant(name[0]) + name[1..];
 

@@ -1,3 +1,4 @@
+using System.Globalization;
 using Autoscaler.Core.Pipeline;
 using Autoscaler.Core.PolicyFiles;
 using Autoscaler.Core.Queueing;
@@ -27,6 +28,18 @@ public sealed record PolicyChoice(string Name, PolicySpec Spec)
 /// </summary>
 public sealed record Scenario
 {
+    /// <summary>The longest simulated run: one year (<see cref="RatePatterns.MaxDuration"/>).</summary>
+    public static readonly TimeSpan MaxDuration = RatePatterns.MaxDuration;
+
+    /// <summary>
+    /// The most steps a run may have: 100 million, a year at a step of 0.32 s, about 5 minutes for four policies on two
+    /// cores. Memory does not grow with the steps (the series are downsampled); time does.
+    /// </summary>
+    public const long MaxSteps = 100_000_000;
+
+    /// <summary>The most policies one run compares (the oracle not counted); each is simulated in full.</summary>
+    public const int MaxPolicies = 64;
+
     /// <summary>Name in the results (the file name without extension for a scenario file).</summary>
     public string Name { get; init; } = "scenario";
 
@@ -94,6 +107,11 @@ public sealed record Scenario
 
                 all.Add(choice);
             }
+        }
+
+        if (all.Count > MaxPolicies)
+        {
+            problems.Add(string.Create(CultureInfo.InvariantCulture, $"policies: {all.Count} are more than the {MaxPolicies} a run may compare"));
         }
 
         if (problems.Count > 0)

@@ -1,4 +1,5 @@
 using System.Globalization;
+using Autoscaler.Core.Pipeline;
 using Autoscaler.Core.PolicyFiles;
 using Autoscaler.Core.Queueing;
 using Autoscaler.Core.ServiceModel;
@@ -31,7 +32,11 @@ public static class ScenarioFile
         string text;
         try
         {
-            text = File.ReadAllText(path);
+            text = YamlText.Read(path, null, "scenario");
+        }
+        catch (InvalidDataException e)
+        {
+            throw new ScenarioException($"{path}: {e.Message}");
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or NotSupportedException or ArgumentException)
         {
@@ -59,8 +64,8 @@ public static class ScenarioFile
         }
 
         var seed = root.Integer("seed") ?? 0;
-        var duration = PositiveDuration(root, "duration");
-        var step = PositiveDuration(root, "step") ?? TimeSpan.FromSeconds(1);
+        var duration = PositiveDuration(root, "duration", Scenario.MaxDuration, RatePatterns.MaxDurationText);
+        var step = PositiveDuration(root, "step", Scenario.MaxDuration, RatePatterns.MaxDurationText) ?? TimeSpan.FromSeconds(1);
         IRatePattern? workload = null;
         var isTrace = false;
         if (root.Find("workload") is YamlScalarNode { Value: { Length: > 0 } patternText })
@@ -89,6 +94,10 @@ public static class ScenarioFile
         if (duration is { } d && step > d)
         {
             root.Problem(root.Find("step")!, "step", $"{Durations.Format(step)} is longer than duration {Durations.Format(d)}");
+        }
+        else if (duration is { } run && run / step > Scenario.MaxSteps)
+        {
+            root.Problem(root.Find("step") ?? root.Node, "step", StepsProblem(run, step));
         }
 
         var service = Service(root.Mapping("service"));
@@ -164,7 +173,11 @@ public static class ScenarioFile
         return trace.LastPointAt + ((points[^1].At - points[^2].At) * trace.TimeScale);
     }
 
-    private static TimeSpan? PositiveDuration(YamlFields f, string key)
+    /// <summary>Why <paramref name="duration"/> in steps of <paramref name="step"/> is refused: too many steps.</summary>
+    internal static string StepsProblem(TimeSpan duration, TimeSpan step) => string.Create(CultureInfo.InvariantCulture,
+        $"{Durations.Format(step)} makes {duration / step:N0} steps of a {Durations.Humanize(duration)} run, more than the {Scenario.MaxSteps:N0} a run may have; use a longer step or a shorter run");
+
+    private static TimeSpan? PositiveDuration(YamlFields f, string key, TimeSpan max, string? maxText = null)
     {
         var text = f.String(key);
         if (text is null)
@@ -184,6 +197,12 @@ public static class ScenarioFile
             return null;
         }
 
+        if (value > max)
+        {
+            f.Problem(f.Find(key)!, key, $"{text} is longer than {maxText ?? Durations.Humanize(max)}, the longest the tool takes here");
+            return null;
+        }
+
         return value;
     }
 
@@ -197,12 +216,12 @@ public static class ScenarioFile
 
         spec = spec with
         {
-            Workers = s.Integer("workers", 1, 1000) ?? spec.Workers,
-            ServiceTime = PositiveDuration(s, "serviceTime") ?? spec.ServiceTime,
+            Workers = s.Integer("workers", 1, ServiceModelSpec.MaxWorkers) ?? spec.Workers,
+            ServiceTime = PositiveDuration(s, "serviceTime", ServiceModelSpec.MaxDelay) ?? spec.ServiceTime,
             Distribution = s.Enum<ServiceTimeDistribution>("distribution") ?? spec.Distribution,
-            QueueLimit = s.Integer("queueLimit", 0, 10_000) ?? spec.QueueLimit,
-            StartupDelay = s.Duration("startupDelay") ?? spec.StartupDelay,
-            DrainTime = s.Duration("drainTime") ?? spec.DrainTime,
+            QueueLimit = s.Integer("queueLimit", 0, ServiceModelSpec.MaxQueueLimit) ?? spec.QueueLimit,
+            StartupDelay = s.Duration("startupDelay", max: ServiceModelSpec.MaxDelay, maxText: "1h") ?? spec.StartupDelay,
+            DrainTime = s.Duration("drainTime", max: ServiceModelSpec.MaxDelay, maxText: "1h") ?? spec.DrainTime,
         };
         s.RejectUnknown();
         return spec;
@@ -216,10 +235,10 @@ public static class ScenarioFile
             return spec;
         }
 
-        var scrape = PositiveDuration(o, "scrapeInterval") ?? spec.ScrapeInterval;
+        var scrape = PositiveDuration(o, "scrapeInterval", ObservationSpec.MaxWindow) ?? spec.ScrapeInterval;
         var noise = o.Number("noise", 0, 1) ?? 0;
         var metrics = new List<ObservedMetric>();
-        foreach (var m in o.MappingList("metrics"))
+        foreach (var m in o.MappingList("metrics", max: (PolicySpec.MaxMetrics, "metrics a scenario may observe")))
         {
             var name = m.String("name", required: true);
             var kind = m.Enum<ObservedKind>("kind");
@@ -228,7 +247,7 @@ public static class ScenarioFile
                 m.Problem(m.Node, "kind", $"is required: one of {string.Join(", ", Enum.GetNames<ObservedKind>().Select(Runner.SimulationRunner.Camel))}");
             }
 
-            var window = m.Duration("window") ?? TimeSpan.FromSeconds(30);
+            var window = m.Duration("window", max: ObservationSpec.MaxWindow, maxText: "1d") ?? TimeSpan.FromSeconds(30);
             var aggregation = m.Enum<ObservedAggregation>("aggregate") ?? (kind == ObservedKind.RequestRate ? ObservedAggregation.Sum : ObservedAggregation.Avg);
             if (aggregation == ObservedAggregation.Sum && kind is ObservedKind.ResponseTime or ObservedKind.P95ResponseTime)
             {
@@ -255,7 +274,7 @@ public static class ScenarioFile
             return defaults;
         }
 
-        var latency = PositiveDuration(s, "latency")?.TotalSeconds ?? defaults.LatencySeconds;
+        var latency = PositiveDuration(s, "latency", ServiceModelSpec.MaxDelay)?.TotalSeconds ?? defaults.LatencySeconds;
         var statistic = s.Enum<LatencyStatistic>("statistic") ?? defaults.Statistic;
         var errors = s.Number("maxErrorRate", 0, 1) ?? defaults.MaxErrorRate;
         var budget = s.Number("violationBudget", 0, 1) ?? defaults.ViolationBudget;
@@ -270,9 +289,9 @@ public static class ScenarioFile
             return (Defaults.MinReplicas, Defaults.MaxReplicas, Defaults.InitialReplicas);
         }
 
-        var min = r.Integer("min", 0, 10_000) ?? Defaults.MinReplicas;
-        var max = r.Integer("max", 1, 10_000) ?? Defaults.MaxReplicas;
-        var initial = r.Integer("initial", 0, 10_000) ?? Math.Max(1, min);
+        var min = r.Integer("min", 0, ScalingLimits.Largest) ?? Defaults.MinReplicas;
+        var max = r.Integer("max", 1, ScalingLimits.Largest) ?? Defaults.MaxReplicas;
+        var initial = r.Integer("initial", 0, ScalingLimits.Largest) ?? Math.Max(1, min);
         if (min > max)
         {
             r.Problem(r.Find("min")!, "min", string.Create(CultureInfo.InvariantCulture, $"{min} must not exceed max {max}"));
@@ -289,6 +308,9 @@ public static class ScenarioFile
         {
             case null:
                 return [.. DefaultPolicies.Select(p => (p, (YamlNode?)null))];
+            case YamlSequenceNode { Children.Count: > Scenario.MaxPolicies } list:
+                root.Problem(list, "policies", string.Create(CultureInfo.InvariantCulture, $"has {list.Children.Count} items, more than the {Scenario.MaxPolicies} policies a run may compare"));
+                return [];
             case YamlSequenceNode list:
                 var names = new List<(string, YamlNode?)>();
                 for (var i = 0; i < list.Children.Count; i++)

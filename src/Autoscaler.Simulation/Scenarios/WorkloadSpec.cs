@@ -7,7 +7,12 @@ namespace Autoscaler.Simulation.Scenarios;
 /// <summary>Where a workload is read: the scenario's directory (for trace files) and its seed (for noise).</summary>
 /// <param name="BaseDirectory">Relative trace paths start here.</param>
 /// <param name="Seed">The scenario's random seed.</param>
-internal sealed record WorkloadContext(string BaseDirectory, int Seed);
+/// <param name="Depth">How deep inside poisson and sum the workload being read is (0 at the top).</param>
+internal sealed record WorkloadContext(string BaseDirectory, int Seed, int Depth = 0)
+{
+    /// <summary>The context of a pattern nested one level further in.</summary>
+    public WorkloadContext Inner => this with { Depth = Depth + 1 };
+}
 
 /// <summary>
 /// Reads a scenario's <c>workload:</c> mapping, <c>{type: NAME, …parameters}</c>, into a rate pattern. Nested
@@ -18,6 +23,12 @@ internal static class WorkloadSpec
     /// <summary>The pattern <paramref name="w"/> describes, or null after recording its problems in <paramref name="w"/>.</summary>
     public static IRatePattern? Parse(YamlFields w, WorkloadContext context)
     {
+        if (context.Depth > RatePatterns.MaxNesting)
+        {
+            w.Problem(w.Node, "of", $"workloads nest more than {RatePatterns.MaxNesting} deep inside poisson and sum, the most the tool takes");
+            return null;
+        }
+
         var type = w.String("type", required: true);
         IRatePattern? pattern = null;
         try
@@ -66,15 +77,15 @@ internal static class WorkloadSpec
         var max = Rate(w, "max");
         var peak = w.Number("peak", 0, 24) ?? 15;
         var weekend = w.Number("weekend", 0) ?? 1;
-        var day = w.Duration("day");
+        var day = Time(w, "day");
         return max is { } m ? new DiurnalRate(min, m, peak, weekend, day) : null;
     }
 
     private static IRatePattern? Poisson(YamlFields w, WorkloadContext context)
     {
         var seed = w.Integer("seed") ?? context.Seed;
-        var bucket = w.Duration("bucket") ?? TimeSpan.FromSeconds(1);
-        var inner = w.Mapping("of", required: true) is { } of ? Parse(of, context) : null;
+        var bucket = Time(w, "bucket") ?? TimeSpan.FromSeconds(1);
+        var inner = w.Mapping("of", required: true) is { } of ? Parse(of, context.Inner) : null;
         return inner is not null ? new PoissonNoise(inner, seed, bucket) : null;
     }
 
@@ -86,7 +97,7 @@ internal static class WorkloadSpec
             w.Problem(empty, "of", "is empty; list the workloads to add up, e.g. [{type: sine, …}, {type: spike, …}]");
         }
 
-        var parts = items.Select(item => Parse(item, context)).ToList();
+        var parts = items.Select(item => Parse(item, context.Inner)).ToList();
         return parts.Count > 0 && parts.All(p => p is not null) ? new SumRate(parts!) : null;
     }
 
@@ -96,7 +107,7 @@ internal static class WorkloadSpec
         return null;
     }
 
-    private static double? Rate(YamlFields w, string key, bool required = true) => w.Number(key, 0, double.MaxValue, required);
+    private static double? Rate(YamlFields w, string key, bool required = true) => w.Number(key, 0, RatePatterns.MaxRate, required);
 
     private static TimeSpan? Length(YamlFields w, string key, bool required = true)
     {
@@ -110,8 +121,11 @@ internal static class WorkloadSpec
             return null;
         }
 
-        return w.Duration(key);
+        return Time(w, key);
     }
+
+    /// <summary>A duration within <see cref="RatePatterns.MaxDuration"/>.</summary>
+    internal static TimeSpan? Time(YamlFields w, string key) => w.Duration(key, max: RatePatterns.MaxDuration, maxText: RatePatterns.MaxDurationText);
 
     private static IRatePattern? Step(YamlFields w)
     {

@@ -14,5 +14,8 @@ public sealed class ConstantRate : IRatePattern
     public string Name => RatePatterns.Constant;
 
     /// <inheritdoc />
+    public double Peak => Rate;
+
+    /// <inheritdoc />
     public double RateAt(TimeSpan elapsed) => Rate;
 }

@@ -43,6 +43,7 @@ public sealed class DiurnalRate : IRatePattern
 
         PeakHour = peakHour;
         WeekendFactor = weekendFactor;
+        Peak = RateChecks.Peak(Max * Math.Max(1, weekendFactor), "diurnal: max rate × weekend factor");
         Period = RateChecks.Positive(period ?? TimeSpan.FromDays(1), "diurnal: day length");
         _periodTicks = Period.Ticks;
     }
@@ -64,6 +65,9 @@ public sealed class DiurnalRate : IRatePattern
 
     /// <inheritdoc />
     public string Name => RatePatterns.Diurnal;
+
+    /// <inheritdoc />
+    public double Peak { get; }
 
     /// <inheritdoc />
     public double RateAt(TimeSpan elapsed)

@@ -39,6 +39,9 @@ public sealed class PoissonNoise : IRatePattern
     public string Name => RatePatterns.Poisson;
 
     /// <inheritdoc />
+    public double Peak => Inner.Peak;
+
+    /// <inheritdoc />
     public double RateAt(TimeSpan elapsed)
     {
         var bucket = Math.DivRem(elapsed.Ticks, _bucketTicks, out var rest);

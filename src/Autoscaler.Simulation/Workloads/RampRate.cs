@@ -27,6 +27,9 @@ public sealed class RampRate : IRatePattern
     public string Name => RatePatterns.Ramp;
 
     /// <inheritdoc />
+    public double Peak => Math.Max(From, To);
+
+    /// <inheritdoc />
     public double RateAt(TimeSpan elapsed)
     {
         if (elapsed <= TimeSpan.Zero)

@@ -16,7 +16,9 @@ namespace Autoscaler.Simulation.Workloads;
 internal sealed class RatePatternParser(string text, string? baseDirectory)
 {
     private const string Delimiters = ",()+=:";
+    private const int QuotedLength = 80;
     private int _position;
+    private int _depth;
 
     public IRatePattern ParseAll()
     {
@@ -71,6 +73,13 @@ internal sealed class RatePatternParser(string text, string? baseDirectory)
         }
 
         var args = new Arguments(name);
+        var nested = Peek() is '(' or ':';
+        if (nested && ++_depth > RatePatterns.MaxNesting)
+        {
+            // Each level is a frame of this parser: bounded, a deep pattern is a message, not a stack overflow.
+            throw Error($"patterns nest more than {RatePatterns.MaxNesting} deep, the most the tool takes");
+        }
+
         switch (Peek())
         {
             case '(':
@@ -93,7 +102,13 @@ internal sealed class RatePatternParser(string text, string? baseDirectory)
                 break;
         }
 
-        return Build(args);
+        var built = Build(args);
+        if (nested)
+        {
+            _depth--;
+        }
+
+        return built;
     }
 
     private void ReadArguments(Arguments args)
@@ -308,7 +323,7 @@ internal sealed class RatePatternParser(string text, string? baseDirectory)
     }
 
     private InvalidWorkloadException Error(string what) =>
-        new($"pattern '{text}': {what} (at {Math.Min(_position, text.Length) + 1})");
+        new($"pattern '{(text.Length <= QuotedLength ? text : text[..QuotedLength] + "…")}': {what} (at {Math.Min(_position, text.Length) + 1})");
 
     /// <summary>The arguments of one pattern: key=value pairs, read off as the pattern asks for them, and nested patterns.</summary>
     private sealed class Arguments(string pattern)

@@ -30,6 +30,25 @@ public static class RatePatterns
     /// <summary><see cref="SumRate"/>.</summary>
     public const string Sum = "sum";
 
+    /// <summary>
+    /// The highest rate any pattern, trace row or load run may offer: 10 million requests per second. Far above what
+    /// one machine sends or a simulated fleet of 10,000 replicas serves, and low enough that nothing sized by a rate
+    /// (the oracle's replicas, the load generator's sends) can run away.
+    /// </summary>
+    public const double MaxRate = 10_000_000;
+
+    /// <summary>How <see cref="MaxRate"/> reads in messages.</summary>
+    public const string MaxRateText = "10,000,000 req/s (10 M)";
+
+    /// <summary>The longest time a pattern's parameters, a trace's rows, a simulated run or a load run may span: one year.</summary>
+    public static readonly TimeSpan MaxDuration = TimeSpan.FromDays(365);
+
+    /// <summary>How <see cref="MaxDuration"/> reads in messages.</summary>
+    public const string MaxDurationText = "1 year (365d)";
+
+    /// <summary>The deepest patterns may nest inside <c>poisson</c> and <c>sum</c>; a real workload needs two or three.</summary>
+    public const int MaxNesting = 16;
+
     /// <summary>Every name above, in the order help text lists them.</summary>
     public static IReadOnlyList<string> All { get; } = [Constant, Step, Ramp, Spike, Sine, Trace, Diurnal, Poisson, Sum];
 

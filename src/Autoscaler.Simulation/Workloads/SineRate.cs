@@ -15,6 +15,7 @@ public sealed class SineRate : IRatePattern
         Mean = RateChecks.Rate(mean, "sine: mean rate");
         Amplitude = RateChecks.Rate(amplitude, "sine: amplitude");
         Period = RateChecks.Positive(period, "sine: period");
+        RateChecks.Peak(Mean + Amplitude, "sine: mean + amplitude");
     }
 
     /// <summary>Middle of the wave.</summary>
@@ -28,6 +29,9 @@ public sealed class SineRate : IRatePattern
 
     /// <inheritdoc />
     public string Name => RatePatterns.Sine;
+
+    /// <inheritdoc />
+    public double Peak => Mean + Amplitude;
 
     /// <inheritdoc />
     public double RateAt(TimeSpan elapsed) =>

@@ -32,5 +32,8 @@ public sealed class SpikeRate : IRatePattern
     public string Name => RatePatterns.Spike;
 
     /// <inheritdoc />
+    public double Peak => Math.Max(BaseRate, PeakRate);
+
+    /// <inheritdoc />
     public double RateAt(TimeSpan elapsed) => elapsed >= At && elapsed < At + Length ? PeakRate : BaseRate;
 }

@@ -22,23 +22,7 @@ public sealed class StepRate : IRatePattern
     {
         ArgumentNullException.ThrowIfNull(points);
         Points = [.. points];
-        if (Points.Count == 0)
-        {
-            throw new InvalidWorkloadException($"{what}: no points; give at least one time=rate");
-        }
-
-        for (var i = 0; i < Points.Count; i++)
-        {
-            var p = Points[i];
-            RateChecks.NotNegative(p.At, $"{what}: time");
-            RateChecks.Rate(p.Rate, $"{what}: rate at {RateChecks.Show(p.At)},");
-            if (i > 0 && p.At <= Points[i - 1].At)
-            {
-                throw new InvalidWorkloadException(
-                    $"{what}: times must increase, but {RateChecks.Show(p.At)} follows {RateChecks.Show(Points[i - 1].At)}");
-            }
-        }
-
+        Peak = Check(Points, what);
         _ticks = [.. Points.Select(p => p.At.Ticks)];
         _rates = [.. Points.Select(p => p.Rate)];
     }
@@ -48,6 +32,33 @@ public sealed class StepRate : IRatePattern
 
     /// <inheritdoc />
     public string Name => RatePatterns.Step;
+
+    /// <inheritdoc />
+    public double Peak { get; }
+
+    /// <summary>Checks points for a step-hold pattern (some, in increasing time order, times and rates within bounds); returns the highest rate.</summary>
+    internal static double Check(IReadOnlyList<RatePoint> points, string what)
+    {
+        if (points.Count == 0)
+        {
+            throw new InvalidWorkloadException($"{what}: no points; give at least one time=rate");
+        }
+
+        var peak = 0.0;
+        for (var i = 0; i < points.Count; i++)
+        {
+            var p = points[i];
+            RateChecks.NotNegative(p.At, $"{what}: time");
+            peak = Math.Max(peak, RateChecks.Rate(p.Rate, $"{what}: rate at {RateChecks.Show(p.At)},"));
+            if (i > 0 && p.At <= points[i - 1].At)
+            {
+                throw new InvalidWorkloadException(
+                    $"{what}: times must increase, but {RateChecks.Show(p.At)} follows {RateChecks.Show(points[i - 1].At)}");
+            }
+        }
+
+        return peak;
+    }
 
     /// <inheritdoc />
     public double RateAt(TimeSpan elapsed) => Hold(_ticks, _rates, elapsed);

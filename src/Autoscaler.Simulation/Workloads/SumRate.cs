@@ -19,6 +19,8 @@ public sealed class SumRate : IRatePattern
         {
             _parts[i] = parts[i] ?? throw new InvalidWorkloadException($"sum: part {i + 1} is missing");
         }
+
+        Peak = RateChecks.Peak(_parts.Sum(p => p.Peak), "sum: the highest rate (the parts' highest added up)");
     }
 
     /// <summary>The patterns added up, in order.</summary>
@@ -26,6 +28,9 @@ public sealed class SumRate : IRatePattern
 
     /// <inheritdoc />
     public string Name => RatePatterns.Sum;
+
+    /// <inheritdoc />
+    public double Peak { get; }
 
     /// <inheritdoc />
     public double RateAt(TimeSpan elapsed)

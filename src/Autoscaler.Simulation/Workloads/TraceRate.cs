@@ -11,6 +11,15 @@ public sealed class TraceRate : IRatePattern
     /// <summary>The header row a trace must start with.</summary>
     public const string Header = "seconds,rps";
 
+    /// <summary>
+    /// The most rows (lines, blank ones included) a trace may have: 10 million, a 115-day trace at one row a second,
+    /// which simulates in about 30 s and 700 MB (docs/simulation.md). Memory grows with the rows, so they are bounded.
+    /// </summary>
+    public const int MaxRows = 10_000_000;
+
+    /// <summary>The longest line of a trace, in characters; a row is about 20.</summary>
+    public const int MaxLineLength = 1000;
+
     private readonly long[] _ticks;
     private readonly double[] _rates;
 
@@ -35,10 +44,16 @@ public sealed class TraceRate : IRatePattern
             throw new InvalidWorkloadException($"trace: rate scale {RateChecks.Show(rateScale)} must be a number above 0 (2 doubles every rate)");
         }
 
-        var hold = new StepRate(points, "trace");
-        Points = hold.Points;
+        Points = points as IReadOnlyList<RatePoint> ?? [.. points];
+        if (Points.Count > MaxRows)
+        {
+            throw new InvalidWorkloadException(string.Create(CultureInfo.InvariantCulture, $"trace: {Points.Count:N0} rows are more than the {MaxRows:N0} a trace may have"));
+        }
+
+        var peak = StepRate.Check(Points, "trace");
         TimeScale = timeScale;
         RateScale = rateScale;
+        Peak = RateChecks.Peak(peak * rateScale, $"trace: the highest rate times rate scale {RateChecks.Show(rateScale)}");
         _ticks = [.. Points.Select(p => Scale(p.At).Ticks)];
         _rates = [.. Points.Select(p => p.Rate * rateScale)];
         for (var i = 1; i < _ticks.Length; i++)
@@ -67,6 +82,9 @@ public sealed class TraceRate : IRatePattern
     public string Name => RatePatterns.Trace;
 
     /// <inheritdoc />
+    public double Peak { get; }
+
+    /// <inheritdoc />
     public double RateAt(TimeSpan elapsed) => StepRate.Hold(_ticks, _rates, elapsed);
 
     /// <summary>
@@ -79,9 +97,14 @@ public sealed class TraceRate : IRatePattern
         var converted = new List<RatePoint>();
         foreach (var (seconds, rate) in points)
         {
-            if (!double.IsFinite(seconds) || seconds < 0 || seconds > TimeSpan.MaxValue.TotalSeconds / 1000)
+            if (!double.IsFinite(seconds) || seconds < 0)
             {
                 throw new InvalidWorkloadException($"trace: time {RateChecks.Show(seconds)} s is not a time since the start (0 or more seconds)");
+            }
+
+            if (seconds > RatePatterns.MaxDuration.TotalSeconds)
+            {
+                throw new InvalidWorkloadException($"trace: time {RateChecks.Show(seconds)} s is past {RatePatterns.MaxDurationText}, the longest a trace may span");
             }
 
             converted.Add(new RatePoint(TimeSpan.FromSeconds(seconds), rate));
@@ -130,9 +153,16 @@ public sealed class TraceRate : IRatePattern
         var points = new List<RatePoint>();
         var lineNumber = 0;
         var sawHeader = false;
-        while (reader.ReadLine() is { } raw)
+        var lines = new BoundedLines(reader);
+        while (lines.Next(source, lineNumber + 1) is { } raw)
         {
             lineNumber++;
+            if (lineNumber > MaxRows + 1)
+            {
+                throw new InvalidWorkloadException(string.Create(CultureInfo.InvariantCulture,
+                    $"{source} line {lineNumber}: the trace has more than the {MaxRows:N0} rows a trace may have; thin it out (one row per second or minute is plenty)"));
+            }
+
             var line = raw.Trim();
             if (line.Length == 0)
             {
@@ -161,9 +191,15 @@ public sealed class TraceRate : IRatePattern
                 throw new InvalidWorkloadException($"{source} line {lineNumber}: seconds '{fields[0]}' is not a number");
             }
 
-            if (seconds < 0 || seconds > TimeSpan.MaxValue.TotalSeconds / 1000)
+            if (seconds < 0)
             {
                 throw new InvalidWorkloadException($"{source} line {lineNumber}: seconds {fields[0]} is out of range; use 0 or more");
+            }
+
+            if (seconds > RatePatterns.MaxDuration.TotalSeconds)
+            {
+                throw new InvalidWorkloadException(string.Create(CultureInfo.InvariantCulture,
+                    $"{source} line {lineNumber}: seconds {fields[0]} is past {RatePatterns.MaxDurationText} ({RatePatterns.MaxDuration.TotalSeconds:0} s), the longest a trace may span"));
             }
 
             if (!double.TryParse(fields[1], NumberStyles.Float, CultureInfo.InvariantCulture, out var rps) || !double.IsFinite(rps))
@@ -174,6 +210,11 @@ public sealed class TraceRate : IRatePattern
             if (rps < 0)
             {
                 throw new InvalidWorkloadException($"{source} line {lineNumber}: rps {fields[1]} is negative; use 0 or more");
+            }
+
+            if (rps > RatePatterns.MaxRate)
+            {
+                throw new InvalidWorkloadException($"{source} line {lineNumber}: rps {fields[1]} is above {RatePatterns.MaxRateText}, the highest rate the tool takes");
             }
 
             var at = TimeSpan.FromSeconds(seconds);
@@ -209,9 +250,66 @@ public sealed class TraceRate : IRatePattern
     private TimeSpan Scale(TimeSpan at)
     {
         var ticks = Math.Round(at.Ticks * TimeScale);
-        return ticks < TimeSpan.MaxValue.Ticks
+        return ticks <= RatePatterns.MaxDuration.Ticks
             ? TimeSpan.FromTicks((long)ticks)
-            : throw new InvalidWorkloadException($"trace: time scale {RateChecks.Show(TimeScale)} puts {RateChecks.Show(at)} out of range");
+            : throw new InvalidWorkloadException($"trace: time scale {RateChecks.Show(TimeScale)} puts {RateChecks.Show(at)} past {RatePatterns.MaxDurationText}, the longest a trace may span");
+    }
+
+    /// <summary>Lines of a reader (ended by \n, \r\n or \r, as <see cref="TextReader.ReadLine"/>), each refused past <see cref="MaxLineLength"/> before more of it is held.</summary>
+    private sealed class BoundedLines(TextReader reader)
+    {
+        private readonly char[] _buffer = new char[64 * 1024];
+        private readonly System.Text.StringBuilder _line = new();
+        private int _position;
+        private int _length;
+        private bool _afterReturn;
+
+        /// <summary>The next line without its end, or null at the end of the text.</summary>
+        public string? Next(string source, int lineNumber)
+        {
+            _line.Clear();
+            while (true)
+            {
+                if (_position == _length)
+                {
+                    _length = reader.Read(_buffer, 0, _buffer.Length);
+                    _position = 0;
+                    if (_length == 0)
+                    {
+                        return _line.Length > 0 ? _line.ToString() : null;
+                    }
+                }
+
+                if (_afterReturn)
+                {
+                    // The \n of a \r\n, perhaps in the next block.
+                    _afterReturn = false;
+                    if (_buffer[_position] == '\n')
+                    {
+                        _position++;
+                        continue;
+                    }
+                }
+
+                var start = _position;
+                while (_position < _length && _buffer[_position] is not ('\n' or '\r'))
+                {
+                    _position++;
+                }
+
+                _line.Append(_buffer, start, _position - start);
+                if (_line.Length > MaxLineLength)
+                {
+                    throw new InvalidWorkloadException($"{source} line {lineNumber}: longer than the {MaxLineLength} characters a trace line may have; a row is seconds,rps");
+                }
+
+                if (_position < _length)
+                {
+                    _afterReturn = _buffer[_position++] == '\r';
+                    return _line.ToString();
+                }
+            }
+        }
     }
 
     private static bool IsHeader(string line)
