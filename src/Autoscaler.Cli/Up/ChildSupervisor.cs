@@ -68,11 +68,12 @@ internal sealed partial class ChildSupervisor<T> : IAsyncDisposable
                     _next = _backoff.Initial;
                 }
 
+                var diedAt = _time.GetTimestamp();
                 var code = child.ExitCode?.ToString(CultureInfo.InvariantCulture) ?? "?";
-                _problem = $"{_what} exited with code {code}{Signal(child.ExitCode)}; restarting it";
                 LogExited(_logger, _what, child.ProcessId, code + Signal(child.ExitCode), Durations.Humanize(ranFor), Durations.Humanize(_next), Tail(child.Output));
+                _problem = $"{_what} exited with code {code}{Signal(child.ExitCode)}; restarting it";
                 await child.DisposeAsync();
-                started = await RestartAsync(stop);
+                started = await RestartAsync(diedAt, stop);
             }
         }
         catch (OperationCanceledException) when (stop.IsCancellationRequested)
@@ -80,25 +81,35 @@ internal sealed partial class ChildSupervisor<T> : IAsyncDisposable
         }
     }
 
-    private async Task<long> RestartAsync(CancellationToken stop)
+    // The wait is counted from the death (or the failed attempt), not from when the timer is set, and what is logged is
+    // logged before the problem and the count are published: whoever sees them sees the log and the same due time.
+    private async Task<long> RestartAsync(long since, CancellationToken stop)
     {
         while (true)
         {
             var delay = _next;
             _next = _next * 2 < _backoff.Max ? _next * 2 : _backoff.Max;
-            await Task.Delay(delay, _time, stop);
+            var left = delay - _time.GetElapsedTime(since);
+            if (left > TimeSpan.Zero)
+            {
+                await Task.Delay(left, _time, stop);
+            }
+
             try
             {
                 var child = await _restart(stop);
                 Volatile.Write(ref _current, child);
+                var restarts = Restarts + 1;
+                LogRestarted(_logger, _what, child.ProcessId, restarts);
                 _problem = null;
-                LogRestarted(_logger, _what, child.ProcessId, Interlocked.Increment(ref _restarts));
+                Volatile.Write(ref _restarts, restarts);
                 return _time.GetTimestamp();
             }
             catch (Exception e) when (e is not OperationCanceledException || !stop.IsCancellationRequested)
             {
-                _problem = $"{_what} is down and could not be started again: {FirstLine(e.Message)}";
+                since = _time.GetTimestamp();
                 LogRestartFailed(_logger, _what, FirstLine(e.Message), Durations.Humanize(_next));
+                _problem = $"{_what} is down and could not be started again: {FirstLine(e.Message)}";
             }
         }
     }
