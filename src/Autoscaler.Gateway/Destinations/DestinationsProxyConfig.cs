@@ -147,8 +147,16 @@ internal sealed partial class DestinationsProxyConfig : IProxyConfigProvider, IG
                         Passive = new PassiveHealthCheckConfig
                         {
                             Enabled = true,
-                            Policy = Health.ConnectFailurePolicy.PolicyName,
+                            Policy = Health.FailureWindowPolicy.PolicyName,
                             ReactivationPeriod = options.ReactivationPeriod,
+                        },
+                        Active = string.IsNullOrEmpty(options.ProbePath) ? null : new ActiveHealthCheckConfig
+                        {
+                            Enabled = true,
+                            Interval = options.ProbeInterval,
+                            Timeout = options.ProbeTimeout,
+                            Path = options.ProbePath,
+                            Policy = Health.ProbePolicy.PolicyName,
                         },
                     },
                     HttpRequest = new ForwarderRequestConfig

@@ -24,6 +24,9 @@ internal enum ProxyErrorKind
     /// <summary>The client went away or canceled.</summary>
     Client,
 
+    /// <summary>The replica left rotation while the request waited on it, so the gateway cancelled the attempt (and sends a GET or HEAD to another).</summary>
+    Ejected,
+
     /// <summary>Anything else YARP reports.</summary>
     Other,
 }
@@ -40,11 +43,15 @@ internal static class ProxyErrors
         ProxyErrorKind.NoDestination => "no_destination",
         ProxyErrorKind.Response => "response",
         ProxyErrorKind.Client => "client",
+        ProxyErrorKind.Ejected => "ejected",
         _ => "other",
     };
 
-    public static ProxyErrorKind Classify(IForwarderErrorFeature error) => error.Error switch
+    /// <summary>Sorts a failed attempt. <paramref name="clientAborted"/>: the client's connection is gone (<c>RequestAborted</c>).</summary>
+    public static ProxyErrorKind Classify(IForwarderErrorFeature error, bool clientAborted) => error.Error switch
     {
+        // YARP reports a cancelled attempt the same way whoever cancelled it; if the client is still there, it was an ejection.
+        ForwarderError.RequestCanceled or ForwarderError.RequestBodyCanceled when !clientAborted => ProxyErrorKind.Ejected,
         ForwarderError.Request => IsConnectFailure(error.Exception) ? ProxyErrorKind.Connect : ProxyErrorKind.Request,
         ForwarderError.RequestTimedOut => ProxyErrorKind.Timeout,
         ForwarderError.NoAvailableDestinations => ProxyErrorKind.NoDestination,

@@ -20,6 +20,7 @@ public sealed class ReactivationTests
                 Destinations = [refusing.AbsoluteUri, liveUrl.AbsoluteUri],
                 LoadBalancing = GatewayLoadBalancing.RoundRobin,
                 ReactivationPeriod = TimeSpan.FromSeconds(5),
+                ProbePath = "", // passive health alone: a probe would take the refusing replica out before any request
             },
             b => b.Services.AddSingleton<TimeProvider>(time));
         await using var __ = gateway;
@@ -47,7 +48,7 @@ public sealed class ReactivationTests
     {
         var refusing = TestHosts.RefusingAddress();
         var (gateway, client) = await TestHosts.StartGatewayAsync(
-            new GatewayOptions { Destinations = [refusing.AbsoluteUri] },
+            new GatewayOptions { Destinations = [refusing.AbsoluteUri], ProbePath = "" },
             b => b.Services.AddSingleton<TimeProvider>(new FakeTimeProvider()));
         await using var _ = gateway;
         using var __ = client;
