@@ -3,6 +3,7 @@ using Autoscaler.Core.Pipeline;
 using Autoscaler.Core.Scaling;
 using Autoscaler.Gateway;
 using Autoscaler.Gateway.Destinations;
+using Autoscaler.Gateway.Health;
 using Autoscaler.Prometheus.Api;
 using Autoscaler.Prometheus.Discovery;
 using Autoscaler.Prometheus.Server;
@@ -142,7 +143,7 @@ internal sealed class UpStack : IAsyncDisposable
             return ValueTask.CompletedTask;
         });
 
-        var gateway = GatewayHost.Build(new GatewayOptions(), [_settings.GatewayUrl], Embed);
+        var gateway = GatewayHost.Build(_settings.Gateway, [_settings.GatewayUrl], Embed);
         await gateway.StartAsync(cancellationToken);
         _teardown.Push(() => StopAsync(gateway));
         var destinations = gateway.Services.GetRequiredService<IGatewayDestinations>();
@@ -155,6 +156,9 @@ internal sealed class UpStack : IAsyncDisposable
             TimeProvider.System,
             _loggers.CreateLogger<LocalProcessTarget>());
         _teardown.Push(Target.DisposeAsync);
+        // A replica the gateway's probes find unready gets a stand-in at once, and is killed if it does not recover.
+        var target = Target;
+        gateway.Services.GetRequiredService<IGatewayHealth>().ProbeHealthChanged += (_, e) => target.ReadinessChanged(e.Destination, e.Ready, e.Reason);
         var first = await Target.ScaleAsync(Math.Max(1, _settings.Policy.MinReplicas), cancellationToken);
         if (!first.Succeeded)
         {
