@@ -59,7 +59,8 @@ public static class GatewayHost
         builder.Services.AddSingleton(sp => new DestinationsProxyConfig(
             options,
             DestinationsFileWatcher.Combine(fixedDestinations, fromFile),
-            sp.GetRequiredService<ILogger<DestinationsProxyConfig>>()));
+            sp.GetRequiredService<ILogger<DestinationsProxyConfig>>(),
+            removed => sp.GetRequiredService<DestinationEjections>().Withdrawn(removed)));
         builder.Services.AddSingleton<IProxyConfigProvider>(sp => sp.GetRequiredService<DestinationsProxyConfig>());
         builder.Services.AddSingleton<IGatewayDestinations>(sp => sp.GetRequiredService<DestinationsProxyConfig>());
         builder.Services.AddReverseProxy();

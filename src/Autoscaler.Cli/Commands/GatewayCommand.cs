@@ -33,7 +33,7 @@ internal static class GatewayCommand
         var reactivation = VerbOptions.Duration("--reactivation-period", "How long a replica that refused a connection or failed too many requests stays out of rotation [default: 5s]");
         var probePath = new Option<string?>("--probe-path") { Description = "Readiness path probed on every replica; \"\" turns probing off [default: /readyz]" };
         var probeInterval = VerbOptions.Duration("--probe-interval", "Time between two rounds of readiness probes [default: 1s]");
-        var probeTimeout = VerbOptions.Duration("--probe-timeout", "A readiness probe not answered within this has failed, and the replica leaves rotation until one passes [default: 500ms]");
+        var probeTimeout = VerbOptions.Duration("--probe-timeout", "A readiness probe not answered within this has failed, and the replica leaves rotation until one passes [default: 1s]");
         var activity = VerbOptions.Duration("--activity-timeout", "A request with no progress for this long fails with 504 [default: 100s]");
         var connect = VerbOptions.Duration("--connect-timeout", "Opening a connection to a replica may take this long [default: 5s]");
 

@@ -54,6 +54,23 @@ internal sealed partial class DestinationEjections(GatewayMetrics metrics, ILogg
         }
     }
 
+    /// <summary>
+    /// Replicas removed from the set. One that was failing its readiness probe is about to be killed, not drained
+    /// (the local target kills a replica that stayed unready): the GETs and HEADs that still wait on it, sent there
+    /// while every replica was out of rotation, go to another replica now rather than fail when it dies. A healthy
+    /// replica that is removed finishes what it has.
+    /// </summary>
+    public void Withdrawn(IReadOnlyCollection<string> addresses)
+    {
+        foreach (var (destination, holder) in _holders)
+        {
+            if (destination.Health.Active == DestinationHealth.Unhealthy && addresses.Contains(destination.Model.Config.Address))
+            {
+                holder.Cancel();
+            }
+        }
+    }
+
     /// <summary>A replica passed its readiness probe again.</summary>
     public void Restored(DestinationState destination)
     {
