@@ -1,3 +1,4 @@
+using System.Net.Http;
 using System.Runtime.CompilerServices;
 using Autoscaler.Gateway.Telemetry;
 using Microsoft.Extensions.Logging;
@@ -21,9 +22,10 @@ internal enum EjectionReason
 
 /// <summary>
 /// What happens when a replica leaves rotation, whichever check saw it: counted per replica, logged once, and the
-/// GET and HEAD requests waiting on it are cancelled so the retry step sends them to another replica instead of
-/// leaving them to hang with a stopped process. Each replica has a cancellation token that such requests are
-/// forwarded with; an ejection cancels it and puts a fresh one in its place for the requests that come after.
+/// GET and HEAD requests waiting on it for an answer are cancelled so the retry step sends them to another replica
+/// instead of leaving them to hang with a stopped process. Each replica has a cancellation token that such requests
+/// wait for their response headers with (<see cref="InvokerFor"/>); an ejection cancels it and puts a fresh one in
+/// its place for the requests that come after. A response that has begun is never cut: the replica is answering it.
 /// </summary>
 internal sealed partial class DestinationEjections(GatewayMetrics metrics, ILogger<DestinationEjections> logger) : IGatewayHealth
 {
@@ -31,9 +33,12 @@ internal sealed partial class DestinationEjections(GatewayMetrics metrics, ILogg
 
     public event EventHandler<DestinationHealthChangedEventArgs>? ProbeHealthChanged;
 
-    /// <summary>The token that an ejection of <paramref name="destination"/> cancels.</summary>
-    public CancellationToken TokenFor(DestinationState destination) =>
-        _holders.GetValue(destination, static _ => new Holder()).Token;
+    /// <summary>
+    /// <paramref name="client"/> as a request to <paramref name="destination"/> should use it: waiting for the response
+    /// headers ends with <see cref="ReplicaEjectedException"/> when the replica is ejected meanwhile. One per replica.
+    /// </summary>
+    public HttpMessageInvoker InvokerFor(DestinationState destination, HttpMessageInvoker client) =>
+        _holders.GetValue(destination, static _ => new Holder()).InvokerFor(client);
 
     public void Eject(ClusterState cluster, DestinationState destination, EjectionReason reason, string detail)
     {
@@ -92,8 +97,14 @@ internal sealed partial class DestinationEjections(GatewayMetrics metrics, ILogg
         return false;
     }
 
+    /// <summary>A replica that has never passed a probe is not in rotation yet (it may be starting); said quietly.</summary>
+    public void NotYetReady(DestinationState destination, string detail) => LogNotYetReady(destination.Model.Config.Address, detail);
+
     [LoggerMessage(LogLevel.Warning, "Destination {Destination} out of rotation ({Reason}): {Detail}")]
     private partial void LogEjected(string destination, EjectionReason reason, string detail);
+
+    [LoggerMessage(LogLevel.Debug, "Destination {Destination} not in rotation yet: {Detail}")]
+    private partial void LogNotYetReady(string destination, string detail);
 
     [LoggerMessage(LogLevel.Information, "Destination {Destination} back in rotation: readiness probe passed")]
     private partial void LogRestored(string destination);
@@ -101,8 +112,22 @@ internal sealed partial class DestinationEjections(GatewayMetrics metrics, ILogg
     private sealed class Holder
     {
         private CancellationTokenSource _source = new();
+        private EjectableInvoker? _invoker;
 
         public CancellationToken Token => Volatile.Read(ref _source).Token;
+
+        public HttpMessageInvoker InvokerFor(HttpMessageInvoker client)
+        {
+            var invoker = Volatile.Read(ref _invoker);
+            if (invoker is null || invoker.Inner != client)
+            {
+                // The cluster's client changes only when its HTTP settings do.
+                invoker = new EjectableInvoker(client, () => Token);
+                Volatile.Write(ref _invoker, invoker);
+            }
+
+            return invoker;
+        }
 
         public void Cancel()
         {
@@ -110,5 +135,49 @@ internal sealed partial class DestinationEjections(GatewayMetrics metrics, ILogg
             var old = Interlocked.Exchange(ref _source, new CancellationTokenSource());
             _ = old.CancelAsync(); // callbacks on the thread pool, not on the health check's thread
         }
+    }
+}
+
+/// <summary>The replica was taken out of rotation while the request waited for its answer; the request never got one.</summary>
+internal sealed class ReplicaEjectedException(CancellationToken token)
+    : OperationCanceledException("the replica was taken out of rotation while the request waited for its answer", token);
+
+/// <summary>
+/// Sends through the cluster's client, but gives up waiting for the response headers when the replica is ejected. The
+/// linked token lives only until the headers arrive; the body is read with YARP's own token.
+/// </summary>
+internal sealed class EjectableInvoker : HttpMessageInvoker
+{
+    private readonly Func<CancellationToken> _ejection;
+
+    public EjectableInvoker(HttpMessageInvoker inner, Func<CancellationToken> ejection)
+        : base(NoHandler.Instance, disposeHandler: false)
+    {
+        Inner = inner;
+        _ejection = ejection;
+    }
+
+    public HttpMessageInvoker Inner { get; }
+
+    public override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+    {
+        var ejection = _ejection();
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, ejection);
+        try
+        {
+            return await Inner.SendAsync(request, linked.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (ejection.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+        {
+            throw new ReplicaEjectedException(ejection);
+        }
+    }
+
+    private sealed class NoHandler : HttpMessageHandler
+    {
+        public static readonly NoHandler Instance = new();
+
+        protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken) =>
+            throw new NotSupportedException();
     }
 }

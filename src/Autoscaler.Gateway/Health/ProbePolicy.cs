@@ -28,6 +28,7 @@ internal sealed class ProbePolicy(IDestinationHealthUpdater healthUpdater, Desti
         var updates = new NewActiveDestinationHealth[probingResults.Count];
         List<(DestinationState Destination, string Detail)>? ejected = null;
         List<DestinationState>? restored = null;
+        List<(DestinationState Destination, string Detail)>? notYet = null;
         for (var i = 0; i < probingResults.Count; i++)
         {
             var result = probingResults[i];
@@ -47,7 +48,12 @@ internal sealed class ProbePolicy(IDestinationHealthUpdater healthUpdater, Desti
             }
 
             updates[i] = new NewActiveDestinationHealth(destination, after);
-            if (after == DestinationHealth.Unhealthy && before != DestinationHealth.Unhealthy)
+            if (after == DestinationHealth.Unhealthy && before == DestinationHealth.Unknown)
+            {
+                // Never in rotation through a probe yet (just added, or the gateway just started): nothing to eject.
+                (notYet ??= []).Add((destination, Describe(result)));
+            }
+            else if (after == DestinationHealth.Unhealthy && before != DestinationHealth.Unhealthy)
             {
                 (ejected ??= []).Add((destination, Describe(result)));
             }
@@ -62,6 +68,11 @@ internal sealed class ProbePolicy(IDestinationHealthUpdater healthUpdater, Desti
         foreach (var (destination, detail) in ejected ?? [])
         {
             ejections.Eject(cluster, destination, EjectionReason.Probe, detail);
+        }
+
+        foreach (var (destination, detail) in notYet ?? [])
+        {
+            ejections.NotYetReady(destination, detail);
         }
 
         foreach (var destination in restored ?? [])

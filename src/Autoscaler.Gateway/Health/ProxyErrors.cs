@@ -50,8 +50,8 @@ internal static class ProxyErrors
     /// <summary>Sorts a failed attempt. <paramref name="clientAborted"/>: the client's connection is gone (<c>RequestAborted</c>).</summary>
     public static ProxyErrorKind Classify(IForwarderErrorFeature error, bool clientAborted) => error.Error switch
     {
-        // YARP reports a cancelled attempt the same way whoever cancelled it; if the client is still there, it was an ejection.
-        ForwarderError.RequestCanceled or ForwarderError.RequestBodyCanceled when !clientAborted => ProxyErrorKind.Ejected,
+        // YARP reports an attempt given up on its ejection as a timeout (the cancellation was not its own).
+        _ when error.Exception is ReplicaEjectedException && !clientAborted => ProxyErrorKind.Ejected,
         ForwarderError.Request => IsConnectFailure(error.Exception) ? ProxyErrorKind.Connect : ProxyErrorKind.Request,
         ForwarderError.RequestTimedOut => ProxyErrorKind.Timeout,
         ForwarderError.NoAvailableDestinations => ProxyErrorKind.NoDestination,

@@ -7,9 +7,10 @@ using Yarp.ReverseProxy.Model;
 namespace Autoscaler.Gateway.Retry;
 
 /// <summary>
-/// Wraps YARP's forwarder so a repeatable request (GET or HEAD without a body) is sent with its replica's ejection
-/// token: when the replica leaves rotation while the request waits on it (a stopped process answers nothing until
-/// the activity timeout), the attempt ends at once and <see cref="RetryMiddleware"/> sends it to another replica.
+/// Wraps YARP's forwarder so a repeatable request (GET or HEAD without a body) waits for its response headers on its
+/// replica's ejection token too: when the replica leaves rotation while the request waits (a stopped process answers
+/// nothing until the activity timeout), the attempt ends at once and <see cref="RetryMiddleware"/> sends it to another
+/// replica.
 /// Other requests keep only the client's own cancellation, since the replica may be acting on them; so do all of
 /// them when <see cref="GatewayOptions.RetryTimeouts"/> is off.
 /// </summary>
@@ -28,11 +29,10 @@ internal sealed class EjectableForwarder(IHttpForwarder inner, DestinationEjecti
         CancellationToken cancellationToken)
     {
         if (options.RetryTimeouts
-            && !cancellationToken.CanBeCanceled
             && context.Features.Get<IReverseProxyFeature>()?.ProxiedDestination is { } destination
             && RetryMiddleware.IsRepeatable(context))
         {
-            cancellationToken = ejections.TokenFor(destination);
+            httpClient = ejections.InvokerFor(destination, httpClient);
         }
 
         return inner.SendAsync(context, destinationPrefix, httpClient, requestConfig, transformer, cancellationToken);

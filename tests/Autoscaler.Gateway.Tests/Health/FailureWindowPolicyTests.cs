@@ -119,7 +119,7 @@ public sealed class FailureWindowPolicyTests
         abandoned.RequestAborted = aborted.Token;
 
         policy.RequestProxied(abandoned, _cluster, _destination);
-        policy.RequestProxied(WithError(ForwarderError.RequestCanceled, new TaskCanceledException()), _cluster, _destination); // an ejection
+        policy.RequestProxied(WithError(ForwarderError.RequestTimedOut, new ReplicaEjectedException(CancellationToken.None)), _cluster, _destination);
         policy.RequestProxied(WithError(ForwarderError.ResponseBodyClient, new IOException()), _cluster, _destination);
 
         Assert.Empty(_updater.Calls);

@@ -59,6 +59,7 @@ public sealed class ProbePolicyTests
     public void One_probe_that_passes_brings_the_replica_back_and_says_so_once()
     {
         var policy = Policy(failures: 1);
+        policy.ProbingCompleted(_cluster, [Answered(200)]);
         policy.ProbingCompleted(_cluster, [TimedOut()]);
         policy.ProbingCompleted(_cluster, [TimedOut()]);
         Assert.Equal(DestinationHealth.Unhealthy, _destination.Health.Active);
@@ -69,6 +70,17 @@ public sealed class ProbePolicyTests
 
         Assert.Equal(DestinationHealth.Healthy, _destination.Health.Active);
         Assert.Equal([false, true], _changes.Select(c => c.Ready));
+    }
+
+    [Fact]
+    public void A_replica_that_never_passed_a_probe_stays_out_without_counting_as_an_ejection()
+    {
+        var policy = Policy(failures: 1);
+
+        policy.ProbingCompleted(_cluster, [Answered(503)]);
+
+        Assert.Equal(DestinationHealth.Unhealthy, _destination.Health.Active);
+        Assert.Empty(_changes);
     }
 
     private DestinationProbingResult Answered(int status) =>
