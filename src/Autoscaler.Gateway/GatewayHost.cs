@@ -1,3 +1,4 @@
+using Autoscaler.Gateway.Admission;
 using Autoscaler.Gateway.Balancing;
 using Autoscaler.Gateway.Destinations;
 using Autoscaler.Gateway.Health;
@@ -120,6 +121,7 @@ public static class GatewayHost
         app.MapReverseProxy(proxy =>
         {
             proxy.UseMiddleware<RequestCountingMiddleware>();
+            proxy.UseMiddleware<AdmissionMiddleware>();
             proxy.UseMiddleware<RetryMiddleware>();
             proxy.UseLoadBalancing();
             proxy.UsePassiveHealthChecks();

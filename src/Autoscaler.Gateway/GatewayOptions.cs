@@ -61,6 +61,14 @@ public sealed class GatewayOptions
     /// </summary>
     public bool RetryTimeouts { get; set; } = true;
 
+    /// <summary>
+    /// Requests in flight to one replica beyond which it takes no more: when every replica in rotation has this many,
+    /// the gateway answers 503 with <c>Retry-After: 1</c> at once instead of queueing more, so its memory and its own
+    /// endpoints stay in bounds under overload. Above what a replica holds itself (the demo service: workers + queue, 104).
+    /// </summary>
+    [Range(1, 1_000_000)]
+    public int MaxInflightPerReplica { get; set; } = 256;
+
     /// <summary>Path of every replica's readiness check, probed every <see cref="ProbeInterval"/> (active health); empty turns probing off.</summary>
     public string ProbePath { get; set; } = "/readyz";
 

@@ -18,6 +18,9 @@ internal enum ProxyErrorKind
     /// <summary>No healthy replica to send to.</summary>
     NoDestination,
 
+    /// <summary>Every replica in rotation had <see cref="GatewayOptions.MaxInflightPerReplica"/> requests in flight; answered 503 without forwarding.</summary>
+    Full,
+
     /// <summary>The replica failed while sending the response body.</summary>
     Response,
 
@@ -41,6 +44,7 @@ internal static class ProxyErrors
         ProxyErrorKind.Request => "request",
         ProxyErrorKind.Timeout => "timeout",
         ProxyErrorKind.NoDestination => "no_destination",
+        ProxyErrorKind.Full => "full",
         ProxyErrorKind.Response => "response",
         ProxyErrorKind.Client => "client",
         ProxyErrorKind.Ejected => "ejected",

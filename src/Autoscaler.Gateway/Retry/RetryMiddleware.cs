@@ -2,6 +2,7 @@ using Autoscaler.Gateway.Health;
 using Autoscaler.Gateway.Telemetry;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
+using Microsoft.Net.Http.Headers;
 using Yarp.ReverseProxy.Forwarder;
 using Yarp.ReverseProxy.Health;
 using Yarp.ReverseProxy.Model;
@@ -32,6 +33,25 @@ internal sealed class RetryMiddleware(RequestDelegate next, GatewayMetrics metri
 
         var kind = ProxyErrors.Classify(error, context.RequestAborted.IsCancellationRequested);
         metrics.Error(kind);
+        try
+        {
+            await RetryAsync(context, proxy, candidates, kind);
+        }
+        finally
+        {
+            // No replica took the request (none accepted a connection): it never reached one, so it is unavailability,
+            // not a bad answer from upstream; 503 with Retry-After tells a client it may simply try again.
+            if (!context.Response.HasStarted && context.Features.Get<IForwarderErrorFeature>() is { } last
+                && ProxyErrors.Classify(last, context.RequestAborted.IsCancellationRequested) == ProxyErrorKind.Connect)
+            {
+                context.Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
+                context.Response.Headers[HeaderNames.RetryAfter] = "1";
+            }
+        }
+    }
+
+    private async Task RetryAsync(HttpContext context, IReverseProxyFeature proxy, IReadOnlyList<DestinationState> candidates, ProxyErrorKind kind)
+    {
         var wanted = kind switch
         {
             ProxyErrorKind.Connect => options.RetryConnectFailures,

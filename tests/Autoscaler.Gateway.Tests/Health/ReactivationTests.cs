@@ -56,12 +56,13 @@ public sealed class ReactivationTests
         for (var i = 0; i < 3; i++)
         {
             using var response = await client.GetAsync("/", TestContext.Current.CancellationToken);
-            Assert.Equal(HttpStatusCode.BadGateway, response.StatusCode);
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode); // never reached a replica: unavailable, not a bad answer
+            Assert.Equal("1", response.Headers.RetryAfter?.Delta?.TotalSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture));
         }
 
         Assert.Equal("unhealthy", await HealthAsync(client, refusing));
         Assert.Equal(3, await TestHosts.MetricAsync(client, "gateway_request_errors_total{kind=\"connect\"}"));
-        Assert.Equal(3, await TestHosts.MetricAsync(client, "gateway_requests_total{code=\"502\"}"));
+        Assert.Equal(3, await TestHosts.MetricAsync(client, "gateway_requests_total{code=\"503\"}"));
     }
 
     private static async Task AllAnsweredByLiveAsync(HttpClient client, int count)
