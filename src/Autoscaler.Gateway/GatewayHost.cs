@@ -69,6 +69,8 @@ public static class GatewayHost
         builder.Services.AddDataProtection().UseEphemeralDataProtectionProvider();
         builder.Services.AddSingleton<DestinationEjections>();
         builder.Services.AddSingleton<IGatewayHealth>(sp => sp.GetRequiredService<DestinationEjections>());
+        builder.Services.AddSingleton<OverloadSignal>();
+        builder.Services.AddSingleton<IGatewayOverload>(sp => sp.GetRequiredService<OverloadSignal>());
         builder.Services.AddSingleton<IPassiveHealthCheckPolicy, FailureWindowPolicy>();
         builder.Services.AddSingleton<IActiveHealthCheckPolicy, ProbePolicy>();
         DecorateForwarder(builder.Services);

@@ -2,6 +2,7 @@ using Autoscaler.Cli.Composition;
 using Autoscaler.Core.Pipeline;
 using Autoscaler.Core.Scaling;
 using Autoscaler.Gateway;
+using Autoscaler.Gateway.Admission;
 using Autoscaler.Gateway.Destinations;
 using Autoscaler.Gateway.Health;
 using Autoscaler.Prometheus.Api;
@@ -206,6 +207,17 @@ internal sealed class UpStack : IAsyncDisposable
             scaler.Services.GetRequiredService<DecisionPipeline>(), _settings.Policy, Client, TimeProvider.System, _loggers.CreateLogger("Autoscaler.Up"), cancellationToken);
         await scaler.StartAsync(cancellationToken);
         _teardown.Push(() => StopAsync(scaler));
+
+        // Requests the gateway turns away ask for an evaluation now, at most one per scrape (sooner reads the same data).
+        var overload = new OverloadTrigger(
+            scaler.Services.GetRequiredService<ScalerLoop>(), _settings.ScrapeInterval, TimeProvider.System, _loggers.CreateLogger<OverloadTrigger>());
+        await overload.StartAsync(cancellationToken);
+        gateway.Services.GetRequiredService<IGatewayOverload>().Rejected += (_, _) => overload.Request();
+        _teardown.Push(async () =>
+        {
+            await overload.StopAsync(CancellationToken.None);
+            overload.Dispose();
+        });
         ScalerState = scaler.Services.GetRequiredService<ScalerState>();
     }
 
