@@ -36,12 +36,14 @@ public sealed class OverloadTriggerTests
         {
             var status = await stack.StatusAsync();
             byOverload = status.GetProperty("lastDecisions").EnumerateArray()
-                .Where(d => d.GetProperty("trigger").GetString() == "overload" && d.GetProperty("decision").GetProperty("desiredReplicas").GetInt32() > 1)
+                .Where(d => d.GetProperty("trigger").GetString() == "overload"
+                    && d.GetProperty("decision").GetProperty("currentReplicas").GetInt32() == 1
+                    && d.GetProperty("decision").GetProperty("desiredReplicas").GetInt32() > 1)
                 .Select(d => (JsonElement?)d).FirstOrDefault();
             return byOverload is not null && status.GetProperty("currentReplicas").GetInt32() > 1;
         }, TimeSpan.FromSeconds(25), () => stack.Process.Output);
 
-        Assert.Equal(1, byOverload!.Value.GetProperty("decision").GetProperty("currentReplicas").GetInt32());
+        Assert.NotNull(byOverload);
         Assert.Contains("Scaling from 1 -> ", stack.Process.Output, StringComparison.Ordinal);
         // Every other evaluation came from the overload: the only tick is the one at start.
         Assert.Single((await stack.StatusAsync()).GetProperty("lastDecisions").EnumerateArray(), d => d.GetProperty("trigger").GetString() == "tick");
