@@ -150,7 +150,7 @@ public sealed class KubernetesManifestTests
         Assert.Equal((1, 6), (hpa.Spec.MinReplicas, hpa.Spec.MaxReplicas));
         Assert.Equal(["rps"], hpa.Spec.Metrics.Select(m => m.External.Metric.Name));
         Assert.Equal("30", hpa.Spec.Metrics[0].External.Target.AverageValue.ToString());
-        Assert.Equal("sum(irate(gateway_requests_total[30s]))", hpa.Metadata.Annotations["autoscaler.dev/query.rps"]);
+        Assert.Equal("sum(irate(webapp_request_count_total[30s]))", hpa.Metadata.Annotations["autoscaler.dev/query.rps"]);
         Assert.Equal(60, hpa.Spec.Behavior.ScaleDown.StabilizationWindowSeconds);
         Assert.Equal(0, hpa.Spec.Behavior.ScaleUp.StabilizationWindowSeconds);
     }
