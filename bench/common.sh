@@ -17,7 +17,7 @@ free_port() {
 
 pids=()
 start_bg() { "$@" >/dev/null 2>&1 & pids+=($!); }
-stop_all() { for p in "${pids[@]:-}"; do [ -n "$p" ] && kill "$p" 2>/dev/null; done; wait 2>/dev/null || true; }
+stop_all() { for p in "${pids[@]:-}"; do [ -n "$p" ] && kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; }
 trap stop_all EXIT INT TERM
 
 wait_ready() { # url

@@ -8,6 +8,7 @@
 #        (default: deploy/policies/hpa-request-rate.yaml deploy/policies/slo.yaml; about 4 minutes each;
 #         needs prometheus; loopback only)
 source "$(dirname "$0")/../common.sh"
+source "$(dirname "$0")/lib.sh"
 policies=("$@")
 [ ${#policies[@]} -gt 0 ] || policies=("$repo/deploy/policies/hpa-request-rate.yaml" "$repo/deploy/policies/slo.yaml")
 build_release
@@ -17,12 +18,7 @@ trap 'stop_all; rm -rf "$work"' EXIT INT TERM
 results=()
 for policy in "${policies[@]}"; do
   name=$(basename "$policy" .yaml)
-  gw=$(free_port); sc=$(free_port); pr=$(free_port)
-  "$autoscaler" up --no-status --no-alertmanager --policy "$policy" --work-dir "$work/$name" --gateway-port "$gw" --port "$sc" \
-    --prometheus-port "$pr" --replica-ports 19501-19530 >"$work/$name.log" 2>&1 &
-  up_pid=$!; pids+=($up_pid)
-  for _ in $(seq 1 240); do grep -q '^ready:' "$work/$name.log" && break; sleep 0.5; done
-  grep -q '^ready:' "$work/$name.log" || { cat "$work/$name.log"; echo "up did not start with $policy" >&2; exit 1; }
+  start_up "$policy" "$name" "$work" 19501-19530
   echo "==> $name: load 20 req/s for 10 s, then 70 req/s for 150 s, then 60 s of quiet" >&2
 
   "$autoscaler" load --url "http://127.0.0.1:$gw/" --pattern step --steps 0s=20,10s=70 --duration 160s \
@@ -30,8 +26,7 @@ for policy in "${policies[@]}"; do
   load_pid=$!; pids+=($load_pid)
   replica_seconds=0 peak=0
   for _ in $(seq 1 220); do
-    n=$(curl -sf "http://127.0.0.1:$sc/api/v1/status" | grep -oE '"currentReplicas":[0-9]+' | head -1 | cut -d: -f2)
-    n=${n:-0}
+    n=$(current_replicas "$sc")
     replica_seconds=$((replica_seconds + n)); [ "$n" -gt "$peak" ] && peak=$n
     sleep 1
   done

@@ -1,3 +1,4 @@
+using Autoscaler.Gateway.Admission;
 using Autoscaler.Gateway.Balancing;
 using Autoscaler.Gateway.Destinations;
 using Autoscaler.Gateway.Health;
@@ -59,16 +60,23 @@ public static class GatewayHost
         builder.Services.AddSingleton(sp => new DestinationsProxyConfig(
             options,
             DestinationsFileWatcher.Combine(fixedDestinations, fromFile),
-            sp.GetRequiredService<ILogger<DestinationsProxyConfig>>()));
+            sp.GetRequiredService<ILogger<DestinationsProxyConfig>>(),
+            removed => sp.GetRequiredService<DestinationEjections>().Withdrawn(removed)));
         builder.Services.AddSingleton<IProxyConfigProvider>(sp => sp.GetRequiredService<DestinationsProxyConfig>());
         builder.Services.AddSingleton<IGatewayDestinations>(sp => sp.GetRequiredService<DestinationsProxyConfig>());
         builder.Services.AddReverseProxy();
         // YARP asks for data protection (session affinity, unused here); keep it in memory instead of writing keys to disk.
         builder.Services.AddDataProtection().UseEphemeralDataProtectionProvider();
-        builder.Services.AddSingleton<IPassiveHealthCheckPolicy, ConnectFailurePolicy>();
+        builder.Services.AddSingleton<DestinationEjections>();
+        builder.Services.AddSingleton<IGatewayHealth>(sp => sp.GetRequiredService<DestinationEjections>());
+        builder.Services.AddSingleton<OverloadSignal>();
+        builder.Services.AddSingleton<IGatewayOverload>(sp => sp.GetRequiredService<OverloadSignal>());
+        builder.Services.AddSingleton<IPassiveHealthCheckPolicy, FailureWindowPolicy>();
+        builder.Services.AddSingleton<IActiveHealthCheckPolicy, ProbePolicy>();
+        DecorateForwarder(builder.Services);
         builder.Services.AddSingleton<ILoadBalancingPolicy, LeastRequestsPolicy>();
         builder.Services.AddSingleton<IForwarderHttpClientFactory, GatewayHttpClientFactory>();
-        builder.Services.AddSingleton<GatewayMetrics>();
+        builder.Services.AddSingleton(sp => new GatewayMetrics(sp.GetRequiredService<Yarp.ReverseProxy.IProxyStateLookup>));
         if (!string.IsNullOrWhiteSpace(options.DestinationsFile))
         {
             builder.Services.AddHostedService(sp => new DestinationsFileWatcher(
@@ -94,7 +102,7 @@ public static class GatewayHost
         // Per-request failures are counted in /metrics; logging each one would slow the gateway when it can least afford it.
         builder.Logging.AddFilter("Yarp.ReverseProxy.Forwarder", LogLevel.Error);
         builder.Logging.AddFilter("Yarp.ReverseProxy.LoadBalancing", LogLevel.Error);
-        // ConnectFailurePolicy says when a replica leaves rotation; YARP would say it a second time.
+        // DestinationEjections says when a replica leaves rotation and why; YARP would say it a second time, and log every probe.
         builder.Logging.AddFilter("Yarp.ReverseProxy.Health", LogLevel.Error);
 
         // With this category enabled, ASP.NET Core starts an Activity and a logging scope for every request (AsyncLocal
@@ -115,10 +123,23 @@ public static class GatewayHost
         app.MapReverseProxy(proxy =>
         {
             proxy.UseMiddleware<RequestCountingMiddleware>();
-            proxy.UseMiddleware<ConnectRetryMiddleware>();
+            proxy.UseMiddleware<AdmissionMiddleware>();
+            proxy.UseMiddleware<RetryMiddleware>();
             proxy.UseLoadBalancing();
             proxy.UsePassiveHealthChecks();
         });
         return app;
+    }
+
+    /// <summary>Puts <see cref="EjectableForwarder"/> around YARP's own forwarder, which YARP registers under an internal type.</summary>
+    private static void DecorateForwarder(IServiceCollection services)
+    {
+        var original = services.Last(d => d.ServiceType == typeof(IHttpForwarder));
+        var type = original.ImplementationType ?? throw new InvalidOperationException("YARP's IHttpForwarder is not registered by type");
+        services.Remove(original);
+        services.AddSingleton<IHttpForwarder>(sp => new EjectableForwarder(
+            (IHttpForwarder)ActivatorUtilities.CreateInstance(sp, type),
+            sp.GetRequiredService<DestinationEjections>(),
+            sp.GetRequiredService<GatewayOptions>()));
     }
 }

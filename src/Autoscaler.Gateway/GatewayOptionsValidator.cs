@@ -48,6 +48,16 @@ public sealed class GatewayOptionsValidator : IValidateOptions<GatewayOptions>
             }
         }
 
+        if (!string.IsNullOrEmpty(options.ProbePath) && !options.ProbePath.StartsWith('/'))
+        {
+            problems.Add($"{section}:ProbePath = {options.ProbePath}: must start with / (or be empty to turn probing off)");
+        }
+
+        if (options.ProbeTimeout > options.ProbeInterval)
+        {
+            problems.Add($"{section}:ProbeTimeout = {options.ProbeTimeout}: must not exceed {section}:ProbeInterval = {options.ProbeInterval}");
+        }
+
         return problems.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(problems);
     }
 }

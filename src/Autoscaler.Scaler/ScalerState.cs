@@ -19,6 +19,9 @@ public static class EvaluationTriggers
     public static string Alert(IEnumerable<string> alertNames, int more = 0) =>
         "alert:" + string.Join(',', alertNames) + (more > 0 ? $" (+{more} more)" : "");
 
+    /// <summary>The gateway turned requests away (503): evaluated at once rather than at the next check.</summary>
+    public const string Overload = "overload";
+
     /// <summary><c>PUT /api/v1/replicas</c> with <c>"pause": true</c>: the evaluation that moves the target to the paused count.</summary>
     public const string Pause = "pause";
 

@@ -30,20 +30,26 @@ internal static class GatewayCommand
             Arity = ArgumentArity.ZeroOrMore,
         };
         var balancing = new Option<GatewayLoadBalancing>("--load-balancing") { Description = "How a replica is picked: LeastRequests, PowerOfTwoChoices or RoundRobin [default: LeastRequests]" };
-        var reactivation = VerbOptions.Duration("--reactivation-period", "How long a replica that refused a connection stays out of rotation [default: 5s]");
+        var reactivation = VerbOptions.Duration("--reactivation-period", "How long a replica that refused a connection or failed too many requests stays out of rotation [default: 5s]");
+        var probePath = new Option<string?>("--probe-path") { Description = "Readiness path probed on every replica; \"\" turns probing off [default: /readyz]" };
+        var probeInterval = VerbOptions.Duration("--probe-interval", "Time between two rounds of readiness probes [default: 1s]");
+        var probeTimeout = VerbOptions.Duration("--probe-timeout", "A readiness probe not answered within this has failed, and the replica leaves rotation until one passes [default: 1s]");
         var activity = VerbOptions.Duration("--activity-timeout", "A request with no progress for this long fails with 504 [default: 100s]");
         var connect = VerbOptions.Duration("--connect-timeout", "Opening a connection to a replica may take this long [default: 5s]");
 
         var command = new Command("gateway", """
             Run the load balancer: a reverse proxy on port 8000 that spreads requests over the replicas, least busy
             first. Replicas come from --destination flags and from either --destinations-file, which is re-read whenever
-            it changes, or --destinations-dns, a DNS name resolved every few seconds; a removed replica finishes the requests it already has. A replica that refuses a connection is
-            out of rotation for the reactivation period, and a GET or HEAD it refused is sent to another replica once.
+            it changes, or --destinations-dns, a DNS name resolved every few seconds; a removed replica finishes the requests it already has.
+            Every replica's /readyz is probed each second: one that fails it leaves rotation until a probe passes, and the GET and
+            HEAD requests waiting on it go to another replica. One that refuses a connection, or fails half of its requests
+            (timeouts, transport errors, 5xx other than 503), is out for the reactivation period. A GET or HEAD that could not
+            connect or timed out is sent to another replica once; other methods never are.
             Serves its own /metrics, /gateway/healthz and /gateway/destinations; every other path is proxied.
             Every flag can also be set as an environment variable, e.g. Gateway__LoadBalancing=RoundRobin.
             """)
         {
-            port, urls, file, dns, dnsRefresh, destination, balancing, reactivation, activity, connect,
+            port, urls, file, dns, dnsRefresh, destination, balancing, reactivation, probePath, probeInterval, probeTimeout, activity, connect,
         };
         var logs = new LogFlags();
         foreach (var option in logs.All)
@@ -61,6 +67,9 @@ internal static class GatewayCommand
                 parse.IfGiven(destination, v => o.Destinations.AddRange(v));
                 parse.IfGiven(balancing, v => o.LoadBalancing = v);
                 parse.IfGiven(reactivation, v => o.ReactivationPeriod = v!.Value);
+                parse.IfGiven(probePath, v => o.ProbePath = v ?? "");
+                parse.IfGiven(probeInterval, v => o.ProbeInterval = v!.Value);
+                parse.IfGiven(probeTimeout, v => o.ProbeTimeout = v!.Value);
                 parse.IfGiven(activity, v => o.ActivityTimeout = v!.Value);
                 parse.IfGiven(connect, v => o.ConnectTimeout = v!.Value);
             }, new GatewayOptionsValidator());

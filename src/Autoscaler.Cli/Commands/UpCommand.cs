@@ -88,6 +88,13 @@ internal static class UpCommand
                 }
             }
 
+            // The gateway balances over up's own replicas; only its health, retry and timeout settings come from configuration.
+            var gatewayOptions = loader.Bind<Gateway.GatewayOptions>(Gateway.GatewayOptions.Section, o =>
+            {
+                o.Destinations.Clear();
+                o.DestinationsFile = null;
+                o.DestinationsDns = null;
+            }, new Gateway.GatewayOptionsValidator());
             var rules = parse.GetValue(alertRules) is { Length: > 0 } given2 ? given2.Select(Path.GetFullPath).ToList() : null;
             foreach (var file in rules ?? [])
             {
@@ -154,6 +161,7 @@ internal static class UpCommand
             {
                 ApiTokenGenerated = generatedToken,
                 WebhookTokenGenerated = generatedWebhookToken,
+                Gateway = gatewayOptions,
                 Logging = logSettings,
                 LoopTarget = ansibleOptions is null ? null : (replicas, loggers) => AnsibleTargetFactory.ForUp(ansibleOptions, replicas, $"http://127.0.0.1:{parse.GetValue(port)}", scaler.ApiToken!, loggers),
             };

@@ -1,5 +1,6 @@
 using Autoscaler.Cli.Logging;
 using Autoscaler.Core.PolicyFiles;
+using Autoscaler.Gateway;
 using Autoscaler.Prometheus.Api;
 using Autoscaler.Scaler;
 using Autoscaler.Targets.Ansible;
@@ -45,6 +46,9 @@ internal sealed record UpSettings(
 
     /// <summary>True when up made up <c>Scaler:WebhookBearerToken</c> for this session (it is then written to WORK_DIR/webhook-token).</summary>
     public bool WebhookTokenGenerated { get; init; }
+
+    /// <summary>The in-process gateway's options (section <c>Gateway</c>: probes, passive health, retries); its replicas are up's own.</summary>
+    public GatewayOptions Gateway { get; init; } = new();
 
     /// <summary>Whether up starts Alertmanager (it is installed and not turned off).</summary>
     public bool StartsAlertmanager => AlertmanagerBinary is not null;

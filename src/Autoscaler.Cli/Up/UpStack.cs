@@ -3,7 +3,9 @@ using Autoscaler.Core.Pipeline;
 using Autoscaler.Core.Processes;
 using Autoscaler.Core.Scaling;
 using Autoscaler.Gateway;
+using Autoscaler.Gateway.Admission;
 using Autoscaler.Gateway.Destinations;
+using Autoscaler.Gateway.Health;
 using Autoscaler.Prometheus.Api;
 using Autoscaler.Prometheus.Discovery;
 using Autoscaler.Prometheus.Server;
@@ -160,7 +162,7 @@ internal sealed class UpStack : IAsyncDisposable
             return ValueTask.CompletedTask;
         });
 
-        var gateway = GatewayHost.Build(new GatewayOptions(), [_settings.GatewayUrl], Embed);
+        var gateway = GatewayHost.Build(_settings.Gateway, [_settings.GatewayUrl], Embed);
         await gateway.StartAsync(cancellationToken);
         _teardown.Push(() => StopAsync(gateway));
         var destinations = gateway.Services.GetRequiredService<IGatewayDestinations>();
@@ -173,6 +175,9 @@ internal sealed class UpStack : IAsyncDisposable
             TimeProvider.System,
             _loggers.CreateLogger<LocalProcessTarget>());
         _teardown.Push(Target.DisposeAsync);
+        // A replica the gateway's probes find unready gets a stand-in at once, and is killed if it does not recover.
+        var target = Target;
+        gateway.Services.GetRequiredService<IGatewayHealth>().ProbeHealthChanged += (_, e) => target.ReadinessChanged(e.Destination, e.Ready, e.Reason);
         var first = await Target.ScaleAsync(Math.Max(1, _settings.Policy.MinReplicas), cancellationToken);
         if (!first.Succeeded)
         {
@@ -213,6 +218,17 @@ internal sealed class UpStack : IAsyncDisposable
             scaler.Services.GetRequiredService<DecisionPipeline>(), _settings.Policy, Client, TimeProvider.System, _loggers.CreateLogger("Autoscaler.Up"), cancellationToken);
         await scaler.StartAsync(cancellationToken);
         _teardown.Push(() => StopAsync(scaler));
+
+        // Requests the gateway turns away ask for an evaluation now, at most one per scrape (sooner reads the same data).
+        var overload = new OverloadTrigger(
+            scaler.Services.GetRequiredService<ScalerLoop>(), _settings.ScrapeInterval, TimeProvider.System, _loggers.CreateLogger<OverloadTrigger>());
+        await overload.StartAsync(cancellationToken);
+        gateway.Services.GetRequiredService<IGatewayOverload>().Rejected += (_, _) => overload.Request();
+        _teardown.Push(async () =>
+        {
+            await overload.StopAsync(CancellationToken.None);
+            overload.Dispose();
+        });
         ScalerState = scaler.Services.GetRequiredService<ScalerState>();
         _loop = scaler.Services.GetRequiredService<ScalerLoop>();
     }

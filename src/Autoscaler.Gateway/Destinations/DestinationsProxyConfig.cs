@@ -19,12 +19,18 @@ internal sealed partial class DestinationsProxyConfig : IProxyConfigProvider, IG
     private readonly Lock _lock = new();
     private readonly GatewayOptions _options;
     private readonly ILogger _logger;
+    private readonly Action<IReadOnlyCollection<string>>? _withdrawn;
     private Snapshot _snapshot;
 
-    public DestinationsProxyConfig(GatewayOptions options, IEnumerable<Uri> initial, ILogger<DestinationsProxyConfig> logger)
+    /// <param name="options">The gateway's options.</param>
+    /// <param name="initial">The first set of replicas.</param>
+    /// <param name="logger">Where changes are logged.</param>
+    /// <param name="withdrawn">Told the addresses each change removes, after the new set is published.</param>
+    public DestinationsProxyConfig(GatewayOptions options, IEnumerable<Uri> initial, ILogger<DestinationsProxyConfig> logger, Action<IReadOnlyCollection<string>>? withdrawn = null)
     {
         _options = options;
         _logger = logger;
+        _withdrawn = withdrawn;
         _snapshot = new Snapshot(Dedupe(initial), options);
     }
 
@@ -104,6 +110,10 @@ internal sealed partial class DestinationsProxyConfig : IProxyConfigProvider, IG
         Volatile.Write(ref _snapshot, new Snapshot(next, _options));
         LogChanged(next.Count, string.Join(' ', added.Select(a => "+" + a).Concat(removed.Select(r => "-" + r))));
         old.SignalChange();
+        if (removed.Count > 0)
+        {
+            _withdrawn?.Invoke([.. removed.Select(r => r.AbsoluteUri)]);
+        }
     }
 
     [LoggerMessage(LogLevel.Information, "Destinations: {Count} now ({Changes})")]
@@ -147,8 +157,16 @@ internal sealed partial class DestinationsProxyConfig : IProxyConfigProvider, IG
                         Passive = new PassiveHealthCheckConfig
                         {
                             Enabled = true,
-                            Policy = Health.ConnectFailurePolicy.PolicyName,
+                            Policy = Health.FailureWindowPolicy.PolicyName,
                             ReactivationPeriod = options.ReactivationPeriod,
+                        },
+                        Active = string.IsNullOrEmpty(options.ProbePath) ? null : new ActiveHealthCheckConfig
+                        {
+                            Enabled = true,
+                            Interval = options.ProbeInterval,
+                            Timeout = options.ProbeTimeout,
+                            Path = options.ProbePath,
+                            Policy = Health.ProbePolicy.PolicyName,
                         },
                     },
                     HttpRequest = new ForwarderRequestConfig

@@ -18,11 +18,17 @@ internal enum ProxyErrorKind
     /// <summary>No healthy replica to send to.</summary>
     NoDestination,
 
+    /// <summary>Every replica in rotation had <see cref="GatewayOptions.MaxInflightPerReplica"/> requests in flight; answered 503 without forwarding.</summary>
+    Full,
+
     /// <summary>The replica failed while sending the response body.</summary>
     Response,
 
     /// <summary>The client went away or canceled.</summary>
     Client,
+
+    /// <summary>The replica left rotation while the request waited on it, so the gateway cancelled the attempt (and sends a GET or HEAD to another).</summary>
+    Ejected,
 
     /// <summary>Anything else YARP reports.</summary>
     Other,
@@ -38,13 +44,18 @@ internal static class ProxyErrors
         ProxyErrorKind.Request => "request",
         ProxyErrorKind.Timeout => "timeout",
         ProxyErrorKind.NoDestination => "no_destination",
+        ProxyErrorKind.Full => "full",
         ProxyErrorKind.Response => "response",
         ProxyErrorKind.Client => "client",
+        ProxyErrorKind.Ejected => "ejected",
         _ => "other",
     };
 
-    public static ProxyErrorKind Classify(IForwarderErrorFeature error) => error.Error switch
+    /// <summary>Sorts a failed attempt. <paramref name="clientAborted"/>: the client's connection is gone (<c>RequestAborted</c>).</summary>
+    public static ProxyErrorKind Classify(IForwarderErrorFeature error, bool clientAborted) => error.Error switch
     {
+        // YARP reports an attempt given up on its ejection as a timeout (the cancellation was not its own).
+        _ when error.Exception is ReplicaEjectedException && !clientAborted => ProxyErrorKind.Ejected,
         ForwarderError.Request => IsConnectFailure(error.Exception) ? ProxyErrorKind.Connect : ProxyErrorKind.Request,
         ForwarderError.RequestTimedOut => ProxyErrorKind.Timeout,
         ForwarderError.NoAvailableDestinations => ProxyErrorKind.NoDestination,

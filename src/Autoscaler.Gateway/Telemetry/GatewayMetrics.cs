@@ -14,21 +14,31 @@ internal sealed class GatewayMetrics
     private readonly Counter.Child?[] _byCode = new Counter.Child?[600];
     private readonly Counter.Child[] _errors;
     private readonly Counter _retries;
-    private readonly IProxyStateLookup _proxyState;
+    private readonly Counter _ejections;
+    private readonly Lazy<IProxyStateLookup> _proxyState;
     private readonly Gauge _inflight;
     private readonly Gauge.Child[] _byHealth;
     private readonly HashSet<string> _inflightLabels = new(StringComparer.Ordinal);
 
-    public GatewayMetrics(IProxyStateLookup proxyState)
+    /// <param name="proxyState">
+    /// YARP's state, asked for when first needed: YARP's health monitor is built with our health policies, which
+    /// count into these metrics, so taking the state at construction would make a cycle.
+    /// </param>
+    public GatewayMetrics(Func<IProxyStateLookup> proxyState)
     {
-        _proxyState = proxyState;
+        _proxyState = new Lazy<IProxyStateLookup>(proxyState);
         Registry = Metrics.NewCustomRegistry();
         DotNetStats.Register(Registry); // process_* and dotnet_*, as on every /metrics of the tool
         var factory = Metrics.WithCustomRegistry(Registry);
         _requests = factory.CreateCounter("gateway_requests_total", "Requests proxied by the gateway, by the status code returned to the client.", "code");
         var errors = factory.CreateCounter("gateway_request_errors_total", "Failed attempts to forward a request, by kind (connect, request, timeout, no_destination, response, client, other).", "kind");
         _errors = [.. ProxyErrors.All.Select(k => errors.WithLabels(ProxyErrors.Label(k)))];
-        _retries = factory.CreateCounter("gateway_retries_total", "Requests sent to a second replica after the first refused the connection.");
+        _retries = factory.CreateCounter("gateway_retries_total", "Requests sent to a second replica after the first could not connect, timed out or left rotation while they waited.");
+        _ejections = factory.CreateCounter(
+            "gateway_destination_ejections_total",
+            "Times a replica was taken out of rotation, by replica and reason (probe: failed readiness probe; connect: refused or timed-out connection; failures: too many failed requests in the window).",
+            "destination",
+            "reason");
         _inflight = factory.CreateGauge("gateway_destination_inflight", "Requests in flight to each replica.", "destination");
         var destinations = factory.CreateGauge("gateway_destinations", "Replicas the gateway balances over, by passive health (healthy, unhealthy, unknown).", "health");
         _byHealth = [destinations.WithLabels("healthy"), destinations.WithLabels("unhealthy"), destinations.WithLabels("unknown")];
@@ -53,9 +63,17 @@ internal sealed class GatewayMetrics
 
     public void Retry() => _retries.Inc();
 
+    public void Ejected(string destination, EjectionReason reason) =>
+        _ejections.WithLabels(destination, reason switch
+        {
+            EjectionReason.Probe => "probe",
+            EjectionReason.Connect => "connect",
+            _ => "failures",
+        }).Inc();
+
     /// <summary>The replicas of the cluster as YARP sees them now.</summary>
     public IReadOnlyList<DestinationState> Destinations() =>
-        _proxyState.TryGetCluster(DestinationsProxyConfig.ClusterId, out var cluster)
+        _proxyState.Value.TryGetCluster(DestinationsProxyConfig.ClusterId, out var cluster)
             ? [.. cluster.Destinations.Values]
             : [];
 

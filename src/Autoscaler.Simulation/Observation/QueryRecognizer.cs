@@ -14,6 +14,7 @@ internal static partial class QueryRecognizer
     [
         (ResponseTime(), ObservedKind.ResponseTime),
         (RequestRate(), ObservedKind.RequestRate),
+        (GatewayRequestRate(), ObservedKind.RequestRate),
         (AcceptedRate(), ObservedKind.AcceptedRate),
         (QueueLength(), ObservedKind.QueueLength),
         (QueueLengthInstant(), ObservedKind.QueueLength),
@@ -28,6 +29,7 @@ internal static partial class QueryRecognizer
     [
         ThresholdPolicyOptions.DefaultQuery,
         "sum(rate(webapp_request_count_total[30s]))",
+        "sum(irate(gateway_requests_total[30s]))",
         "avg(rate(webapp_request_count_total[1m]) - rate(webapp_rejected_requests_total[1m])) (or sum)",
         "avg(avg_over_time(webapp_queue_length[30s])) (or sum, or without avg_over_time)",
         "histogram_quantile(0.95, sum(rate(http_request_duration_seconds_bucket[30s])) by (le))",
@@ -68,6 +70,11 @@ internal static partial class QueryRecognizer
 
     [GeneratedRegex(@"^(?<agg>sum|avg)\(i?rate\(webapp_request_count_total\[(?<w>[0-9a-z.]+)\]\)\)$", RegexOptions.CultureInvariant)]
     private static partial Regex RequestRate();
+
+    // Every request the gateway answered: what reached the replicas plus what it turned away itself, which the model
+    // never does (it has no gateway limit), so the replicas' arrivals.
+    [GeneratedRegex(@"^(?<agg>sum)\(i?rate\(gateway_requests_total\[(?<w>[0-9a-z.]+)\]\)\)$", RegexOptions.CultureInvariant)]
+    private static partial Regex GatewayRequestRate();
 
     [GeneratedRegex(@"^(?<agg>sum|avg)\(avg_over_time\(webapp_queue_length\[(?<w>[0-9a-z.]+)\]\)\)$", RegexOptions.CultureInvariant)]
     private static partial Regex QueueLength();

@@ -17,7 +17,9 @@ public sealed record LocalReplica(string Id, Uri Url, int Pid, string State);
 /// Replicas are child processes of the same <c>autoscaler</c> binary (<c>autoscaler webapp --port P</c>).
 /// Scaling up starts replicas and announces each once it is ready; scaling down withdraws replicas from
 /// rotation first, then lets them drain (SIGTERM) and stops them. A replica that dies is withdrawn and
-/// replaced. The count is always read from the live set.
+/// replaced. A replica reported unready (<see cref="ReadinessChanged"/>, from the gateway's probes) no longer counts:
+/// a stand-in starts at once, and the unready one is killed after the grace period unless it recovers first. The
+/// count is always read from the live set.
 /// </summary>
 public sealed partial class LocalProcessTarget : IScaleTarget, IAsyncDisposable
 {
@@ -35,6 +37,7 @@ public sealed partial class LocalProcessTarget : IScaleTarget, IAsyncDisposable
     private int _desired = -1;
     private int _nextPort;
     private long _started;
+    private long _replacedUnhealthy;
 
     /// <summary>Creates the target; nothing is started until the first <see cref="ScaleAsync"/>.</summary>
     /// <param name="options">Validated options.</param>
@@ -84,6 +87,109 @@ public sealed partial class LocalProcessTarget : IScaleTarget, IAsyncDisposable
             }
         }
     }
+
+    /// <summary>Replicas killed and replaced because they stayed unready past the grace period, since the start.</summary>
+    public long ReplacedUnhealthy => Interlocked.Read(ref _replacedUnhealthy);
+
+    /// <summary>
+    /// Told by whoever probes the replicas (the gateway) that the replica at <paramref name="replica"/> became unready
+    /// (<paramref name="ready"/> false) or ready again. Unready: it stops counting, so a stand-in starts, and it is
+    /// killed if still unready after <see cref="LocalTargetOptions.UnhealthyGracePeriod"/>. Ready again: it counts
+    /// again, and the newest replica drains if that makes one too many. Addresses that are not ready replicas of
+    /// this target are ignored.
+    /// </summary>
+    public void ReadinessChanged(Uri replica, bool ready, string reason)
+    {
+        ArgumentNullException.ThrowIfNull(replica);
+        if (!_options.ReplaceUnhealthy || _disposing.IsCancellationRequested)
+        {
+            return;
+        }
+
+        Replica? found;
+        lock (_lock)
+        {
+            found = _replicas.FirstOrDefault(r => r.State == ReplicaState.Ready && r.Url.Authority == replica.Authority);
+            if (found is null || found.Unhealthy != ready)
+            {
+                return; // not ours, or no change
+            }
+
+            found.Unhealthy = !ready;
+            found.Grace?.Dispose();
+            found.Grace = ready ? null : _time.CreateTimer(static s => ((Action)s!)(), (Action)(() => ReplaceUnhealthy(found)), _options.UnhealthyGracePeriod, Timeout.InfiniteTimeSpan);
+        }
+
+        if (ready)
+        {
+            LogRecovered(_logger, found.Id);
+        }
+        else
+        {
+            LogUnhealthy(_logger, found.Id, reason, _options.UnhealthyGracePeriod);
+        }
+
+        InBackground(async () =>
+        {
+            if (_desired >= 0)
+            {
+                await ReconcileAsync(_disposing.Token);
+            }
+        });
+    }
+
+    private void ReplaceUnhealthy(Replica replica)
+    {
+        lock (_lock)
+        {
+            if (!replica.Unhealthy || replica.State != ReplicaState.Ready)
+            {
+                return;
+            }
+
+            replica.State = ReplicaState.Stopping;
+        }
+
+        Interlocked.Increment(ref _replacedUnhealthy);
+        LogKillingUnhealthy(_logger, replica.Id, _options.UnhealthyGracePeriod);
+        InBackground(async () =>
+        {
+            await PublishAsync(_disposing.Token);
+            // It cannot drain: a stopped or hung process does not act on SIGTERM.
+            try
+            {
+                replica.Process.Kill(entireProcessTree: true);
+                await replica.Process.WaitForExitAsync(_disposing.Token);
+            }
+            catch (InvalidOperationException)
+            {
+            }
+
+            Forget(replica);
+            var result = await ReconcileAsync(_disposing.Token);
+            LogReplaced(_logger, result.Replicas, result.Message);
+        });
+    }
+
+    /// <summary>Runs <paramref name="work"/> under the gate, off the caller's thread; stops quietly when the target is disposed.</summary>
+    private void InBackground(Func<Task> work) => _ = Task.Run(async () =>
+    {
+        try
+        {
+            await _gate.WaitAsync(_disposing.Token);
+            try
+            {
+                await work();
+            }
+            finally
+            {
+                _gate.Release();
+            }
+        }
+        catch (OperationCanceledException)
+        {
+        }
+    });
 
     /// <inheritdoc />
     public Task<int> GetCurrentReplicasAsync(CancellationToken cancellationToken) => Task.FromResult(Live().Count);
@@ -262,7 +368,7 @@ public sealed partial class LocalProcessTarget : IScaleTarget, IAsyncDisposable
         }
 
         LogStopping(_logger, replica.Id);
-        if (!PosixSignal.Send(process.Id, PosixSignal.Term))
+        if (replica.Unhealthy || !PosixSignal.Send(process.Id, PosixSignal.Term))
         {
             process.Kill(entireProcessTree: true);
         }
@@ -297,27 +403,13 @@ public sealed partial class LocalProcessTarget : IScaleTarget, IAsyncDisposable
 
         LogDied(_logger, replica.Id, SafeExitCode(replica.Process));
         Forget(replica);
-        _ = Task.Run(async () =>
+        InBackground(async () =>
         {
-            try
+            await PublishAsync(_disposing.Token);
+            if (_options.ReplaceDead && Live().Count < _desired)
             {
-                await _gate.WaitAsync(_disposing.Token);
-                try
-                {
-                    await PublishAsync(_disposing.Token);
-                    if (_options.ReplaceDead && Live().Count < _desired)
-                    {
-                        var result = await ReconcileAsync(_disposing.Token);
-                        LogReplaced(_logger, result.Replicas, result.Message);
-                    }
-                }
-                finally
-                {
-                    _gate.Release();
-                }
-            }
-            catch (OperationCanceledException)
-            {
+                var result = await ReconcileAsync(_disposing.Token);
+                LogReplaced(_logger, result.Replicas, result.Message);
             }
         });
     }
@@ -359,7 +451,7 @@ public sealed partial class LocalProcessTarget : IScaleTarget, IAsyncDisposable
     {
         lock (_lock)
         {
-            return [.. _replicas.Where(r => r.State is ReplicaState.Starting or ReplicaState.Ready && r.Process is not { HasExited: true })];
+            return [.. _replicas.Where(r => r.State is ReplicaState.Starting or ReplicaState.Ready && !r.Unhealthy && r.Process is not { HasExited: true })];
         }
     }
 
@@ -368,6 +460,7 @@ public sealed partial class LocalProcessTarget : IScaleTarget, IAsyncDisposable
         lock (_lock)
         {
             replica.State = ReplicaState.Gone;
+            replica.Grace?.Dispose();
             _replicas.Remove(replica);
         }
 
@@ -447,6 +540,12 @@ public sealed partial class LocalProcessTarget : IScaleTarget, IAsyncDisposable
         public int Pid { get; set; }
 
         public TextWriter? Log { get; set; }
+
+        /// <summary>Reported unready by the gateway's probes; not counted while so.</summary>
+        public bool Unhealthy { get; set; }
+
+        /// <summary>Fires at the end of the grace period of an unready replica.</summary>
+        public ITimer? Grace { get; set; }
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Replica {Id} ready at {Url} (pid {Pid})")]
@@ -466,6 +565,15 @@ public sealed partial class LocalProcessTarget : IScaleTarget, IAsyncDisposable
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Replacement done: {Replicas} replicas ({Message})")]
     private static partial void LogReplaced(ILogger logger, int replicas, string message);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Replica {Id} is unready ({Reason}); a stand-in starts, and it is killed unless it recovers within {Grace}")]
+    private static partial void LogUnhealthy(ILogger logger, string id, string reason, TimeSpan grace);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Replica {Id} is ready again; kept")]
+    private static partial void LogRecovered(ILogger logger, string id);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Replica {Id} stayed unready for {Grace}; killed and replaced")]
+    private static partial void LogKillingUnhealthy(ILogger logger, string id, TimeSpan grace);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Could not announce the replica set to {Listener}: {Message}")]
     private static partial void LogListenerFailed(ILogger logger, string listener, string message);

@@ -31,6 +31,17 @@ public sealed class LocalTargetOptions
     /// <summary>Start a replacement when a replica dies.</summary>
     public bool ReplaceDead { get; set; } = true;
 
+    /// <summary>
+    /// Start a stand-in at once for a replica that the gateway reports unready (it failed its readiness probe), and
+    /// kill the unready one if it has not recovered within <see cref="UnhealthyGracePeriod"/>. One that recovers in
+    /// time is kept and the surplus (the newest replica) drained.
+    /// </summary>
+    public bool ReplaceUnhealthy { get; set; } = true;
+
+    /// <summary>How long a replica may stay unready before it is killed (a stand-in has taken its place already).</summary>
+    [Range(typeof(TimeSpan), "00:00:01", "01:00:00")]
+    public TimeSpan UnhealthyGracePeriod { get; set; } = TimeSpan.FromSeconds(10);
+
     /// <summary>Where each replica's output goes (<c>replica-PORT.log</c>); discarded when unset.</summary>
     public string? LogDirectory { get; set; }
 }

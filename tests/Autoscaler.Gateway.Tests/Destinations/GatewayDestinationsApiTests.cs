@@ -12,7 +12,8 @@ public sealed class GatewayDestinationsApiTests
         await using var _ = one;
         var (two, twoUrl) = await TestHosts.StartBackendAsync("two");
         await using var __ = two;
-        var (gateway, client) = await TestHosts.StartGatewayAsync(new GatewayOptions());
+        // Without readiness probes, a replica's health stays unknown until a request says otherwise.
+        var (gateway, client) = await TestHosts.StartGatewayAsync(new GatewayOptions { ProbePath = "" });
         await using var ___ = gateway;
         using var ____ = client;
         var destinations = gateway.Destinations();
@@ -42,7 +43,7 @@ public sealed class GatewayDestinationsApiTests
     {
         var (backend, url) = await TestHosts.StartBackendAsync("backend");
         await using var _ = backend;
-        var (gateway, client) = await TestHosts.StartGatewayAsync(new GatewayOptions { Destinations = [url.AbsoluteUri] });
+        var (gateway, client) = await TestHosts.StartGatewayAsync(new GatewayOptions { Destinations = [url.AbsoluteUri], ProbePath = "" });
         await using var __ = gateway;
         using var ___ = client;
 

@@ -20,6 +20,7 @@ public sealed class ReactivationTests
                 Destinations = [refusing.AbsoluteUri, liveUrl.AbsoluteUri],
                 LoadBalancing = GatewayLoadBalancing.RoundRobin,
                 ReactivationPeriod = TimeSpan.FromSeconds(5),
+                ProbePath = "", // passive health alone: a probe would take the refusing replica out before any request
             },
             b => b.Services.AddSingleton<TimeProvider>(time));
         await using var __ = gateway;
@@ -47,7 +48,7 @@ public sealed class ReactivationTests
     {
         var refusing = TestHosts.RefusingAddress();
         var (gateway, client) = await TestHosts.StartGatewayAsync(
-            new GatewayOptions { Destinations = [refusing.AbsoluteUri] },
+            new GatewayOptions { Destinations = [refusing.AbsoluteUri], ProbePath = "" },
             b => b.Services.AddSingleton<TimeProvider>(new FakeTimeProvider()));
         await using var _ = gateway;
         using var __ = client;
@@ -55,12 +56,13 @@ public sealed class ReactivationTests
         for (var i = 0; i < 3; i++)
         {
             using var response = await client.GetAsync("/", TestContext.Current.CancellationToken);
-            Assert.Equal(HttpStatusCode.BadGateway, response.StatusCode);
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode); // never reached a replica: unavailable, not a bad answer
+            Assert.Equal("1", response.Headers.RetryAfter?.Delta?.TotalSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture));
         }
 
         Assert.Equal("unhealthy", await HealthAsync(client, refusing));
         Assert.Equal(3, await TestHosts.MetricAsync(client, "gateway_request_errors_total{kind=\"connect\"}"));
-        Assert.Equal(3, await TestHosts.MetricAsync(client, "gateway_requests_total{code=\"502\"}"));
+        Assert.Equal(3, await TestHosts.MetricAsync(client, "gateway_requests_total{code=\"503\"}"));
     }
 
     private static async Task AllAnsweredByLiveAsync(HttpClient client, int count)

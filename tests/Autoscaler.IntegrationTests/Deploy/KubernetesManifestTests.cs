@@ -148,10 +148,9 @@ public sealed class KubernetesManifestTests
         var webapp = KubernetesManifests.Single<V1Deployment>("webapp");
         Assert.Equal((webapp.ApiVersion, webapp.Kind, webapp.Metadata.Name), (hpa.Spec.ScaleTargetRef.ApiVersion, hpa.Spec.ScaleTargetRef.Kind, hpa.Spec.ScaleTargetRef.Name));
         Assert.Equal((1, 6), (hpa.Spec.MinReplicas, hpa.Spec.MaxReplicas));
-        Assert.Equal(["rps", "avg_rt"], hpa.Spec.Metrics.Select(m => m.External.Metric.Name));
+        Assert.Equal(["rps"], hpa.Spec.Metrics.Select(m => m.External.Metric.Name));
         Assert.Equal("30", hpa.Spec.Metrics[0].External.Target.AverageValue.ToString());
-        Assert.Equal(0.3m, hpa.Spec.Metrics[1].External.Target.Value.ToDecimal());
-        Assert.Equal("sum(rate(webapp_request_count_total[30s]))", hpa.Metadata.Annotations["autoscaler.dev/query.rps"]);
+        Assert.Equal("sum(irate(webapp_request_count_total[30s]))", hpa.Metadata.Annotations["autoscaler.dev/query.rps"]);
         Assert.Equal(60, hpa.Spec.Behavior.ScaleDown.StabilizationWindowSeconds);
         Assert.Equal(0, hpa.Spec.Behavior.ScaleUp.StabilizationWindowSeconds);
     }

@@ -42,7 +42,10 @@ internal sealed partial class LiveStack : IAsyncDisposable
 
     public string WorkDirectory => _dir.Path;
 
-    public static async Task<LiveStack> StartAsync(params string[] extra)
+    public static Task<LiveStack> StartAsync(params string[] extra) => StartAsync(null, extra);
+
+    /// <summary>Starts the stack with extra environment variables (configuration such as <c>Gateway__ProbeInterval</c>).</summary>
+    public static async Task<LiveStack> StartAsync(IDictionary<string, string>? environment, params string[] extra)
     {
         RequiredBinary.Find("prometheus", "apt-get install prometheus");
         var dir = new TempDirectory();
@@ -61,7 +64,7 @@ internal sealed partial class LiveStack : IAsyncDisposable
             .. extra.Contains("--alertmanager-bin") ? new[] { "--alertmanager-port", Str(alertmanager) } : ["--no-alertmanager"],
             .. defaults.Where(d => !extra.Contains(d.Flag) && !(d.Flag == "--query" && extra.Contains("--policy"))).SelectMany(d => new[] { d.Flag, d.Value }),
             .. extra,
-        ], null);
+        ], environment);
         var stack = new LiveStack(process, dir, gateway, scaler, prometheus, alertmanager);
         try
         {

@@ -39,7 +39,7 @@ public sealed class PolicyFileTests
         await using var export = AutoscalerProcess.Start("export", "hpa", Shipped("hpa-request-rate.yaml"), "--name", "shop");
         Assert.Equal(0, await export.WaitForExitAsync(TimeSpan.FromSeconds(30)));
         Assert.Contains("kind: HorizontalPodAutoscaler", export.Output, StringComparison.Ordinal);
-        Assert.Contains("autoscaler.dev/query.rps: sum(rate(webapp_request_count_total[30s]))", export.Output, StringComparison.Ordinal);
+        Assert.Contains("autoscaler.dev/query.rps: sum(irate(webapp_request_count_total[30s]))", export.Output, StringComparison.Ordinal);
         // What a HPA cannot express is named on stderr, not dropped silently; stdout holds the YAML alone.
         var lines = export.Output.Split('\n');
         Assert.Contains(lines, l => l.StartsWith("warning: not exported: metric 'rps' fallback", StringComparison.Ordinal));

@@ -9,6 +9,7 @@ public sealed class ObservationTests
     [InlineData("avg(avg_over_time(webapp_response_time_seconds[30s]))", ObservedKind.ResponseTime, 30, ObservedAggregation.Avg)]
     [InlineData("avg( avg_over_time( webapp_response_time_seconds[1m] ) )", ObservedKind.ResponseTime, 60, ObservedAggregation.Avg)]
     [InlineData("sum(rate(webapp_request_count_total[30s]))", ObservedKind.RequestRate, 30, ObservedAggregation.Sum)]
+    [InlineData("sum(irate(gateway_requests_total[30s]))", ObservedKind.RequestRate, 30, ObservedAggregation.Sum)]
     [InlineData("avg(rate(webapp_request_count_total[2m]))", ObservedKind.RequestRate, 120, ObservedAggregation.Avg)]
     [InlineData("sum(avg_over_time(webapp_queue_length[30s]))", ObservedKind.QueueLength, 30, ObservedAggregation.Sum)]
     [InlineData("avg(webapp_queue_length)", ObservedKind.QueueLength, 0, ObservedAggregation.Avg)]
@@ -27,6 +28,7 @@ public sealed class ObservationTests
     [InlineData("sum(rate(process_cpu_seconds_total[1m]))")]
     [InlineData("histogram_quantile(0.99, sum(rate(http_request_duration_seconds_bucket[1m])) by (le))")]
     [InlineData("sum(rate(webapp_busy_seconds_total[1m]) / webapp_workers)")]
+    [InlineData("avg(rate(gateway_requests_total[30s]))")]
     [InlineData("avg(rate(webapp_request_count_total[1m]) - rate(webapp_rejected_requests_total[30s]))")]
     public void Other_queries_are_not_guessed(string query)
     {
