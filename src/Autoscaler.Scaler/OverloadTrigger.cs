@@ -1,4 +1,3 @@
-using System.Threading.Channels;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
@@ -18,13 +17,7 @@ public sealed partial class OverloadTrigger(
     TimeProvider time,
     ILogger<OverloadTrigger> logger) : BackgroundService
 {
-    private readonly Channel<bool> _wake = Channel.CreateBounded<bool>(new BoundedChannelOptions(1)
-    {
-        FullMode = BoundedChannelFullMode.DropWrite,
-        SingleReader = true,
-    });
-
-    private long _evaluations;
+    private readonly SpacedEvaluations _evaluations = new(minimumInterval, time);
     private long _requests;
 
     /// <summary>Evaluates through the scaler's loop, recorded with the trigger <see cref="EvaluationTriggers.Overload"/>.</summary>
@@ -34,7 +27,7 @@ public sealed partial class OverloadTrigger(
     }
 
     /// <summary>Evaluations this trigger has run.</summary>
-    public long Evaluations => Interlocked.Read(ref _evaluations);
+    public long Evaluations => _evaluations.Evaluations;
 
     /// <summary>Calls to <see cref="Request"/> so far (each rejected request, from the gateway).</summary>
     public long Requests => Interlocked.Read(ref _requests);
@@ -43,46 +36,12 @@ public sealed partial class OverloadTrigger(
     public void Request()
     {
         Interlocked.Increment(ref _requests);
-        _wake.Writer.TryWrite(true);
+        _evaluations.Request();
     }
 
     /// <inheritdoc />
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        long? last = null;
-        try
-        {
-            await foreach (var _ in _wake.Reader.ReadAllAsync(stoppingToken))
-            {
-                if (last is { } previous && time.GetElapsedTime(previous) is var since && since < minimumInterval)
-                {
-                    await Task.Delay(minimumInterval - since, time, stoppingToken);
-                }
-
-                // What was asked while waiting is answered by this evaluation.
-                while (_wake.Reader.TryRead(out var _))
-                {
-                }
-
-                last = time.GetTimestamp();
-                try
-                {
-                    await evaluate(stoppingToken);
-                }
-                catch (Exception e) when (e is not OperationCanceledException)
-                {
-                    LogEvaluationFailed(logger, e.Message);
-                }
-                finally
-                {
-                    Interlocked.Increment(ref _evaluations);
-                }
-            }
-        }
-        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-        {
-        }
-    }
+    protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
+        _evaluations.RunAsync(evaluate, e => LogEvaluationFailed(logger, e.Message), stoppingToken);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "An evaluation asked for by rejected requests failed: {Message}")]
     private static partial void LogEvaluationFailed(ILogger logger, string message);

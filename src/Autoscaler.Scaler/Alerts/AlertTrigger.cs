@@ -1,4 +1,3 @@
-using System.Threading.Channels;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
@@ -15,20 +14,13 @@ internal sealed partial class AlertTrigger(ScalerLoop loop, ScalerOptions option
     /// <summary>The most alert names one evaluation's trigger lists; the rest are counted.</summary>
     public const int MaxNames = 10;
 
-    private readonly Channel<bool> _wake = Channel.CreateBounded<bool>(new BoundedChannelOptions(1)
-    {
-        // Full means an evaluation is already pending: the write fails and the call is coalesced into it.
-        FullMode = BoundedChannelFullMode.Wait,
-        SingleReader = true,
-    });
-
+    private readonly SpacedEvaluations _evaluations = new(options.AlertEvaluationInterval, time);
     private readonly Lock _lock = new();
     private readonly SortedSet<string> _pending = new(StringComparer.Ordinal);
     private int _more;
-    private long _evaluations;
 
     /// <summary>Evaluations this trigger has run.</summary>
-    public long Evaluations => Interlocked.Read(ref _evaluations);
+    public long Evaluations => _evaluations.Evaluations;
 
     /// <summary>
     /// Asks for one evaluation soon, naming the alerts that asked; returns at once. True when this call asked for a new
@@ -51,51 +43,24 @@ internal sealed partial class AlertTrigger(ScalerLoop loop, ScalerOptions option
             }
         }
 
-        return _wake.Writer.TryWrite(true);
+        return _evaluations.Request();
     }
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        long? lastStart = null;
-        try
+    protected override Task ExecuteAsync(CancellationToken stoppingToken) => _evaluations.RunAsync(
+        ct =>
         {
-            while (await _wake.Reader.WaitToReadAsync(stoppingToken))
+            string trigger;
+            lock (_lock)
             {
-                if (lastStart is { } last && time.GetElapsedTime(last) is var since && since < options.AlertEvaluationInterval)
-                {
-                    // The request stays in the channel while we wait, so calls that arrive meanwhile fold into it.
-                    await Task.Delay(options.AlertEvaluationInterval - since, time, stoppingToken);
-                }
-
-                // Taken off before the evaluation starts: a call during it may have seen something this one will not read.
-                _wake.Reader.TryRead(out _);
-                string trigger;
-                lock (_lock)
-                {
-                    trigger = EvaluationTriggers.Alert(_pending, _more);
-                    _pending.Clear();
-                    _more = 0;
-                }
-
-                lastStart = time.GetTimestamp();
-                try
-                {
-                    await loop.EvaluateAsync(trigger, stoppingToken);
-                }
-                catch (Exception e) when (e is not OperationCanceledException)
-                {
-                    LogEvaluationFailed(logger, e.Message);
-                }
-                finally
-                {
-                    Interlocked.Increment(ref _evaluations);
-                }
+                trigger = EvaluationTriggers.Alert(_pending, _more);
+                _pending.Clear();
+                _more = 0;
             }
-        }
-        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-        {
-        }
-    }
+
+            return loop.EvaluateAsync(trigger, ct);
+        },
+        e => LogEvaluationFailed(logger, e.Message),
+        stoppingToken);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "An evaluation asked for by an alert failed: {Message}")]
     private static partial void LogEvaluationFailed(ILogger logger, string message);
