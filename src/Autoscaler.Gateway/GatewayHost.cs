@@ -55,6 +55,10 @@ public static class GatewayHost
         });
         builder.WebHost.UseUrls([.. urls]);
         builder.WebHost.ConfigureKestrel(k => k.AddServerHeader = false);
+        // Run each request's pipeline on the socket's own I/O thread instead of queueing it to the thread pool: a proxy
+        // does little work per request and spends its time in thread hops (bench/gateway: 5-20 % less CPU per request
+        // on 2 cores). Safe here because nothing on the gateway's request path blocks; it is "unsafe" only for code that does.
+        builder.WebHost.UseSockets(o => o.UnsafePreferInlineScheduling = true);
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton(options);
         builder.Services.AddSingleton(sp => new DestinationsProxyConfig(
