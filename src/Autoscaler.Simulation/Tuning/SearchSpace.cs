@@ -227,7 +227,8 @@ public sealed class SearchSpace
 
         if (lo < parameter.Min || hi > parameter.Max)
         {
-            return (null, $"{parameter.Format(lo)}..{parameter.Format(hi)} is outside what '{name}' accepts: {parameter.DescribeBounds()}");
+            var shown = lo == hi ? parameter.Format(lo) : $"{parameter.Format(lo)}..{parameter.Format(hi)}";
+            return (null, $"{shown} is outside what '{name}' accepts: {parameter.DescribeBounds()}");
         }
 
         return (parameter with { SearchMin = lo, SearchMax = hi }, null);
