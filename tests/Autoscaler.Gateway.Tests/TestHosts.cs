@@ -78,6 +78,16 @@ internal static class TestHosts
         return line is null ? 0 : double.Parse(line[(series.Length + 1)..], System.Globalization.CultureInfo.InvariantCulture);
     }
 
+    /// <summary>The health the gateway's destinations endpoint gives <paramref name="destination"/> (healthy, unhealthy, unknown).</summary>
+    public static async Task<string> HealthAsync(HttpClient client, Uri destination)
+    {
+        var json = await client.GetStringAsync(GatewayHost.DestinationsPath, TestContext.Current.CancellationToken);
+        using var document = System.Text.Json.JsonDocument.Parse(json);
+        return document.RootElement.EnumerateArray()
+            .Single(d => d.GetProperty("address").GetString() == destination.AbsoluteUri)
+            .GetProperty("health").GetString()!;
+    }
+
     private static Uri Address(WebApplication app) =>
         new(app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First());
 }

@@ -1,6 +1,5 @@
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
-using Microsoft.Net.Http.Headers;
 
 namespace Autoscaler.Scaler.Alerts;
 
@@ -34,7 +33,7 @@ internal static partial class AlertEndpoint
             return challenge;
         }
 
-        if (!IsJson(context.Request.ContentType))
+        if (!context.Request.HasJsonContentType())
         {
             telemetry.RecordWebhookCall(WebhookResults.UnsupportedMediaType);
             return Results.Text(
@@ -83,11 +82,6 @@ internal static partial class AlertEndpoint
         LogCoalesced(logger, alerts.Count, payload.Status, listed, payload.Receiver);
         return Results.Text("evaluation already pending", statusCode: StatusCodes.Status202Accepted);
     }
-
-    private static bool IsJson(string? contentType) =>
-        MediaTypeHeaderValue.TryParse(contentType, out var media)
-        && (media.MediaType.Equals("application/json", StringComparison.OrdinalIgnoreCase)
-            || media.Suffix.Equals("json", StringComparison.OrdinalIgnoreCase));
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Alert webhook: {Count} alert(s), group {Status}: {Alerts} (receiver {Receiver})")]
     private static partial void LogWebhook(ILogger logger, int count, string status, string alerts, string receiver);

@@ -37,7 +37,7 @@ public sealed class HungReplicaTests
         });
         await using var ___ = gateway;
         using var ____ = client;
-        await TestHosts.EventuallyAsync(async () => await HealthAsync(client, stallingUrl) == "healthy", "the first probes");
+        await TestHosts.EventuallyAsync(async () => await TestHosts.HealthAsync(client, stallingUrl) == "healthy", "the first probes");
 
         Volatile.Write(ref hung, 1);
         var answers = await Task.WhenAll(Enumerable.Range(0, 6).Select(async _ =>
@@ -47,14 +47,14 @@ public sealed class HungReplicaTests
         }));
 
         Assert.All(answers, a => Assert.Equal((HttpStatusCode.OK, "live"), a));
-        Assert.Equal("unhealthy", await HealthAsync(client, stallingUrl));
+        Assert.Equal("unhealthy", await TestHosts.HealthAsync(client, stallingUrl));
         Assert.Equal(1, await TestHosts.MetricAsync(client, $"gateway_destination_ejections_total{{destination=\"{stallingUrl.AbsoluteUri}\",reason=\"probe\"}}"));
         var ejected = await TestHosts.MetricAsync(client, "gateway_request_errors_total{kind=\"ejected\"}");
         Assert.InRange(ejected, 1, 6); // round robin sent some of the six to the stalled replica before its probe failed
         Assert.Equal(ejected, await TestHosts.MetricAsync(client, "gateway_retries_total"));
 
         Volatile.Write(ref hung, 0);
-        await TestHosts.EventuallyAsync(async () => await HealthAsync(client, stallingUrl) == "healthy", "the replica to pass its probe again");
+        await TestHosts.EventuallyAsync(async () => await TestHosts.HealthAsync(client, stallingUrl) == "healthy", "the replica to pass its probe again");
         await TestHosts.EventuallyAsync(async () => await TestHosts.InstanceOfAsync(client) == "stalling", "the replica to take requests again");
     }
 
@@ -87,7 +87,7 @@ public sealed class HungReplicaTests
         });
         await using var __ = gateway;
         using var ___ = client;
-        await TestHosts.EventuallyAsync(async () => await HealthAsync(client, stallingUrl) == "healthy", "the first probes");
+        await TestHosts.EventuallyAsync(async () => await TestHosts.HealthAsync(client, stallingUrl) == "healthy", "the first probes");
 
         Volatile.Write(ref hung, 1);
         using var response = await client.PostAsync("/", new StringContent("x"), TestContext.Current.CancellationToken);
@@ -96,14 +96,5 @@ public sealed class HungReplicaTests
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Equal(1, Volatile.Read(ref received));
         Assert.Equal(0, await TestHosts.MetricAsync(client, "gateway_retries_total"));
-    }
-
-    private static async Task<string> HealthAsync(HttpClient client, Uri destination)
-    {
-        var json = await client.GetStringAsync(GatewayHost.DestinationsPath, TestContext.Current.CancellationToken);
-        using var document = System.Text.Json.JsonDocument.Parse(json);
-        return document.RootElement.EnumerateArray()
-            .Single(d => d.GetProperty("address").GetString() == destination.AbsoluteUri)
-            .GetProperty("health").GetString()!;
     }
 }

@@ -27,20 +27,20 @@ public sealed class ReactivationTests
         using var ___ = client;
 
         await AllAnsweredByLiveAsync(client, 2);
-        Assert.Equal("unhealthy", await HealthAsync(client, refusing));
+        Assert.Equal("unhealthy", await TestHosts.HealthAsync(client, refusing));
         Assert.Equal(1, await TestHosts.MetricAsync(client, "gateway_retries_total"));
 
         await AllAnsweredByLiveAsync(client, 10);
         Assert.Equal(1, await TestHosts.MetricAsync(client, "gateway_retries_total"));
 
         time.Advance(TimeSpan.FromSeconds(4.9));
-        Assert.Equal("unhealthy", await HealthAsync(client, refusing));
+        Assert.Equal("unhealthy", await TestHosts.HealthAsync(client, refusing));
 
         time.Advance(TimeSpan.FromSeconds(0.1));
-        await TestHosts.EventuallyAsync(async () => await HealthAsync(client, refusing) == "unknown", "the destination to be reactivated");
+        await TestHosts.EventuallyAsync(async () => await TestHosts.HealthAsync(client, refusing) == "unknown", "the destination to be reactivated");
         await AllAnsweredByLiveAsync(client, 2);
         Assert.Equal(2, await TestHosts.MetricAsync(client, "gateway_retries_total"));
-        Assert.Equal("unhealthy", await HealthAsync(client, refusing));
+        Assert.Equal("unhealthy", await TestHosts.HealthAsync(client, refusing));
     }
 
     [Fact]
@@ -60,7 +60,7 @@ public sealed class ReactivationTests
             Assert.Equal("1", response.Headers.RetryAfter?.Delta?.TotalSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture));
         }
 
-        Assert.Equal("unhealthy", await HealthAsync(client, refusing));
+        Assert.Equal("unhealthy", await TestHosts.HealthAsync(client, refusing));
         Assert.Equal(3, await TestHosts.MetricAsync(client, "gateway_request_errors_total{kind=\"connect\"}"));
         Assert.Equal(3, await TestHosts.MetricAsync(client, "gateway_requests_total{code=\"503\"}"));
     }
@@ -71,14 +71,5 @@ public sealed class ReactivationTests
         {
             Assert.Equal("live", await TestHosts.InstanceOfAsync(client));
         }
-    }
-
-    private static async Task<string> HealthAsync(HttpClient client, Uri destination)
-    {
-        var json = await client.GetStringAsync(GatewayHost.DestinationsPath, TestContext.Current.CancellationToken);
-        using var document = System.Text.Json.JsonDocument.Parse(json);
-        return document.RootElement.EnumerateArray()
-            .Single(d => d.GetProperty("address").GetString() == destination.AbsoluteUri)
-            .GetProperty("health").GetString()!;
     }
 }
