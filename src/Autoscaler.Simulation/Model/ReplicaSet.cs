@@ -88,6 +88,9 @@ internal sealed class ReplicaSet
     /// <summary>Requests accepted over the run, by coarse curve row: the weights of the run-wide latency percentile.</summary>
     public ReadOnlySpan<double> PercentileWeights => _percentileWeights;
 
+    /// <summary>Forgets the requests accepted so far: <see cref="PercentileWeights"/> then weighs those from here on.</summary>
+    public void ClearPercentileWeights() => Array.Clear(_percentileWeights);
+
     /// <summary>Starts or removes replicas so that <see cref="Target"/> becomes <paramref name="target"/>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void ScaleTo(int target, long step)

@@ -23,7 +23,8 @@ internal sealed record RunContext(
     double StepSeconds,
     long TotalSteps,
     long BucketSteps,
-    long Seed);
+    long Seed,
+    long ScoreFromStep = 0);
 
 /// <summary>
 /// One policy's run, step by step: scrapes, the policy's evaluations (or the oracle's count), the replica set's
@@ -56,6 +57,7 @@ internal sealed class PolicySimulation
     private double _latencySum;
     private long _violationSteps;
     private long _steps;
+    private long _scoredSteps;
     private int _scaleActions;
     private double _underSum;
     private double _overSum;
@@ -138,7 +140,7 @@ internal sealed class PolicySimulation
                 if (target != _replicas.Target)
                 {
                     _replicas.ScaleTo(target, k);
-                    _scaleActions++;
+                    _scaleActions += k >= _run.ScoreFromStep ? 1 : 0;
                 }
 
                 _desired = target;
@@ -158,7 +160,7 @@ internal sealed class PolicySimulation
                 _acceptedCount += _last.Accepted;
             }
 
-            Score(demand[i], ready, need[i]);
+            Score(k, demand[i], ready, need[i]);
         }
     }
 
@@ -179,48 +181,27 @@ internal sealed class PolicySimulation
         {
             _replicas.ScaleTo(desired, k);
             _scaler.Applied(current, desired);
-            _scaleActions++;
+            _scaleActions += k >= _run.ScoreFromStep ? 1 : 0;
         }
 
         _desired = desired;
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private void Score(double demand, int supply, int needed)
+    private void Score(long k, double demand, int supply, int needed)
     {
         ref readonly var o = ref _last;
-        var slo = _run.Slo;
-        _replicaSeconds += o.ReplicaSeconds;
-        _dropped += o.Dropped;
-        _offered += o.Offered;
-        _accepted += o.Accepted;
-        _latencySum += o.Accepted * o.MeanLatency;
-        var errorRate = o.Offered > 0 ? o.Dropped / o.Offered : o.Dropped > 0 ? 1 : 0;
-        var latency = slo.Statistic == LatencyStatistic.P95 ? o.P95Latency : o.MeanLatency;
-        if (errorRate > slo.MaxErrorRate || (o.Accepted > 0 && latency > slo.LatencySeconds))
+        if (k >= _run.ScoreFromStep)
         {
-            _violationSteps++;
+            if (k == _run.ScoreFromStep && k > 0)
+            {
+                // The run-wide percentile is that of the scored part only.
+                _replicas.ClearPercentileWeights();
+            }
+
+            Add(o, supply, needed);
         }
 
-        // SPEC RG elasticity: demand = the oracle's replica count, supply = ready replicas.
-        var scale = needed > 1 ? needed : 1;
-        if (supply < needed)
-        {
-            _underSum += (double)(needed - supply) / scale;
-            _underSteps++;
-        }
-        else if (supply > needed)
-        {
-            _overSum += (double)(supply - needed) / scale;
-            _overSteps++;
-        }
-
-        if (_steps > 0 && Math.Sign(supply - _previousSupply) != Math.Sign(needed - _previousDemand))
-        {
-            _unstableSteps++;
-        }
-
-        (_previousSupply, _previousDemand) = (supply, needed);
         _steps++;
 
         if (_bucketCount == 0)
@@ -255,10 +236,49 @@ internal sealed class PolicySimulation
         }
     }
 
+    /// <summary>Adds one scored step (one from <see cref="RunContext.ScoreFromStep"/> on) to the scores.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private void Add(in StepOutcome o, int supply, int needed)
+    {
+        var slo = _run.Slo;
+        _replicaSeconds += o.ReplicaSeconds;
+        _dropped += o.Dropped;
+        _offered += o.Offered;
+        _accepted += o.Accepted;
+        _latencySum += o.Accepted * o.MeanLatency;
+        var errorRate = o.Offered > 0 ? o.Dropped / o.Offered : o.Dropped > 0 ? 1 : 0;
+        var latency = slo.Statistic == LatencyStatistic.P95 ? o.P95Latency : o.MeanLatency;
+        if (errorRate > slo.MaxErrorRate || (o.Accepted > 0 && latency > slo.LatencySeconds))
+        {
+            _violationSteps++;
+        }
+
+        // SPEC RG elasticity: demand = the oracle's replica count, supply = ready replicas.
+        var scale = needed > 1 ? needed : 1;
+        if (supply < needed)
+        {
+            _underSum += (double)(needed - supply) / scale;
+            _underSteps++;
+        }
+        else if (supply > needed)
+        {
+            _overSum += (double)(supply - needed) / scale;
+            _overSteps++;
+        }
+
+        if (_scoredSteps > 0 && Math.Sign(supply - _previousSupply) != Math.Sign(needed - _previousDemand))
+        {
+            _unstableSteps++;
+        }
+
+        (_previousSupply, _previousDemand) = (supply, needed);
+        _scoredSteps++;
+    }
+
     /// <summary>The scores and series, once every step has run; <paramref name="oracleReplicaSeconds"/> prices the ratio.</summary>
     public PolicyRun Finish(double oracleReplicaSeconds, double costPerReplicaHour)
     {
-        var steps = Math.Max(1, _steps);
+        var steps = Math.Max(1, _scoredSteps);
         var p95 = _run.Curves.MixturePercentile(_replicas.PercentileWeights);
         var score = new PolicyScore
         {

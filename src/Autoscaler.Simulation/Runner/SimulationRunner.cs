@@ -46,7 +46,8 @@ public static class SimulationRunner
         var perReplica = OraclePerReplicaRate(curves, slo);
         var totalSteps = (long)Math.Round(scenario.Duration.TotalSeconds / step);
         var bucket = Math.Max(1, (totalSteps + MaxSeriesPoints - 1) / MaxSeriesPoints);
-        var run = new RunContext(curves, scenario.Service, scenario.Observation, slo, step, totalSteps, bucket, scenario.Seed);
+        var scoreFrom = Math.Clamp(scenario.ScoreFrom.Ticks / scenario.Step.Ticks, 0, totalSteps);
+        var run = new RunContext(curves, scenario.Service, scenario.Observation, slo, step, totalSteps, bucket, scenario.Seed, scoreFrom);
         var lookahead = (int)ReplicaSet.StartupSteps(scenario.Service, step);
         var oracleMax = scenario.MaxReplicas;
         long outOfReach = 0;
@@ -67,7 +68,7 @@ public static class SimulationRunner
             var count = (int)Math.Min(ChunkSteps, totalSteps - start);
 
             // The workload is read once per step, in order, on this thread; the lookahead overlaps the next chunk.
-            outOfReach += Fill(scenario.Workload, stepTicks, start, (int)(filledTo - start), count + lookahead, perReplica, oracleMax, totalSteps, demand, need, cancellationToken);
+            outOfReach += Fill(scenario.Workload, stepTicks, start, (int)(filledTo - start), count + lookahead, perReplica, oracleMax, scoreFrom, totalSteps, demand, need, cancellationToken);
             filledTo = start + count + lookahead;
             SlidingMax(need, count, lookahead, target, window);
 
@@ -95,7 +96,7 @@ public static class SimulationRunner
             Parameters = policy.Scaler is { } scaler ? EffectiveParameters.Of(scaler.Policy, scaler.CheckInterval) : oracleParameters,
         }).ToList();
         var wall = time.GetElapsedTime(started).TotalSeconds;
-        return new SimulationResult(scenario.Name, scenario.Seed, scenario.Duration.TotalSeconds, step, slo, scenario.CostPerReplicaHour, wall, runs)
+        return new SimulationResult(scenario.Name, scenario.Seed, (totalSteps - scoreFrom) * step, step, slo, scenario.CostPerReplicaHour, wall, runs)
         {
             MaxReplicas = oracleMax,
             SloOutOfReachSeconds = outOfReach * step,
@@ -104,10 +105,11 @@ public static class SimulationRunner
 
     /// <summary>
     /// Reads the demand of steps [start + from, start + to) and the oracle's count for each, at most
-    /// <paramref name="oracleMax"/>; returns how many of those steps (before the run's end) need more than that.
+    /// <paramref name="oracleMax"/>; returns how many of those steps (scored ones: from <paramref name="scoreFrom"/> to the
+    /// run's end) need more than that.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static long Fill(IRatePattern workload, long stepTicks, long start, int from, int to, double perReplica, int oracleMax, long totalSteps, double[] demand, int[] need, CancellationToken cancellationToken)
+    private static long Fill(IRatePattern workload, long stepTicks, long start, int from, int to, double perReplica, int oracleMax, long scoreFrom, long totalSteps, double[] demand, int[] need, CancellationToken cancellationToken)
     {
         long beyond = 0;
         for (var i = from; i < to; i++)
@@ -132,7 +134,7 @@ public static class SimulationRunner
                 // Not even the scenario's most replicas keep the SLO here: the oracle runs that many, and the step is
                 // counted as out of reach (SimulationResult.SloOutOfReachSeconds) rather than sized beyond the limit.
                 needed = oracleMax;
-                beyond += start + i < totalSteps ? 1 : 0;
+                beyond += start + i >= scoreFrom && start + i < totalSteps ? 1 : 0;
             }
 
             need[i] = (int)needed;

@@ -83,6 +83,13 @@ public sealed record Scenario
     public IReadOnlyList<PolicyChoice> Policies { get; init; } = [];
 
     /// <summary>
+    /// Where scoring starts: the steps before it run as usual (every policy learns and acts on them) but count in no
+    /// score, so the scores are those of the part from here on (<c>tune</c>'s held part). Zero, the default, scores
+    /// the whole run. Rounded down to a whole step.
+    /// </summary>
+    public TimeSpan ScoreFrom { get; init; }
+
+    /// <summary>
     /// This scenario with more policies: built-in names or policy files (relative to <paramref name="baseDirectory"/>),
     /// resolved against this scenario's service and replica limits; <c>oracle</c> adds nothing (it always runs).
     /// </summary>
