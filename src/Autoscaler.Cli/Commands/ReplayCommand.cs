@@ -52,67 +52,24 @@ internal static class ReplayCommand
         command.SetAction(async (parse, _) =>
         {
             using var interruption = new Interruption();
-            var now = TimeProvider.System.GetUtcNow();
-            if (!TryTime(parse.GetValue(start)!, now, out var from) || !TryTime(parse.GetValue(end)!, now, out var to))
-            {
-                await Console.Error.WriteLineAsync("autoscaler replay: --start and --end take RFC 3339 (2026-11-28T09:00:00Z), Unix seconds, now, or now-DURATION (now-2h)");
-                return ExitCodes.Usage;
-            }
-
-            if (to <= from)
-            {
-                await Console.Error.WriteLineAsync($"autoscaler replay: --end ({to:O}) must be after --start ({from:O})");
-                return ExitCodes.Usage;
-            }
-
-            var resolution = parse.GetValue(step) ?? TimeSpan.FromSeconds(Math.Max(1, Math.Ceiling((to - from).TotalSeconds / 10_000)));
-            if (resolution <= TimeSpan.Zero)
-            {
-                await Console.Error.WriteLineAsync("autoscaler replay: --step must be longer than 0s");
-                return ExitCodes.Usage;
-            }
-
-            // The history becomes a trace: held to a trace's bounds before Prometheus is asked for anything.
-            if (to - from > Scenario.MaxDuration)
-            {
-                await Console.Error.WriteLineAsync($"autoscaler replay: --start to --end spans {Durations.Humanize(to - from)}, more than {RatePatterns.MaxDurationText}, the longest run the simulator takes");
-                return ExitCodes.Usage;
-            }
-
-            if ((to - from) / resolution > TraceRate.MaxRows)
-            {
-                await Console.Error.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
-                    $"autoscaler replay: --step {Durations.Format(resolution)} makes {(to - from) / resolution:N0} points, more than the {TraceRate.MaxRows:N0} a trace may have; use a longer --step"));
-                return ExitCodes.Usage;
-            }
-
-            DemandHistory history;
-            using (var client = new PrometheusClient(new PrometheusClientOptions { Url = parse.GetValue(prometheus)! }))
-            {
-                try
-                {
-                    await Console.Error.WriteLineAsync($"replay: fetching {parse.GetValue(query)} from {from:O} to {to:O} every {Durations.Format(resolution)}");
-                    history = await DemandHistory.FetchAsync(client, parse.GetValue(query)!, from, to, resolution, interruption.Token);
-                }
-                catch (OperationCanceledException) when (interruption.Requested)
-                {
-                    return await SimulateCommand.InterruptedAsync("replay");
-                }
-                catch (DemandHistoryException e)
-                {
-                    await Console.Error.WriteLineAsync($"autoscaler replay: {e.Message}");
-                    return e.IsUsageError ? ExitCodes.Usage : ExitCodes.Failure;
-                }
-            }
-
+            var request = new HistoryRequest(parse.GetValue(prometheus)!, parse.GetValue(query)!, parse.GetValue(start)!, parse.GetValue(end)!, parse.GetValue(step));
             Scenario s;
             try
             {
-                s = SimulateCommand.WithBudget(Build(history, to - from, parse.GetValue(scenario), parse.GetValue(seed), parse.GetValue(policy) ?? []), parse.GetValue(budget));
+                s = SimulateCommand.WithBudget(await HistoryScenarioAsync("replay", request, parse.GetValue(scenario), parse.GetValue(seed), parse.GetValue(policy) ?? [], interruption.Token), parse.GetValue(budget));
+            }
+            catch (OperationCanceledException) when (interruption.Requested)
+            {
+                return await SimulateCommand.InterruptedAsync("replay");
             }
             catch (ScenarioException e)
             {
-                return await SimulateCommand.ReportAsync(e);
+                return await SimulateCommand.ReportAsync(e, "replay");
+            }
+            catch (DemandHistoryException e)
+            {
+                await Console.Error.WriteLineAsync($"autoscaler replay: {e.Message}");
+                return e.IsUsageError ? ExitCodes.Usage : ExitCodes.Failure;
             }
 
             return await SimulateCommand.RunAsync(s, parse.GetValue(output) ?? Path.Combine("simulation-output", "replay"), interruption);
@@ -120,12 +77,64 @@ internal static class ReplayCommand
         return command;
     }
 
-    private static Scenario Build(DemandHistory history, TimeSpan length, string? scenarioPath, int? seed, string[] policies)
+    /// <summary>What to fetch from Prometheus: the demand's query over a range (replay's and tune's flags, as given).</summary>
+    internal sealed record HistoryRequest(string Prometheus, string Query, string Start, string End, TimeSpan? Step);
+
+    /// <summary>
+    /// Fetches the demand history and makes it the workload of a scenario (the service, SLO and policies of
+    /// <paramref name="scenarioPath"/> when given). The range and step are checked before Prometheus is asked anything.
+    /// </summary>
+    /// <exception cref="ScenarioException">A bad range, step or scenario (exit 2).</exception>
+    /// <exception cref="DemandHistoryException">Prometheus refused the query or could not be reached.</exception>
+    internal static async Task<Scenario> HistoryScenarioAsync(string verb, HistoryRequest request, string? scenarioPath, int? seed, string[] policies, CancellationToken cancellationToken)
+    {
+        var now = TimeProvider.System.GetUtcNow();
+        if (!TryTime(request.Start, now, out var from) || !TryTime(request.End, now, out var to))
+        {
+            throw new ScenarioException("--start and --end take RFC 3339 (2026-11-28T09:00:00Z), Unix seconds, now, or now-DURATION (now-2h)");
+        }
+
+        if (to <= from)
+        {
+            throw new ScenarioException($"--end ({to:O}) must be after --start ({from:O})");
+        }
+
+        var resolution = request.Step ?? TimeSpan.FromSeconds(Math.Max(1, Math.Ceiling((to - from).TotalSeconds / 10_000)));
+        if (resolution <= TimeSpan.Zero)
+        {
+            throw new ScenarioException("--step must be longer than 0s");
+        }
+
+        // The history becomes a trace: held to a trace's bounds before Prometheus is asked for anything.
+        if (to - from > Scenario.MaxDuration)
+        {
+            throw new ScenarioException($"--start to --end spans {Durations.Humanize(to - from)}, more than {RatePatterns.MaxDurationText}, the longest run the simulator takes");
+        }
+
+        if ((to - from) / resolution > TraceRate.MaxRows)
+        {
+            throw new ScenarioException(string.Create(CultureInfo.InvariantCulture,
+                $"--step {Durations.Format(resolution)} makes {(to - from) / resolution:N0} points, more than the {TraceRate.MaxRows:N0} a trace may have; use a longer --step"));
+        }
+
+        // A scenario file is read before the fetch, so that a mistake in it costs no query.
+        var baseScenario = scenarioPath is null ? null : ScenarioFile.Load(scenarioPath);
+        DemandHistory history;
+        using (var client = new PrometheusClient(new PrometheusClientOptions { Url = request.Prometheus }))
+        {
+            await Console.Error.WriteLineAsync($"{verb}: fetching {request.Query} from {from:O} to {to:O} every {Durations.Format(resolution)}");
+            history = await DemandHistory.FetchAsync(client, request.Query, from, to, resolution, cancellationToken);
+        }
+
+        return Build(history, to - from, baseScenario, scenarioPath is not null, seed, policies);
+    }
+
+    private static Scenario Build(DemandHistory history, TimeSpan length, Scenario? fromFile, bool hasFile, int? seed, string[] policies)
     {
         var workload = TraceRate.FromSeconds(history.AsTrace());
-        var baseScenario = scenarioPath is null ? new Scenario { Duration = length, Workload = workload } : ScenarioFile.Load(scenarioPath);
+        var baseScenario = fromFile ?? new Scenario { Duration = length, Workload = workload };
         var s = baseScenario with { Name = "replay", Duration = length, Workload = workload, Seed = seed ?? baseScenario.Seed };
-        var names = policies.Length > 0 ? policies : scenarioPath is null ? ScenarioFile.DefaultPolicies : [];
+        var names = policies.Length > 0 ? policies : hasFile ? [] : ScenarioFile.DefaultPolicies;
         return s.WithPolicies(names, Directory.GetCurrentDirectory());
     }
 

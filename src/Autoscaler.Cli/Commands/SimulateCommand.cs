@@ -216,11 +216,11 @@ internal static class SimulateCommand
         public void Report(double value) => task.Value = Math.Clamp(value, 0, 1);
     }
 
-    internal static async Task<int> ReportAsync(ScenarioException e)
+    internal static async Task<int> ReportAsync(ScenarioException e, string verb = "simulate")
     {
         foreach (var problem in e.Problems)
         {
-            await Console.Error.WriteLineAsync($"autoscaler simulate: {problem}");
+            await Console.Error.WriteLineAsync($"autoscaler {verb}: {problem}");
         }
 
         return ExitCodes.Usage;

@@ -190,6 +190,13 @@ public sealed record SimulationResult(
     /// </summary>
     public double SloOutOfReachSeconds { get; init; }
 
+    /// <summary>
+    /// The most replicas the oracle's sizing rule asks for at any scored step, before <see cref="MaxReplicas"/> caps it:
+    /// what a policy's <c>maxReplicas</c> must reach for the SLO to be kept throughout.
+    /// </summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public int OracleMostNeeded { get; init; }
+
     /// <summary>The same as a percentage of the run.</summary>
     public double SloOutOfReachPercent => DurationSeconds > 0 ? 100 * SloOutOfReachSeconds / DurationSeconds : 0;
 

@@ -51,6 +51,7 @@ public static class SimulationRunner
         var lookahead = (int)ReplicaSet.StartupSteps(scenario.Service, step);
         var oracleMax = scenario.MaxReplicas;
         long outOfReach = 0;
+        var mostNeeded = 0;
 
         var policies = Bind(scenario, run);
         var demand = new double[ChunkSteps + lookahead];
@@ -68,7 +69,7 @@ public static class SimulationRunner
             var count = (int)Math.Min(ChunkSteps, totalSteps - start);
 
             // The workload is read once per step, in order, on this thread; the lookahead overlaps the next chunk.
-            outOfReach += Fill(scenario.Workload, stepTicks, start, (int)(filledTo - start), count + lookahead, perReplica, oracleMax, scoreFrom, totalSteps, demand, need, cancellationToken);
+            outOfReach += Fill(scenario.Workload, stepTicks, start, (int)(filledTo - start), count + lookahead, perReplica, oracleMax, scoreFrom, totalSteps, demand, need, ref mostNeeded, cancellationToken);
             filledTo = start + count + lookahead;
             SlidingMax(need, count, lookahead, target, window);
 
@@ -100,16 +101,17 @@ public static class SimulationRunner
         {
             MaxReplicas = oracleMax,
             SloOutOfReachSeconds = outOfReach * step,
+            OracleMostNeeded = mostNeeded,
         };
     }
 
     /// <summary>
     /// Reads the demand of steps [start + from, start + to) and the oracle's count for each, at most
     /// <paramref name="oracleMax"/>; returns how many of those steps (scored ones: from <paramref name="scoreFrom"/> to the
-    /// run's end) need more than that.
+    /// run's end) need more than that. <paramref name="mostNeeded"/> becomes the most replicas any of those steps needs.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static long Fill(IRatePattern workload, long stepTicks, long start, int from, int to, double perReplica, int oracleMax, long scoreFrom, long totalSteps, double[] demand, int[] need, CancellationToken cancellationToken)
+    private static long Fill(IRatePattern workload, long stepTicks, long start, int from, int to, double perReplica, int oracleMax, long scoreFrom, long totalSteps, double[] demand, int[] need, ref int mostNeeded, CancellationToken cancellationToken)
     {
         long beyond = 0;
         for (var i = from; i < to; i++)
@@ -129,6 +131,11 @@ public static class SimulationRunner
 
             demand[i] = rate;
             var needed = rate <= 0 ? 0 : Math.Ceiling(rate / perReplica);
+            if (needed > mostNeeded && start + i >= scoreFrom && start + i < totalSteps)
+            {
+                mostNeeded = (int)Math.Min(needed, int.MaxValue);
+            }
+
             if (needed > oracleMax)
             {
                 // Not even the scenario's most replicas keep the SLO here: the oracle runs that many, and the step is

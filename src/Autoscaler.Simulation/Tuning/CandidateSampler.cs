@@ -38,6 +38,23 @@ public static class CandidateSampler
         var value = p.SearchMin > 0
             ? Math.Exp(Math.Log(p.SearchMin) + (u * (Math.Log(p.SearchMax) - Math.Log(p.SearchMin))))
             : p.SearchMin + (u * (p.SearchMax - p.SearchMin));
-        return Math.Clamp(p.Round(value), p.SearchMin, p.SearchMax);
+        return Math.Clamp(p.Round(p.Kind == ParameterKind.Integer ? value : Significant(value, Digits)), p.SearchMin, p.SearchMax);
+    }
+
+    /// <summary>
+    /// Significant digits of a proposed real or duration: a policy reads better with a target of 19.7 than
+    /// 19.689380486594978, and a step of the search's finest scale (1/128 of a range) moves the third digit anyway.
+    /// </summary>
+    public const int Digits = 3;
+
+    private static double Significant(double value, int digits)
+    {
+        if (value == 0 || !double.IsFinite(value))
+        {
+            return value;
+        }
+
+        var scale = Math.Pow(10, digits - 1 - (int)Math.Floor(Math.Log10(Math.Abs(value))));
+        return Math.Round(value * scale, MidpointRounding.AwayFromZero) / scale;
     }
 }

@@ -101,6 +101,9 @@ public sealed record TuneResult
     /// <summary>Value sets the policy rules refused (e.g. a threshold's down above its up), one example each kind.</summary>
     public required IReadOnlyList<string> Refused { get; init; }
 
+    /// <summary>What limits the search that the user may change: e.g. a maxReplicas below what the history needs.</summary>
+    public IReadOnlyList<string> Warnings { get; init; } = [];
+
     /// <summary>Simulated seconds, over every candidate and the validation.</summary>
     public required double SimulatedSeconds { get; init; }
 
@@ -149,6 +152,12 @@ public static class Tuner
         var search = new Search(split.Search with { Policies = [], Slo = objective.Slo }, space, objective, options, progress, cancellationToken);
 
         search.Go();
+        var warnings = new List<string>();
+        if (policy.MaxReplicas < search.MostNeeded)
+        {
+            warnings.Add(string.Create(CultureInfo.InvariantCulture,
+                $"the policy's maxReplicas {policy.MaxReplicas} is below the {search.MostNeeded} replicas the SLO needs at the busiest moment of the search part (by the oracle's sizing): no value of the fields searched keeps the SLO there; raise maxReplicas, which tune leaves as written"));
+        }
 
         // The held part: the original and the best run over the whole history, scored from the split on.
         var held = SimulationRunner.Run(
@@ -180,6 +189,7 @@ public static class Tuner
             Candidates = search.Front(),
             Simulated = search.Simulated,
             Refused = search.Refused,
+            Warnings = warnings,
             SimulatedSeconds = search.SimulatedSeconds + (2 * scenario.Duration.TotalSeconds),
             WallSeconds = time.GetElapsedTime(started).TotalSeconds,
         };
@@ -214,6 +224,9 @@ public static class Tuner
         public TunedCandidate? Original { get; private set; }
 
         public int Simulated { get; private set; }
+
+        /// <summary>The most replicas the oracle's sizing asks for on the whole search span.</summary>
+        public int MostNeeded { get; private set; }
 
         public double SimulatedSeconds { get; private set; }
 
@@ -269,7 +282,8 @@ public static class Tuner
             //    halved when no neighbour is better, until the budget or the finest step is reached.
             _phase = "local search";
             var step = 0.25;
-            while (_all.Count < budget && step >= 1.0 / 128 && _free.Length > 0)
+            var reserve = Math.Min(_free.Length + 1, budget / 10);
+            while (_all.Count < budget - reserve && step >= 1.0 / 128 && _free.Length > 0)
             {
                 cancellationToken.ThrowIfCancellationRequested();
                 var centre = Best;
@@ -285,7 +299,7 @@ public static class Tuner
                         }
 
                         var values = new Dictionary<string, double>(centre.Values, StringComparer.Ordinal) { [p.Name] = CandidateSampler.Between(p, Math.Clamp(u, 0, 1)) };
-                        if (_all.Count < budget && Make(values) is { Full: false } c)
+                        if (_all.Count < budget - reserve && Make(values) is { Full: false } c)
                         {
                             neighbours.Add(c);
                         }
@@ -298,7 +312,76 @@ public static class Tuner
                     step /= 2;
                 }
             }
+
+            Simplify(budget);
         }
+
+        /// <summary>
+        /// 4. Back to the value written for every field whose tuned value buys almost nothing (at most
+        /// <see cref="SimplifyTolerance"/> more replica-seconds, still meeting the objective): the search's noise in
+        /// fields that do not matter on this history is not carried into the policy, and fewer changes are fewer ways
+        /// to fit the search part's accidents. Each such field is tried alone, then all of them together.
+        /// </summary>
+        private void Simplify(int budget)
+        {
+            var best = Best;
+            if (!objective.Accepts(best.Score))
+            {
+                return;
+            }
+
+            _phase = "simplifying";
+            var trials = new List<(TunableParameter Parameter, Candidate Candidate)>();
+            foreach (var p in _free.Where(p => best.Values[p.Name] != p.Round(p.Value)))
+            {
+                var values = new Dictionary<string, double>(best.Values, StringComparer.Ordinal) { [p.Name] = p.Round(p.Value) };
+                if (_all.Count < budget && Make(values) is { } c)
+                {
+                    trials.Add((p, c));
+                }
+            }
+
+            Simulate([.. trials.Select(t => t.Candidate).Where(c => !c.Full).Distinct()], _span);
+            var harmless = trials.Where(t => NoWorse(t.Candidate.Score!, best.Score)).ToList();
+            if (harmless.Count == 0)
+            {
+                return;
+            }
+
+            var reference = Best;
+            var chosen = harmless.OrderBy(t => t.Candidate.Score!, objective).ThenBy(t => t.Candidate.Id).First().Candidate;
+            if (harmless.Count > 1)
+            {
+                var all = new Dictionary<string, double>(best.Values, StringComparer.Ordinal);
+                foreach (var (p, _) in harmless)
+                {
+                    all[p.Name] = p.Round(p.Value);
+                }
+
+                if (_all.Count < budget && Make(all) is { } combined)
+                {
+                    if (!combined.Full)
+                    {
+                        Simulate([combined], _span);
+                    }
+
+                    chosen = NoWorse(combined.Score!, reference.Score) ? combined : chosen;
+                }
+            }
+
+            if (NoWorse(chosen.Score!, reference.Score))
+            {
+                Best = Tuned(chosen);
+            }
+        }
+
+        /// <summary>The share of replica-seconds a simpler candidate may cost more than the best and still replace it.</summary>
+        private const double SimplifyTolerance = 0.002;
+
+        private bool NoWorse(PolicyScore score, PolicyScore best) =>
+            objective.Accepts(score) && score.ReplicaSeconds <= best.ReplicaSeconds * (1 + SimplifyTolerance);
+
+        private static TunedCandidate Tuned(Candidate c) => new(c.Id, c.Values, c.Spec, c.Score!);
 
         /// <summary>The spans of successive halving: the whole search span, and halves of it down to about a quarter, each at least an hour.</summary>
         private static List<TimeSpan> Rungs(TimeSpan span, TimeSpan step)
@@ -389,6 +472,7 @@ public static class Tuner
                 };
                 var result = SimulationRunner.Run(run, null, null, cancellationToken, options.Threads);
                 var byName = result.Policies.ToDictionary(p => p.Score.Policy, p => p.Score, StringComparer.Ordinal);
+                MostNeeded = span == _span ? result.OracleMostNeeded : MostNeeded;
                 foreach (var c in batch)
                 {
                     var score = byName[c.Name];
@@ -397,7 +481,7 @@ public static class Tuner
                     {
                         c.Full = true;
                         c.Score = score;
-                        var tuned = new TunedCandidate(c.Id, c.Values, c.Spec, score);
+                        var tuned = Tuned(c);
                         if (c.IsOriginal)
                         {
                             Original = tuned;
