@@ -38,7 +38,15 @@ public static class CandidateSampler
         var value = p.SearchMin > 0
             ? Math.Exp(Math.Log(p.SearchMin) + (u * (Math.Log(p.SearchMax) - Math.Log(p.SearchMin))))
             : p.SearchMin + (u * (p.SearchMax - p.SearchMin));
-        return Math.Clamp(p.Round(p.Kind == ParameterKind.Integer ? value : Significant(value, Digits)), p.SearchMin, p.SearchMax);
+        var proposed = p.Kind switch
+        {
+            ParameterKind.Integer => value,
+
+            // Whole seconds from a second up: KEDA's pollingInterval and HPA's windows hold no less.
+            ParameterKind.Duration when value >= 1 => Math.Round(value, MidpointRounding.AwayFromZero),
+            _ => Significant(value, Digits),
+        };
+        return Math.Clamp(p.Round(proposed), p.SearchMin, p.SearchMax);
     }
 
     /// <summary>
