@@ -41,9 +41,6 @@ internal static class TuneCharts
 
         var limit = plot.Add.HorizontalLine(budget, 2, SimulationCharts.SloColor, LinePattern.Dashed);
         limit.LegendText = $"budget ({SimulationCharts.Format(budget)} %)";
-        limit.LabelText = $"budget {SimulationCharts.Format(budget)} %";
-        limit.LabelFontSize = 15;
-        limit.LabelBackgroundColor = SimulationCharts.SloColor;
 
         // Drawn last, so neither hides under the candidates; the tuned one smaller, so both show when they coincide.
         var marked = new List<PolicyScore>();
@@ -68,6 +65,15 @@ internal static class TuneCharts
         var top = ys.Max();
         plot.Axes.SetLimitsX(Math.Max(0, left - pad), right + pad);
         plot.Axes.SetLimitsY(top > 0 ? -top * 0.04 : -0.04, top > 0 ? top * 1.12 : 1);
+
+        // Named on the line itself, at the right where the cheap and violating candidates rarely are.
+        var label = plot.Add.Text($"budget {SimulationCharts.Format(budget)} %", right + pad, budget);
+        label.LabelFontColor = SimulationCharts.SloColor;
+        label.LabelFontSize = 16;
+        label.LabelBold = true;
+        label.LabelAlignment = Alignment.LowerRight;
+        label.OffsetX = -6;
+        label.OffsetY = -3;
         return SimulationCharts.Png(plot);
     }
 

@@ -19,6 +19,8 @@ public static class TuneReport
 
     private const string Style = """
         .verdict.kept { border-color: #ff7f0e; background: #fff7ec; }
+        h2 + .verdict { margin-top: 0; }
+        .verdict + dl.facts { margin-top: 1rem; }
         h3 { font-size: 1rem; margin: 1.4rem 0 0.4rem; }
         tr.kept td:first-child { font-weight: 700; }
         tr.changed td { background: #fff4d6; }
@@ -161,7 +163,7 @@ public static class TuneReport
         html.Append("<h3>Parameters</h3>\n<p class=\"note\">")
             .Append(changed.ToString(CultureInfo.InvariantCulture)).Append(" of ").Append(parameters.Count.ToString(CultureInfo.InvariantCulture))
             .Append(" parameters changed by the search (highlighted); names as <code>--param</code> takes them. The others of the policy are left as written.</p>\n")
-            .Append("<div class=\"table-wrap\">\n<table class=\"parameters\">\n<thead>\n<tr><th scope=\"col\" class=\"name\">parameter</th><th scope=\"col\">original</th>")
+            .Append("<div class=\"table-wrap\">\n<table class=\"tuned-parameters\">\n<thead>\n<tr><th scope=\"col\" class=\"name\">parameter</th><th scope=\"col\">original</th>")
             .Append("<th scope=\"col\">tuned</th><th scope=\"col\">search range</th></tr>\n</thead>\n<tbody>\n");
         foreach (var p in parameters)
         {

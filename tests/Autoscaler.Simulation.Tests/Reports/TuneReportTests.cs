@@ -126,7 +126,7 @@ public sealed partial class TuneReportTests
     public void Every_parameter_is_listed_and_the_changed_ones_highlighted()
     {
         var html = Report(Result);
-        var table = Between(html, "<table class=\"parameters\">", "</table>");
+        var table = Between(html, "<table class=\"tuned-parameters\">", "</table>");
         var changed = Result.Space.Parameters.Where(p => Result.Best.Values[p.Name] != p.Value).ToList();
 
         Assert.NotEmpty(changed);
