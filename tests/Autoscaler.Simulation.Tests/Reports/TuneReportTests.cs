@@ -89,7 +89,7 @@ public sealed partial class TuneReportTests
     public void The_report_gives_the_verdict_the_objective_and_the_split()
     {
         var html = Report(Result);
-        var tuning = Between(html, "<h2>Tuning</h2>", "<h2>Validation run</h2>");
+        var tuning = ReportText.Between(html, "<h2>Tuning</h2>", "<h2>Validation run</h2>");
 
         Assert.Contains(
             Result.Improved ? "<strong>Tuned policy kept: better on the held part</strong>" : "<strong>Original kept: the tuned policy is not better on the held part</strong>",
@@ -113,11 +113,11 @@ public sealed partial class TuneReportTests
     {
         var html = Report(Result);
 
-        var held = Between(html, "<h3>On the held part</h3>", "</table>");
+        var held = ReportText.Between(html, "<h3>On the held part</h3>", "</table>");
         Assert.Equal(Row("original", Result.OriginalHeld, kept: !Result.Improved), Rows(held)[0]);
         Assert.Equal(Row("tuned", Result.BestHeld, kept: Result.Improved), Rows(held)[1]);
 
-        var search = Between(html, "<h3>On the search part</h3>", "</table>");
+        var search = ReportText.Between(html, "<h3>On the search part</h3>", "</table>");
         Assert.Equal(Row("original", Result.OriginalSearch, kept: false), Rows(search)[0]);
         Assert.Equal(Row("tuned", Result.Best.Score, kept: false), Rows(search)[1]);
     }
@@ -126,7 +126,7 @@ public sealed partial class TuneReportTests
     public void Every_parameter_is_listed_and_the_changed_ones_highlighted()
     {
         var html = Report(Result);
-        var table = Between(html, "<table class=\"tuned-parameters\">", "</table>");
+        var table = ReportText.Between(html, "<table class=\"tuned-parameters\">", "</table>");
         var changed = Result.Space.Parameters.Where(p => Result.Best.Values[p.Name] != p.Value).ToList();
 
         Assert.NotEmpty(changed);
@@ -150,7 +150,7 @@ public sealed partial class TuneReportTests
 
         Assert.InRange(front, 1, Result.Candidates.Count);
         Assert.Contains($"{Result.Candidates.Count} candidates ran on the whole search part; {front} {(front == 1 ? "is" : "are")} on the Pareto front", html, StringComparison.Ordinal);
-        var images = DataUri().Matches(html).Select(m => Convert.FromBase64String(m.Groups[1].Value)).ToList();
+        var images = ReportText.EmbeddedPngs(html);
         Assert.Equal(5, images.Count);
         Assert.Equal(File.ReadAllBytes(temp.File(TuneReport.ParetoChartFileName)), images[0]);
         Assert.DoesNotContain("http:", html, StringComparison.OrdinalIgnoreCase);
@@ -227,22 +227,10 @@ public sealed partial class TuneReportTests
     }
 
     private static List<string> Rows(string table) =>
-        [.. TableRow().Matches(table).Select(r => string.Join("|", Cell().Matches(r.Value).Select(m => WebUtility.HtmlDecode(m.Groups[1].Value))))];
+        [.. ReportText.Rows(table).Select(r => string.Join("|", Cell().Matches(r).Select(m => WebUtility.HtmlDecode(m.Groups[1].Value))))];
 
-    private static string Between(string text, string start, string end)
-    {
-        var from = text.IndexOf(start, StringComparison.Ordinal);
-        Assert.True(from >= 0, $"no {start}");
-        var to = text.IndexOf(end, from, StringComparison.Ordinal);
-        Assert.True(to >= 0, $"no {end} after {start}");
-        return text[(from + start.Length)..to];
-    }
 
-    [GeneratedRegex("src=\"data:image/png;base64,([A-Za-z0-9+/=]+)\"")]
-    private static partial Regex DataUri();
 
-    [GeneratedRegex("<tr[^>]*>(?:<td.*?</td>)+</tr>")]
-    private static partial Regex TableRow();
 
     [GeneratedRegex("<td[^>]*>(.*?)</td>")]
     private static partial Regex Cell();
