@@ -34,6 +34,14 @@ public static class HtmlReport
         ArgumentNullException.ThrowIfNull(result);
         ArgumentException.ThrowIfNullOrWhiteSpace(directory);
 
+        var charts = RenderCharts(result);
+        var html = ReportHtml.Render(result, charts);
+        return WriteFiles(directory, [.. charts.Select(c => (c.FileName, c.Png)), (ReportFileName, Utf8(html))], "simulation report");
+    }
+
+    /// <summary>The report's charts of <paramref name="result"/>, rendered side by side.</summary>
+    internal static ReportChart[] RenderCharts(SimulationResult result)
+    {
         // The charts are independent and each takes a good share of the report's time; render them side by side.
         byte[] demand = [], latency = [], cost = [], panels = [];
         try
@@ -49,35 +57,44 @@ public static class HtmlReport
             // Callers see the failure itself (say, Skia's native library missing), not the parallel wrapper.
             ExceptionDispatchInfo.Throw(e.Flatten().InnerExceptions[0]);
         }
-        ReportChart[] charts =
+
+        return
         [
             new(DemandAndReplicasChartFileName, SimulationCharts.DemandTitle(result), demand),
             new(LatencyChartFileName, "Latency against the SLO", latency),
             new(CostChartFileName, "Cost relative to the oracle", cost),
             new(ReplicasByPolicyChartFileName, "Ready replicas of each policy against the replicas the oracle needs", panels) { Wide = true },
         ];
-        var html = ReportHtml.Render(result, charts);
+    }
 
+    /// <summary>UTF-8 without a byte-order mark, as the report is written.</summary>
+    internal static byte[] Utf8(string text) => new UTF8Encoding(encoderShouldEmitUTF8Identifier: false).GetBytes(text);
+
+    /// <summary>
+    /// Writes already rendered files into <paramref name="directory"/>, creating it if needed, each replacing the old
+    /// one whole; returns their paths in order.
+    /// </summary>
+    /// <exception cref="ReportOutputException">The directory cannot be created or written; the message names it and <paramref name="what"/>.</exception>
+    internal static IReadOnlyList<string> WriteFiles(string directory, IReadOnlyList<(string FileName, byte[] Content)> files, string what)
+    {
         var path = directory;
         try
         {
             path = Path.GetFullPath(directory);
             Directory.CreateDirectory(path);
             var written = new List<string>();
-            foreach (var chart in charts)
+            foreach (var (fileName, content) in files)
             {
-                written.Add(Path.Combine(path, chart.FileName));
-                WriteReplacing(written[^1], chart.Png);
+                written.Add(Path.Combine(path, fileName));
+                WriteReplacing(written[^1], content);
             }
 
-            written.Add(Path.Combine(path, ReportFileName));
-            WriteReplacing(written[^1], new UTF8Encoding(encoderShouldEmitUTF8Identifier: false).GetBytes(html));
             return written;
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             throw new ReportOutputException(
-                $"cannot write the simulation report to '{path}' ({e.Message.TrimEnd('.')}); choose a writable output directory",
+                $"cannot write the {what} to '{path}' ({e.Message.TrimEnd('.')}); choose a writable output directory",
                 e);
         }
     }

@@ -78,7 +78,12 @@ internal static class ReportHtml
             "share of the run in which the replicas and the replicas needed did not move in the same direction"),
     ];
 
-    public static string Render(SimulationResult result, IReadOnlyList<ReportChart> charts)
+    /// <summary>
+    /// The report of <paramref name="result"/>, headed <paramref name="title"/>, with <paramref name="section"/> (HTML,
+    /// already encoded) after the facts and <paramref name="style"/> (CSS) after the report's own: how <c>tune</c> puts its
+    /// own section above the validation run's report.
+    /// </summary>
+    public static string Render(SimulationResult result, IReadOnlyList<ReportChart> charts, string title = "Simulation report", string? section = null, string? style = null)
     {
         var html = new StringBuilder(capacity: 8192 + charts.Sum(c => (c.Png.Length * 4 / 3) + 256));
         var scenario = Encode(result.Scenario);
@@ -92,11 +97,12 @@ internal static class ReportHtml
             <meta http-equiv="Content-Security-Policy" content="default-src 'none'; img-src data:; style-src 'unsafe-inline'">
 
             """);
-        html.Append("<title>Simulation report: ").Append(scenario).Append("</title>\n");
-        html.Append("<style>\n").Append(Style).Append("</style>\n</head>\n<body>\n");
-        html.Append("<h1>Simulation report: ").Append(scenario).Append("</h1>\n");
+        html.Append("<title>").Append(title).Append(": ").Append(scenario).Append("</title>\n");
+        html.Append("<style>\n").Append(Style).Append(style).Append("</style>\n</head>\n<body>\n");
+        html.Append("<h1>").Append(title).Append(": ").Append(scenario).Append("</h1>\n");
 
         AppendFacts(html, result);
+        html.Append(section);
         AppendVerdict(html, result);
         AppendScores(html, result);
         AppendCharts(html, charts);
@@ -123,7 +129,7 @@ internal static class ReportHtml
         html.Append("</dl>\n");
     }
 
-    private static void Fact(StringBuilder html, string name, string encodedValue) =>
+    internal static void Fact(StringBuilder html, string name, string encodedValue) =>
         html.Append("<dt>").Append(name).Append("</dt><dd>").Append(encodedValue).Append("</dd>\n");
 
     /// <summary>Which policy to pick and why, and every cheaper one that breaks the SLO, so cost alone never steers.</summary>
@@ -232,15 +238,21 @@ internal static class ReportHtml
         html.Append("<h2>Charts</h2>\n<div class=\"charts\">\n");
         foreach (var chart in charts)
         {
-            var title = Encode(chart.Title);
-            var (width, height) = PngSize(chart.Png);
-            html.Append(chart.Wide ? "<figure class=\"wide\">" : "<figure>").Append("<img alt=\"").Append(title).Append("\" width=\"").Append(width)
-                .Append("\" height=\"").Append(height).Append("\" src=\"data:image/png;base64,")
-                .Append(Convert.ToBase64String(chart.Png)).Append("\"><figcaption>").Append(title)
-                .Append(" (").Append(Encode(chart.FileName)).Append(")</figcaption></figure>\n");
+            AppendFigure(html, chart);
         }
 
         html.Append("</div>\n");
+    }
+
+    /// <summary>One chart as a figure: the image inline, its title and file as the caption.</summary>
+    public static void AppendFigure(StringBuilder html, ReportChart chart)
+    {
+        var title = Encode(chart.Title);
+        var (width, height) = PngSize(chart.Png);
+        html.Append(chart.Wide ? "<figure class=\"wide\">" : "<figure>").Append("<img alt=\"").Append(title).Append("\" width=\"").Append(width)
+            .Append("\" height=\"").Append(height).Append("\" src=\"data:image/png;base64,")
+            .Append(Convert.ToBase64String(chart.Png)).Append("\"><figcaption>").Append(title)
+            .Append(" (").Append(Encode(chart.FileName)).Append(")</figcaption></figure>\n");
     }
 
     private static void AppendParameters(StringBuilder html, SimulationResult result)
@@ -260,10 +272,10 @@ internal static class ReportHtml
     private static (int Width, int Height) PngSize(byte[] png) =>
         png.Length >= 24 ? (BinaryPrimitives.ReadInt32BigEndian(png.AsSpan(16)), BinaryPrimitives.ReadInt32BigEndian(png.AsSpan(20))) : (SimulationCharts.Width, SimulationCharts.Height);
 
-    private static string Humanized(double seconds) =>
+    internal static string Humanized(double seconds) =>
         double.IsFinite(seconds) ? Durations.Humanize(TimeSpan.FromSeconds(Math.Round(seconds, 3))) : "–";
 
-    private static string Encode(string text) => WebUtility.HtmlEncode(text);
+    internal static string Encode(string text) => WebUtility.HtmlEncode(text);
 
     private sealed record Column(string Heading, string Field, Func<PolicyScore, double> Value, Func<double, string> Format, string Meaning)
     {

@@ -16,6 +16,12 @@ internal static class SimulationCharts
     private static readonly Color s_oracleColor = Colors.Black;
     private static readonly Color s_sloColor = Color.FromHex("#d62728");
 
+    /// <summary>The SLO's red, shared with the tuning report's chart.</summary>
+    internal static Color SloColor => s_sloColor;
+
+    /// <summary>The <paramref name="i"/>th colour of the policies' palette.</summary>
+    internal static Color Palette(int i) => s_palette[i % s_palette.Length];
+
     // Category10 without its red, which marks the SLO.
     private static readonly Color[] s_palette =
     [
@@ -316,7 +322,7 @@ internal static class SimulationCharts
         return Png(plot);
     }
 
-    private static Plot NewPlot(string title, string xLabel, string yLabel, bool legend = true)
+    internal static Plot NewPlot(string title, string xLabel, string yLabel, bool legend = true)
     {
         // The report shows two charts side by side, at about two thirds of their size: the text is large to stay legible.
         var plot = new Plot();
@@ -375,7 +381,7 @@ internal static class SimulationCharts
         return max;
     }
 
-    private static string Format(double value) => HtmlReport.Number(value, value >= 100 ? "0" : value >= 10 ? "0.#" : "0.##");
+    internal static string Format(double value) => HtmlReport.Number(value, value >= 100 ? "0" : value >= 10 ? "0.#" : "0.##");
 
-    private static byte[] Png(Plot plot) => plot.GetImageBytes(Width, Height, ImageFormat.Png);
+    internal static byte[] Png(Plot plot) => plot.GetImageBytes(Width, Height, ImageFormat.Png);
 }

@@ -70,7 +70,7 @@ public sealed partial class HtmlReportTests
         Assert.DoesNotContain("http:", html, StringComparison.OrdinalIgnoreCase);
         Assert.DoesNotContain("https:", html, StringComparison.OrdinalIgnoreCase);
 
-        var embedded = DataUri().Matches(html).Select(m => Convert.FromBase64String(m.Groups[1].Value)).ToList();
+        var embedded = ReportText.EmbeddedPngs(html);
         Assert.Equal(s_charts.Length, embedded.Count);
         for (var i = 0; i < s_charts.Length; i++)
         {
@@ -170,7 +170,7 @@ public sealed partial class HtmlReportTests
         Assert.Contains("<strong>No policy meets the SLO.</strong>", html, StringComparison.Ordinal);
         Assert.Contains("<p>hpa fails the SLO: dropped 5 % of requests, over the 1 % allowed.</p>", html, StringComparison.Ordinal);
         Assert.DoesNotContain("class=\"best\"", html, StringComparison.Ordinal);
-        Assert.DoesNotContain("★", Between(html, "<tbody>", "</tbody>"), StringComparison.Ordinal);
+        Assert.DoesNotContain("★", ReportText.Between(html, "<tbody>", "</tbody>"), StringComparison.Ordinal);
     }
 
     [Fact]
@@ -181,8 +181,8 @@ public sealed partial class HtmlReportTests
         HtmlReport.Write(SyntheticResults.Make(), temp.Path);
         var html = File.ReadAllText(temp.File(HtmlReport.ReportFileName));
 
-        var headings = Heading().Matches(Between(html, "<thead>", "</thead>")).Select(m => System.Net.WebUtility.HtmlDecode(m.Groups[1].Value)).ToList();
-        var legend = Between(html, "<dl class=\"legend\">", "</dl>");
+        var headings = Heading().Matches(ReportText.Between(html, "<thead>", "</thead>")).Select(m => System.Net.WebUtility.HtmlDecode(m.Groups[1].Value)).ToList();
+        var legend = ReportText.Between(html, "<dl class=\"legend\">", "</dl>");
         var terms = LegendTerm().Matches(legend).Select(m => System.Net.WebUtility.HtmlDecode(m.Groups[1].Value)).ToHashSet();
         Assert.Equal(16, headings.Count);
         Assert.Equal(Column("instability (%)"), headings.IndexOf("instability (%)"));
@@ -204,7 +204,7 @@ public sealed partial class HtmlReportTests
         var html = File.ReadAllText(temp.File(HtmlReport.ReportFileName));
 
         Assert.Contains("<dt>tool</dt><dd>autoscaler 9.8.7+abcdef012345</dd>", html, StringComparison.Ordinal);
-        var parameters = Between(html, "<div class=\"parameters\">", "</div>");
+        var parameters = ReportText.Between(html, "<div class=\"parameters\">", "</div>");
         string[] policies = ["oracle", "threshold", "hpa", "predictive"];
         for (var k = 0; k < policies.Length; k++)
         {
@@ -413,26 +413,15 @@ public sealed partial class HtmlReportTests
         return Array.IndexOf(headings, heading) is >= 0 and var index ? index : throw new ArgumentException($"no column '{heading}'", nameof(heading));
     }
 
-    private static string Between(string text, string start, string end)
-    {
-        var from = text.IndexOf(start, StringComparison.Ordinal);
-        Assert.True(from >= 0, $"no {start}");
-        var to = text.IndexOf(end, from, StringComparison.Ordinal);
-        return text[(from + start.Length)..to];
-    }
 
     private static List<(string Text, bool Best)> Row(string html, string policy)
     {
         var encoded = System.Net.WebUtility.HtmlEncode(policy);
-        var row = TableRow().Matches(html).Select(m => m.Value).Single(r => r.Contains($"<td>{encoded}</td>", StringComparison.Ordinal));
+        var row = ReportText.Rows(html).Single(r => r.Contains($"<td>{encoded}</td>", StringComparison.Ordinal));
         return [.. Cell().Matches(row).Select(m => (System.Net.WebUtility.HtmlDecode(m.Groups[2].Value), m.Groups[1].Value == "best"))];
     }
 
-    [GeneratedRegex("src=\"data:image/png;base64,([A-Za-z0-9+/=]+)\"")]
-    private static partial Regex DataUri();
 
-    [GeneratedRegex("<tr[^>]*>(?:<td.*?</td>)+</tr>")]
-    private static partial Regex TableRow();
 
     [GeneratedRegex("<td(?: class=\"([^\"]*)\")?>(.*?)</td>")]
     private static partial Regex Cell();
