@@ -214,7 +214,7 @@ internal static class TuneCommand
                 await File.WriteAllTextAsync(Path.Combine(path, file), text, CancellationToken.None);
             }
 
-            // REPORT: written.AddRange(TuneReport.Write(result, path).Select(Path.GetFileName)!);
+            written.AddRange(TuneReport.Write(result, path).Select(Path.GetFileName)!);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or ReportOutputException)
         {
