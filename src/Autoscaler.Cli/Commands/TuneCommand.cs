@@ -118,7 +118,8 @@ internal static class TuneCommand
                 }
 
                 // The policy is resolved against the scenario (built-in names take its service and replica limits).
-                spec = (s with { Policies = [] }).WithPolicies([parse.GetValue(policy)!], Directory.GetCurrentDirectory()).Policies[0].Spec;
+                var choice = (s with { Policies = [] }).WithPolicies([parse.GetValue(policy)!], Directory.GetCurrentDirectory()).Policies[0];
+                spec = choice.Spec;
                 s = s with { Policies = [] };
 
                 // Everything the run will need is checked now: an export the policy cannot take fails before the search.
@@ -127,9 +128,7 @@ internal static class TuneCommand
                     TuneOutput.Export(spec, exportFormat);
                 }
 
-                TuningObjective.For(s.Slo, options.MaxViolationPercent);
-                HistorySplit.Of(s, options.ValidateFraction);
-                SearchSpace.From(spec).Narrow(options.Params);
+                Tuner.Check(s, spec, options, choice.Name);
             }
             catch (ScenarioException e)
             {

@@ -87,6 +87,13 @@ public sealed record TunableParameter
     }
 
     /// <summary>
+    /// How far the default search range reaches either side of a written value above 0: from a quarter to four times it
+    /// (within the field's bounds). Wider (×8) was measured on the benchmark suite and found worse candidates with the
+    /// same budget (docs/benchmarks.md#tune).
+    /// </summary>
+    internal const double Spread = 4;
+
+    /// <summary>
     /// A parameter whose default search range is a quarter to four times the written value, within the valid range;
     /// a field written as 0 is searched from the lowest valid value over <paramref name="zeroSpan"/>.
     /// </summary>
@@ -96,7 +103,7 @@ public sealed record TunableParameter
         double lo, hi;
         if (value > 0)
         {
-            (lo, hi) = (Math.Max(min, value / 4), Math.Min(max, value * 4));
+            (lo, hi) = (Math.Max(min, value / Spread), Math.Min(max, value * Spread));
         }
         else
         {

@@ -140,15 +140,7 @@ public static class Tuner
         ArgumentNullException.ThrowIfNull(options);
         time ??= TimeProvider.System;
         var started = time.GetTimestamp();
-        if (options.Candidates is < 1 or > TuneOptions.MaxCandidates)
-        {
-            throw new ScenarioException(string.Create(CultureInfo.InvariantCulture, $"--candidates {options.Candidates} must be between 1 and {TuneOptions.MaxCandidates:N0}"));
-        }
-
-        // Every argument is checked before the first simulation: nothing runs on a half-valid request.
-        var objective = TuningObjective.For(scenario.Slo, options.MaxViolationPercent);
-        var split = HistorySplit.Of(scenario, options.ValidateFraction);
-        var space = SearchSpace.From(policy).Narrow(options.Params);
+        var (objective, split, space) = Check(scenario, policy, options);
         var search = new Search(split.Search with { Policies = [], Slo = objective.Slo }, space, objective, options, progress, cancellationToken);
 
         search.Go();
@@ -193,6 +185,29 @@ public static class Tuner
             SimulatedSeconds = search.SimulatedSeconds + (2 * scenario.Duration.TotalSeconds),
             WallSeconds = time.GetElapsedTime(started).TotalSeconds,
         };
+    }
+
+    /// <summary>
+    /// Checks everything a search needs before the first simulation, so that nothing runs (or is written) on a
+    /// half-valid request: the options, the split, <c>--param</c>, and that the simulator can observe every query of
+    /// the policy (one step of it is run; <paramref name="name"/> is the policy's in the messages).
+    /// </summary>
+    /// <exception cref="ScenarioException">One line per problem, each naming the flag or field.</exception>
+    public static (TuningObjective Objective, HistorySplit Split, SearchSpace Space) Check(Scenario scenario, PolicySpec policy, TuneOptions options, string name = "original")
+    {
+        ArgumentNullException.ThrowIfNull(scenario);
+        ArgumentNullException.ThrowIfNull(policy);
+        ArgumentNullException.ThrowIfNull(options);
+        if (options.Candidates is < 1 or > TuneOptions.MaxCandidates)
+        {
+            throw new ScenarioException(string.Create(CultureInfo.InvariantCulture, $"--candidates {options.Candidates} must be between 1 and {TuneOptions.MaxCandidates:N0}"));
+        }
+
+        var objective = TuningObjective.For(scenario.Slo, options.MaxViolationPercent);
+        var split = HistorySplit.Of(scenario, options.ValidateFraction);
+        var space = SearchSpace.From(policy).Narrow(options.Params);
+        SimulationRunner.Run(scenario with { Duration = scenario.Step, Policies = [new PolicyChoice(name, policy)] }, threads: 1);
+        return (objective, split, space);
     }
 
     /// <summary>The position 0..1 of <paramref name="value"/> in <paramref name="p"/>'s search range, on the scale <see cref="CandidateSampler"/> draws on.</summary>
