@@ -13,6 +13,9 @@ internal static class TuneCharts
     private static readonly Color s_original = SimulationCharts.Palette(1);
     private static readonly Color s_tuned = SimulationCharts.Palette(2);
 
+    /// <summary>How many budgets of violation the chart shows at least (more when the original or the tuned policy is higher).</summary>
+    public const double ZoomBudgets = 5;
+
     /// <summary>The Pareto chart's title.</summary>
     public const string ParetoTitle = "Candidates on the search part: cost against SLO violation";
 
@@ -58,13 +61,26 @@ internal static class TuneCharts
             marked.Add(result.Best.Score);
         }
 
-        var xs = points.Select(c => c.Score.CostRatioToOracle).Concat(marked.Select(s => s.CostRatioToOracle)).DefaultIfEmpty(1).ToList();
-        var ys = points.Select(c => c.Score.SloViolationPercent).Concat(marked.Select(s => s.SloViolationPercent)).Append(budget).ToList();
+        // The decision is made near the budget: the view reaches five times the budget (or the marked points, if
+        // higher), not the candidates that break the SLO for most of the run, which would squash the rest to a line.
+        var all = points.Select(c => c.Score.SloViolationPercent).Concat(marked.Select(s => s.SloViolationPercent)).Append(budget).ToList();
+        var top = Math.Min(all.Max(), Math.Max(ZoomBudgets * budget, marked.Select(s => s.SloViolationPercent).DefaultIfEmpty(0).Max()));
+        var shown = points.Where(c => c.Score.SloViolationPercent <= top).Select(c => c.Score).Concat(marked).ToList();
+        var xs = shown.Select(s => s.CostRatioToOracle).DefaultIfEmpty(1).ToList();
         var (left, right) = (xs.Min(), xs.Max());
         var pad = Math.Max((right - left) * 0.06, Math.Max(0.02, left * 0.02));
-        var top = ys.Max();
         plot.Axes.SetLimitsX(Math.Max(0, left - pad), right + pad);
         plot.Axes.SetLimitsY(top > 0 ? -top * 0.04 : -0.04, top > 0 ? top * 1.12 : 1);
+        var above = points.Count(c => c.Score.SloViolationPercent > top * 1.12);
+        if (above > 0)
+        {
+            var note = plot.Add.Text($"{above} more above {SimulationCharts.Format(top * 1.12)} % (in pareto.csv)", Math.Max(0, left - pad), top * 1.12);
+            note.LabelFontColor = Colors.Gray;
+            note.LabelFontSize = 14;
+            note.LabelAlignment = Alignment.UpperLeft;
+            note.OffsetX = 6;
+            note.OffsetY = 4;
+        }
 
         // Named on the line itself, at the right where the cheap and violating candidates rarely are.
         var label = plot.Add.Text($"budget {SimulationCharts.Format(budget)} %", right + pad, budget);
