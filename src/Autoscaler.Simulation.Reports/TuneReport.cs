@@ -85,7 +85,7 @@ public static class TuneReport
         Fact(html, "search part", Encode($"{Humanized(split.At.TotalSeconds)} ({HtmlReport.Number(split.At.TotalSeconds, "#,0.###")} s)"));
         Fact(html, "held part", Encode($"{Humanized(split.Held.TotalSeconds)} ({HtmlReport.Number(split.Held.TotalSeconds, "#,0.###")} s)"));
         Fact(html, "candidates simulated", string.Create(c,
-            $"{result.Simulated:#,0} of at most {result.Options.Candidates:#,0} (--candidates), seed {result.Options.Seed}; {result.Candidates.Count:#,0} ran on the whole search part, {front:#,0} on the Pareto front"));
+            $"{result.Tried:#,0} of at most {result.Options.Candidates:#,0} (--candidates), seed {result.Options.Seed}; {result.Candidates.Count:#,0} ran on the whole search part, {front:#,0} on the Pareto front; {result.Simulated:#,0} simulations in all"));
         if (result.Refused.Count > 0)
         {
             Fact(html, "refused", Encode("value sets the policy rules refuse (one example each): " + string.Join("; ", result.Refused)));

@@ -96,7 +96,7 @@ public static class TuneOutput
         Line(string.Create(c, $"Scenario: {s.Name}, {Durations.Humanize(s.Duration)} at a {Durations.Humanize(s.Step)} step, seed {s.Seed}."));
         Line(string.Create(c, $"Split: the search saw the first {Durations.Humanize(result.Split.At)}; the last {Durations.Humanize(result.Split.Held)} (--validate-fraction {o.ValidateFraction}) was held back and scores the result."));
         Line($"Objective: the fewest replica-seconds that meet the SLO ({result.Objective.Slo.Describe()}); then fewer scale actions.");
-        Line(string.Create(c, $"Search: {result.Simulated} simulations of {result.Candidates.Count} candidates on the whole search part (--candidates {o.Candidates}, --seed {o.Seed})."));
+        Line(string.Create(c, $"Search: {result.Tried} candidates of at most {o.Candidates} (--candidates), --seed {o.Seed}; {result.Candidates.Count} of them ran on the whole search part; {result.Simulated} simulations in all."));
         foreach (var warning in result.Warnings)
         {
             Line($"Warning: {warning}.");
@@ -199,6 +199,7 @@ public static class TuneOutput
             ["maxViolationPercent"] = result.Options.MaxViolationPercent,
             ["maxErrorRate"] = result.Scenario.Slo.MaxErrorRate,
             ["candidatesBudget"] = result.Options.Candidates,
+            ["candidatesTried"] = result.Tried,
             ["candidates"] = result.Candidates.Count,
             ["simulations"] = result.Simulated,
             ["simulatedSeconds"] = result.SimulatedSeconds,

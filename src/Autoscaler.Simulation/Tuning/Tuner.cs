@@ -95,7 +95,10 @@ public sealed record TuneResult
     /// <summary>Every candidate simulated on the whole search span; the Pareto front among them is marked.</summary>
     public required IReadOnlyList<TunedCandidate> Candidates { get; init; }
 
-    /// <summary>Candidates simulated, at any span.</summary>
+    /// <summary>Distinct candidates the search made and simulated (at most <see cref="TuneOptions.Candidates"/>).</summary>
+    public required int Tried { get; init; }
+
+    /// <summary>Simulations run: a candidate on each halving rung it reached counts once per rung.</summary>
     public required int Simulated { get; init; }
 
     /// <summary>Value sets the policy rules refused (e.g. a threshold's down above its up), one example each kind.</summary>
@@ -179,6 +182,7 @@ public static class Tuner
             OracleHeld = scores[BuiltInPolicies.Oracle],
             Validation = held,
             Candidates = search.Front(),
+            Tried = search.Tried,
             Simulated = search.Simulated,
             Refused = search.Refused,
             Warnings = warnings,
@@ -239,6 +243,8 @@ public static class Tuner
         public TunedCandidate? Original { get; private set; }
 
         public int Simulated { get; private set; }
+
+        public int Tried => _all.Count;
 
         /// <summary>The most replicas the oracle's sizing asks for on the whole search span.</summary>
         public int MostNeeded { get; private set; }

@@ -102,7 +102,7 @@ public sealed partial class TuneReportTests
         Assert.Contains("<dt>search part</dt><dd>2h 6m (7,560 s)</dd>", tuning, StringComparison.Ordinal);
         Assert.Contains("<dt>held part</dt><dd>54m (3,240 s)</dd>", tuning, StringComparison.Ordinal);
         Assert.Contains(
-            string.Create(CultureInfo.InvariantCulture, $"<dt>candidates simulated</dt><dd>{Result.Simulated} of at most 12 (--candidates), seed 1; {Result.Candidates.Count} ran on the whole search part"),
+            string.Create(CultureInfo.InvariantCulture, $"<dt>candidates simulated</dt><dd>{Result.Tried} of at most 12 (--candidates), seed 1; {Result.Candidates.Count} ran on the whole search part"),
             tuning, StringComparison.Ordinal);
         Assert.Contains("the charts show the whole history", html, StringComparison.Ordinal);
         Assert.True(html.IndexOf("<h2>Tuning</h2>", StringComparison.Ordinal) < html.IndexOf("<h2>Scores</h2>", StringComparison.Ordinal), "the Tuning section is not first");

@@ -47,6 +47,7 @@ public sealed class TunerTests
         Assert.True(result.Objective.Accepts(result.BestHeld));
         Assert.True(result.BestHeld.ReplicaSeconds < result.OriginalHeld.ReplicaSeconds);
         Assert.Same(result.Best.Spec, result.Chosen);
+        Assert.InRange(result.Tried, 2, 40);
         Assert.InRange(result.Simulated, 40, 200);
         Assert.InRange(result.Candidates.Count, 2, 40);
     }
@@ -115,6 +116,7 @@ public sealed class TunerTests
         Assert.InRange(result.Best.Spec.Metrics[0].Target!.Target, 25, 28);
         Assert.Equal(TimeSpan.FromSeconds(15), result.Best.Spec.CheckInterval);
         Assert.True(result.Candidates.Max(c => c.Id) < options.Candidates);
+        Assert.InRange(result.Tried, result.Candidates.Count, options.Candidates);
 
         // The original (checkInterval 10s, outside what was asked) is not a candidate, but it is still scored.
         Assert.DoesNotContain(result.Candidates, c => c.Values["checkInterval"] == 10);
