@@ -8,11 +8,7 @@ public sealed class AdmissionTests
     public async Task With_the_hold_off_a_request_is_answered_503_at_once_with_retry_after_when_every_replica_has_its_limit_in_flight()
     {
         var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var (busy, busyUrl) = await TestHosts.StartBackendAsync("busy", async context =>
-        {
-            await release.Task;
-            context.Response.Headers[TestHosts.InstanceHeader] = "busy";
-        });
+        var (busy, busyUrl) = await StartBusyAsync(release.Task);
         await using var _ = busy;
         var (gateway, client) = await TestHosts.StartGatewayAsync(new GatewayOptions { Destinations = [busyUrl.AbsoluteUri], MaxInflightPerReplica = 2, HoldLimit = 0, ProbePath = "" });
         await using var __ = gateway;
@@ -45,11 +41,7 @@ public sealed class AdmissionTests
     public async Task A_held_request_goes_to_the_replica_that_enters_rotation_and_one_beyond_the_hold_is_answered_503_at_once()
     {
         var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var (busy, busyUrl) = await TestHosts.StartBackendAsync("busy", async context =>
-        {
-            await release.Task;
-            context.Response.Headers[TestHosts.InstanceHeader] = "busy";
-        });
+        var (busy, busyUrl) = await StartBusyAsync(release.Task);
         await using var _ = busy;
         var (added, addedUrl) = await TestHosts.StartBackendAsync("added");
         await using var __ = added;
@@ -118,6 +110,14 @@ public sealed class AdmissionTests
         Assert.Equal(2, Volatile.Read(ref calls));
         Assert.Equal(0, await TestHosts.MetricAsync(client, "gateway_requests_total{code=\"503\"}"));
     }
+
+    /// <summary>A replica that answers no request before <paramref name="release"/> completes.</summary>
+    private static Task<(Microsoft.AspNetCore.Builder.WebApplication App, Uri Url)> StartBusyAsync(Task release) =>
+        TestHosts.StartBackendAsync("busy", async context =>
+        {
+            await release;
+            context.Response.Headers[TestHosts.InstanceHeader] = "busy";
+        });
 
     private static async Task<double> InflightAsync(HttpClient client)
     {
