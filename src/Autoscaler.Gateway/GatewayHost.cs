@@ -81,6 +81,24 @@ public static class GatewayHost
         builder.Services.AddSingleton<ILoadBalancingPolicy, LeastRequestsPolicy>();
         builder.Services.AddSingleton<IForwarderHttpClientFactory, GatewayHttpClientFactory>();
         builder.Services.AddSingleton(sp => new GatewayMetrics(sp.GetRequiredService<Yarp.ReverseProxy.IProxyStateLookup>));
+        builder.Services.AddSingleton(sp =>
+        {
+            var metrics = sp.GetRequiredService<GatewayMetrics>();
+            var overload = sp.GetRequiredService<OverloadSignal>();
+            var state = sp.GetRequiredService<Yarp.ReverseProxy.IProxyStateLookup>();
+            return new HoldQueue(
+                () => state.TryGetCluster(DestinationsProxyConfig.ClusterId, out var cluster)
+                    ? options.MaxInflightPerReplica * cluster.DestinationsState.AvailableDestinations.Count
+                    : 0,
+                options.HoldLimit,
+                options.HoldTimeout,
+                sp.GetRequiredService<TimeProvider>(),
+                () =>
+                {
+                    metrics.Holding();
+                    overload.Raise(); // a held request is as much a sign of too few replicas as a 503, and comes seconds earlier
+                });
+        });
         if (!string.IsNullOrWhiteSpace(options.DestinationsFile))
         {
             builder.Services.AddHostedService(sp => new DestinationsFileWatcher(

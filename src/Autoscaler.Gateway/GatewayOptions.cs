@@ -63,11 +63,26 @@ public sealed class GatewayOptions
 
     /// <summary>
     /// Requests in flight to one replica beyond which it takes no more: when every replica in rotation has this many,
-    /// the gateway answers 503 with <c>Retry-After: 1</c> at once instead of queueing more, so its memory and its own
-    /// endpoints stay in bounds under overload. Above what a replica holds itself (the demo service: workers + queue, 104).
+    /// further requests wait in the gateway's hold (<see cref="HoldLimit"/>, <see cref="HoldTimeout"/>) or are answered
+    /// 503 with <c>Retry-After: 1</c>, so its memory and its own endpoints stay in bounds under overload. At most what a
+    /// replica holds itself (the demo service: workers + queue, 104), or the replica answers 503 itself to what the
+    /// gateway would have held; <c>autoscaler up</c> sets it to its replicas' workers + queue.
     /// </summary>
     [Range(1, 1_000_000)]
     public int MaxInflightPerReplica { get; set; } = 256;
+
+    /// <summary>
+    /// Requests that may wait in the gateway, first in first out, when every replica has
+    /// <see cref="MaxInflightPerReplica"/> in flight: each goes to the first slot that frees (a request finishes, a
+    /// replica enters rotation), and more than this are answered 503 at once. 0 turns the hold off. Bounded so that
+    /// lasting overload costs a fixed amount of memory: a held request is one open connection and its buffers.
+    /// </summary>
+    [Range(0, 100_000)]
+    public int HoldLimit { get; set; } = 1000;
+
+    /// <summary>Longest a request waits in the hold before it is answered 503 with <c>Retry-After: 1</c>.</summary>
+    [Range(typeof(TimeSpan), "00:00:00.001", "00:05:00")]
+    public TimeSpan HoldTimeout { get; set; } = TimeSpan.FromSeconds(10);
 
     /// <summary>Path of every replica's readiness check, probed every <see cref="ProbeInterval"/> (active health); empty turns probing off.</summary>
     public string ProbePath { get; set; } = "/readyz";

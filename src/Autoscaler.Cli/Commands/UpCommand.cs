@@ -89,11 +89,18 @@ internal static class UpCommand
             }
 
             // The gateway balances over up's own replicas; only its health, retry and timeout settings come from configuration.
+            // Its per-replica limit is what a replica holds (workers + queue) unless configured: above it the replica
+            // answers 503 itself to what the gateway's hold would have kept waiting for a slot.
+            var replicaCapacity = ReplicaCapacity(loader.Bind<WebApp.WebAppOptions>(WebApp.WebAppOptions.Section), local.WebAppArguments);
             var gatewayOptions = loader.Bind<Gateway.GatewayOptions>(Gateway.GatewayOptions.Section, o =>
             {
                 o.Destinations.Clear();
                 o.DestinationsFile = null;
                 o.DestinationsDns = null;
+                if (!loader.IsSet($"{Gateway.GatewayOptions.Section}:{nameof(Gateway.GatewayOptions.MaxInflightPerReplica)}"))
+                {
+                    o.MaxInflightPerReplica = replicaCapacity;
+                }
             }, new Gateway.GatewayOptionsValidator());
             var rules = parse.GetValue(alertRules) is { Length: > 0 } given2 ? given2.Select(Path.GetFullPath).ToList() : null;
             foreach (var file in rules ?? [])
@@ -176,6 +183,33 @@ internal static class UpCommand
             return await RunAsync(settings);
         });
         return command;
+    }
+
+    /// <summary>
+    /// Requests one replica holds at once (workers + queue), as it will read them: its configuration (the environment and
+    /// appsettings.json it inherits), then the <c>--workers</c> and <c>--queue-limit</c> of <c>--replica-args</c>.
+    /// </summary>
+    internal static int ReplicaCapacity(WebApp.WebAppOptions configured, IReadOnlyList<string> replicaArguments)
+    {
+        int workers = configured.Workers, queue = configured.QueueLimit;
+        for (var i = 0; i < replicaArguments.Count; i++)
+        {
+            var (name, value) = replicaArguments[i].Split('=', 2) is [var n, var v] ? (n, v)
+                : (replicaArguments[i], i + 1 < replicaArguments.Count ? replicaArguments[i + 1] : null);
+            if (int.TryParse(value, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var number))
+            {
+                if (name == "--workers")
+                {
+                    workers = number;
+                }
+                else if (name == "--queue-limit")
+                {
+                    queue = number;
+                }
+            }
+        }
+
+        return (int)Math.Clamp((long)workers + queue, 1, 1_000_000); // the gateway's bounds of MaxInflightPerReplica
     }
 
     private static async Task<int> RunAsync(UpSettings settings)

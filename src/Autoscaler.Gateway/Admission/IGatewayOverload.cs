@@ -4,8 +4,9 @@ namespace Autoscaler.Gateway.Admission;
 public interface IGatewayOverload
 {
     /// <summary>
-    /// Raised for every proxied request answered 503: every replica in rotation full, a replica's own 503 (its queue
-    /// full), or no replica to take it. Raised on the request's thread: a handler must return at once.
+    /// Raised for every proxied request answered 503 (the hold queue full or its wait over, a replica's own 503 for its
+    /// queue full, or no replica to take it) and for every request that starts to wait in the hold queue (every replica
+    /// at its limit). Raised on the request's thread: a handler must return at once.
     /// </summary>
     event EventHandler? Rejected;
 }

@@ -14,6 +14,9 @@ internal sealed class GatewayMetrics
     private readonly Counter.Child?[] _byCode = new Counter.Child?[600];
     private readonly Counter.Child[] _errors;
     private readonly Counter _retries;
+    private readonly Counter _held;
+    private readonly Counter.Child[] _holdEnded;
+    private readonly Gauge _holding;
     private readonly Counter _ejections;
     private readonly Lazy<IProxyStateLookup> _proxyState;
     private readonly Gauge _inflight;
@@ -34,6 +37,13 @@ internal sealed class GatewayMetrics
         var errors = factory.CreateCounter("gateway_request_errors_total", "Failed attempts to forward a request, by kind (connect, request, timeout, no_destination, response, client, other).", "kind");
         _errors = [.. ProxyErrors.All.Select(k => errors.WithLabels(ProxyErrors.Label(k)))];
         _retries = factory.CreateCounter("gateway_retries_total", "Requests sent to a second replica after the first could not connect, timed out or left rotation while they waited.");
+        _held = factory.CreateCounter("gateway_held_requests_total", "Requests that waited in the gateway's hold queue because every replica had its limit in flight.");
+        var ended = factory.CreateCounter(
+            "gateway_hold_outcomes_total",
+            "Requests that ended at the gateway's hold by outcome (released: sent to a replica after waiting; timeout: 503 after the hold timeout; dropped: 503 at once, the hold queue full; abandoned: the client left while held).",
+            "outcome");
+        _holdEnded = [ended.WithLabels("released"), ended.WithLabels("timeout"), ended.WithLabels("dropped"), ended.WithLabels("abandoned")];
+        _holding = factory.CreateGauge("gateway_held_requests", "Requests waiting in the gateway's hold queue now.");
         _ejections = factory.CreateCounter(
             "gateway_destination_ejections_total",
             "Times a replica was taken out of rotation, by replica and reason (probe: failed readiness probe; connect: refused or timed-out connection; failures: too many failed requests in the window).",
@@ -62,6 +72,36 @@ internal sealed class GatewayMetrics
     public void Error(ProxyErrorKind kind) => _errors[(int)kind].Inc();
 
     public void Retry() => _retries.Inc();
+
+    /// <summary>A request started to wait in the hold queue.</summary>
+    public void Holding()
+    {
+        _held.Inc();
+        _holding.Inc();
+    }
+
+    /// <summary>What the gate did with a request: nothing to count when it was admitted at once.</summary>
+    public void Hold(Admission.HoldOutcome outcome)
+    {
+        var index = outcome switch
+        {
+            Admission.HoldOutcome.Released => 0,
+            Admission.HoldOutcome.TimedOut => 1,
+            Admission.HoldOutcome.Dropped => 2,
+            Admission.HoldOutcome.Abandoned => 3,
+            _ => -1,
+        };
+        if (index < 0)
+        {
+            return;
+        }
+
+        _holdEnded[index].Inc();
+        if (outcome != Admission.HoldOutcome.Dropped)
+        {
+            _holding.Dec();
+        }
+    }
 
     public void Ejected(string destination, EjectionReason reason) =>
         _ejections.WithLabels(destination, reason switch
