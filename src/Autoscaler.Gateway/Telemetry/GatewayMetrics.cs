@@ -11,6 +11,7 @@ namespace Autoscaler.Gateway.Telemetry;
 internal sealed class GatewayMetrics
 {
     private readonly Counter _requests;
+    private readonly Counter _received;
     private readonly Counter.Child?[] _byCode = new Counter.Child?[600];
     private readonly Counter.Child[] _errors;
     private readonly Counter _retries;
@@ -34,6 +35,7 @@ internal sealed class GatewayMetrics
         DotNetStats.Register(Registry); // process_* and dotnet_*, as on every /metrics of the tool
         var factory = Metrics.WithCustomRegistry(Registry);
         _requests = factory.CreateCounter("gateway_requests_total", "Requests proxied by the gateway, by the status code returned to the client.", "code");
+        _received = factory.CreateCounter("gateway_requests_received_total", "Requests that reached the gateway, counted as they arrive: those waiting in the hold queue or still in flight included (the demand, where gateway_requests_total counts them once answered).");
         var errors = factory.CreateCounter("gateway_request_errors_total", "Failed attempts to forward a request, by kind (connect, request, timeout, no_destination, response, client, other).", "kind");
         _errors = [.. ProxyErrors.All.Select(k => errors.WithLabels(ProxyErrors.Label(k)))];
         _retries = factory.CreateCounter("gateway_retries_total", "Requests sent to a second replica after the first could not connect, timed out or left rotation while they waited.");
@@ -56,6 +58,9 @@ internal sealed class GatewayMetrics
     }
 
     public CollectorRegistry Registry { get; }
+
+    /// <summary>A request reached the gateway (before admission, the hold or forwarding).</summary>
+    public void Received() => _received.Inc();
 
     public void Completed(int statusCode)
     {

@@ -16,6 +16,7 @@ internal sealed class RequestCountingMiddleware(RequestDelegate next, GatewayMet
 
     public async Task InvokeAsync(HttpContext context)
     {
+        metrics.Received();
         try
         {
             await next(context);

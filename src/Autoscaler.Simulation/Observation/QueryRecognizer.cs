@@ -73,7 +73,8 @@ internal static partial class QueryRecognizer
 
     // Every request the gateway answered: what reached the replicas plus what it turned away itself, which the model
     // never does (it has no gateway limit), so the replicas' arrivals.
-    [GeneratedRegex(@"^(?<agg>sum)\(i?rate\(gateway_requests_total\[(?<w>[0-9a-z.]+)\]\)\)$", RegexOptions.CultureInvariant)]
+    // gateway_requests_received_total counts them as they arrive (held ones too); the model holds none, so the same.
+    [GeneratedRegex(@"^(?<agg>sum)\(i?rate\(gateway_requests(_received)?_total\[(?<w>[0-9a-z.]+)\]\)\)$", RegexOptions.CultureInvariant)]
     private static partial Regex GatewayRequestRate();
 
     [GeneratedRegex(@"^(?<agg>sum|avg)\(avg_over_time\(webapp_queue_length\[(?<w>[0-9a-z.]+)\]\)\)$", RegexOptions.CultureInvariant)]

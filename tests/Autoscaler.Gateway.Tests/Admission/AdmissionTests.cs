@@ -62,6 +62,10 @@ public sealed class AdmissionTests
         }
 
         Assert.False(held.IsCompleted);
+
+        // The demand as it arrives: the held request and the one in flight count already, and the one turned away.
+        Assert.Equal(3, await TestHosts.MetricAsync(client, "gateway_requests_received_total"));
+        Assert.Equal(1, await TestHosts.MetricAsync(client, "gateway_requests_total{code=\"503\"}"));
         gateway.Destinations().Add(addedUrl);
         using (var response = await held)
         {

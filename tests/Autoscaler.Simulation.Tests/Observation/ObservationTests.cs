@@ -10,6 +10,7 @@ public sealed class ObservationTests
     [InlineData("avg( avg_over_time( webapp_response_time_seconds[1m] ) )", ObservedKind.ResponseTime, 60, ObservedAggregation.Avg)]
     [InlineData("sum(rate(webapp_request_count_total[30s]))", ObservedKind.RequestRate, 30, ObservedAggregation.Sum)]
     [InlineData("sum(irate(gateway_requests_total[30s]))", ObservedKind.RequestRate, 30, ObservedAggregation.Sum)]
+    [InlineData("sum(irate(gateway_requests_received_total[30s]))", ObservedKind.RequestRate, 30, ObservedAggregation.Sum)]
     [InlineData("avg(rate(webapp_request_count_total[2m]))", ObservedKind.RequestRate, 120, ObservedAggregation.Avg)]
     [InlineData("sum(avg_over_time(webapp_queue_length[30s]))", ObservedKind.QueueLength, 30, ObservedAggregation.Sum)]
     [InlineData("avg(webapp_queue_length)", ObservedKind.QueueLength, 0, ObservedAggregation.Avg)]
