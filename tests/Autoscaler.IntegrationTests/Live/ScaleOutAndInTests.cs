@@ -22,7 +22,9 @@ public sealed partial class ScaleOutAndInTests
 
         await LiveStack.WaitForAsync(async () => await stack.CurrentReplicasAsync() >= 2, TimeSpan.FromSeconds(30), () => stack.Process.Output);
 
-        // Prometheus scrapes exactly the replicas the gateway balances over, all of them up.
+        // Prometheus scrapes exactly the replicas the gateway balances over, all of them up. Its file discovery re-reads the
+        // targets on a file event or every 10 s; on a loaded machine a missed event and a slow first scrape took more than
+        // 20 s once, hence a wait of several refreshes.
         Dictionary<string, string> targets = [];
         HashSet<string> destinations = [];
         await LiveStack.WaitForAsync(async () =>
@@ -30,7 +32,7 @@ public sealed partial class ScaleOutAndInTests
             destinations = await stack.GatewayDestinationsAsync();
             targets = await stack.PrometheusTargetsAsync();
             return destinations.Count >= 2 && targets.Keys.ToHashSet().SetEquals(destinations) && targets.Values.All(h => h == "up");
-        }, TimeSpan.FromSeconds(20), () => $"gateway: {string.Join(',', destinations)}; prometheus: {string.Join(',', targets.Select(t => $"{t.Key}={t.Value}"))}");
+        }, TimeSpan.FromSeconds(45), () => $"gateway: {string.Join(',', destinations)}; prometheus: {string.Join(',', targets.Select(t => $"{t.Key}={t.Value}"))}");
 
         Assert.Equal(0, await load.WaitForExitAsync(TimeSpan.FromSeconds(90)));
         await LiveStack.WaitForAsync(async () => await stack.CurrentReplicasAsync() == 1 && (await stack.GatewayDestinationsAsync()).Count == 1,
