@@ -88,6 +88,7 @@ internal static class TuneCommand
             Scenario s;
             PolicySpec spec;
             TuneOptions options;
+            SearchSpace space;
             try
             {
                 options = new TuneOptions
@@ -128,7 +129,7 @@ internal static class TuneCommand
                     TuneOutput.Export(spec, exportFormat);
                 }
 
-                Tuner.Check(s, spec, options, choice.Name);
+                space = Tuner.Check(s, spec, options, choice.Name).Space;
             }
             catch (ScenarioException e)
             {
@@ -154,15 +155,14 @@ internal static class TuneCommand
             }
 
             var directory = parse.GetValue(output) ?? Path.Combine("tune-output", s.Name);
-            return await RunAsync(s, spec, options, exportFormat, directory, interruption);
+            return await RunAsync(s, spec, space, options, exportFormat, directory, interruption);
         });
         return command;
     }
 
-    private static async Task<int> RunAsync(Scenario scenario, PolicySpec policy, TuneOptions options, string? export, string directory, Interruption interruption)
+    private static async Task<int> RunAsync(Scenario scenario, PolicySpec policy, SearchSpace space, TuneOptions options, string? export, string directory, Interruption interruption)
     {
         var stop = interruption.Token;
-        var space = SearchSpace.From(policy).Narrow(options.Params);
         await Console.Error.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
             $"tune: {scenario.Name}: {Durations.Humanize(scenario.Duration)} at a {Durations.Humanize(scenario.Step)} step; {space.Parameters.Count(p => !p.IsFixed)} of {space.Parameters.Count} fields searched, up to {options.Candidates} candidates, seed {options.Seed}"));
         TuneResult result;

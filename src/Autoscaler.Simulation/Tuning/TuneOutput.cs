@@ -133,9 +133,7 @@ public static class TuneOutput
         }
 
         text.Append('\n');
-        var original = result.Space.Parameters.All(p => result.Best.Values.ContainsKey(p.Name))
-            ? parameters.Select(p => p.Round(p.Value)).ToArray()
-            : [];
+        var original = parameters.Select(p => p.Round(p.Value)).ToArray();
         foreach (var candidate in result.Candidates.OrderBy(x => x.Id))
         {
             var s = candidate.Score;
