@@ -86,6 +86,12 @@ internal sealed partial class OptionsLoader
             .Build();
     }
 
+    /// <summary>Binds from <paramref name="configuration"/> alone (a service file's settings), not appsettings.json or the environment.</summary>
+    public OptionsLoader(IConfiguration configuration) => _configuration = configuration;
+
+    /// <summary>The problems found so far.</summary>
+    public IReadOnlyList<string> Problems => _problems;
+
     public T Bind<T>(string section, Action<T>? applyFlags = null, IValidateOptions<T>? crossField = null)
         where T : class, new()
     {

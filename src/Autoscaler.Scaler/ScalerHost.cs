@@ -5,12 +5,14 @@ using Autoscaler.Core.Pipeline;
 using Autoscaler.Core.PolicyFiles;
 using Autoscaler.Core.Scaling;
 using Autoscaler.Scaler.Alerts;
+using Autoscaler.Scaler.Fleet;
 using Autoscaler.Scaler.Replicas;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 using Prometheus;
 
 namespace Autoscaler.Scaler;
@@ -31,9 +33,10 @@ public static class ScalerHost
     };
 
     /// <summary>
-    /// Builds the scaler listening on <paramref name="urls"/>, with <paramref name="policy"/> or else the default threshold policy;
-    /// nothing is started yet. <paramref name="replicaSet"/> is what <c>PUT /api/v1/replicas</c> sets directly (the local
-    /// replicas, also under an Ansible target that sets them through that very API); without one the endpoint answers 409.
+    /// Builds a scaler of one service (called <see cref="ScalerTelemetry.DefaultService"/>) listening on
+    /// <paramref name="urls"/>, with <paramref name="policy"/> or else the default threshold policy; nothing is started
+    /// yet. <paramref name="replicaSet"/> is what <c>PUT /api/v1/replicas</c> sets directly (the local replicas, also
+    /// under an Ansible target that sets them through that very API); without one the endpoint answers 409.
     /// </summary>
     public static WebApplication Build(
         ScalerOptions options,
@@ -42,9 +45,21 @@ public static class ScalerHost
         IReadOnlyList<IMetricSource> sources,
         Action<WebApplicationBuilder>? configure = null,
         PolicySpec? policy = null,
-        IScaleTarget? replicaSet = null)
+        IScaleTarget? replicaSet = null) =>
+        Build(options, urls, [new ServiceSetup(ScalerTelemetry.DefaultService, policy ?? options.ToPolicy(), target, sources, options, replicaSet)], configure);
+
+    /// <summary>
+    /// Builds the scaler of <paramref name="services"/> (more can be applied to its <see cref="ScalerFleet"/> while it
+    /// runs) listening on <paramref name="urls"/>; nothing is started yet. <paramref name="options"/> holds what is the
+    /// scaler's rather than a service's: the tokens. With <paramref name="namedLogs"/> each loop logs under its service's name.
+    /// </summary>
+    public static WebApplication Build(
+        ScalerOptions options,
+        IEnumerable<string> urls,
+        IReadOnlyList<ServiceSetup> services,
+        Action<WebApplicationBuilder>? configure = null,
+        bool namedLogs = false)
     {
-        policy ??= options.ToPolicy();
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions
         {
             ApplicationName = "autoscaler-scaler",
@@ -54,36 +69,88 @@ public static class ScalerHost
         builder.WebHost.ConfigureKestrel(k => k.AddServerHeader = false);
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton(options);
-        builder.Services.AddSingleton(target);
-        builder.Services.AddSingleton(new ScalerState(target.Name, policy.Metrics[0].Name, policy.Metrics[0].Query));
-        var telemetry = new ScalerTelemetry(Metrics.NewCustomRegistry());
-        telemetry.SetDryRun(options.DryRun);
-        telemetry.SetConfiguration(policy, options.CheckInterval);
-        builder.Services.AddSingleton(telemetry);
-        builder.Services.AddSingleton<IReadOnlyList<IMetricSource>>([.. sources.Select(s => new TimedMetricSource(s, telemetry, TimeProvider.System))]);
-        builder.Services.AddSingleton(sp => policy.CreatePipeline(sp.GetRequiredService<TimeProvider>()));
-        builder.Services.AddSingleton<ScalerLoop>();
-        builder.Services.AddHostedService(sp => sp.GetRequiredService<ScalerLoop>());
-        builder.Services.AddSingleton(new ReplicaApi(replicaSet, policy.MinReplicas, policy.MaxReplicas));
-        builder.Services.AddSingleton<AlertTrigger>();
-        builder.Services.AddHostedService(sp => sp.GetRequiredService<AlertTrigger>());
+        builder.Services.AddSingleton(sp =>
+        {
+            var fleet = new ScalerFleet(Metrics.NewCustomRegistry(), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILoggerFactory>(), namedLogs);
+            foreach (var service in services)
+            {
+                // Nothing runs yet, so applying completes at once.
+                fleet.ApplyAsync(service, CancellationToken.None).GetAwaiter().GetResult();
+            }
+
+            return fleet;
+        });
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<ScalerFleet>());
+
+        // A fleet of one, as the scaler always was: its parts, for whoever asks for them.
+        builder.Services.AddSingleton(sp => One(sp).Loop);
+        builder.Services.AddSingleton(sp => One(sp).State);
+        builder.Services.AddSingleton(sp => One(sp).Telemetry);
+        builder.Services.AddSingleton(sp => One(sp).Pipeline);
+        builder.Services.AddSingleton(sp => One(sp).Alerts);
         configure?.Invoke(builder);
 
         var app = builder.Build();
-        var loop = app.Services.GetRequiredService<ScalerLoop>();
-        var state = app.Services.GetRequiredService<ScalerState>();
+        var fleet = app.Services.GetRequiredService<ScalerFleet>();
         app.MapGet("/healthz", () => Results.Text("ok"));
-        app.MapGet("/readyz", () =>
-            loop.Evaluations == 0 ? Results.Text("starting", statusCode: 503)
-            : loop.Unreachable is { } why ? Results.Text($"not ready: the metrics backend is out ({why})", statusCode: 503)
-            : Results.Text("ready"));
-        app.MapGet("/api/v1/status", () => Results.Json(state.Snapshot(), Json));
-        app.MapGet("/api/v1/decisions", () => Results.Json(state.Snapshot().LastDecisions, Json));
+        app.MapGet("/readyz", () => Readiness(fleet));
+        app.MapGet("/api/v1/status", () => OfOne(fleet, s => Results.Json(s.State.Snapshot(), Json)));
+        app.MapGet("/api/v1/decisions", () => OfOne(fleet, s => Results.Json(s.State.Snapshot().LastDecisions, Json)));
         app.MapPost(AlertEndpoint.Path, AlertEndpoint.HandleAsync);
-        app.MapGet(ReplicaEndpoint.Path, ReplicaEndpoint.GetAsync);
-        app.MapPut(ReplicaEndpoint.Path, ReplicaEndpoint.PutAsync);
-        app.MapDelete(PauseEndpoint.Path, PauseEndpoint.DeleteAsync);
-        app.MapMetrics("/metrics", app.Services.GetRequiredService<ScalerTelemetry>().Registry);
+        app.MapGet(ReplicaEndpoint.Path, (HttpContext c, ScalerOptions o) => OfOne(fleet, s => ReplicaEndpoint.GetAsync(c, o, s)));
+        app.MapPut(ReplicaEndpoint.Path, (HttpContext c, ILoggerFactory l) => OfOne(fleet, s => ReplicaEndpoint.PutAsync(c, options, s, l)));
+        app.MapDelete(PauseEndpoint.Path, (HttpContext c, ScalerOptions o) => OfOne(fleet, s => PauseEndpoint.DeleteAsync(c, o, s)));
+        app.MapGet(ServicesEndpoint.Path, () => Results.Json(ServicesEndpoint.List(fleet), Json));
+        app.MapGet(ServicesEndpoint.Path + "/{name}", (string name) => Named(fleet, name, s => Results.Json(ServicesEndpoint.Describe(fleet, s), Json)));
+        app.MapGet(ServicesEndpoint.Path + "/{name}/decisions", (string name) => Named(fleet, name, s => Results.Json(s.State.Snapshot().LastDecisions, Json)));
+        app.MapGet(ServicesEndpoint.Path + "/{name}/replicas", (HttpContext c, string name) => Named(fleet, name, s => ReplicaEndpoint.GetAsync(c, options, s)));
+        app.MapPut(ServicesEndpoint.Path + "/{name}/replicas", (HttpContext c, string name, ILoggerFactory l) => Named(fleet, name, s => ReplicaEndpoint.PutAsync(c, options, s, l)));
+        app.MapDelete(ServicesEndpoint.Path + "/{name}/pause", (HttpContext c, string name) => Named(fleet, name, s => PauseEndpoint.DeleteAsync(c, options, s)));
+        app.MapMetrics("/metrics", fleet.Registry);
         return app;
     }
+
+    private static ScalerService One(IServiceProvider services) =>
+        services.GetRequiredService<ScalerFleet>().Single ?? throw new InvalidOperationException("this scaler does not scale exactly one service");
+
+    // Ready once every service has evaluated, and not while one's last evaluation could not reach Prometheus.
+    private static IResult Readiness(ScalerFleet fleet)
+    {
+        var services = fleet.Services;
+        if (services.FirstOrDefault(s => s.Loop.Evaluations == 0) is { } starting)
+        {
+            return Results.Text(services.Count == 1 ? "starting" : $"starting: {starting.Name} has not evaluated yet", statusCode: 503);
+        }
+
+        if (services.FirstOrDefault(s => s.Loop.Unreachable is not null) is { } cut)
+        {
+            var which = services.Count == 1 ? "" : $"{cut.Name}: ";
+            return Results.Text($"not ready: {which}the metrics backend is out ({cut.Loop.Unreachable})", statusCode: 503);
+        }
+
+        return Results.Text(services.Count == 0 ? "ready (no services)" : "ready");
+    }
+
+    // The endpoints of a scaler of one service: with several, the caller must name one.
+    private static Task<IResult> OfOne(ScalerFleet fleet, Func<ScalerService, Task<IResult>> handle) =>
+        fleet.Single is { } one ? handle(one) : Task.FromResult(NotOne(fleet));
+
+    private static IResult OfOne(ScalerFleet fleet, Func<ScalerService, IResult> handle) =>
+        fleet.Single is { } one ? handle(one) : NotOne(fleet);
+
+    private static IResult NotOne(ScalerFleet fleet) => Results.Text(
+        $"this scaler scales {fleet.Services.Count} services; name one: {ServicesEndpoint.Path}/NAME (the list: GET {ServicesEndpoint.Path})",
+        statusCode: StatusCodes.Status409Conflict);
+
+    private static Task<IResult> Named(ScalerFleet fleet, string name, Func<ScalerService, Task<IResult>> handle) =>
+        fleet.Find(name) is { } service ? handle(service) : Task.FromResult(NoSuch(fleet, name));
+
+    private static IResult Named(ScalerFleet fleet, string name, Func<ScalerService, IResult> handle) =>
+        fleet.Find(name) is { } service ? handle(service) : NoSuch(fleet, name);
+
+    private static IResult NoSuch(ScalerFleet fleet, string name) => Results.Text(
+        fleet.ProblemOf(name) is { } problem
+            ? $"service {name} is not running: its file {problem.File} is invalid: {problem.Message}"
+            : $"no service {name}; this scaler scales: {string.Join(", ", fleet.Services.Select(s => s.Name))}",
+        statusCode: StatusCodes.Status404NotFound);
 }

@@ -19,7 +19,7 @@ public sealed partial class ScalerLoop(
     ScalerState state,
     ScalerTelemetry telemetry,
     TimeProvider time,
-    ILogger<ScalerLoop> logger) : BackgroundService
+    ILogger logger) : BackgroundService
 {
     private readonly SemaphoreSlim _oneAtATime = new(1, 1);
     private readonly Dictionary<string, string?> _lastFailure = [];

@@ -81,6 +81,15 @@ public sealed class ScalerOptions
     /// <summary>A file holding <see cref="ApiToken"/> instead (read once at start); not together with it.</summary>
     public string? ApiTokenFile { get; set; }
 
+    /// <summary>A copy for one service of a fleet: the scaler's tokens and alert spacing, that service's check interval and dry run.</summary>
+    public ScalerOptions ForService(TimeSpan checkInterval, bool dryRun)
+    {
+        var copy = (ScalerOptions)MemberwiseClone();
+        copy.CheckInterval = checkInterval;
+        copy.DryRun = dryRun;
+        return copy;
+    }
+
     /// <summary>The default policy's options.</summary>
     public ThresholdPolicyOptions ToThresholds() => new() { ScaleUpThreshold = ScaleUpThreshold, ScaleDownThreshold = ScaleDownThreshold };
 

@@ -56,6 +56,9 @@ public sealed record ScalerStatus(
 /// <summary>The scaler's recent history, shared by the loop and the HTTP API. Thread-safe.</summary>
 public sealed class ScalerState(string target, string metric, string query, int keep = 50)
 {
+    private string _target = target;
+    private string _metric = metric;
+    private string _query = query;
     private readonly Lock _lock = new();
     private readonly LinkedList<DecisionEntry> _decisions = new();
     private int? _current;
@@ -66,6 +69,15 @@ public sealed class ScalerState(string target, string metric, string query, int 
     private AlertNotice? _lastAlert;
     private ScalingPause? _pause;
 
+    /// <summary>The service's file changed: what the status names as its target and first metric from now on.</summary>
+    public void Reconfigure(string target, string metric, string query)
+    {
+        lock (_lock)
+        {
+            (_target, _metric, _query) = (target, metric, query);
+        }
+    }
+
     /// <summary>Records one evaluation.</summary>
     public void Record(DecisionEntry entry)
     {
@@ -74,7 +86,7 @@ public sealed class ScalerState(string target, string metric, string query, int 
             var d = entry.Decision;
             _current = entry.Action is { Succeeded: true } a ? a.Replicas : d.CurrentReplicas;
             _desired = d.DesiredReplicas;
-            _lastValue = d.Readings.Where(r => r.Metric == metric).Select(r => r.Value).FirstOrDefault();
+            _lastValue = d.Readings.Where(r => r.Metric == _metric).Select(r => r.Value).FirstOrDefault();
             _lastError = d.Readings.Where(r => !r.Succeeded).Select(r => r.Message).FirstOrDefault() ?? (entry.Action is { Succeeded: false } f ? f.Message : null);
             _lastEvaluation = d.Time;
             _pause = d.Pause;
@@ -128,7 +140,7 @@ public sealed class ScalerState(string target, string metric, string query, int 
     {
         lock (_lock)
         {
-            return new ScalerStatus(target, metric, query, _current, _desired, _lastValue, _lastError, _lastEvaluation, [.. _decisions], _lastAlert, _pause);
+            return new ScalerStatus(_target, _metric, _query, _current, _desired, _lastValue, _lastError, _lastEvaluation, [.. _decisions], _lastAlert, _pause);
         }
     }
 }

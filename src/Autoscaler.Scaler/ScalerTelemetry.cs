@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using Autoscaler.Core;
 using Autoscaler.Core.Metrics;
@@ -27,7 +28,6 @@ public sealed class ScalerTelemetry
     private readonly Gauge _paused;
 
     private readonly Counter _alerts;
-    private readonly Counter _webhookCalls;
     private readonly Counter _targetReadErrors;
     private readonly Histogram _queryDuration;
     private readonly Gauge _lastEvaluation;
@@ -36,49 +36,64 @@ public sealed class ScalerTelemetry
     private readonly Gauge _checkInterval;
     private readonly Gauge _threshold;
 
-    /// <summary>Creates the metrics in <paramref name="registry"/>; <paramref name="time"/> stamps the start as the last evaluation until there is one.</summary>
-    public ScalerTelemetry(CollectorRegistry registry, TimeProvider? time = null)
+    /// <summary>The service name of a scaler run for one service from flags (<c>--service-name</c>).</summary>
+    public const string DefaultService = "webapp";
+
+    // The process-wide metrics (build info, process_*, dotnet_*) go into a registry once, however many services share it.
+    private static readonly ConditionalWeakTable<CollectorRegistry, object> ProcessMetrics = [];
+
+    private readonly List<Collector> _families = [];
+
+    /// <summary>
+    /// Creates <paramref name="service"/>'s metrics in <paramref name="registry"/> (every <c>autoscaler_</c> series
+    /// carries <c>service="NAME"</c>; several services share one registry); <paramref name="time"/> stamps the start as
+    /// the last evaluation until there is one.
+    /// </summary>
+    public ScalerTelemetry(CollectorRegistry registry, TimeProvider? time = null, string service = DefaultService)
     {
         Registry = registry;
-        DotNetStats.Register(registry);
+        Service = service;
         var f = Metrics.WithCustomRegistry(registry);
-        f.CreateGauge("autoscaler_build_info", "Always 1; the labels say which build runs: version, git commit (empty when unknown), .NET runtime.", "version", "commit", "runtime")
-            .WithLabels(BuildInfo.Version, BuildInfo.Commit, RuntimeInformation.FrameworkDescription).Set(1);
-        _minReplicas = f.CreateGauge("autoscaler_min_replicas", "Fewest replicas allowed now: the policy's, or an open schedule window's.");
-        _maxReplicas = f.CreateGauge("autoscaler_max_replicas", "Most replicas allowed now: the policy's, or an open schedule window's.");
-        _checkInterval = f.CreateGauge("autoscaler_check_interval_seconds", "Time between periodic evaluations.");
-        _threshold = f.CreateGauge("autoscaler_metric_threshold",
+        lock (ProcessMetrics)
+        {
+            if (!ProcessMetrics.TryGetValue(registry, out _))
+            {
+                DotNetStats.Register(registry);
+                f.CreateGauge("autoscaler_build_info", "Always 1; the labels say which build runs: version, git commit (empty when unknown), .NET runtime.", "version", "commit", "runtime")
+                    .WithLabels(BuildInfo.Version, BuildInfo.Commit, RuntimeInformation.FrameworkDescription).Set(1);
+                ProcessMetrics.Add(registry, new object());
+            }
+        }
+
+        var s = f.WithLabels(new Dictionary<string, string> { ["service"] = service });
+        _minReplicas = Track(s.CreateGauge("autoscaler_min_replicas", "Fewest replicas allowed now: the policy's, or an open schedule window's."));
+        _maxReplicas = Track(s.CreateGauge("autoscaler_max_replicas", "Most replicas allowed now: the policy's, or an open schedule window's."));
+        _checkInterval = Track(s.CreateGauge("autoscaler_check_interval_seconds", "Time between periodic evaluations."));
+        _threshold = Track(s.CreateGauge("autoscaler_metric_threshold",
             "What each metric's rule compares its value with, by bound: scale_up and scale_down (threshold rules), target (a whole-service "
             + "target) or target_per_replica (target AverageValue and predictive rules: multiply by the replicas for the service's total).",
-            "metric", "bound");
-        _lastEvaluation = f.CreateGauge("autoscaler_last_evaluation_timestamp_seconds",
-            "Unix time of the last evaluation that reached a decision (the start until the first one).");
+            ["metric", "bound"]));
+        _lastEvaluation = Track(s.CreateGauge("autoscaler_last_evaluation_timestamp_seconds",
+            "Unix time of the last evaluation that reached a decision (the start until the first one)."));
         _lastEvaluation.Set((time ?? TimeProvider.System).GetUtcNow().ToUnixTimeMilliseconds() / 1000.0);
-        _targetReadErrors = f.CreateCounter("autoscaler_target_read_errors_total",
-            "Evaluations that could not read the replica count from the scaling target, and so decided nothing.");
-        _queryDuration = f.CreateHistogram("autoscaler_query_duration_seconds", "Time one metric's query took, failed ones included.",
-            new HistogramConfiguration { LabelNames = ["metric"], Buckets = Histogram.ExponentialBuckets(0.001, 2, 16) });
-        _current = f.CreateGauge("autoscaler_current_replicas", "Replica count read from the target at the last evaluation.");
-        _desired = f.CreateGauge("autoscaler_desired_replicas", "Replica count chosen by the last evaluation.");
-        _metricValue = f.CreateGauge("autoscaler_metric_value", "Last value of each metric (NaN when its reading failed).", "metric");
-        _decisions = f.CreateCounter("autoscaler_decisions_total", "Evaluations, by direction (up, down, none) and cause.", "direction", "reason");
-        _actions = f.CreateCounter("autoscaler_scale_actions_total", "Calls to the scaling target, by result (success, failure).", "result");
-        _queryErrors = f.CreateCounter("autoscaler_query_errors_total", "Metric readings that failed, by metric and kind.", "metric", "kind");
-        _proposals = f.CreateGauge("autoscaler_proposed_replicas", "Each policy's last proposal for its metric (NaN when it had none).", "metric", "policy");
-        _dryRun = f.CreateGauge("autoscaler_dry_run", "1 when decisions are only logged and exported, never applied.");
-        _paused = f.CreateGauge("autoscaler_paused", "1 while autoscaling is paused (the count held at the paused one), else 0.");
-        _evaluation = f.CreateHistogram("autoscaler_evaluation_duration_seconds", "Time one evaluation took, queries and scaling included.",
-            new HistogramConfiguration { Buckets = Histogram.ExponentialBuckets(0.001, 2, 16) });
-        _alerts = f.CreateCounter("autoscaler_alerts_received_total", "Alerts received from Alertmanager's webhook, by status (firing, resolved).", "status");
+        _targetReadErrors = Track(s.CreateCounter("autoscaler_target_read_errors_total",
+            "Evaluations that could not read the replica count from the scaling target, and so decided nothing."));
+        _queryDuration = Track(s.CreateHistogram("autoscaler_query_duration_seconds", "Time one metric's query took, failed ones included.",
+            new HistogramConfiguration { LabelNames = ["metric"], Buckets = Histogram.ExponentialBuckets(0.001, 2, 16) }));
+        _current = Track(s.CreateGauge("autoscaler_current_replicas", "Replica count read from the target at the last evaluation."));
+        _desired = Track(s.CreateGauge("autoscaler_desired_replicas", "Replica count chosen by the last evaluation."));
+        _metricValue = Track(s.CreateGauge("autoscaler_metric_value", "Last value of each metric (NaN when its reading failed).", ["metric"]));
+        _decisions = Track(s.CreateCounter("autoscaler_decisions_total", "Evaluations, by direction (up, down, none) and cause.", ["direction", "reason"]));
+        _actions = Track(s.CreateCounter("autoscaler_scale_actions_total", "Calls to the scaling target, by result (success, failure).", ["result"]));
+        _queryErrors = Track(s.CreateCounter("autoscaler_query_errors_total", "Metric readings that failed, by metric and kind.", ["metric", "kind"]));
+        _proposals = Track(s.CreateGauge("autoscaler_proposed_replicas", "Each policy's last proposal for its metric (NaN when it had none).", ["metric", "policy"]));
+        _dryRun = Track(s.CreateGauge("autoscaler_dry_run", "1 when decisions are only logged and exported, never applied."));
+        _paused = Track(s.CreateGauge("autoscaler_paused", "1 while autoscaling is paused (the count held at the paused one), else 0."));
+        _evaluation = Track(s.CreateHistogram("autoscaler_evaluation_duration_seconds", "Time one evaluation took, queries and scaling included.",
+            new HistogramConfiguration { Buckets = Histogram.ExponentialBuckets(0.001, 2, 16) }));
+        _alerts = Track(s.CreateCounter("autoscaler_alerts_received_total", "Alerts received from Alertmanager's webhook, by status (firing, resolved).", ["status"]));
         _alerts.WithLabels("firing");
         _alerts.WithLabels("resolved");
-        _webhookCalls = f.CreateCounter("autoscaler_alert_webhook_calls_total",
-            "Calls of the alert webhook by result: evaluation (asked for one), coalesced (folded into one already pending), no_alerts, "
-            + "or refused: unauthorized, unsupported_media_type, too_large, invalid.", "result");
-        foreach (var result in Alerts.WebhookResults.All)
-        {
-            _webhookCalls.WithLabels(result);
-        }
         foreach (var direction in new[] { "up", "down", "none" })
         {
             _decisions.WithLabels(direction, DecisionCauses.Policy);
@@ -90,6 +105,57 @@ public sealed class ScalerTelemetry
 
     /// <summary>The registry served at <c>/metrics</c>.</summary>
     public CollectorRegistry Registry { get; }
+
+    /// <summary>The service these metrics are of (their <c>service</c> label).</summary>
+    public string Service { get; }
+
+    /// <summary>
+    /// Takes this service's series off <c>/metrics</c> (its file was removed): labelled series are removed, series
+    /// without other labels are unpublished, since the registry keeps the metric itself for the other services.
+    /// </summary>
+    public void Remove()
+    {
+        foreach (var family in _families)
+        {
+            switch (family)
+            {
+                case Gauge { LabelNames.Length: 0 } g:
+                    g.Unpublish();
+                    break;
+                case Counter { LabelNames.Length: 0 } c:
+                    c.Unpublish();
+                    break;
+                case Histogram { LabelNames.Length: 0 } h:
+                    h.Unpublish();
+                    break;
+                case Collector<Gauge.Child> g:
+                    RemoveAll(g);
+                    break;
+                case Collector<Counter.Child> c:
+                    RemoveAll(c);
+                    break;
+                case Collector<Histogram.Child> h:
+                    RemoveAll(h);
+                    break;
+            }
+        }
+    }
+
+    private static void RemoveAll<TChild>(Collector<TChild> collector)
+        where TChild : ChildBase
+    {
+        foreach (var labels in collector.GetAllLabelValues().ToList())
+        {
+            collector.RemoveLabelled(labels);
+        }
+    }
+
+    private T Track<T>(T collector)
+        where T : Collector
+    {
+        _families.Add(collector);
+        return collector;
+    }
 
     /// <summary>Exports one evaluation.</summary>
     public void Record(ScalingDecision decision, ScaleResult? action, TimeSpan duration)
@@ -158,8 +224,6 @@ public sealed class ScalerTelemetry
     /// <summary>Counts alerts received through the webhook.</summary>
     public void RecordAlerts(string status, int count) => _alerts.WithLabels(status).Inc(count);
 
-    /// <summary>Counts one call of the alert webhook by what became of it (<c>Alerts.WebhookResults</c>).</summary>
-    public void RecordWebhookCall(string result) => _webhookCalls.WithLabels(result).Inc();
 
     /// <summary>Counts an evaluation that failed before deciding: the target's replica count could not be read.</summary>
     public void RecordTargetError() => _targetReadErrors.Inc();

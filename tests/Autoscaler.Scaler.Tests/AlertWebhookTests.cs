@@ -91,8 +91,8 @@ public sealed class AlertWebhookTests : IAsyncLifetime
         await WaitFor(() => Loop.Evaluations == 2);
 
         var metrics = await _http.GetStringAsync(new Uri(_alerts, "/metrics"), TestContext.Current.CancellationToken);
-        Assert.Contains("autoscaler_alerts_received_total{status=\"firing\"} 2", metrics, StringComparison.Ordinal);
-        Assert.Contains("autoscaler_alerts_received_total{status=\"resolved\"} 1", metrics, StringComparison.Ordinal);
+        Assert.Contains("autoscaler_alerts_received_total{status=\"firing\",service=\"webapp\"} 2", metrics, StringComparison.Ordinal);
+        Assert.Contains("autoscaler_alerts_received_total{status=\"resolved\",service=\"webapp\"} 1", metrics, StringComparison.Ordinal);
         var line = Assert.Single(_logs.Lines, l => l.Contains("Alert webhook", StringComparison.Ordinal));
         Assert.Contains("HighResponseTime=firing, RequestsRejected=firing, ReplicaDown=resolved", line, StringComparison.Ordinal);
         Assert.Equal("alert:HighResponseTime,ReplicaDown,RequestsRejected", State.Snapshot().LastDecisions[0].Trigger);

@@ -39,7 +39,7 @@ public sealed partial class ReplicaEndpointTests
         Assert.StartsWith("paused at 2 (api, since ", last.GetProperty("decision").GetProperty("reason").GetString(), StringComparison.Ordinal);
         Assert.Contains("the policy would choose 3: ", last.GetProperty("decision").GetProperty("reason").GetString(), StringComparison.Ordinal);
         Assert.Equal(3, last.GetProperty("decision").GetProperty("policyReplicas").GetInt32());
-        Assert.Contains("autoscaler_paused 1", await MetricsAsync(), StringComparison.Ordinal);
+        Assert.Contains("autoscaler_paused{service=\"webapp\"} 1", await MetricsAsync(), StringComparison.Ordinal);
         Assert.Contains(_log.Collector.GetSnapshot(), r => r.Message.StartsWith("Autoscaling paused at 2 (api, since", StringComparison.Ordinal));
 
         var resumed = await SendAsync(HttpMethod.Delete, null, Token, path: "/api/v1/pause");
@@ -49,7 +49,7 @@ public sealed partial class ReplicaEndpointTests
         Assert.Equal((2, 3), (resume.GetProperty("resumed").GetProperty("replicas").GetInt32(), resume.GetProperty("replicas").GetInt32()));
         Assert.Equal(3, _replicas.Replicas);
         Assert.Equal(JsonValueKind.Null, (await JsonAsync(await SendAsync(HttpMethod.Get, null, null, path: "/api/v1/status"))).GetProperty("pause").ValueKind);
-        Assert.Contains("autoscaler_paused 0", await MetricsAsync(), StringComparison.Ordinal);
+        Assert.Contains("autoscaler_paused{service=\"webapp\"} 0", await MetricsAsync(), StringComparison.Ordinal);
         await TickAsync();
         Assert.Equal(4, _replicas.Replicas);
 

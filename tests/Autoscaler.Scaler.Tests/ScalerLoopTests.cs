@@ -57,8 +57,8 @@ public sealed partial class ScalerLoopTests
         Assert.Null(entry.Action);
         Assert.Equal((1, 0), (_target.Replicas, _target.ScaleCalls));
         Assert.Contains(_log.Collector.GetSnapshot(), r => r.Message.StartsWith("Dry run: would scale from 1 -> 2", StringComparison.Ordinal));
-        Assert.Contains("autoscaler_decisions_total{direction=\"up\",reason=\"policy\"} 1", await ExportAsync(), StringComparison.Ordinal);
-        Assert.Contains("autoscaler_proposed_replicas{metric=\"avg_rt\",policy=\"threshold\"} 2", await ExportAsync(), StringComparison.Ordinal);
+        Assert.Contains("autoscaler_decisions_total{direction=\"up\",reason=\"policy\",service=\"webapp\"} 1", await ExportAsync(), StringComparison.Ordinal);
+        Assert.Contains("autoscaler_proposed_replicas{metric=\"avg_rt\",policy=\"threshold\",service=\"webapp\"} 2", await ExportAsync(), StringComparison.Ordinal);
     }
 
     [Fact]
@@ -116,7 +116,7 @@ public sealed partial class ScalerLoopTests
         Assert.Single(_log.Collector.GetSnapshot(), r => r.Message.Contains("has no value", StringComparison.Ordinal));
         Assert.Equal(3, _log.Collector.GetSnapshot().Count(r => r.Message == "avg_rt=none current_replicas=3"));
         var exported = await ExportAsync();
-        Assert.Contains("autoscaler_query_errors_total{metric=\"avg_rt\",kind=\"unreachable\"} 3", exported, StringComparison.Ordinal);
+        Assert.Contains("autoscaler_query_errors_total{metric=\"avg_rt\",kind=\"unreachable\",service=\"webapp\"} 3", exported, StringComparison.Ordinal);
 
         _source.Next(MetricReading.Ok("avg_rt", 0.1));
         await _loop.EvaluateAsync(CancellationToken.None);
@@ -144,12 +144,12 @@ public sealed partial class ScalerLoopTests
         _source.Next(MetricReading.Ok("avg_rt", 0.75));
         await _loop.EvaluateAsync(CancellationToken.None);
         var text = await ExportAsync();
-        Assert.Contains("autoscaler_current_replicas 1", text, StringComparison.Ordinal);
-        Assert.Contains("autoscaler_desired_replicas 2", text, StringComparison.Ordinal);
-        Assert.Contains("autoscaler_metric_value{metric=\"avg_rt\"} 0.75", text, StringComparison.Ordinal);
-        Assert.Contains("autoscaler_decisions_total{direction=\"up\",reason=\"policy\"} 1", text, StringComparison.Ordinal);
-        Assert.Contains("autoscaler_scale_actions_total{result=\"success\"} 1", text, StringComparison.Ordinal);
-        Assert.Contains("autoscaler_evaluation_duration_seconds_count 1", text, StringComparison.Ordinal);
+        Assert.Contains("autoscaler_current_replicas{service=\"webapp\"} 1", text, StringComparison.Ordinal);
+        Assert.Contains("autoscaler_desired_replicas{service=\"webapp\"} 2", text, StringComparison.Ordinal);
+        Assert.Contains("autoscaler_metric_value{metric=\"avg_rt\",service=\"webapp\"} 0.75", text, StringComparison.Ordinal);
+        Assert.Contains("autoscaler_decisions_total{direction=\"up\",reason=\"policy\",service=\"webapp\"} 1", text, StringComparison.Ordinal);
+        Assert.Contains("autoscaler_scale_actions_total{result=\"success\",service=\"webapp\"} 1", text, StringComparison.Ordinal);
+        Assert.Contains("autoscaler_evaluation_duration_seconds_count{service=\"webapp\"} 1", text, StringComparison.Ordinal);
     }
 
     private async Task<string> ExportAsync()

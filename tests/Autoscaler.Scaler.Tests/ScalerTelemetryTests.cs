@@ -53,14 +53,14 @@ public sealed partial class ScalerTelemetryTests
         _telemetry.SetConfiguration(policy, TimeSpan.FromSeconds(15));
 
         var text = await ExportAsync();
-        Assert.Contains("autoscaler_min_replicas 2", text, StringComparison.Ordinal);
-        Assert.Contains("autoscaler_max_replicas 9", text, StringComparison.Ordinal);
-        Assert.Contains("autoscaler_check_interval_seconds 15", text, StringComparison.Ordinal);
-        Assert.Contains("autoscaler_metric_threshold{metric=\"avg_rt\",bound=\"scale_up\"} 0.45", text, StringComparison.Ordinal);
-        Assert.Contains("autoscaler_metric_threshold{metric=\"avg_rt\",bound=\"scale_down\"} 0.15", text, StringComparison.Ordinal);
-        Assert.Contains("autoscaler_metric_threshold{metric=\"rps\",bound=\"target_per_replica\"} 30", text, StringComparison.Ordinal);
-        Assert.Contains("autoscaler_metric_threshold{metric=\"p95\",bound=\"target\"} 0.3", text, StringComparison.Ordinal);
-        Assert.Contains("autoscaler_metric_threshold{metric=\"demand\",bound=\"target_per_replica\"} 25", text, StringComparison.Ordinal);
+        Assert.Contains("autoscaler_min_replicas{service=\"webapp\"} 2", text, StringComparison.Ordinal);
+        Assert.Contains("autoscaler_max_replicas{service=\"webapp\"} 9", text, StringComparison.Ordinal);
+        Assert.Contains("autoscaler_check_interval_seconds{service=\"webapp\"} 15", text, StringComparison.Ordinal);
+        Assert.Contains("autoscaler_metric_threshold{metric=\"avg_rt\",bound=\"scale_up\",service=\"webapp\"} 0.45", text, StringComparison.Ordinal);
+        Assert.Contains("autoscaler_metric_threshold{metric=\"avg_rt\",bound=\"scale_down\",service=\"webapp\"} 0.15", text, StringComparison.Ordinal);
+        Assert.Contains("autoscaler_metric_threshold{metric=\"rps\",bound=\"target_per_replica\",service=\"webapp\"} 30", text, StringComparison.Ordinal);
+        Assert.Contains("autoscaler_metric_threshold{metric=\"p95\",bound=\"target\",service=\"webapp\"} 0.3", text, StringComparison.Ordinal);
+        Assert.Contains("autoscaler_metric_threshold{metric=\"demand\",bound=\"target_per_replica\",service=\"webapp\"} 25", text, StringComparison.Ordinal);
         Assert.DoesNotContain("metric=\"floor\"", text, StringComparison.Ordinal); // a fixed rule compares with nothing
     }
 
@@ -72,8 +72,8 @@ public sealed partial class ScalerTelemetryTests
         _telemetry.Record(new ScalingDecision(Start, 4, 4, [], [], "window business-hours", DecisionCauses.Min) { MinReplicas = 4, MaxReplicas = 12 }, null, TimeSpan.Zero);
 
         var text = await ExportAsync();
-        Assert.Contains("autoscaler_min_replicas 4", text, StringComparison.Ordinal);
-        Assert.Contains("autoscaler_max_replicas 12", text, StringComparison.Ordinal);
+        Assert.Contains("autoscaler_min_replicas{service=\"webapp\"} 4", text, StringComparison.Ordinal);
+        Assert.Contains("autoscaler_max_replicas{service=\"webapp\"} 12", text, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -87,7 +87,7 @@ public sealed partial class ScalerTelemetryTests
         await loop.EvaluateAsync(CancellationToken.None);
 
         var text = await ExportAsync();
-        Assert.Contains("autoscaler_target_read_errors_total 2", text, StringComparison.Ordinal);
+        Assert.Contains("autoscaler_target_read_errors_total{service=\"webapp\"} 2", text, StringComparison.Ordinal);
         Assert.DoesNotContain("metric=\"target\"", text, StringComparison.Ordinal);
         Assert.Equal(Start.ToUnixTimeSeconds(), LastEvaluation(text)); // no decision: still the start
 
@@ -106,10 +106,10 @@ public sealed partial class ScalerTelemetryTests
         await loop.EvaluateAsync(CancellationToken.None);
 
         var text = await ExportAsync();
-        Assert.Contains("autoscaler_query_duration_seconds_count{metric=\"avg_rt\"} 2", text, StringComparison.Ordinal);
-        Assert.Contains("autoscaler_query_duration_seconds_sum{metric=\"avg_rt\"} 0.5", text, StringComparison.Ordinal);
-        Assert.Contains("autoscaler_query_duration_seconds_sum{metric=\"rps\"} 0.08", text, StringComparison.Ordinal);
-        Assert.Contains("autoscaler_query_duration_seconds_bucket{metric=\"rps\",le=\"0.064\"} 2", text, StringComparison.Ordinal);
+        Assert.Contains("autoscaler_query_duration_seconds_count{metric=\"avg_rt\",service=\"webapp\"} 2", text, StringComparison.Ordinal);
+        Assert.Contains("autoscaler_query_duration_seconds_sum{metric=\"avg_rt\",service=\"webapp\"} 0.5", text, StringComparison.Ordinal);
+        Assert.Contains("autoscaler_query_duration_seconds_sum{metric=\"rps\",service=\"webapp\"} 0.08", text, StringComparison.Ordinal);
+        Assert.Contains("autoscaler_query_duration_seconds_bucket{metric=\"rps\",service=\"webapp\",le=\"0.064\"} 2", text, StringComparison.Ordinal);
     }
 
     private ScalerLoop Loop(Target target, params Source[] sources)
@@ -131,7 +131,7 @@ public sealed partial class ScalerTelemetryTests
         return System.Text.Encoding.UTF8.GetString(stream.ToArray());
     }
 
-    [GeneratedRegex(@"^autoscaler_last_evaluation_timestamp_seconds (\S+)$", RegexOptions.Multiline)]
+    [GeneratedRegex(@"^autoscaler_last_evaluation_timestamp_seconds\{service=""webapp""\} (\S+)$", RegexOptions.Multiline)]
     private static partial Regex LastEvaluationLine();
 
     /// <summary>A query that takes <paramref name="takes"/> of (fake) time and answers <paramref name="value"/>.</summary>

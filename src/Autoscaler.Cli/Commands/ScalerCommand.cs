@@ -1,13 +1,10 @@
 using System.CommandLine;
 using Autoscaler.Cli.Composition;
 using Autoscaler.Cli.Logging;
-using Autoscaler.Core.Pipeline;
-using Autoscaler.Core.Scaling;
 using Autoscaler.Prometheus.Api;
 using Autoscaler.Prometheus.Discovery;
 using Autoscaler.Scaler;
 using Autoscaler.Targets.Local;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
 namespace Autoscaler.Cli.Commands;
@@ -20,11 +17,13 @@ internal static class ScalerCommand
         var port = new Option<int>("--port") { Description = "Port of the scaler's API, on 127.0.0.1", DefaultValueFactory = _ => 8080 };
         var urls = new Option<string?>("--urls") { Description = "Addresses to listen on, ';'-separated (overrides --port)" };
         var sdFile = new Option<string?>("--sd-file") { Description = "file_sd JSON to keep listing the ready replicas (for Prometheus, and for `autoscaler gateway --destinations-file`)" };
-        var kubernetes = new KubernetesTargetFactory();
         var flags = new ScalerFlags();
+        LocalTargetOptions? local = null;
+        var kinds = new TargetKinds(() => local!);
         var target = TargetFlag.Create("What to scale: local replicas (child processes), ansible (run --playbook with -e target_replicas=N), compose (a Docker Compose service, --compose-service), or kubernetes (a Deployment or StatefulSet, --kube-name)");
-        var ansible = new AnsibleTargetFactory(forUp: false);
-        var compose = new ComposeTargetFactory();
+        var services = new Option<string?>("--services") { Description = "A directory of service files (one YAML per service: name, policy, target; see deploy/services/), followed while the scaler runs: a new file starts a service, a changed one replaces it, a removed one stops its loop. Instead of --policy, --target and the rules' flags" };
+        var servicesInterval = VerbOptions.Duration("--services-interval", "How often --services is read for changes [default: 2s]");
+        var serviceName = new Option<string?>("--service-name") { Description = $"The name of the one service scaled without --services, in the status and in the service label of every autoscaler_ series [default: {ScalerTelemetry.DefaultService}]" };
         var command = new Command("scaler", """
             Run the scaler on its own. Every check interval (10s) it reads the replica count from the target, runs
             each metric's PromQL query against Prometheus, and decides a count: the policy proposes one per metric
@@ -51,10 +50,10 @@ internal static class ScalerCommand
             docs/configuration.md).
             """)
         {
-            port, urls, sdFile, target,
+            port, urls, sdFile, target, services, servicesInterval, serviceName,
         };
         var logs = new LogFlags();
-        foreach (var option in flags.All.Concat(ansible.All).Concat(compose.All).Concat(kubernetes.All).Concat(logs.All))
+        foreach (var option in flags.All.Concat(kinds.Flags).Concat(logs.All))
         {
             command.Options.Add(option);
         }
@@ -62,16 +61,42 @@ internal static class ScalerCommand
         command.SetAction(async (parse, cancellationToken) =>
         {
             var loader = new OptionsLoader(ScalerOptions.LegacyEnvironment);
-            var (scaler, prometheus, local, policy) = flags.Bind(parse, loader);
+            var (scaler, prometheus, localOptions, policy) = flags.Bind(parse, loader);
+            local = localOptions;
             var logSettings = logs.Bind(parse);
             LogFlags.Forward(logSettings, local.WebAppArguments);
             var kind = parse.GetValue(target)!;
-            var ansibleOptions = ansible.Bind(parse, loader, kind);
-            var composeOptions = compose.Bind(parse, loader, kind);
-            var kube = kubernetes.Bind(parse, loader, kind);
+            var directory = parse.GetValue(services);
+            if (directory is not null)
+            {
+                var single = new Option[] { target, sdFile, serviceName }.Concat(kinds.Flags).Concat(flags.Rules)
+                    .Where(o => parse.GetResult(o) is { Implicit: false }).Select(o => o.Name).ToList();
+                if (single.Count > 0)
+                {
+                    loader.Problem($"--services reads each service's policy and target from its file, so {string.Join(", ", single)} cannot be given too");
+                }
+
+                if (!Directory.Exists(directory))
+                {
+                    loader.Problem($"--services {directory}: no such directory; create it with one YAML file per service (see deploy/services/)");
+                }
+            }
+            else if (parse.GetResult(servicesInterval) is { Implicit: false })
+            {
+                loader.Problem("--services-interval needs --services");
+            }
+
+            // Every kind binds: the selected one its options, the others report any of their flags given.
+            var options = kinds.All.Select(k => k.Bind(parse, loader, kind)).FirstOrDefault(o => o is not null);
             if (kind is TargetFlag.Compose or TargetFlag.Kubernetes && parse.GetResult(sdFile) is { Implicit: false })
             {
                 loader.Problem($"--sd-file lists local replicas; with --target {kind} discovery is the platform's (see deploy/)");
+            }
+
+            var name = parse.GetValue(serviceName) ?? ScalerTelemetry.DefaultService;
+            if (directory is null && !ServiceFile.IsName(name))
+            {
+                loader.Problem($"--service-name {name}: {ServiceFile.NameRule}");
             }
 
             loader.ThrowIfInvalid();
@@ -80,17 +105,20 @@ internal static class ScalerCommand
             using var client = new PrometheusClient(prometheus);
             using var loggers = LoggerFactory.Create(b => b.AddAutoscalerConsole(logSettings));
             var listeners = parse.GetValue(sdFile) is { } file ? new IReplicaSetListener[] { new FileSdListener(new FileSdWriter(file)) } : [];
-            await using var replicas = kind == TargetFlag.Local
-                ? new LocalProcessTarget(local, LocalProcessTarget.SelfCommand(), listeners, TimeProvider.System, loggers.CreateLogger<LocalProcessTarget>())
-                : null;
-            using var playbook = ansibleOptions is null ? null : AnsibleTargetFactory.ForScaler(ansibleOptions, client, loggers);
-            using var cluster = kube is null ? null : KubernetesTargetFactory.Create(kube, loggers);
-            var service = composeOptions is null ? null : ComposeTargetFactory.Create(composeOptions, loggers);
-            IScaleTarget scaled = (IScaleTarget?)replicas ?? playbook ?? cluster ?? service!;
-            var app = ScalerHost.Build(scaler, listen, scaled, MetricSources.For(policy, client), HostRunner.ConfigureLogging(logSettings), policy, replicaSet: replicas);
-            await PredictiveWarmUps.WarmAsync(
-                app.Services.GetRequiredService<DecisionPipeline>(), policy, client, TimeProvider.System, loggers.CreateLogger("Autoscaler.Scaler"), cancellationToken);
-            return await HostRunner.RunAsync(app, "scaler", listen, a => $"scaler listening on {string.Join(' ', a)}", logSettings);
+            var context = new TargetContext(client, loggers, listeners);
+            if (directory is not null)
+            {
+                var app = ScalerBootstrap.BuildFollowing(
+                    scaler, listen, Path.GetFullPath(directory), parse.GetValue(servicesInterval) ?? ServicesDirectory.DefaultInterval, kinds,
+                    f => kinds.Find(f.TargetKind)!.Create(f.TargetOptions, new TargetContext(client, loggers, [])),
+                    client, HostRunner.ConfigureLogging(logSettings));
+                return await HostRunner.RunAsync(app, "scaler", listen, a => $"scaler listening on {string.Join(' ', a)}, following {directory}", logSettings);
+            }
+
+            await using var scaled = kinds.Find(kind)!.Create(options!, context);
+            var setup = ScalerBootstrap.Setup(name, policy, scaled, client, scaler, loggers.CreateLogger("Autoscaler.Scaler"));
+            var one = ScalerBootstrap.Build(scaler, listen, [setup], HostRunner.ConfigureLogging(logSettings));
+            return await HostRunner.RunAsync(one, "scaler", listen, a => $"scaler listening on {string.Join(' ', a)}", logSettings);
         });
         return command;
     }

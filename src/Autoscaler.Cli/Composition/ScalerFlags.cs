@@ -63,6 +63,9 @@ internal sealed class ScalerFlags
     /// </summary>
     public bool PolicyConnection { get; init; } = true;
 
+    /// <summary>The flags that set one service's rules (a service file has its own policy instead).</summary>
+    public IEnumerable<Option> Rules => [_policy, _queries, _query, _metricName, _up, _down, _min, _max, _replicaArgs, _replicaPorts];
+
     public IEnumerable<Option> All => [_prometheusUrl, _policy, _queries, _query, _metricName, _up, _down, _min, _max, _interval, _dryRun, _webhookToken, _webhookTokenFile, _apiToken, _apiTokenFile, _replicaArgs, _replicaPorts];
 
     public ScalerSettings Bind(ParseResult parse, OptionsLoader loader)

@@ -1,5 +1,4 @@
 using Autoscaler.Cli.Composition;
-using Autoscaler.Core.Pipeline;
 using Autoscaler.Core.Processes;
 using Autoscaler.Core.Scaling;
 using Autoscaler.Gateway;
@@ -206,16 +205,9 @@ internal sealed class UpStack : IAsyncDisposable
         }
 
         // The loop scales through the playbook when there is one; PUT /api/v1/replicas always sets the local replicas themselves.
-        var scaler = ScalerHost.Build(
-            _settings.Scaler,
-            [_settings.ScalerUrl],
-            (IScaleTarget?)ansible ?? Target,
-            MetricSources.For(_settings.Policy, Client),
-            Embed,
-            _settings.Policy,
-            replicaSet: Target);
-        await PredictiveWarmUps.WarmAsync(
-            scaler.Services.GetRequiredService<DecisionPipeline>(), _settings.Policy, Client, TimeProvider.System, _loggers.CreateLogger("Autoscaler.Up"), cancellationToken);
+        var loopTarget = new ScalerTarget((IScaleTarget?)ansible ?? Target, Target, "up", () => ValueTask.CompletedTask);
+        var setup = ScalerBootstrap.Setup(ScalerTelemetry.DefaultService, _settings.Policy, loopTarget, Client, _settings.Scaler, _loggers.CreateLogger("Autoscaler.Up"));
+        var scaler = ScalerBootstrap.Build(_settings.Scaler, [_settings.ScalerUrl], [setup], Embed);
         await scaler.StartAsync(cancellationToken);
         _teardown.Push(() => StopAsync(scaler));
 

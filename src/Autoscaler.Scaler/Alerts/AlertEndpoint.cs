@@ -21,21 +21,19 @@ internal static partial class AlertEndpoint
     public static async Task<IResult> HandleAsync(
         HttpContext context,
         ScalerOptions options,
-        AlertTrigger trigger,
-        ScalerState state,
-        ScalerTelemetry telemetry,
+        Fleet.ScalerFleet fleet,
         TimeProvider time,
         ILoggerFactory loggers)
     {
         if (options.WebhookBearerToken is { Length: > 0 } token && BearerToken.Challenge(context, token, "Scaler:WebhookBearerToken") is { } challenge)
         {
-            telemetry.RecordWebhookCall(WebhookResults.Unauthorized);
+            fleet.RecordWebhookCall(WebhookResults.Unauthorized);
             return challenge;
         }
 
         if (!context.Request.HasJsonContentType())
         {
-            telemetry.RecordWebhookCall(WebhookResults.UnsupportedMediaType);
+            fleet.RecordWebhookCall(WebhookResults.UnsupportedMediaType);
             return Results.Text(
                 $"the body must be Alertmanager's webhook payload as JSON (Content-Type: application/json), not {context.Request.ContentType ?? "a body without a Content-Type"}",
                 statusCode: StatusCodes.Status415UnsupportedMediaType);
@@ -44,41 +42,61 @@ internal static partial class AlertEndpoint
         var (body, tooLarge) = await RequestBody.ReadAsync(context, MaxBody);
         if (tooLarge is not null)
         {
-            telemetry.RecordWebhookCall(WebhookResults.TooLarge);
+            fleet.RecordWebhookCall(WebhookResults.TooLarge);
             return tooLarge;
         }
 
         if (!AlertmanagerWebhook.TryParse(body, out var payload, out var error))
         {
-            telemetry.RecordWebhookCall(WebhookResults.Invalid);
+            fleet.RecordWebhookCall(WebhookResults.Invalid);
             return Results.Text(error, statusCode: StatusCodes.Status400BadRequest);
         }
 
         var alerts = payload!.Alerts;
-        foreach (var group in alerts.GroupBy(a => a.Status, StringComparer.Ordinal))
+        var described = alerts.Take(AlertNotice.MaxAlerts).Select(a => $"{a.Name}={a.Status}").ToList();
+        var now = time.GetUtcNow();
+
+        // An alert labelled service="NAME" is about that service; one without the label (or naming a service this
+        // scaler does not have) is about every service, as it was when a scaler had only one.
+        var services = fleet.Services;
+        var requested = false;
+        foreach (var service in services)
         {
-            telemetry.RecordAlerts(group.Key, group.Count());
+            var its = alerts.Where(a => a.Service is not { } s || s == service.Name || fleet.Find(s) is null).ToList();
+            if (its.Count == 0 && alerts.Count > 0)
+            {
+                continue;
+            }
+
+            foreach (var group in its.GroupBy(a => a.Status, StringComparer.Ordinal))
+            {
+                service.Telemetry.RecordAlerts(group.Key, group.Count());
+            }
+
+            service.State.RecordAlert(new AlertNotice(now, payload.Status, [.. its.Take(AlertNotice.MaxAlerts).Select(a => $"{a.Name}={a.Status}")], its.Count));
+            if (its.Count > 0)
+            {
+                requested |= service.Alerts.Request(its.Select(a => a.Name));
+            }
         }
 
-        var described = alerts.Take(AlertNotice.MaxAlerts).Select(a => $"{a.Name}={a.Status}").ToList();
-        state.RecordAlert(new AlertNotice(time.GetUtcNow(), payload.Status, described, alerts.Count));
         if (alerts.Count == 0)
         {
-            telemetry.RecordWebhookCall(WebhookResults.NoAlerts);
+            fleet.RecordWebhookCall(WebhookResults.NoAlerts);
             return Results.Text("no alerts", statusCode: StatusCodes.Status202Accepted);
         }
 
         var logger = loggers.CreateLogger("Autoscaler.Scaler.Alerts");
         var listed = string.Join(", ", described.Take(LoggedAlerts)) + (alerts.Count > LoggedAlerts ? $", and {alerts.Count - LoggedAlerts} more" : "");
-        if (trigger.Request(alerts.Select(a => a.Name)))
+        if (requested)
         {
-            telemetry.RecordWebhookCall(WebhookResults.Evaluation);
+            fleet.RecordWebhookCall(WebhookResults.Evaluation);
             LogWebhook(logger, alerts.Count, payload.Status, listed, payload.Receiver);
             return Results.Text("evaluation requested", statusCode: StatusCodes.Status202Accepted);
         }
 
         // A flood of calls must not flood the log: those that only join a pending evaluation are counted, and logged at debug.
-        telemetry.RecordWebhookCall(WebhookResults.Coalesced);
+        fleet.RecordWebhookCall(WebhookResults.Coalesced);
         LogCoalesced(logger, alerts.Count, payload.Status, listed, payload.Receiver);
         return Results.Text("evaluation already pending", statusCode: StatusCodes.Status202Accepted);
     }

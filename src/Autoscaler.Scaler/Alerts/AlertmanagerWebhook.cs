@@ -2,8 +2,11 @@ using System.Text.Json;
 
 namespace Autoscaler.Scaler.Alerts;
 
-/// <summary>One alert of an Alertmanager webhook call: its name (label <c>alertname</c>) and status.</summary>
-internal sealed record WebhookAlert(string Name, string Status);
+/// <summary>
+/// One alert of an Alertmanager webhook call: its name (label <c>alertname</c>), status, and the service it is about
+/// (label <c>service</c>; null when it names none, and then it is about every service).
+/// </summary>
+internal sealed record WebhookAlert(string Name, string Status, string? Service = null);
 
 /// <summary>The parts of Alertmanager's webhook payload (version 4) the scaler uses.</summary>
 internal sealed record WebhookPayload(string Status, string Receiver, IReadOnlyList<WebhookAlert> Alerts);
@@ -103,7 +106,8 @@ internal static class AlertmanagerWebhook
                 }
 
                 var name = labels.TryGetProperty("alertname", out var n) ? n.GetString()! : "unnamed";
-                list.Add(new WebhookAlert(name, status));
+                var service = labels.TryGetProperty("service", out var s) ? s.GetString() : null;
+                list.Add(new WebhookAlert(name, status, service));
             }
 
             payload = new WebhookPayload(groupStatus ?? "", receiver ?? "", list);

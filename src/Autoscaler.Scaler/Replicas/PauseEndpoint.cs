@@ -43,8 +43,9 @@ internal static class PauseEndpoint
             ScalerHost.Json);
     }
 
-    public static async Task<IResult> DeleteAsync(HttpContext context, ScalerOptions options, ScalerLoop loop)
+    public static async Task<IResult> DeleteAsync(HttpContext context, ScalerOptions options, Fleet.ScalerService service)
     {
+        var loop = service.Loop;
         if (ReplicaEndpoint.Refused(context, options) is { } refused)
         {
             return refused;

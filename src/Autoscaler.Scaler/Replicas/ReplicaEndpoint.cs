@@ -37,8 +37,9 @@ internal static partial class ReplicaEndpoint
 
     private const int MaxBody = 64 * 1024;
 
-    public static async Task<IResult> GetAsync(HttpContext context, ScalerOptions options, ReplicaApi api, ScalerLoop loop)
+    public static async Task<IResult> GetAsync(HttpContext context, ScalerOptions options, Fleet.ScalerService service)
     {
+        var (api, loop) = (service.Api, service.Loop);
         if ((Refused(context, options) ?? NoReplicaSet(api)) is { } refused)
         {
             return refused;
@@ -48,8 +49,9 @@ internal static partial class ReplicaEndpoint
         return Results.Json(new ReplicaCount(now, now, false, api.MinReplicas, api.MaxReplicas, loop.Paused), ScalerHost.Json);
     }
 
-    public static async Task<IResult> PutAsync(HttpContext context, ScalerOptions options, ReplicaApi api, ScalerState state, ScalerLoop loop, ILoggerFactory loggers)
+    public static async Task<IResult> PutAsync(HttpContext context, ScalerOptions options, Fleet.ScalerService service, ILoggerFactory loggers)
     {
+        var (api, state, loop) = (service.Api, service.State, service.Loop);
         if (Refused(context, options) is { } refused)
         {
             return refused;

@@ -26,6 +26,6 @@ public sealed class DryRunTests
         Assert.Equal(1, await stack.CurrentReplicasAsync());
         Assert.Contains("Dry run: would scale from 1 -> 2", stack.Process.Output, StringComparison.Ordinal);
         Assert.DoesNotContain("Scaling from", stack.Process.Output, StringComparison.Ordinal);
-        Assert.Contains("autoscaler_dry_run 1", await stack.ScalerMetricsAsync(), StringComparison.Ordinal);
+        Assert.Contains("autoscaler_dry_run{service=\"webapp\"} 1", await stack.ScalerMetricsAsync(), StringComparison.Ordinal);
     }
 }
