@@ -42,10 +42,15 @@ public sealed partial class ScalerLoop(
         // One timer for the whole run: ticks keep to a fixed schedule from the start, a slow evaluation
         // does not push later ones back, and ticks it overran coalesce into one.
         using var timer = new PeriodicTimer(options.CheckInterval, time);
+        var first = time.GetTimestamp();
         try
         {
             do
             {
+                // How long after its scheduled tick this evaluation starts: with many services on one scaler, the sign
+                // that the process cannot keep up.
+                var elapsed = time.GetElapsedTime(first);
+                telemetry.RecordLag(elapsed - (options.CheckInterval * Math.Floor(elapsed / options.CheckInterval)));
                 await EvaluateAsync(stoppingToken);
             }
             while (await timer.WaitForNextTickAsync(stoppingToken));

@@ -23,6 +23,7 @@ public sealed class ScalerTelemetry
     private readonly Counter _actions;
     private readonly Counter _queryErrors;
     private readonly Histogram _evaluation;
+    private readonly Histogram _lag;
     private readonly Gauge _proposals;
     private readonly Gauge _dryRun;
     private readonly Gauge _paused;
@@ -91,6 +92,9 @@ public sealed class ScalerTelemetry
         _paused = Track(s.CreateGauge("autoscaler_paused", "1 while autoscaling is paused (the count held at the paused one), else 0."));
         _evaluation = Track(s.CreateHistogram("autoscaler_evaluation_duration_seconds", "Time one evaluation took, queries and scaling included.",
             new HistogramConfiguration { Buckets = Histogram.ExponentialBuckets(0.001, 2, 16) }));
+        _lag = Track(s.CreateHistogram("autoscaler_evaluation_lag_seconds",
+            "How long after its scheduled tick each periodic evaluation started (many services on one scaler: whether it keeps up).",
+            new HistogramConfiguration { Buckets = [0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5] }));
         _alerts = Track(s.CreateCounter("autoscaler_alerts_received_total", "Alerts received from Alertmanager's webhook, by status (firing, resolved).", ["status"]));
         _alerts.WithLabels("firing");
         _alerts.WithLabels("resolved");
@@ -214,6 +218,9 @@ public sealed class ScalerTelemetry
 
     /// <summary>Records how long one metric's query took.</summary>
     public void RecordQuery(string metric, TimeSpan duration) => _queryDuration.WithLabels(metric).Observe(duration.TotalSeconds);
+
+    /// <summary>Records how long after its scheduled tick a periodic evaluation started.</summary>
+    public void RecordLag(TimeSpan lag) => _lag.Observe(Math.Max(0, lag.TotalSeconds));
 
     /// <summary>Marks whether autoscaling is paused.</summary>
     public void SetPaused(bool paused) => _paused.Set(paused ? 1 : 0);
