@@ -44,7 +44,12 @@ internal static class ScalerCommand
             pause, build info; process_* and dotnet_*), /api/v1/status, /api/v1/decisions, POST /api/v1/alerts
             (with --webhook-token), GET/PUT /api/v1/replicas to set the local count directly, or with
             "pause": true to hold a count (whatever the target) until DELETE /api/v1/pause (both with
-            --api-token). The original scripts' variables PROMETHEUS_URL, SCALE_UP_THRESHOLD,
+            --api-token). With --services DIR it scales many services, one YAML file each (name, policy,
+            target; see deploy/services/), each on its own loop, and follows the directory: a new file starts a
+            service, a changed one replaces it, a removed one stops its loop and leaves its replicas; an invalid one
+            is reported and its service keeps its last good version. Every autoscaler_ series then carries
+            service="NAME"; /api/v1/services lists them, and /api/v1/services/{name}, /api/v1/services/{name}/decisions,
+            /api/v1/services/{name}/replicas and /api/v1/services/{name}/pause are each one's. The original scripts' variables PROMETHEUS_URL, SCALE_UP_THRESHOLD,
             SCALE_DOWN_THRESHOLD, MIN_REPLICAS, MAX_REPLICAS and CHECK_INTERVAL are honoured, flags win over
             them; everything else is configuration (Scaler__*, Prometheus__* for authentication and TLS:
             docs/configuration.md).

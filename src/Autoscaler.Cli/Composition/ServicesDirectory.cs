@@ -32,8 +32,25 @@ internal sealed partial class ServicesDirectory(
 
     public string Directory => directory;
 
+    /// <summary>Scans completed, for tests that wait for one.</summary>
+    public long Scans => Interlocked.Read(ref _scans);
+
+    private long _scans;
+
     /// <summary>Reads the directory once and applies what changed.</summary>
     public async Task ScanAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            await ScanOnceAsync(cancellationToken);
+        }
+        finally
+        {
+            Interlocked.Increment(ref _scans);
+        }
+    }
+
+    private async Task ScanOnceAsync(CancellationToken cancellationToken)
     {
         IReadOnlyList<string> paths;
         try
