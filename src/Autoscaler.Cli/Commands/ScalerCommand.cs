@@ -115,7 +115,7 @@ internal static class ScalerCommand
             {
                 var app = ScalerBootstrap.BuildFollowing(
                     scaler, listen, Path.GetFullPath(directory), parse.GetValue(servicesInterval) ?? ServicesDirectory.DefaultInterval, kinds,
-                    f => kinds.Find(f.TargetKind)!.Create(f.TargetOptions, new TargetContext(client, loggers, [])),
+                    (f, _) => Task.FromResult(kinds.Find(f.TargetKind)!.Create(f.TargetOptions, new TargetContext(client, loggers, []))),
                     client, HostRunner.ConfigureLogging(logSettings));
                 return await HostRunner.RunAsync(app, "scaler", listen, a => $"scaler listening on {string.Join(' ', a)}, following {directory}", logSettings);
             }

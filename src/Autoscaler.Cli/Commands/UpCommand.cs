@@ -29,6 +29,10 @@ internal static class UpCommand
             Description = "A Prometheus rule file to load instead of the shipped deploy/prometheus/alert_rules.yml, repeatable",
             AllowMultipleArgumentsPerToken = false,
         };
+        var services = new Option<string?>("--services")
+        {
+            Description = "A directory of service files (see deploy/services/): one demo service each, with its own replicas and its own gateway (the file's gateway.port), scaled independently by one scaler that follows the directory",
+        };
         var noStatus = new Option<bool>("--no-status") { Description = "Print log lines instead of the live status view (the default when output is not a terminal)" };
         var flags = new ScalerFlags { PolicyConnection = false }; // up queries the Prometheus it starts
         var target = TargetFlag.Create("How the scaler sets the count: local (directly), or ansible (runs deploy/ansible/playbook-scale-local.yml, which sets it through the scaler's API)");
@@ -46,7 +50,7 @@ internal static class UpCommand
             """)
         {
             workDir, prometheusBin, prometheusUrl, prometheusPort, gatewayPort, port, scrape, evaluation,
-            alertmanagerBin, alertmanagerPort, noAlertmanager, alertRules, noStatus, target,
+            alertmanagerBin, alertmanagerPort, noAlertmanager, alertRules, noStatus, target, services,
         };
         var logs = new LogFlags();
         foreach (var option in flags.All.Where(o => o.Name != "--prometheus-url").Concat(ansible.All).Concat(logs.All))
@@ -65,6 +69,22 @@ internal static class UpCommand
             if (kind is TargetFlag.Compose or TargetFlag.Kubernetes)
             {
                 loader.Problem($"--target {kind} is not built for up (it runs everything on this machine); use local or ansible, or run `autoscaler scaler --target {kind}`");
+            }
+
+            var servicesDirectory = parse.GetValue(services);
+            if (servicesDirectory is not null)
+            {
+                var single = new Option[] { target, gatewayPort }.Concat(ansible.All).Concat(flags.Rules)
+                    .Where(o => parse.GetResult(o) is { Implicit: false }).Select(o => o.Name).ToList();
+                if (single.Count > 0)
+                {
+                    loader.Problem($"--services reads each service's policy, replicas and gateway port from its file, so {string.Join(", ", single)} cannot be given too");
+                }
+
+                if (!Directory.Exists(servicesDirectory))
+                {
+                    loader.Problem($"--services {servicesDirectory}: no such directory; try deploy/services");
+                }
             }
 
             Uri? existing = null;
@@ -158,7 +178,8 @@ internal static class UpCommand
                 scaler.WebhookBearerToken = AnsibleTargetFactory.NewToken();
             }
 
-            var interactive = !parse.GetValue(noStatus) && !Console.IsOutputRedirected;
+            // The live view shows one service; with several, the log lines (and /api/v1/services) say what each does.
+            var interactive = !parse.GetValue(noStatus) && !Console.IsOutputRedirected && servicesDirectory is null;
             var settings = new UpSettings(
                 Path.GetFullPath(parse.GetValue(workDir)!), binary, existing,
                 parse.GetValue(prometheusPort), parse.GetValue(gatewayPort), parse.GetValue(port),
@@ -170,6 +191,7 @@ internal static class UpCommand
                 WebhookTokenGenerated = generatedWebhookToken,
                 Gateway = gatewayOptions,
                 Logging = logSettings,
+                ServicesDirectory = servicesDirectory is null ? null : Path.GetFullPath(servicesDirectory),
                 LoopTarget = ansibleOptions is null ? null : (replicas, loggers) => AnsibleTargetFactory.ForUp(ansibleOptions, replicas, $"http://127.0.0.1:{parse.GetValue(port)}", scaler.ApiToken!, loggers),
             };
             // Before the ports: a second up on this directory is the problem to name, whatever ports it asks for.
@@ -212,6 +234,29 @@ internal static class UpCommand
         return (int)Math.Clamp((long)workers + queue, 1, 1_000_000); // the gateway's bounds of MaxInflightPerReplica
     }
 
+    // A line per service every 15 s until Ctrl+C: the one-service view's line, for each.
+    private static async Task ServicesStatusAsync(Scaler.Fleet.ScalerFleet fleet, CancellationToken cancellationToken)
+    {
+        using var timer = new PeriodicTimer(TimeSpan.FromSeconds(15));
+        try
+        {
+            do
+            {
+                foreach (var service in fleet.Services)
+                {
+                    var status = service.State.Snapshot();
+                    await Console.Out.WriteLineAsync(
+                        $"{service.Name}: replicas {status.CurrentReplicas?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "?"}, desired {status.DesiredReplicas?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "?"}"
+                        + (status.LastError is { } error ? $", last error: {error}" : ""));
+                }
+            }
+            while (await timer.WaitForNextTickAsync(cancellationToken));
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+        }
+    }
+
     private static async Task<int> RunAsync(UpSettings settings)
     {
         using var stop = new CancellationTokenSource();
@@ -222,7 +267,7 @@ internal static class UpCommand
         var stack = new UpStack(settings, log);
         try
         {
-            await Console.Out.WriteLineAsync($"starting: {(settings.StartsAlertmanager ? "Alertmanager, " : "")}Prometheus, gateway, one replica and the scaler (logs in {settings.WorkDirectory})");
+            await Console.Out.WriteLineAsync($"starting: {(settings.StartsAlertmanager ? "Alertmanager, " : "")}Prometheus, {(settings.ServicesDirectory is { } dir ? $"the scaler and, for each service file in {dir}, its gateway and first replica" : "gateway, one replica and the scaler")} (logs in {settings.WorkDirectory})");
             try
             {
                 await stack.StartAsync(stop.Token);
@@ -244,6 +289,22 @@ internal static class UpCommand
             var webhookToken = settings.WebhookTokenGenerated ? $"bearer token in {stack.WebhookTokenFile}" : "bearer token: the one given with --webhook-token";
             var replicasLine = $"replicas    PUT {settings.ScalerUrl}/api/v1/replicas {{\"replicas\": N}}   ({token}; add \"pause\": true to hold it, DELETE {settings.ScalerUrl}/api/v1/pause resumes)"
                 + (stack.LoopTargetDescription is { } run ? $"\n  target      {run}" : "");
+            if (stack.Services is { } demo)
+            {
+                var lines = string.Join("\n", demo.Gateways.OrderBy(g => g.Key, StringComparer.Ordinal).Select(g =>
+                    $"  {g.Key,-11} {g.Value.ToString().TrimEnd('/')}   (its gateway: send load here; {settings.ScalerUrl}/api/v1/services/{g.Key})"));
+                var problems = string.Join("", stack.Fleet!.Problems.Select(p => $"\n  not started: {p.File}: {p.Message}"));
+                await Console.Out.WriteLineAsync($"""
+                    ready, {demo.Gateways.Count} service(s) from {settings.ServicesDirectory} (followed: add, change or remove a file):
+                    {lines}{problems}
+                      prometheus  {stack.PrometheusUrl}{alertmanagerLine}
+                      scaler      {settings.ScalerUrl}   (services: {settings.ScalerUrl}/api/v1/services, metrics: {settings.ScalerUrl}/metrics)
+                      replicas    PUT {settings.ScalerUrl}/api/v1/services/NAME/replicas {"{"}"replicas": N{"}"}   ({token})
+                    """);
+                await ServicesStatusAsync(stack.Fleet, stop.Token);
+                return ExitCodes.Ok;
+            }
+
             await Console.Out.WriteLineAsync($"""
                 ready:
                   gateway     {settings.GatewayUrl}   (the service: send load here)

@@ -42,7 +42,7 @@ internal static class ScalerBootstrap
         string directory,
         TimeSpan interval,
         TargetKinds kinds,
-        Func<ServiceFile, ScalerTarget> targets,
+        Func<ServiceFile, CancellationToken, Task<ScalerTarget>> targets,
         PrometheusClient client,
         Action<WebApplicationBuilder>? configure)
     {

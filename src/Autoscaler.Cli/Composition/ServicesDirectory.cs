@@ -16,7 +16,7 @@ internal sealed partial class ServicesDirectory(
     string directory,
     TargetKinds kinds,
     ScalerFleet fleet,
-    Func<ServiceFile, ScalerTarget> createTarget,
+    Func<ServiceFile, CancellationToken, Task<ScalerTarget>> createTarget,
     Func<ServiceFile, ScalerTarget, ServiceSetup> setup,
     TimeProvider time,
     ILogger logger) : IAsyncDisposable
@@ -153,9 +153,9 @@ internal sealed partial class ServicesDirectory(
         {
             try
             {
-                target = createTarget(file);
+                target = await createTarget(file, cancellationToken);
             }
-            catch (Exception e) when (e is UsageException or InvalidOperationException or IOException or ArgumentException)
+            catch (Exception e) when (e is UsageException or InvalidOperationException or IOException or ArgumentException or HttpRequestException)
             {
                 _files[path] = (fingerprint, null);
                 fleet.RecordProblem(file.Name, path, $"target: {e.Message}");

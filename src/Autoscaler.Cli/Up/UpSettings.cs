@@ -50,6 +50,9 @@ internal sealed record UpSettings(
     /// <summary>The in-process gateway's options (section <c>Gateway</c>: probes, passive health, retries); its replicas are up's own.</summary>
     public GatewayOptions Gateway { get; init; } = new();
 
+    /// <summary>With <c>--services DIR</c>: the directory of service files, one demo service each; null for the one service.</summary>
+    public string? ServicesDirectory { get; init; }
+
     /// <summary>Whether up starts Alertmanager (it is installed and not turned off).</summary>
     public bool StartsAlertmanager => AlertmanagerBinary is not null;
 }

@@ -9,6 +9,7 @@ using Autoscaler.Prometheus.Api;
 using Autoscaler.Prometheus.Discovery;
 using Autoscaler.Prometheus.Server;
 using Autoscaler.Scaler;
+using Autoscaler.Scaler.Fleet;
 using Autoscaler.Targets.Local;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
@@ -38,7 +39,30 @@ internal sealed class UpStack : IAsyncDisposable
         _settings = settings;
         _log = log;
         _loggers = LoggerFactory.Create(b => b.ClearProviders().AddProvider(log).SetMinimumLevel(LogLevel.Trace));
+        Services = settings.ServicesDirectory is null ? null : new UpServices(settings, _loggers, Embed, () => Fleet!);
     }
+
+    /// <summary>With <c>--services</c>: the demo services, one per file; null otherwise.</summary>
+    public UpServices? Services { get; }
+
+    /// <summary>With <c>--services</c>: the scaler's services; null otherwise.</summary>
+    public ScalerFleet? Fleet { get; private set; }
+
+    // up --services: the scaler follows the directory, and each service file it applies starts that service's gateway
+    // and replicas (UpServices); no single gateway or replica set.
+    private async Task StartFleetAsync(CancellationToken cancellationToken)
+    {
+        await WriteTokensAsync(cancellationToken);
+        var scaler = ScalerBootstrap.BuildFollowing(
+            _settings.Scaler, [_settings.ScalerUrl], _settings.ServicesDirectory!, ServicesDirectory.DefaultInterval,
+            new TargetKinds(() => _settings.Local), Services!.StartAsync, Client, Embed);
+        Fleet = scaler.Services.GetRequiredService<ScalerFleet>();
+        _fleetServices = () => Fleet.Services;
+        await scaler.StartAsync(cancellationToken);
+        _teardown.Push(() => StopAsync(scaler));
+    }
+
+    private Func<IReadOnlyList<ScalerService>>? _fleetServices;
 
     public Uri PrometheusUrl { get; private set; } = null!;
 
@@ -65,7 +89,11 @@ internal sealed class UpStack : IAsyncDisposable
     /// <summary>Ports that must be free, checked before anything starts.</summary>
     public static IEnumerable<string> PortProblems(UpSettings s)
     {
-        var wanted = new List<(int Port, string Who, string Flag)> { (s.GatewayPort, "gateway", "--gateway-port"), (s.ScalerPort, "scaler", "--port") };
+        var wanted = new List<(int Port, string Who, string Flag)> { (s.ScalerPort, "scaler", "--port") };
+        if (s.ServicesDirectory is null)
+        {
+            wanted.Add((s.GatewayPort, "gateway", "--gateway-port")); // with --services each service file names its gateway's port
+        }
         if (s.ExistingPrometheus is null)
         {
             wanted.Add((s.PrometheusPort, "Prometheus", "--prometheus-port"));
@@ -147,6 +175,14 @@ internal sealed class UpStack : IAsyncDisposable
                 RuleFiles = [.. _settings.AlertRules ?? ShippedRuleFiles()],
                 AlertmanagerTargets = alertmanagers,
             };
+            if (Services is { } services)
+            {
+                // Every service's replicas and gateway, each file labelled with its service.
+                options.WebAppTargetsFile = services.ReplicaFiles;
+                options.StaticJobs.Remove("gateway");
+                options.FileJobs["gateway"] = services.GatewayFiles;
+            }
+
             var server = await PrometheusServer.StartAsync(options, TimeProvider.System, cancellationToken);
             options.Port = server.Port; // a restart must come back where the scaler queries it
             Prometheus = Supervise("Prometheus", server, ct => PrometheusServer.StartAsync(options, TimeProvider.System, ct));
@@ -160,6 +196,12 @@ internal sealed class UpStack : IAsyncDisposable
             Client.Dispose();
             return ValueTask.CompletedTask;
         });
+
+        if (Services is not null)
+        {
+            await StartFleetAsync(cancellationToken);
+            return;
+        }
 
         var gateway = GatewayHost.Build(_settings.Gateway, [_settings.GatewayUrl], Embed);
         await gateway.StartAsync(cancellationToken);
@@ -183,15 +225,7 @@ internal sealed class UpStack : IAsyncDisposable
             throw new InvalidOperationException($"the first replica did not start: {first.Message} (see {logs})");
         }
 
-        if (_settings.ApiTokenGenerated && _settings.Scaler.ApiToken is { } token)
-        {
-            await WriteSecretAsync(ApiTokenFile, token, cancellationToken);
-        }
-
-        if (_settings.WebhookTokenGenerated && _settings.Scaler.WebhookBearerToken is { } webhookToken)
-        {
-            await WriteSecretAsync(WebhookTokenFile, webhookToken, cancellationToken);
-        }
+        await WriteTokensAsync(cancellationToken);
 
         var ansible = _settings.LoopTarget?.Invoke(Target, _loggers);
         if (ansible is not null)
@@ -232,7 +266,8 @@ internal sealed class UpStack : IAsyncDisposable
     /// </summary>
     public string? NotReady =>
         _supervisors.Select(s => s()).FirstOrDefault(p => p is not null)
-        ?? (_loop?.Unreachable is { } why ? $"the scaler cannot reach Prometheus ({why})" : null);
+        ?? (_loop?.Unreachable is { } why ? $"the scaler cannot reach Prometheus ({why})" : null)
+        ?? (_fleetServices?.Invoke().FirstOrDefault(s => s.Loop.Unreachable is not null) is { } cut ? $"the scaler cannot reach Prometheus for {cut.Name} ({cut.Loop.Unreachable})" : null);
 
     /// <summary>The Prometheus that up started and keeps running; null with --prometheus-url.</summary>
     public ChildSupervisor<PrometheusServer>? Prometheus { get; private set; }
@@ -247,6 +282,19 @@ internal sealed class UpStack : IAsyncDisposable
         _teardown.Push(supervisor.DisposeAsync);
         _supervisors.Add(() => supervisor.Problem);
         return supervisor;
+    }
+
+    private async Task WriteTokensAsync(CancellationToken cancellationToken)
+    {
+        if (_settings.ApiTokenGenerated && _settings.Scaler.ApiToken is { } token)
+        {
+            await WriteSecretAsync(ApiTokenFile, token, cancellationToken);
+        }
+
+        if (_settings.WebhookTokenGenerated && _settings.Scaler.WebhookBearerToken is { } webhookToken)
+        {
+            await WriteSecretAsync(WebhookTokenFile, webhookToken, cancellationToken);
+        }
     }
 
     // A session's secret: owner-only before it goes in, deleted at stop.
@@ -306,7 +354,7 @@ internal sealed class UpStack : IAsyncDisposable
 
     public static string ShippedAlertmanagerConfig() => Path.Combine(AppContext.BaseDirectory, "deploy", "alertmanager", "alertmanager.yml");
 
-    private sealed class GatewayListener(IGatewayDestinations destinations) : IReplicaSetListener
+    internal sealed class GatewayListener(IGatewayDestinations destinations) : IReplicaSetListener
     {
         public Task ReplicasChangedAsync(IReadOnlyList<Uri> ready, CancellationToken cancellationToken)
         {

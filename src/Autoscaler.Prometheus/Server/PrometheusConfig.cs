@@ -43,11 +43,12 @@ internal static class PrometheusConfig
         StaticJob(yaml, SelfJob, [listen]);
         if (options.WebAppTargetsFile is { } targetsFile)
         {
-            yaml.AppendLine(CultureInfo.InvariantCulture, $"  - job_name: {Quote(PrometheusServerOptions.WebAppJob)}")
-                .AppendLine("    file_sd_configs:")
-                .AppendLine(CultureInfo.InvariantCulture, $"      - files: {List([Path.GetFullPath(targetsFile)])}")
-                // Changes are seen at once through file notifications; the refresh is a safety net.
-                .AppendLine("        refresh_interval: 10s");
+            FileJob(yaml, PrometheusServerOptions.WebAppJob, targetsFile);
+        }
+
+        foreach (var (job, file) in options.FileJobs)
+        {
+            FileJob(yaml, job, file);
         }
 
         foreach (var (job, targets) in options.StaticJobs)
@@ -61,7 +62,7 @@ internal static class PrometheusConfig
     /// <summary>Problems with the jobs that Prometheus would otherwise only report by refusing to start.</summary>
     public static IEnumerable<string> Check(PrometheusServerOptions options)
     {
-        foreach (var job in options.StaticJobs.Keys)
+        foreach (var job in options.StaticJobs.Keys.Concat(options.FileJobs.Keys))
         {
             if (string.IsNullOrWhiteSpace(job))
             {
@@ -87,6 +88,13 @@ internal static class PrometheusConfig
         value.Ticks % TimeSpan.TicksPerSecond == 0
             ? ((long)value.TotalSeconds).ToString(CultureInfo.InvariantCulture) + "s"
             : ((long)Math.Max(1, Math.Round(value.TotalMilliseconds))).ToString(CultureInfo.InvariantCulture) + "ms";
+
+    private static void FileJob(StringBuilder yaml, string job, string file) =>
+        yaml.AppendLine(CultureInfo.InvariantCulture, $"  - job_name: {Quote(job)}")
+            .AppendLine("    file_sd_configs:")
+            .AppendLine(CultureInfo.InvariantCulture, $"      - files: {List([Path.GetFullPath(file)])}")
+            // Changes are seen at once through file notifications; the refresh is a safety net.
+            .AppendLine("        refresh_interval: 10s");
 
     private static void StaticJob(StringBuilder yaml, string job, IEnumerable<string> targets) =>
         yaml.AppendLine(CultureInfo.InvariantCulture, $"  - job_name: {Quote(job)}")

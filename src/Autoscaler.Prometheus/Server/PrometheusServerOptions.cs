@@ -38,6 +38,12 @@ public sealed class PrometheusServerOptions
     /// <summary>More jobs with fixed targets, e.g. <c>gateway → [127.0.0.1:8000]</c>, <c>scaler → [127.0.0.1:8080]</c>.</summary>
     public Dictionary<string, List<string>> StaticJobs { get; set; } = new(StringComparer.Ordinal);
 
+    /// <summary>
+    /// More jobs whose targets (and their labels) come from file_sd files: job name to a path, whose last part may be a
+    /// glob (<c>dir/*.json</c>), as Prometheus reads it.
+    /// </summary>
+    public Dictionary<string, string> FileJobs { get; set; } = new(StringComparer.Ordinal);
+
     /// <summary>Rule files (alerting or recording) copied into the working directory and loaded.</summary>
     public List<string> RuleFiles { get; set; } = [];
 

@@ -31,11 +31,11 @@ public sealed class ServicesDirectoryTests : IAsyncDisposable
         Directory.CreateDirectory(Services);
         _directory = new ServicesDirectory(
             Services, kinds, _fleet,
-            file =>
+            (file, _) =>
             {
                 var target = new RecordingTarget(file.Name);
                 _created.Add(target);
-                return new ScalerTarget(target, target, TargetKinds.KeyOf(file.TargetKind, file.TargetOptions), target.DisposeAsync);
+                return Task.FromResult(new ScalerTarget(target, target, TargetKinds.KeyOf(file.TargetKind, file.TargetOptions), target.DisposeAsync));
             },
             (file, target) => new ServiceSetup(file.Name, file.Policy, target.Target, [], new ScalerOptions(), target.ReplicaSet) { Source = file.Path },
             _clock,
