@@ -43,15 +43,25 @@ public sealed partial class ScalerLoop(
         // does not push later ones back, and ticks it overran coalesce into one.
         using var timer = new PeriodicTimer(options.CheckInterval, time);
         var first = time.GetTimestamp();
+        var tick = 0L;
         try
         {
             do
             {
                 // How long after its scheduled tick this evaluation starts: with many services on one scaler, the sign
-                // that the process cannot keep up.
+                // that the process cannot keep up. Each wake is the next tick (a timer may fire a hair early: no lag),
+                // unless ticks were missed and coalesced, and then it is the last of them.
                 var elapsed = time.GetElapsedTime(first);
-                telemetry.RecordLag(elapsed - (options.CheckInterval * Math.Floor(elapsed / options.CheckInterval)));
+                var behind = elapsed - (options.CheckInterval * tick);
+                if (behind >= options.CheckInterval)
+                {
+                    tick = (long)Math.Floor(elapsed / options.CheckInterval);
+                    behind = elapsed - (options.CheckInterval * tick);
+                }
+
+                telemetry.RecordLag(behind);
                 await EvaluateAsync(stoppingToken);
+                tick++;
             }
             while (await timer.WaitForNextTickAsync(stoppingToken));
         }
