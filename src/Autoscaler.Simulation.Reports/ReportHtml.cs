@@ -13,7 +13,7 @@ namespace Autoscaler.Simulation.Reports;
 /// </summary>
 internal static class ReportHtml
 {
-    private const string Style = """
+    internal const string Style = """
         :root { color-scheme: light; }
         body { font-family: system-ui, -apple-system, "Segoe UI", Roboto, "DejaVu Sans", sans-serif; margin: 2rem; color: #1b1b1b; background: #fff; }
         h1 { font-size: 1.6rem; margin: 0 0 1rem; }

@@ -85,10 +85,11 @@ internal sealed class ServiceRun
     /// The simulation of <paramref name="policy"/> on this service, from the first chunk's buffers: the oracle starts with
     /// what it needs, a policy with replicas.initial within its own [min, max].
     /// </summary>
-    public PolicySimulation Simulation(SimulationRunner.BoundPolicy policy) =>
-        new(policy.Name, Context, policy.Scaler, policy.Bindings, policy.Scaler is null
-            ? Target[0]
-            : Math.Clamp(Scenario.InitialReplicas, policy.Scaler.Policy.MinReplicas, Math.Max(policy.Scaler.Policy.MinReplicas, policy.Scaler.Policy.MaxReplicas)));
+    /// Each simulation has a pipeline of its own (a pipeline has state), so one policy may run in several at once.
+    public PolicySimulation Simulation(SimulationRunner.BoundPolicy policy) => policy.Scaler is not { } scaler
+        ? new(policy.Name, Context, null, policy.Bindings, Target[0])
+        : new(policy.Name, Context, new SimulatedScaler(scaler.Policy, VirtualClock.Epoch), policy.Bindings,
+            Math.Clamp(Scenario.InitialReplicas, scaler.Policy.MinReplicas, Math.Max(scaler.Policy.MinReplicas, scaler.Policy.MaxReplicas)));
 
     /// <summary>The scores of <paramref name="simulations"/> (one per <see cref="Policies"/>, in order) once every step has run.</summary>
     public SimulationResult Result(IReadOnlyList<PolicySimulation> simulations, double wallSeconds)
