@@ -32,6 +32,11 @@ public static class SimulationRunner
     public static SimulationResult Run(Scenario scenario, IProgress<double>? progress = null, TimeProvider? time = null, CancellationToken cancellationToken = default, int? threads = null)
     {
         ArgumentNullException.ThrowIfNull(scenario);
+        if (scenario.IsFleet)
+        {
+            throw new ScenarioException($"{scenario.Name} lists services: run it with FleetRunner, which scores each service and the total");
+        }
+
         time ??= TimeProvider.System;
         var started = time.GetTimestamp();
         var problems = Check(scenario);

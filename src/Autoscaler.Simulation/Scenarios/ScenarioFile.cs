@@ -176,7 +176,7 @@ public static class ScenarioFile
             Duration = duration!.Value,
             Step = step,
             Seed = seed,
-            Workload = workload!,
+            Workload = fleet ? new ConstantRate(0) : workload!, // a fleet's workloads are its services'
             Service = service,
             Observation = observation,
             Slo = slo,
