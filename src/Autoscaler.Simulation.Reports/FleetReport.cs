@@ -76,15 +76,7 @@ public static class FleetReport
         var c = CultureInfo.InvariantCulture;
         var name = ReportHtml.Encode(result.Scenario);
         var html = new StringBuilder();
-        html.Append("""
-            <!DOCTYPE html>
-            <html lang="en">
-            <head>
-            <meta charset="utf-8">
-            <meta name="viewport" content="width=device-width, initial-scale=1">
-            <meta http-equiv="Content-Security-Policy" content="default-src 'none'; img-src data:; style-src 'unsafe-inline'">
-
-            """);
+        html.Append(ReportHtml.Head);
         html.Append("<title>Fleet simulation report: ").Append(name).Append("</title>\n<style>\n").Append(ReportHtml.Style).Append("</style>\n</head>\n<body>\n");
         html.Append("<h1>Fleet simulation report: ").Append(name).Append("</h1>\n<dl class=\"facts\">\n");
         ReportHtml.Fact(html, "scenario", name);

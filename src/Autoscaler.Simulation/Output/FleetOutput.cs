@@ -2,7 +2,6 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using System.Text.Json.Serialization;
 using Autoscaler.Simulation.Results;
 
 namespace Autoscaler.Simulation.Output;
@@ -26,13 +25,6 @@ public static class FleetOutput
 
     /// <summary>Header of <see cref="DecisionsFile"/>.</summary>
     public const string DecisionsHeader = "seconds,service,policy,current,wanted,granted,reason";
-
-    private static readonly JsonSerializerOptions Json = new()
-    {
-        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
-        WriteIndented = true,
-        Converters = { new JsonStringEnumConverter(JsonNamingPolicy.CamelCase) },
-    };
 
     /// <summary>Writes the files into <paramref name="directory"/> (created if missing); returns the paths written.</summary>
     public static IReadOnlyList<string> Write(FleetResult result, string directory)
@@ -72,7 +64,7 @@ public static class FleetOutput
         ArgumentNullException.ThrowIfNull(result);
         JsonNode? Outcome(FleetOutcome? outcome) => outcome is null ? null : new JsonObject
         {
-            ["totals"] = new JsonArray([.. outcome.Totals.Select(t => JsonSerializer.SerializeToNode(t, Json))]),
+            ["totals"] = new JsonArray([.. outcome.Totals.Select(t => JsonSerializer.SerializeToNode(t, SimulationOutput.Json))]),
             ["services"] = new JsonArray([.. outcome.Services.Select(s =>
             {
                 var node = JsonNode.Parse(SimulationOutput.Summary(s))!.AsObject();
@@ -90,7 +82,7 @@ public static class FleetOutput
             ["seed"] = result.Seed,
             ["durationSeconds"] = result.DurationSeconds,
             ["stepSeconds"] = result.StepSeconds,
-            ["slo"] = JsonSerializer.SerializeToNode(result.Slo, Json),
+            ["slo"] = JsonSerializer.SerializeToNode(result.Slo, SimulationOutput.Json),
             ["costPerReplicaHour"] = result.CostPerReplicaHour,
             ["services"] = new JsonArray([.. result.ServiceNames.Select(n => (JsonNode?)JsonValue.Create(n))]),
             ["totalReplicas"] = result.TotalReplicas,
@@ -100,7 +92,7 @@ public static class FleetOutput
             ["withCap"] = Outcome(result.WithCap),
             ["withoutCap"] = Outcome(result.WithoutCap),
         };
-        return document.ToJsonString(Json) + "\n";
+        return document.ToJsonString(SimulationOutput.Json) + "\n";
     }
 
     /// <summary>Every run's totals over time, one row per run and point; <c>cap</c> is <c>on</c> or <c>off</c>.</summary>
