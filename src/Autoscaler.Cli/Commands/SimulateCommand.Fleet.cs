@@ -39,8 +39,8 @@ internal static partial class SimulateCommand
         FleetResult result;
         try
         {
-            IProgress<double> progress = new ProgressLines(Console.Error);
-            result = await Task.Run(() => FleetRunner.Run(scenario, mode, progress, TimeProvider.System, stop), stop);
+            Task<FleetResult> Run(IProgress<double> progress) => Task.Run(() => FleetRunner.Run(scenario, mode, progress, TimeProvider.System, stop), stop);
+            result = Console.IsErrorRedirected ? await Run(new ProgressLines(Console.Error)) : await WithProgressBarAsync(Run);
         }
         catch (ScenarioException e)
         {
@@ -93,18 +93,20 @@ internal static partial class SimulateCommand
     {
         if (!terminal)
         {
-            writer.Write(Terminal.Plain(FleetScores(result, colour: false)) + "\n");
+            writer.Write(Terminal.Plain(FleetScores(result, colour: false, Terminal.PlainWidth)) + "\n");
             return;
         }
 
-        Terminal.For(writer, interactive: true).Write(FleetScores(result, colour: true));
+        var console = Terminal.For(writer, interactive: true);
+        console.Write(FleetScores(result, console.Profile.Capabilities.Ansi, console.Profile.Width));
     }
 
     /// <summary>
     /// One row per service and policy (the oracle first), a total row per policy, with the cap and, when both ran, the
-    /// same scores without it beside them; then the cap's reach and a legend.
+    /// same scores without it beside them (under them, in a table of their own, when <paramref name="width"/> is too narrow
+    /// for both); then the cap's reach and a legend.
     /// </summary>
-    internal static IRenderable FleetScores(FleetResult result, bool colour)
+    internal static IRenderable FleetScores(FleetResult result, bool colour, int width)
     {
         var c = CultureInfo.InvariantCulture;
         var lines = new List<IRenderable>
@@ -115,8 +117,43 @@ internal static partial class SimulateCommand
             s_blank,
         };
 
+        var probe = Terminal.For(TextWriter.Null, interactive: false);
+        probe.Profile.Width = width;
+        bool Fits(Table table) => ((IRenderable)table).Measure(RenderOptions.Create(probe), width).Max <= width;
+        var side = FleetTable(result, colour, besideWithoutCap: true);
+        if (result.WithCap is null || result.WithoutCap is null || Fits(side))
+        {
+            lines.Add(Fits(side) ? side : FleetTable(result, colour, besideWithoutCap: true, narrow: true));
+        }
+        else
+        {
+            // Too narrow for both side by side: the scores without the cap in a table of their own, under the first.
+            var narrow = !Fits(FleetTable(result, colour, besideWithoutCap: false));
+            lines.Add(FleetTable(result, colour, besideWithoutCap: false, narrow));
+            lines.Add(s_blank);
+            lines.Add(new Text("Without the cap (each service as if alone):"));
+            lines.Add(FleetTable(result with { WithCap = null }, colour, besideWithoutCap: false, narrow));
+            if (narrow)
+            {
+                lines.Add(new Text("(a wider terminal shows ×oracle, errors and actions; report.html and summary.json have every score)"));
+            }
+        }
+
+        lines.Add(s_blank);
+        var legend = new Grid().AddColumn(new GridColumn().NoWrap().PadLeft(2).PadRight(2)).AddColumn(new GridColumn().PadRight(0));
+        foreach (var (heading, meaning) in FleetLegend(result, result.WithCap is not null && result.WithoutCap is not null))
+        {
+            legend.AddRow(new Text(heading, colour ? new Style(decoration: Decoration.Bold) : Style.Plain), new Text(meaning));
+        }
+
+        lines.Add(legend);
+        return new Rows(lines);
+    }
+
+    private static Table FleetTable(FleetResult result, bool colour, bool besideWithoutCap, bool narrow = false)
+    {
         var main = result.Main;
-        var other = result.WithCap is not null ? result.WithoutCap : null;
+        var other = result.WithCap is not null && besideWithoutCap ? result.WithoutCap : null;
         var table = new Table().Border(colour ? TableBorder.Simple : TableBorder.None);
         var headings = new List<string> { "service", "policy", "SLO", "replica-h", "×oracle", "SLO violated", "errors", "actions" };
         if (result.WithCap is not null)
@@ -129,9 +166,11 @@ internal static partial class SimulateCommand
             headings.AddRange(["no cap: SLO", "no cap: replica-h", "no cap: violated"]);
         }
 
-        foreach (var heading in headings)
+        // A narrow terminal keeps the verdicts, replica-hours, violation and cuts; report.html and summary.json have the rest.
+        var shown = headings.Select(h => !narrow || h is not ("×oracle" or "errors" or "actions")).ToArray();
+        foreach (var heading in headings.Where((_, i) => shown[i]))
         {
-            var column = new TableColumn(new Text(heading, colour ? new Style(decoration: Decoration.Bold) : Style.Plain));
+            var column = new TableColumn(new Text(heading, colour ? new Style(decoration: Decoration.Bold) : Style.Plain)).NoWrap();
             column = heading is "service" or "policy" or "SLO" or "no cap: SLO" ? column.LeftAligned() : column.RightAligned();
             table.AddColumn(colour ? column : column.PadLeft(0).PadRight(2));
         }
@@ -143,28 +182,19 @@ internal static partial class SimulateCommand
             {
                 var score = main.Services[i].Policies.Single(p => p.Score.Policy == total.Policy).Score;
                 var alone = other?.Services[i].Policies.Single(p => p.Score.Policy == total.Policy).Score;
-                Row(table, colour, main.Services[i].Scenario, total.IsOracle, score.Policy, score.MeetsSlo, score.ReplicaSeconds, score.CostRatioToOracle, score.SloViolationSeconds, score.SloViolationPercent, score.ErrorRate, score.ScaleActions,
+                Row(table, shown, colour, main.Services[i].Scenario, total.IsOracle, score.Policy, score.MeetsSlo, score.ReplicaSeconds, score.CostRatioToOracle, score.SloViolationSeconds, score.SloViolationPercent, score.ErrorRate, score.ScaleActions,
                     result.WithCap is null ? null : total.CappedByService.GetValueOrDefault(main.Services[i].Scenario),
                     alone is null ? null : (alone.MeetsSlo, alone.ReplicaSeconds, alone.SloViolationSeconds, alone.SloViolationPercent), bold: false);
             }
 
             var percent = 100 * total.SloViolationSeconds / Math.Max(1e-9, result.DurationSeconds * main.Services.Count);
             var otherPercent = without is null ? 0 : 100 * without.SloViolationSeconds / Math.Max(1e-9, result.DurationSeconds * main.Services.Count);
-            Row(table, colour, "total", total.IsOracle, total.Policy, total.MeetsSlo, total.ReplicaSeconds, total.CostRatioToOracle, total.SloViolationSeconds, percent, total.ErrorRate, total.ScaleActions,
+            Row(table, shown, colour, "total", total.IsOracle, total.Policy, total.MeetsSlo, total.ReplicaSeconds, total.CostRatioToOracle, total.SloViolationSeconds, percent, total.ErrorRate, total.ScaleActions,
                 result.WithCap is null ? null : total.CappedEvaluations,
                 without is null ? null : (without.MeetsSlo, without.ReplicaSeconds, without.SloViolationSeconds, otherPercent), bold: true);
         }
 
-        lines.Add(table);
-        lines.Add(s_blank);
-        var legend = new Grid().AddColumn(new GridColumn().NoWrap().PadLeft(2).PadRight(2)).AddColumn(new GridColumn().PadRight(0));
-        foreach (var (heading, meaning) in FleetLegend(result, other is not null))
-        {
-            legend.AddRow(new Text(heading, colour ? new Style(decoration: Decoration.Bold) : Style.Plain), new Text(meaning));
-        }
-
-        lines.Add(legend);
-        return new Rows(lines);
+        return table;
     }
 
     private static IEnumerable<(string Heading, string Meaning)> FleetLegend(FleetResult result, bool compared)
@@ -188,7 +218,7 @@ internal static partial class SimulateCommand
         }
     }
 
-    private static void Row(Table table, bool colour, string service, bool oracle, string policy, bool meets, double replicaSeconds, double ratio, double violation, double violationPercent, double errors, int actions, int? capped,
+    private static void Row(Table table, bool[] shown, bool colour, string service, bool oracle, string policy, bool meets, double replicaSeconds, double ratio, double violation, double violationPercent, double errors, int actions, int? capped,
         (bool Meets, double ReplicaSeconds, double Violation, double Percent)? alone, bool bold)
     {
         var c = CultureInfo.InvariantCulture;
@@ -210,6 +240,6 @@ internal static partial class SimulateCommand
             cells.AddRange([Verdict(a.Meets), (a.ReplicaSeconds / 3600).ToString("0.##", c), Violated(a.Violation, a.Percent)]);
         }
 
-        table.AddRow([.. cells.Select(cell => new Text(cell, cell == "FAIL" && colour ? new Style(Color.Red, decoration: Decoration.Bold) : style))]);
+        table.AddRow([.. cells.Where((_, i) => shown[i]).Select(cell => new Text(cell, cell == "FAIL" && colour ? new Style(Color.Red, decoration: Decoration.Bold) : style))]);
     }
 }

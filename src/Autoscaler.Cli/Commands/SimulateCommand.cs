@@ -216,14 +216,13 @@ internal static partial class SimulateCommand
 
     // On a terminal: Spectre.Console's bar on stderr, redrawn in place and cleared at the end, so stdout keeps only the scores.
     private static Task<SimulationResult> RunWithProgressBarAsync(Scenario scenario, CancellationToken cancellationToken) =>
+        WithProgressBarAsync(progress => RunAsync(scenario, progress, cancellationToken));
+
+    private static Task<T> WithProgressBarAsync<T>(Func<IProgress<double>, Task<T>> run) =>
         Terminal.For(Console.Error, interactive: true).Progress()
             .AutoClear(true)
             .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn())
-            .StartAsync(context =>
-            {
-                var task = context.AddTask("simulate", maxValue: 1);
-                return RunAsync(scenario, new Progress(task), cancellationToken);
-            });
+            .StartAsync(context => run(new Progress(context.AddTask("simulate", maxValue: 1))));
 
     private sealed class Progress(ProgressTask task) : IProgress<double>
     {

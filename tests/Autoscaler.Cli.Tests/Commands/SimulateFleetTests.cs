@@ -39,6 +39,21 @@ public sealed class SimulateFleetTests
     }
 
     [Fact]
+    public void A_narrow_terminal_gets_the_scores_without_the_cap_in_a_table_of_their_own_within_its_width()
+    {
+        var result = FleetRunner.Run(Fleet(), cancellationToken: TestContext.Current.CancellationToken);
+        var text = Terminal.Plain(SimulateCommand.FleetScores(result, colour: false, width: 80), width: 80);
+        var lines = text.Split('\n');
+
+        Assert.Contains("Without the cap (each service as if alone):", lines);
+        var tables = lines.Where(l => l.StartsWith("service ", StringComparison.Ordinal)).ToList();
+        Assert.Equal(2, tables.Count);
+        Assert.Contains("capped", tables[0], StringComparison.Ordinal);
+        Assert.DoesNotContain("no cap", tables[0], StringComparison.Ordinal);
+        Assert.All(lines.TakeWhile(l => !l.StartsWith("  service ", StringComparison.Ordinal)), l => Assert.True(l.TrimEnd().Length <= 80, l));
+    }
+
+    [Fact]
     public void Cap_is_refused_where_it_cannot_apply()
     {
         var single = ScenarioFile.Parse("duration: 10m\nworkload: constant(rate=10)", "s.yaml", Path.GetTempPath(), "s");
