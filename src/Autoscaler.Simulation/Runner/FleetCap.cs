@@ -34,7 +34,8 @@ internal static class FleetCap
         var free = (int)Math.Clamp(total - used, 0, int.MaxValue);
         var wants = new int[asks.Count];
 
-        // First what each needs to reach its minimum (a schedule window may raise it), then the rest of its ask.
+        // First what each needs to reach its policy's minimum (a safety net: a service starts within it and its pipeline
+        // never asks for less), then the rest of its ask.
         for (var i = 0; i < asks.Count; i++)
         {
             wants[i] = Math.Max(0, Math.Min(asks[i].Desired, asks[i].Min) - grants[i]);

@@ -34,7 +34,7 @@ public static class SimulationRunner
         ArgumentNullException.ThrowIfNull(scenario);
         if (scenario.IsFleet)
         {
-            throw new ScenarioException($"{scenario.Name} lists services: run it with FleetRunner, which scores each service and the total");
+            throw new ScenarioException($"{scenario.Name}: lists several services (services:), which only `autoscaler simulate` runs (FleetRunner); this takes a scenario of one service");
         }
 
         time ??= TimeProvider.System;

@@ -46,7 +46,7 @@ public sealed class FleetCapTests
     [Fact]
     public void A_service_below_its_minimum_is_raised_to_it_before_any_other_grows()
     {
-        // Free 2: b's minimum (raised to 3, say by a schedule window) is served first, a's larger ask gets nothing.
+        // Free 2: b, below its minimum of 3, is raised to it first; a's larger ask gets nothing.
         Assert.Equal([4, 3], Share(7, new("a", 4, 8, 1), new("b", 1, 3, 3)));
     }
 
