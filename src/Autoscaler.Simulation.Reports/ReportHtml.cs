@@ -13,7 +13,18 @@ namespace Autoscaler.Simulation.Reports;
 /// </summary>
 internal static class ReportHtml
 {
-    private const string Style = """
+    /// <summary>The start of every report page: no script, no network, images inline only.</summary>
+    internal const string Head = """
+        <!DOCTYPE html>
+        <html lang="en">
+        <head>
+        <meta charset="utf-8">
+        <meta name="viewport" content="width=device-width, initial-scale=1">
+        <meta http-equiv="Content-Security-Policy" content="default-src 'none'; img-src data:; style-src 'unsafe-inline'">
+
+        """;
+
+    internal const string Style = """
         :root { color-scheme: light; }
         body { font-family: system-ui, -apple-system, "Segoe UI", Roboto, "DejaVu Sans", sans-serif; margin: 2rem; color: #1b1b1b; background: #fff; }
         h1 { font-size: 1.6rem; margin: 0 0 1rem; }
@@ -88,15 +99,7 @@ internal static class ReportHtml
         var html = new StringBuilder(capacity: 8192 + charts.Sum(c => (c.Png.Length * 4 / 3) + 256));
         var scenario = Encode(result.Scenario);
 
-        html.Append("""
-            <!DOCTYPE html>
-            <html lang="en">
-            <head>
-            <meta charset="utf-8">
-            <meta name="viewport" content="width=device-width, initial-scale=1">
-            <meta http-equiv="Content-Security-Policy" content="default-src 'none'; img-src data:; style-src 'unsafe-inline'">
-
-            """);
+        html.Append(Head);
         html.Append("<title>").Append(title).Append(": ").Append(scenario).Append("</title>\n");
         html.Append("<style>\n").Append(Style).Append(style).Append("</style>\n</head>\n<body>\n");
         html.Append("<h1>").Append(title).Append(": ").Append(scenario).Append("</h1>\n");

@@ -14,7 +14,7 @@ using Spectre.Console.Rendering;
 namespace Autoscaler.Cli.Commands;
 
 /// <summary><c>autoscaler simulate SCENARIO</c>: run a scenario's policies and the oracle in virtual time and score them.</summary>
-internal static class SimulateCommand
+internal static partial class SimulateCommand
 {
     public static Command Create()
     {
@@ -36,6 +36,7 @@ internal static class SimulateCommand
             Arity = ArgumentArity.ZeroOrMore,
         };
         var budget = ViolationBudgetOption();
+        var cap = CapOption();
 
         var command = new Command("simulate", """
             Run a scenario in virtual time: its workload through a model of the demo service (W workers and a queue
@@ -52,9 +53,12 @@ internal static class SimulateCommand
               autoscaler simulate scenarios/diurnal-sine.yaml --duration 30d --policy deploy/policies/hpa-request-rate.yaml
               autoscaler simulate scenarios/trace.yaml --trace my-day.csv --seed 7 --output out/
               autoscaler simulate scenarios/trace.yaml --trace my-day.csv --time-scale 0.1   # a day in 2.4 hours
+              autoscaler simulate scenarios/fleet-shared-cap.yaml   # two services under one replicas.total
+            A scenario may list several services sharing one machine budget (services: and replicas.total); then
+            the scores are per service and in total, with the cap and without it (--cap).
             """)
         {
-            scenario, duration, seed, output, trace, timeScale, policy, budget,
+            scenario, duration, seed, output, trace, timeScale, policy, budget, cap,
         };
 
         command.SetAction(async (parse, _) =>
@@ -78,6 +82,11 @@ internal static class SimulateCommand
             }
 
             var directory = parse.GetValue(output) ?? Path.Combine("simulation-output", s.Name);
+            if (s.IsFleet || parse.GetValue(cap) is not null)
+            {
+                return await RunFleetAsync(s, parse.GetValue(cap), directory, interruption);
+            }
+
             return await RunAsync(s, directory, interruption);
         });
         return command;
@@ -111,6 +120,11 @@ internal static class SimulateCommand
         }
 
         var s = ScenarioFile.Load(path);
+        if (tracePath is not null && s.IsFleet)
+        {
+            throw new ScenarioException("--trace replaces the workload of a scenario of one service; this scenario lists services, each with its own workload (give a service workload: {type: trace, file: FILE})");
+        }
+
         if (seed is { } n)
         {
             s = s with { Seed = n };
@@ -202,14 +216,13 @@ internal static class SimulateCommand
 
     // On a terminal: Spectre.Console's bar on stderr, redrawn in place and cleared at the end, so stdout keeps only the scores.
     private static Task<SimulationResult> RunWithProgressBarAsync(Scenario scenario, CancellationToken cancellationToken) =>
+        WithProgressBarAsync(progress => RunAsync(scenario, progress, cancellationToken));
+
+    private static Task<T> WithProgressBarAsync<T>(Func<IProgress<double>, Task<T>> run) =>
         Terminal.For(Console.Error, interactive: true).Progress()
             .AutoClear(true)
             .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn())
-            .StartAsync(context =>
-            {
-                var task = context.AddTask("simulate", maxValue: 1);
-                return RunAsync(scenario, new Progress(task), cancellationToken);
-            });
+            .StartAsync(context => run(new Progress(context.AddTask("simulate", maxValue: 1))));
 
     private sealed class Progress(ProgressTask task) : IProgress<double>
     {

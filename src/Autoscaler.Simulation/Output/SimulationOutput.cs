@@ -21,7 +21,8 @@ public static class SimulationOutput
     /// <summary>Header of each policy's CSV series.</summary>
     public const string CsvHeader = "seconds,demand_rps,ready_replicas,desired_replicas,oracle_replicas,throughput_rps,dropped_rps,mean_latency_seconds,p95_latency_seconds,queue_length";
 
-    private static readonly JsonSerializerOptions Json = new()
+    /// <summary>How every summary.json is written: camelCase, indented, enums as camelCase strings.</summary>
+    internal static readonly JsonSerializerOptions Json = new()
     {
         PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
         WriteIndented = true,

@@ -119,21 +119,7 @@ internal sealed class PolicySimulation
             }
 
             var k = start + i;
-            if (_history is not null && k > 0 && k % _scrapeSteps == 0 && _lastReady > 0)
-            {
-                _history.Record(new ScrapeSample
-                {
-                    Step = k,
-                    Replicas = _lastReady,
-                    ResponseTime = _last.MeanLatency,
-                    P95 = _last.P95Latency,
-                    Utilization = _last.Utilization,
-                    QueuePerReplica = _last.QueueLength / _lastReady,
-                    Counter = _answered,
-                    AcceptedCounter = _acceptedCount,
-                });
-            }
-
+            Observe(k);
             if (_scaler is null)
             {
                 var target = oracleTarget[i];
@@ -145,27 +131,52 @@ internal sealed class PolicySimulation
 
                 _desired = target;
             }
-            else if (k % _evaluationSteps == 0)
+            else if (IsDue(k))
             {
-                Evaluate(k);
+                Apply(k, Propose(k));
             }
 
-            _replicas.Promote(k);
-            var ready = _replicas.Ready;
-            _replicas.Step(demand[i], ref _last);
-            _lastReady = ready;
-            if (ready > 0)
-            {
-                _answered += _last.Offered;
-                _acceptedCount += _last.Accepted;
-            }
-
-            Score(k, demand[i], ready, need[i]);
+            Advance(k, demand[i], need[i]);
         }
     }
 
+    // A step of a run is Observe, then (when the policy is due) Propose and Apply, then Advance. Run does them in a row;
+    // a fleet (FleetSimulation) calls them one at a time for every service, so that a fleet-wide rule can stand between
+    // what each policy proposes and what is applied.
+
+    /// <summary>Scrapes the replicas when step <paramref name="k"/> is a scrape.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal void Observe(long k)
+    {
+        if (_history is not null && k > 0 && k % _scrapeSteps == 0 && _lastReady > 0)
+        {
+            _history.Record(new ScrapeSample
+            {
+                Step = k,
+                Replicas = _lastReady,
+                ResponseTime = _last.MeanLatency,
+                P95 = _last.P95Latency,
+                Utilization = _last.Utilization,
+                QueuePerReplica = _last.QueueLength / _lastReady,
+                Counter = _answered,
+                AcceptedCounter = _acceptedCount,
+            });
+        }
+    }
+
+    /// <summary>Whether the policy evaluates at step <paramref name="k"/> (never for the oracle).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal bool IsDue(long k) => _scaler is not null && k % _evaluationSteps == 0;
+
+    /// <summary>The policy's target count now: starting and ready replicas, what a scaling target reports.</summary>
+    internal int Target => _replicas.Target;
+
+    /// <summary>The fewest replicas the policy keeps (its own minimum; 0 for the oracle).</summary>
+    internal int MinReplicas => _scaler?.Policy.MinReplicas ?? 0;
+
+    /// <summary>Evaluates the policy at step <paramref name="k"/>: the count its pipeline wants, nothing applied yet.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private void Evaluate(long k)
+    internal int Propose(long k)
     {
         for (var m = 0; m < _bindings.Length; m++)
         {
@@ -175,16 +186,39 @@ internal sealed class PolicySimulation
                 : MetricReading.Ok(binding.Name, 0); // a fixed rule reads nothing, as in the live scaler
         }
 
+        return _scaler!.Evaluate(VirtualClock.Epoch.AddTicks(k * _stepTicks), _replicas.Target, _readings).DesiredReplicas;
+    }
+
+    /// <summary>Moves the target to <paramref name="desired"/> at step <paramref name="k"/> and tells the pipeline when it moved.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal void Apply(long k, int desired)
+    {
         var current = _replicas.Target;
-        var desired = _scaler!.Evaluate(VirtualClock.Epoch.AddTicks(k * _stepTicks), current, _readings).DesiredReplicas;
         if (desired != current)
         {
             _replicas.ScaleTo(desired, k);
-            _scaler.Applied(current, desired);
+            _scaler!.Applied(current, desired);
             _scaleActions += k >= _run.ScoreFromStep ? 1 : 0;
         }
 
         _desired = desired;
+    }
+
+    /// <summary>Runs step <paramref name="k"/> of the model at <paramref name="demand"/> and scores it against <paramref name="need"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal void Advance(long k, double demand, int need)
+    {
+        _replicas.Promote(k);
+        var ready = _replicas.Ready;
+        _replicas.Step(demand, ref _last);
+        _lastReady = ready;
+        if (ready > 0)
+        {
+            _answered += _last.Offered;
+            _acceptedCount += _last.Accepted;
+        }
+
+        Score(k, demand, ready, need);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]

@@ -20,7 +20,7 @@ public static class SimulationRunner
     /// <summary>Most points kept per policy for charts and CSV; steps are averaged into buckets to stay below it.</summary>
     public const int MaxSeriesPoints = 2000;
 
-    private const int ChunkSteps = 16384;
+    internal const int ChunkSteps = 16384;
 
     /// <summary>Runs <paramref name="scenario"/>.</summary>
     /// <param name="scenario">What to simulate.</param>
@@ -32,77 +32,43 @@ public static class SimulationRunner
     public static SimulationResult Run(Scenario scenario, IProgress<double>? progress = null, TimeProvider? time = null, CancellationToken cancellationToken = default, int? threads = null)
     {
         ArgumentNullException.ThrowIfNull(scenario);
+        if (scenario.IsFleet)
+        {
+            throw new ScenarioException($"{scenario.Name}: lists several services (services:), which only `autoscaler simulate` runs (FleetRunner); this takes a scenario of one service");
+        }
+
         time ??= TimeProvider.System;
         var started = time.GetTimestamp();
-        var step = scenario.Step.TotalSeconds;
         var problems = Check(scenario);
         if (problems.Count > 0)
         {
             throw new ScenarioException(problems);
         }
 
-        var curves = ServiceCurves.For(scenario.Service);
-        var slo = scenario.Slo;
-        var perReplica = OraclePerReplicaRate(curves, slo);
-        var totalSteps = (long)Math.Round(scenario.Duration.TotalSeconds / step);
-        var bucket = Math.Max(1, (totalSteps + MaxSeriesPoints - 1) / MaxSeriesPoints);
-        var scoreFrom = Math.Clamp(scenario.ScoreFrom.Ticks / scenario.Step.Ticks, 0, totalSteps);
-        var run = new RunContext(curves, scenario.Service, scenario.Observation, slo, step, totalSteps, bucket, scenario.Seed, scoreFrom);
-        var lookahead = (int)ReplicaSet.StartupSteps(scenario.Service, step);
-        var oracleMax = scenario.MaxReplicas;
-        long outOfReach = 0;
-        var mostNeeded = 0;
-
-        var policies = Bind(scenario, run);
-        var demand = new double[ChunkSteps + lookahead];
-        var need = new int[ChunkSteps + lookahead];
-        var target = new int[ChunkSteps];
-        var window = new int[ChunkSteps + lookahead];
-        var stepTicks = scenario.Step.Ticks;
-        long filledTo = 0; // steps [chunk start, filledTo) are in the buffers
-
+        var service = new ServiceRun(scenario);
         PolicySimulation[]? simulations = null;
         var options = new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, threads ?? Environment.ProcessorCount), CancellationToken = cancellationToken };
-        for (long start = 0; start < totalSteps; start += ChunkSteps)
+        for (long start = 0; start < service.TotalSteps; start += ChunkSteps)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            var count = (int)Math.Min(ChunkSteps, totalSteps - start);
-
-            // The workload is read once per step, in order, on this thread; the lookahead overlaps the next chunk.
-            outOfReach += Fill(scenario.Workload, stepTicks, start, (int)(filledTo - start), count + lookahead, perReplica, oracleMax, scoreFrom, totalSteps, demand, need, ref mostNeeded, cancellationToken);
-            filledTo = start + count + lookahead;
-            SlidingMax(need, count, lookahead, target, window);
-
-            simulations ??= [.. policies.Select(p => new PolicySimulation(p.Name, run, p.Scaler, p.Bindings, p.Scaler is null ? target[0] : Math.Clamp(scenario.InitialReplicas, p.Scaler.Policy.MinReplicas, Math.Max(p.Scaler.Policy.MinReplicas, p.Scaler.Policy.MaxReplicas))))];
+            var count = (int)Math.Min(ChunkSteps, service.TotalSteps - start);
+            service.Fill(start, count, cancellationToken);
+            simulations ??= [.. service.Policies.Select(service.Simulation)];
             var (s, c) = (start, count);
             try
             {
-                Parallel.For(0, simulations.Length, options, i => simulations[i].Run(s, c, demand, need, target, cancellationToken));
+                Parallel.For(0, simulations.Length, options, i => simulations[i].Run(s, c, service.Demand, service.Need, service.Target, cancellationToken));
             }
             catch (AggregateException e) when (e.InnerExceptions.Count == 1)
             {
                 throw e.InnerExceptions[0];
             }
 
-            // Carry the lookahead over to the front for the next chunk.
-            Array.Copy(demand, count, demand, 0, lookahead);
-            Array.Copy(need, count, need, 0, lookahead);
-            progress?.Report((double)(start + count) / totalSteps);
+            service.Carry(count);
+            progress?.Report((double)(start + count) / service.TotalSteps);
         }
 
-        var oracle = simulations!.Single(p => p.IsOracle).ReplicaSeconds;
-        var oracleParameters = EffectiveParameters.Oracle(perReplica, scenario.Service.CapacityPerReplica, TimeSpan.FromSeconds(lookahead * step), scenario.Step, oracleMax);
-        var runs = simulations!.Zip(policies, (simulation, policy) => simulation.Finish(oracle, scenario.CostPerReplicaHour) with
-        {
-            Parameters = policy.Scaler is { } scaler ? EffectiveParameters.Of(scaler.Policy, scaler.CheckInterval) : oracleParameters,
-        }).ToList();
-        var wall = time.GetElapsedTime(started).TotalSeconds;
-        return new SimulationResult(scenario.Name, scenario.Seed, (totalSteps - scoreFrom) * step, step, slo, scenario.CostPerReplicaHour, wall, runs)
-        {
-            MaxReplicas = oracleMax,
-            SloOutOfReachSeconds = outOfReach * step,
-            OracleMostNeeded = mostNeeded,
-        };
+        return service.Result(simulations!, time.GetElapsedTime(started).TotalSeconds);
     }
 
     /// <summary>
@@ -111,7 +77,7 @@ public static class SimulationRunner
     /// run's end) need more than that. <paramref name="mostNeeded"/> becomes the most replicas any of those steps needs.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static long Fill(IRatePattern workload, long stepTicks, long start, int from, int to, double perReplica, int oracleMax, long scoreFrom, long totalSteps, double[] demand, int[] need, ref int mostNeeded, CancellationToken cancellationToken)
+    internal static long Fill(IRatePattern workload, long stepTicks, long start, int from, int to, double perReplica, int oracleMax, long scoreFrom, long totalSteps, double[] demand, int[] need, ref int mostNeeded, CancellationToken cancellationToken)
     {
         long beyond = 0;
         for (var i = from; i < to; i++)
@@ -161,7 +127,7 @@ public static class SimulationRunner
         return OraclePerReplicaRate(ServiceCurves.For(scenario.Service), scenario.Slo);
     }
 
-    private static double OraclePerReplicaRate(ServiceCurves curves, SloSpec slo)
+    internal static double OraclePerReplicaRate(ServiceCurves curves, SloSpec slo)
     {
         // The same safe utilization the slo rule sizes with (Core's queueing), never above the table's last row that
         // keeps the SLO, so a replica the oracle runs at or below it never reports more in a step.
@@ -180,7 +146,7 @@ public static class SimulationRunner
 
     private static string Seconds(double seconds) => Durations.Format(TimeSpan.FromSeconds(seconds));
 
-    private static List<string> Check(Scenario s)
+    internal static List<string> Check(Scenario s)
     {
         // The bounds of docs/simulation.md, checked again here for scenarios made in code or changed by flags: every
         // number that sizes an array or a loop of the run is bounded before the first step.
@@ -262,9 +228,9 @@ public static class SimulationRunner
         return problems;
     }
 
-    private sealed record BoundPolicy(string Name, SimulatedScaler? Scaler, IReadOnlyList<MetricBinding> Bindings);
+    internal sealed record BoundPolicy(string Name, SimulatedScaler? Scaler, IReadOnlyList<MetricBinding> Bindings);
 
-    private static List<BoundPolicy> Bind(Scenario scenario, RunContext run)
+    internal static List<BoundPolicy> Bind(Scenario scenario, RunContext run)
     {
         var problems = new List<string>();
         var bound = new List<BoundPolicy> { new(BuiltInPolicies.Oracle, null, []) };
@@ -324,7 +290,7 @@ public static class SimulationRunner
     internal static string Camel(string name) => char.ToLowerInvariant(name[0]) + name[1..];
 
     /// <summary>target[i] = max(need[i..i+lookahead]) for i &lt; count, with a monotone deque (O(count + lookahead)).</summary>
-    private static void SlidingMax(int[] need, int count, int lookahead, int[] target, int[] deque)
+    internal static void SlidingMax(int[] need, int count, int lookahead, int[] target, int[] deque)
     {
         int head = 0, tail = 0;
         var next = 0;

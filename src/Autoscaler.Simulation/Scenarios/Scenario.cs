@@ -83,6 +83,26 @@ public sealed record Scenario
     public IReadOnlyList<PolicyChoice> Policies { get; init; } = [];
 
     /// <summary>
+    /// The services of a scenario with several (its <c>services</c> field), sharing one machine budget; empty for a
+    /// single-service scenario, which has its workload, service model and limits in the fields above. With services,
+    /// <see cref="Policies"/> names the runs (each service runs its own resolution of each, or its own policy) and the
+    /// single-service fields above are not used.
+    /// </summary>
+    public IReadOnlyList<FleetService> Services { get; init; } = [];
+
+    /// <summary>
+    /// The most replicas (starting and ready) all <see cref="Services"/> may have together (<c>replicas.total</c>);
+    /// null for no cap.
+    /// </summary>
+    public int? TotalReplicas { get; init; }
+
+    /// <summary>Whether this scenario lists several services (<see cref="Services"/>).</summary>
+    public bool IsFleet => Services.Count > 0;
+
+    /// <summary>The name of the one run of a scenario whose every service names its own policy.</summary>
+    public const string OwnPoliciesRun = "own";
+
+    /// <summary>
     /// Where scoring starts: the steps before it run as usual (every policy learns and acts on them) but count in no
     /// score, so the scores are those of the part from here on (<c>tune</c>'s held part). Zero, the default, scores
     /// the whole run. Rounded down to a whole step.
@@ -97,6 +117,11 @@ public sealed record Scenario
     public Scenario WithPolicies(IEnumerable<string> namesOrFiles, string baseDirectory)
     {
         ArgumentNullException.ThrowIfNull(namesOrFiles);
+        if (IsFleet)
+        {
+            return WithFleetPolicies([.. namesOrFiles], baseDirectory);
+        }
+
         var all = new List<PolicyChoice>(Policies);
         var problems = new List<string>();
         foreach (var p in namesOrFiles)
@@ -127,6 +152,36 @@ public sealed record Scenario
         }
 
         return all.Count == Policies.Count ? this : this with { Policies = all };
+    }
+
+    // Each service resolves a built-in name against its own model and limits (hpa's target is a share of its capacity);
+    // a service with a policy of its own keeps it in every run.
+    private Scenario WithFleetPolicies(IReadOnlyList<string> namesOrFiles, string baseDirectory)
+    {
+        if (namesOrFiles.Count == 0)
+        {
+            return this;
+        }
+
+        if (Services.All(service => service.OwnPolicy is not null))
+        {
+            throw new ScenarioException(
+                $"--policy {string.Join(", ", namesOrFiles)}: every service of the scenario names its own policy (its policy field), so no service would run it; leave a service's policy out to compare policies on it");
+        }
+
+        // The runs' names follow the single-service rules (each once, none named like the oracle).
+        var runs = (this with { Services = [] }).WithPolicies(namesOrFiles, baseDirectory);
+        var added = runs.Policies.Skip(Policies.Count).ToList();
+        var services = new List<FleetService>();
+        foreach (var service in Services)
+        {
+            var more = service.OwnPolicy is { } own
+                ? added.Select(run => own with { Name = run.Name })
+                : namesOrFiles.Select(p => BuiltInPolicies.Resolve(p, service.Service, Slo, service.MinReplicas, service.MaxReplicas, baseDirectory)).OfType<PolicyChoice>();
+            services.Add(service with { Policies = [.. service.Policies, .. more] });
+        }
+
+        return runs with { Services = services };
     }
 
     private string ListedPolicies() =>

@@ -68,7 +68,19 @@ public static class ScenarioFile
         var step = PositiveDuration(root, "step", Scenario.MaxDuration, RatePatterns.MaxDurationText) ?? TimeSpan.FromSeconds(1);
         IRatePattern? workload = null;
         var isTrace = false;
-        if (root.Find("workload") is YamlScalarNode { Value: { Length: > 0 } patternText })
+        var fleet = root.Has("services");
+        if (fleet)
+        {
+            // With services, what is per service lives under each; only the shared fields stay at the top.
+            foreach (var key in (string[])["workload", "service"])
+            {
+                if (root.KeyNode(key) is { } misplaced)
+                {
+                    root.Problem(misplaced, key, $"belongs to each service when the scenario lists services: move it under services[i].{key}");
+                }
+            }
+        }
+        else if (root.Find("workload") is YamlScalarNode { Value: { Length: > 0 } patternText })
         {
             // The textual syntax of `autoscaler load --pattern`, e.g. workload: poisson(diurnal(min=20, max=200))
             workload = WorkloadSpec.ParseText(root, "workload", patternText, new WorkloadContext(baseDirectory, seed));
@@ -100,14 +112,30 @@ public static class ScenarioFile
             root.Problem(root.Find("step") ?? root.Node, "step", StepsProblem(run, step));
         }
 
-        var service = Service(root.Mapping("service"));
+        var service = fleet ? new ServiceModelSpec() : Service(root.Mapping("service"));
         var observation = Observation(root.Mapping("observation"));
         var slo = Slo(root.Mapping("slo"));
         var cost = root.Number("costPerReplicaHour", 0) ?? Defaults.CostPerReplicaHour;
-        var (min, max, initial) = Replicas(root.Mapping("replicas"));
+        var replicas = root.Mapping("replicas");
+        var (min, max, initial) = fleet
+            ? (Defaults.MinReplicas, Defaults.MaxReplicas, Defaults.InitialReplicas)
+            : Replicas(replicas, "caps the replicas of several services (a services list); a scenario of one service is bounded by replicas.max");
+        var total = fleet ? Total(replicas) : null;
 
         var policies = new List<PolicyChoice>();
         var names = PolicyNames(root);
+        var services = fleet ? Services(root, new WorkloadContext(baseDirectory, seed), slo, total, baseDirectory) : [];
+        if (fleet && services.Count > 0 && services.All(f => f.OwnPolicy is not null))
+        {
+            if (root.KeyNode("policies") is { } listed)
+            {
+                root.Problem(listed, "policies", "every service names its own policy (its policy field), so no service would run these; leave a service's policy out to compare policies on it");
+            }
+
+            names = [];
+            policies.Add(new PolicyChoice(Scenario.OwnPoliciesRun, services[0].OwnPolicy!.Spec));
+        }
+
         if (problems.Count == 0)
         {
             // Built-in policies depend on the service (the HPA target is a share of a replica's capacity).
@@ -148,7 +176,7 @@ public static class ScenarioFile
             Duration = duration!.Value,
             Step = step,
             Seed = seed,
-            Workload = workload!,
+            Workload = fleet ? new ConstantRate(0) : workload!, // a fleet's workloads are its services'
             Service = service,
             Observation = observation,
             Slo = slo,
@@ -157,7 +185,138 @@ public static class ScenarioFile
             MaxReplicas = max,
             InitialReplicas = initial,
             Policies = policies,
+            Services = fleet ? [.. services.Select(f => f with { Policies = FleetPolicies(f, policies, slo, baseDirectory) })] : [],
+            TotalReplicas = total,
         };
+    }
+
+    // What one service runs in each run: the run's policy resolved against the service (the runs were resolved
+    // without error against the defaults, so a file reads the same here), or its own policy under the run's name.
+    private static List<PolicyChoice> FleetPolicies(FleetService service, IReadOnlyList<PolicyChoice> runs, SloSpec slo, string baseDirectory) =>
+        [.. runs.Select(run => service.OwnPolicy is { } own
+            ? own with { Name = run.Name }
+            : BuiltInPolicies.Resolve(run.File ?? run.Name, service.Service, slo, service.MinReplicas, service.MaxReplicas, baseDirectory)!)];
+
+    /// <summary>A service's name: it names a directory of the output, so letters, digits, '-', '_' and '.' only.</summary>
+    private static bool IsServiceName(string name) =>
+        name.Length is > 0 and <= 63 && char.IsAsciiLetterOrDigit(name[0]) && name.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.');
+
+    private static List<FleetService> Services(YamlFields root, WorkloadContext workloads, SloSpec slo, int? total, string baseDirectory)
+    {
+        var list = root.MappingList("services", max: (FleetService.MaxServices, "services a scenario may list"));
+        if (list.Count == 0 && root.Find("services") is YamlSequenceNode { Children.Count: 0 } empty)
+        {
+            root.Problem(empty, "services", "is empty: list at least one service ({name, workload}), or leave services out for a scenario of one service");
+        }
+
+        var services = new List<FleetService>();
+        var seen = new Dictionary<string, int>(StringComparer.Ordinal);
+        for (var i = 0; i < list.Count; i++)
+        {
+            var f = list[i];
+            var name = f.String("name", required: true);
+            if (name is not null && !IsServiceName(name))
+            {
+                f.Problem(f.Find("name")!, "name", $"'{name}' must start with a letter or digit and hold only letters, digits, '-', '_' and '.' (at most 63): it names the service's output directory");
+                name = null;
+            }
+            else if (name is not null && seen.TryGetValue(name, out var first))
+            {
+                f.Problem(f.Find("name")!, "name", string.Create(CultureInfo.InvariantCulture, $"'{name}' is the name of services[{first}] too; each service needs a name of its own (it names its rows and its output directory)"));
+                name = null;
+            }
+
+            IRatePattern? workload = null;
+            if (f.Find("workload") is YamlScalarNode { Value: { Length: > 0 } text })
+            {
+                workload = WorkloadSpec.ParseText(f, "workload", text, workloads);
+            }
+            else if (f.Mapping("workload", required: true) is { } w)
+            {
+                workload = WorkloadSpec.Parse(w, workloads);
+            }
+
+            var model = Service(f.Mapping("service"));
+            var (min, max, initial) = Replicas(f.Mapping("replicas"), "is the cap on all services together: set it at the top level, replicas: {total: N}");
+
+            PolicyChoice? own = null;
+            if (f.String("policy") is { Length: > 0 } policy)
+            {
+                try
+                {
+                    own = BuiltInPolicies.Resolve(policy, model, slo, min, max, baseDirectory);
+                    if (own is null)
+                    {
+                        f.Problem(f.Find("policy")!, "policy", "oracle always runs; name the policy this service runs (threshold, hpa, predictive, slo or a policy file)");
+                    }
+                }
+                catch (ScenarioException e)
+                {
+                    foreach (var problem in e.Problems)
+                    {
+                        f.Problem(f.Find("policy")!, "policy", problem);
+                    }
+                }
+            }
+
+            f.RejectUnknown();
+            if (name is null || workload is null)
+            {
+                continue;
+            }
+
+            seen[name] = i;
+            services.Add(new FleetService
+            {
+                Name = name,
+                Workload = workload,
+                Service = model,
+                MinReplicas = min,
+                MaxReplicas = max,
+                InitialReplicas = initial,
+                OwnPolicy = own,
+            });
+        }
+
+        if (total is { } cap && services.Count == list.Count && root.Find("replicas") is YamlMappingNode replicas)
+        {
+            var at = replicas.Children.TryGetValue(new YamlScalarNode("total"), out var node) ? node : replicas;
+            var c = CultureInfo.InvariantCulture;
+            var mins = services.Sum(f => (long)f.MinReplicas);
+            var starts = services.Sum(f => (long)Math.Clamp(f.InitialReplicas, f.MinReplicas, Math.Max(f.MinReplicas, f.MaxReplicas)));
+            if (mins > cap)
+            {
+                root.Problem(at, "replicas.total", string.Create(c,
+                    $"{cap} is below the services' minimums, {mins} in all ({string.Join(", ", services.Select(f => $"{f.Name} {f.MinReplicas}"))}): no count would fit; raise it to at least {mins} or lower a replicas.min"));
+            }
+            else if (starts > cap)
+            {
+                root.Problem(at, "replicas.total", string.Create(c,
+                    $"{cap} is below the replicas the services start with, {starts} in all ({string.Join(", ", services.Select(f => $"{f.Name} {Math.Clamp(f.InitialReplicas, f.MinReplicas, Math.Max(f.MinReplicas, f.MaxReplicas))}"))}); raise it or lower a replicas.initial"));
+            }
+        }
+
+        return services;
+    }
+
+    private static int? Total(YamlFields? r)
+    {
+        if (r is null)
+        {
+            return null;
+        }
+
+        foreach (var key in (string[])["min", "max", "initial"])
+        {
+            if (r.KeyNode(key) is { } misplaced)
+            {
+                r.Problem(misplaced, key, $"belongs to each service when the scenario lists services: move it under services[i].replicas.{key}; here only total (the cap on all services together)");
+            }
+        }
+
+        var total = r.Integer("total", 1, ScalingLimits.Largest);
+        r.RejectUnknown();
+        return total;
     }
 
     /// <summary>How long a run of <paramref name="trace"/> lasts by default: its last row plus the spacing of the rows before it.</summary>
@@ -282,7 +441,7 @@ public static class ScenarioFile
         return new SloSpec(latency, statistic, errors, budget);
     }
 
-    private static (int Min, int Max, int Initial) Replicas(YamlFields? r)
+    private static (int Min, int Max, int Initial) Replicas(YamlFields? r, string totalProblem)
     {
         if (r is null)
         {
@@ -295,6 +454,11 @@ public static class ScenarioFile
         if (min > max)
         {
             r.Problem(r.Find("min")!, "min", string.Create(CultureInfo.InvariantCulture, $"{min} must not exceed max {max}"));
+        }
+
+        if (r.KeyNode("total") is { } total)
+        {
+            r.Problem(total, "total", totalProblem);
         }
 
         r.RejectUnknown();
