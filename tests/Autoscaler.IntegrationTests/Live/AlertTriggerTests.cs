@@ -61,6 +61,6 @@ public sealed class AlertTriggerTests
         Assert.Single(status.GetProperty("lastDecisions").EnumerateArray(), d => d.GetProperty("trigger").GetString() == "tick");
         Assert.Contains("Scaling from 1 -> 2", stack.Process.Output, StringComparison.Ordinal);
         Assert.Contains("Alert webhook:", stack.Process.Output, StringComparison.Ordinal);
-        Assert.Matches(@"autoscaler_alerts_received_total\{status=""firing""\} [1-9]", await stack.ScalerMetricsAsync());
+        Assert.Matches(@"autoscaler_alerts_received_total\{status=""firing"",service=""webapp""\} [1-9]", await stack.ScalerMetricsAsync());
     }
 }

@@ -62,7 +62,7 @@ public sealed partial class ScalerResilienceTests
         return json.GetProperty("lastMetricValue") is { ValueKind: JsonValueKind.Number } v ? v.GetDouble() : null;
     }
 
-    [GeneratedRegex(@"^autoscaler_query_errors_total\{metric=""avg_rt"",kind=""unreachable""\} (\S+)$", RegexOptions.Multiline)]
+    [GeneratedRegex(@"^autoscaler_query_errors_total\{metric=""avg_rt"",kind=""unreachable"",service=""webapp""\} (\S+)$", RegexOptions.Multiline)]
     private static partial Regex UnreachableErrors();
 
     private static double QueryErrors(string metrics) =>
