@@ -137,8 +137,11 @@ public sealed class HistoryTests
             "scaler", "--policy", file, "--port", FreePorts.Next().ToString(CultureInfo.InvariantCulture),
             "--replica-ports", $"{basePort}-{basePort + 4}", "--prometheus-url", "http://127.0.0.1:1"))
         {
+            // The warm-up runs in the service's own task as the scaler starts (a slow history read delays no other service).
             await cold.WaitForLineAsync(AutoscalerProcess.ListeningPattern(), TimeSpan.FromSeconds(30));
-            Assert.Contains("predictive policy for metric 'workers' starts cold: cannot read its history from Prometheus: cannot reach Prometheus at http://127.0.0.1:1/", cold.Output, StringComparison.Ordinal);
+            await cold.WaitForLineAsync(
+                new Regex(Regex.Escape("predictive policy for metric 'workers' starts cold: cannot read its history from Prometheus: cannot reach Prometheus at http://127.0.0.1:1/")),
+                TimeSpan.FromSeconds(30));
         }
 
         await using var stack = await PrometheusStack.StartAsync(replicas: 1, Ct);
