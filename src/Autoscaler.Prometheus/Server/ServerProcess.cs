@@ -1,100 +1,46 @@
-using System.Collections.Concurrent;
-using System.Diagnostics;
 using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
-using System.Runtime.InteropServices;
 using Autoscaler.Core.Processes;
 using Autoscaler.Core.Time;
 
 namespace Autoscaler.Prometheus.Server;
 
 /// <summary>
-/// A server program (Prometheus, Alertmanager) run as a child process: its output kept for diagnostics,
-/// started on a port (a free one retried when taken first), awaited until ready, and stopped with SIGTERM
-/// then a kill. A host that exits without disposing does not leave it behind, nor (on Linux) one that is killed:
-/// it is started through <see cref="ChildProcesses"/>, which has the kernel send it SIGTERM when its parent dies.
+/// A server program (Prometheus, Alertmanager) run as a <see cref="ChildProcess"/>: started on a port (a free one
+/// retried when taken first) and awaited until ready. The child keeps its last lines for diagnostics, is stopped with
+/// SIGTERM then a kill, and dies with its parent: one left running when the host exits is killed, and on Linux the
+/// kernel sends it SIGTERM when the host is killed.
 /// </summary>
-internal sealed partial class ServerProcess : IAsyncDisposable
+internal sealed class ServerProcess : IAsyncDisposable
 {
     private const int OutputLines = 400;
-    private const int SigTerm = 15;
-    private static readonly ConcurrentDictionary<int, Process> Live = new();
-    private readonly Process _process;
-    private readonly ConcurrentQueue<string> _output = new();
-    private readonly TaskCompletionSource _exited = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private int _disposed;
+    private readonly ChildProcess _process;
 
-    static ServerProcess()
-    {
-        AppDomain.CurrentDomain.ProcessExit += (_, _) =>
+    private ServerProcess(string name, string binary, string workDirectory, IEnumerable<string> arguments) =>
+        _process = ChildProcess.Start(new ChildProcessOptions
         {
-            foreach (var process in Live.Values)
-            {
-                try
-                {
-                    process.Kill(entireProcessTree: true);
-                }
-                catch (InvalidOperationException)
-                {
-                }
-            }
-        };
-    }
-
-    private ServerProcess(string name, string binary, string workDirectory, IEnumerable<string> arguments)
-    {
-        Name = name;
-        var info = new ProcessStartInfo(binary)
-        {
+            Name = name,
+            Executable = binary,
+            Arguments = [.. arguments],
             WorkingDirectory = workDirectory,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            RedirectStandardInput = true,
-            UseShellExecute = false,
-        };
-        foreach (var argument in arguments)
-        {
-            info.ArgumentList.Add(argument);
-        }
+            OutputLines = OutputLines,
+        });
 
-        _process = new Process { StartInfo = ChildProcesses.DyingWithParent(info), EnableRaisingEvents = true };
-        _process.OutputDataReceived += (_, e) => Add(e.Data);
-        _process.ErrorDataReceived += (_, e) => Add(e.Data);
-        _process.Exited += (_, _) => _exited.TrySetResult();
-        ChildProcesses.Start(_process);
-        Live[_process.Id] = _process;
-        _process.BeginOutputReadLine();
-        _process.BeginErrorReadLine();
-    }
+    public string Name => _process.Name;
 
-    public string Name { get; }
-
-    public int Id => _process.Id;
+    public int Id => _process.ProcessId;
 
     public bool HasExited => _process.HasExited;
 
     /// <summary>Completes when the program exits, however it ends.</summary>
-    public Task Exited => _exited.Task;
+    public Task Exited => _process.Exited;
 
-    /// <summary>The exit code once it has exited (128 + N, or -N, when a signal N ended it); null before, or once disposed.</summary>
-    public int? ExitCode
-    {
-        get
-        {
-            try
-            {
-                return _process.HasExited ? _process.ExitCode : null;
-            }
-            catch (InvalidOperationException)
-            {
-                return null;
-            }
-        }
-    }
+    /// <summary>The exit code once it has exited (128 + N when a signal N ended it); null before.</summary>
+    public int? ExitCode => _process.ExitCode;
 
     /// <summary>The last lines the program printed.</summary>
-    public string Output => string.Join('\n', _output);
+    public string Output => _process.Output;
 
     /// <summary>
     /// Starts the program on <paramref name="port"/> (0: a free one, picked again up to three times when another
@@ -147,7 +93,7 @@ internal sealed partial class ServerProcess : IAsyncDisposable
         {
             if (_process.HasExited)
             {
-                await Task.Delay(100, cancellationToken).ConfigureAwait(false); // let the last lines arrive
+                await _process.Exited.WaitAsync(cancellationToken).ConfigureAwait(false); // its last lines have arrived
                 throw new InvalidOperationException(
                     $"{Name} exited with code {_process.ExitCode} before it was ready ({configPath}); output:\n{Output}");
             }
@@ -169,59 +115,9 @@ internal sealed partial class ServerProcess : IAsyncDisposable
     }
 
     /// <summary>SIGTERM, then a kill when the program has not exited after <paramref name="grace"/>.</summary>
-    public async ValueTask StopAsync(TimeSpan grace)
-    {
-        if (Interlocked.Exchange(ref _disposed, 1) != 0)
-        {
-            return;
-        }
-
-        try
-        {
-            if (!_process.HasExited)
-            {
-                if (OperatingSystem.IsWindows() || Kill(_process.Id, SigTerm) != 0)
-                {
-                    _process.Kill(entireProcessTree: true);
-                }
-
-                using var timeout = new CancellationTokenSource(grace);
-                try
-                {
-                    await _process.WaitForExitAsync(timeout.Token).ConfigureAwait(false);
-                }
-                catch (OperationCanceledException)
-                {
-                    _process.Kill(entireProcessTree: true);
-                    await _process.WaitForExitAsync().ConfigureAwait(false);
-                }
-            }
-        }
-        catch (InvalidOperationException)
-        {
-            // Already gone.
-        }
-        finally
-        {
-            Live.TryRemove(_process.Id, out _);
-            _process.Dispose();
-        }
-    }
+    public async ValueTask StopAsync(TimeSpan grace) => await _process.StopAsync(grace).ConfigureAwait(false);
 
     public ValueTask DisposeAsync() => StopAsync(TimeSpan.FromSeconds(10));
-
-    private void Add(string? line)
-    {
-        if (line is null)
-        {
-            return;
-        }
-
-        _output.Enqueue(line);
-        while (_output.Count > OutputLines && _output.TryDequeue(out _))
-        {
-        }
-    }
 
     private static int FreePort(string address)
     {
@@ -234,7 +130,4 @@ internal sealed partial class ServerProcess : IAsyncDisposable
     private static string FormatHostPort(string host, int port) =>
         (IPAddress.TryParse(host, out var ip) && ip.AddressFamily == AddressFamily.InterNetworkV6 ? $"[{host}]" : host)
         + ":" + port.ToString(CultureInfo.InvariantCulture);
-
-    [LibraryImport("libc", EntryPoint = "kill", SetLastError = true)]
-    private static partial int Kill(int pid, int signal);
 }
