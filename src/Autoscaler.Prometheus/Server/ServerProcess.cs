@@ -7,40 +7,14 @@ using Autoscaler.Core.Time;
 namespace Autoscaler.Prometheus.Server;
 
 /// <summary>
-/// A server program (Prometheus, Alertmanager) run as a <see cref="ChildProcess"/>: started on a port (a free one
-/// retried when taken first) and awaited until ready. The child keeps its last lines for diagnostics, is stopped with
-/// SIGTERM then a kill, and dies with its parent: one left running when the host exits is killed, and on Linux the
-/// kernel sends it SIGTERM when the host is killed.
+/// What starting a server program (Prometheus, Alertmanager) adds to a <see cref="ChildProcess"/>: a port (a free one
+/// retried when taken first) and a wait until it is ready. The child keeps its last lines for diagnostics, is stopped
+/// with SIGTERM then a kill, and dies with its parent: one left running when the host exits is killed, and on Linux
+/// the kernel sends it SIGTERM when the host is killed.
 /// </summary>
-internal sealed class ServerProcess : IAsyncDisposable
+internal static class ServerProcess
 {
     private const int OutputLines = 400;
-    private readonly ChildProcess _process;
-
-    private ServerProcess(string name, string binary, string workDirectory, IEnumerable<string> arguments) =>
-        _process = ChildProcess.Start(new ChildProcessOptions
-        {
-            Name = name,
-            Executable = binary,
-            Arguments = [.. arguments],
-            WorkingDirectory = workDirectory,
-            OutputLines = OutputLines,
-        });
-
-    public string Name => _process.Name;
-
-    public int Id => _process.ProcessId;
-
-    public bool HasExited => _process.HasExited;
-
-    /// <summary>Completes when the program exits, however it ends.</summary>
-    public Task Exited => _process.Exited;
-
-    /// <summary>The exit code once it has exited (128 + N when a signal N ended it); null before.</summary>
-    public int? ExitCode => _process.ExitCode;
-
-    /// <summary>The last lines the program printed.</summary>
-    public string Output => _process.Output;
 
     /// <summary>
     /// Starts the program on <paramref name="port"/> (0: a free one, picked again up to three times when another
@@ -50,8 +24,8 @@ internal sealed class ServerProcess : IAsyncDisposable
     /// <param name="address">Address to listen on.</param>
     /// <param name="launch">Given <c>host:port</c>, writes what the program needs and starts it.</param>
     /// <param name="ready">Given the started process and <c>host:port</c>, returns once the program is ready.</param>
-    public static async Task<(ServerProcess Process, string Listen)> StartAsync(
-        int port, string address, Func<string, Task<ServerProcess>> launch, Func<ServerProcess, string, Task> ready)
+    public static async Task<(ChildProcess Process, string Listen)> StartAsync(
+        int port, string address, Func<string, Task<ChildProcess>> launch, Func<ChildProcess, string, Task> ready)
     {
         for (var attempt = 1; ; attempt++)
         {
@@ -74,28 +48,37 @@ internal sealed class ServerProcess : IAsyncDisposable
         }
     }
 
-    public static ServerProcess Launch(string name, string binary, string workDirectory, IEnumerable<string> arguments) =>
-        new(name, binary, workDirectory, arguments);
+    /// <summary>Starts <paramref name="binary"/> as a child that dies with its parent.</summary>
+    public static ChildProcess Launch(string name, string binary, string workDirectory, IEnumerable<string> arguments) =>
+        ChildProcess.Start(new ChildProcessOptions
+        {
+            Name = name,
+            Executable = binary,
+            Arguments = [.. arguments],
+            WorkingDirectory = workDirectory,
+            OutputLines = OutputLines,
+        });
 
     /// <summary>Polls <paramref name="probe"/> until it answers ready, the process exits, or <paramref name="timeout"/> passes.</summary>
+    /// <param name="process">The started server.</param>
     /// <param name="url">The server's address, for messages.</param>
     /// <param name="configPath">The configuration it runs with, for messages.</param>
     /// <param name="probe">One readiness check: ready, or why not.</param>
     /// <param name="timeout">How long to wait.</param>
     /// <param name="time">Clock for the waits.</param>
     /// <param name="cancellationToken">Stops waiting.</param>
-    public async Task WaitUntilReadyAsync(
-        Uri url, string configPath, Func<CancellationToken, Task<(bool Ready, string Detail)>> probe,
+    public static async Task WaitUntilReadyAsync(
+        this ChildProcess process, Uri url, string configPath, Func<CancellationToken, Task<(bool Ready, string Detail)>> probe,
         TimeSpan timeout, TimeProvider time, CancellationToken cancellationToken)
     {
         var started = time.GetTimestamp();
         while (true)
         {
-            if (_process.HasExited)
+            if (process.HasExited)
             {
-                await _process.Exited.WaitAsync(cancellationToken).ConfigureAwait(false); // its last lines have arrived
+                await process.Exited.WaitAsync(cancellationToken).ConfigureAwait(false); // its last lines have arrived
                 throw new InvalidOperationException(
-                    $"{Name} exited with code {_process.ExitCode} before it was ready ({configPath}); output:\n{Output}");
+                    $"{process.Name} exited with code {process.ExitCode} before it was ready ({configPath}); output:\n{process.Output}");
             }
 
             var (isReady, detail) = await probe(cancellationToken).ConfigureAwait(false);
@@ -107,17 +90,12 @@ internal sealed class ServerProcess : IAsyncDisposable
             if (time.GetElapsedTime(started) > timeout)
             {
                 throw new TimeoutException(
-                    $"{Name} at {url} was not ready within {Durations.Format(timeout)} (last answer: {detail}); output:\n{Output}");
+                    $"{process.Name} at {url} was not ready within {Durations.Format(timeout)} (last answer: {detail}); output:\n{process.Output}");
             }
 
             await Task.Delay(TimeSpan.FromMilliseconds(200), time, cancellationToken).ConfigureAwait(false);
         }
     }
-
-    /// <summary>SIGTERM, then a kill when the program has not exited after <paramref name="grace"/>.</summary>
-    public async ValueTask StopAsync(TimeSpan grace) => await _process.StopAsync(grace).ConfigureAwait(false);
-
-    public ValueTask DisposeAsync() => StopAsync(TimeSpan.FromSeconds(10));
 
     private static int FreePort(string address)
     {
