@@ -69,7 +69,8 @@ public sealed partial class ChildProcess : IChildProcess
 {
     private const int SigTerm = 15;
 
-    // Once it has exited, how long to wait for the rest of its output: a grandchild that escaped the tree may hold the pipes open.
+    // Once it has exited, how long to wait for the rest of its output: a grandchild that escaped the tree may hold the
+    // pipes open. Real time, not the options' clock: it bounds real I/O, and a test's fake clock must not stall it.
     private static readonly TimeSpan DrainLimit = TimeSpan.FromSeconds(2);
     private static readonly ConcurrentDictionary<ChildProcess, bool> DyingWithParent = new();
 
@@ -320,7 +321,7 @@ public sealed partial class ChildProcess : IChildProcess
 
         try
         {
-            await Task.WhenAll(_stdoutClosed.Task, _stderrClosed.Task).WaitAsync(DrainLimit, _options.Time).ConfigureAwait(false);
+            await Task.WhenAll(_stdoutClosed.Task, _stderrClosed.Task).WaitAsync(DrainLimit, TimeProvider.System).ConfigureAwait(false);
         }
         catch (TimeoutException)
         {

@@ -184,6 +184,22 @@ public sealed class ChildProcessTests : IDisposable
     }
 
     [Fact]
+    public async Task A_program_whose_escaped_grandchild_holds_its_output_open_is_still_seen_to_exit()
+    {
+        // The subshell's sleep outlives it, reparented outside the tree, with the pipes still open: the output never ends.
+        SkipUnlessLinux();
+        var escaped = new TaskCompletionSource<int>(TaskCreationOptions.RunContinuationsAsynchronously);
+        await using var child = Start(SpawnsAGrandchild(escaped) with { Arguments = ["-c", "(sleep 300 & echo $!); echo started; exit 4"] });
+        var pid = await escaped.Task.WaitAsync(Deadline, TestContext.Current.CancellationToken);
+
+        await child.Exited.WaitAsync(Deadline, TestContext.Current.CancellationToken);
+
+        Assert.True(IsAlive(pid), "the escaped sleep should still hold the pipes");
+        Assert.Equal(4, child.ExitCode);
+        Assert.Equal(["started"], child.OutputTail.Where(l => !int.TryParse(l, CultureInfo.InvariantCulture, out _)));
+    }
+
+    [Fact]
     public async Task A_program_killed_by_a_signal_has_128_plus_the_signal_as_its_exit_code()
     {
         SkipUnlessLinux();
