@@ -13,7 +13,7 @@ public sealed class AlertmanagerServer : ChildServer
     /// <summary>How to install Alertmanager on the systems the project supports.</summary>
     public const string InstallHint = "install it with `apt-get install prometheus-alertmanager` (Debian/Ubuntu) or `brew install alertmanager` (macOS)";
 
-    private AlertmanagerServer(ServerProcess server, AlertmanagerServerOptions options, string configPath, Uri url)
+    private AlertmanagerServer(ChildProcess server, AlertmanagerServerOptions options, string configPath, Uri url)
         : base(server, options.StopTimeout, configPath, url)
     {
     }

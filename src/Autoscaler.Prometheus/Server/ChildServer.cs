@@ -9,10 +9,10 @@ namespace Autoscaler.Prometheus.Server;
 /// </summary>
 public abstract class ChildServer : IChildProcess
 {
-    private readonly ServerProcess _server;
+    private readonly ChildProcess _server;
     private readonly TimeSpan _stopTimeout;
 
-    private protected ChildServer(ServerProcess server, TimeSpan stopTimeout, string configPath, Uri url)
+    private protected ChildServer(ChildProcess server, TimeSpan stopTimeout, string configPath, Uri url)
     {
         _server = server;
         _stopTimeout = stopTimeout;
@@ -30,7 +30,7 @@ public abstract class ChildServer : IChildProcess
     public string ConfigPath { get; }
 
     /// <summary>Process id of the server process.</summary>
-    public int ProcessId => _server.Id;
+    public int ProcessId => _server.ProcessId;
 
     /// <summary>True once the process has ended.</summary>
     public bool HasExited => _server.HasExited;
@@ -48,9 +48,9 @@ public abstract class ChildServer : IChildProcess
     public string Output => _server.Output;
 
     /// <summary>Stops the server: SIGTERM, then a kill when it has not exited after the stop timeout.</summary>
-    public ValueTask DisposeAsync()
+    public async ValueTask DisposeAsync()
     {
         GC.SuppressFinalize(this);
-        return _server.StopAsync(_stopTimeout);
+        await _server.StopAsync(_stopTimeout).ConfigureAwait(false);
     }
 }

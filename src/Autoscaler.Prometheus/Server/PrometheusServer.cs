@@ -10,7 +10,7 @@ namespace Autoscaler.Prometheus.Server;
 /// </summary>
 public sealed class PrometheusServer : ChildServer
 {
-    private PrometheusServer(ServerProcess server, PrometheusServerOptions options, string configPath, Uri url)
+    private PrometheusServer(ChildProcess server, PrometheusServerOptions options, string configPath, Uri url)
         : base(server, options.StopTimeout, configPath, url)
     {
     }

@@ -1,4 +1,4 @@
-using System.Diagnostics;
+using Autoscaler.Core.Processes;
 
 namespace Autoscaler.Targets.Ansible;
 
@@ -25,81 +25,22 @@ internal sealed class ProcessPlaybookRunner(TimeProvider time) : IPlaybookRunner
 
     public async Task<PlaybookRun> RunAsync(PlaybookCommand command, CancellationToken cancellationToken)
     {
-        var info = new ProcessStartInfo(command.Executable)
-        {
-            UseShellExecute = false,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            RedirectStandardInput = true,
-        };
-        foreach (var argument in command.Arguments)
-        {
-            info.ArgumentList.Add(argument);
-        }
-
-        foreach (var (name, value) in command.Environment)
-        {
-            info.Environment[name] = value;
-        }
-
-        var output = new Queue<string>();
-        var gate = new Lock();
-        void Add(string? line)
-        {
-            if (line is null)
+        // ansible-playbook forks workers, and modules start their own processes: a timeout takes down the whole tree.
+        // Its standard input is closed: a prompt (vault password, become password) must fail, not hang until the timeout.
+        var result = await ChildProcess.RunAsync(
+            new ChildProcessOptions
             {
-                return;
-            }
+                Executable = command.Executable,
+                Arguments = command.Arguments,
+                Environment = command.Environment.ToDictionary(v => v.Key, string? (v) => v.Value, StringComparer.Ordinal),
+                OutputLines = MaxLines,
 
-            lock (gate)
-            {
-                output.Enqueue(line);
-                if (output.Count > MaxLines)
-                {
-                    output.Dequeue();
-                }
-            }
-        }
-
-        using var process = new Process { StartInfo = info };
-        process.OutputDataReceived += (_, e) => Add(e.Data);
-        process.ErrorDataReceived += (_, e) => Add(e.Data);
-        var started = time.GetTimestamp();
-        process.Start();
-        // Nothing to answer: a prompt (vault password, become password) must fail, not hang until the timeout.
-        process.StandardInput.Close();
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-
-        using var timeout = new CancellationTokenSource(command.Timeout, time);
-        using var either = CancellationTokenSource.CreateLinkedTokenSource(timeout.Token, cancellationToken);
-        int? exitCode;
-        try
-        {
-            await process.WaitForExitAsync(either.Token);
-            exitCode = process.ExitCode;
-        }
-        catch (OperationCanceledException)
-        {
-            // ansible-playbook forks workers, and modules start their own processes: take down the whole tree.
-            process.Kill(entireProcessTree: true);
-            using var drained = new CancellationTokenSource(TimeSpan.FromSeconds(5), time);
-            try
-            {
-                // Also waits for the output pipes to close; a process that escaped the tree may hold them open.
-                await process.WaitForExitAsync(drained.Token);
-            }
-            catch (OperationCanceledException)
-            {
-            }
-
-            cancellationToken.ThrowIfCancellationRequested();
-            exitCode = null;
-        }
-
-        lock (gate)
-        {
-            return new PlaybookRun(exitCode, [.. output], time.GetElapsedTime(started));
-        }
+                // A scale action under way finishes when the scaler is killed, rather than being cut off half-way.
+                DieWithParent = false,
+                Time = time,
+            },
+            command.Timeout,
+            cancellationToken);
+        return new PlaybookRun(result.ExitCode, result.Output, result.Elapsed);
     }
 }

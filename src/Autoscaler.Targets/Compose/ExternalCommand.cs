@@ -1,5 +1,5 @@
 using System.ComponentModel;
-using System.Diagnostics;
+using Autoscaler.Core.Processes;
 
 namespace Autoscaler.Targets.Compose;
 
@@ -18,49 +18,55 @@ internal static class ExternalCommand
     /// <summary>Runs <paramref name="arguments"/> (program first). A timeout kills the process tree and throws <see cref="ExternalCommandException"/>.</summary>
     public static async Task<CommandResult> RunAsync(IReadOnlyList<string> arguments, TimeSpan timeout, TimeProvider time, CancellationToken cancellationToken)
     {
-        var info = new ProcessStartInfo(arguments[0])
+        // All of stdout is parsed (ps --format json) and all of stderr summarised, so both are kept whole and apart.
+        var stdout = new List<string>();
+        var stderr = new List<string>();
+        var options = new ChildProcessOptions
         {
-            UseShellExecute = false,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            RedirectStandardInput = true,
-        };
-        foreach (var argument in arguments.Skip(1))
-        {
-            info.ArgumentList.Add(argument);
-        }
+            Executable = arguments[0],
+            Arguments = [.. arguments.Skip(1)],
+            OutputLines = 0,
+            OnOutput = line =>
+            {
+                var lines = line.IsError ? stderr : stdout;
+                lock (lines)
+                {
+                    lines.Add(line.Line);
+                }
+            },
 
-        using var process = new Process { StartInfo = info };
+            // A scale action under way finishes when the scaler is killed, rather than being cut off half-way.
+            DieWithParent = false,
+            Time = time,
+        };
+
+        ChildProcessResult result;
         try
         {
-            process.Start();
+            result = await ChildProcess.RunAsync(options, timeout, cancellationToken);
         }
         catch (Win32Exception e)
         {
             throw new ExternalCommandException($"cannot run {arguments[0]}: {e.Message}");
         }
 
-        process.StandardInput.Close();
-        using var limit = new CancellationTokenSource(timeout, time);
-        using var linked = CancellationTokenSource.CreateLinkedTokenSource(limit.Token, cancellationToken);
-        var stdout = process.StandardOutput.ReadToEndAsync(CancellationToken.None);
-        var stderr = process.StandardError.ReadToEndAsync(CancellationToken.None);
-        try
+        if (result.TimedOut)
         {
-            await process.WaitForExitAsync(linked.Token);
-        }
-        catch (OperationCanceledException)
-        {
-            process.Kill(entireProcessTree: true);
-            await process.WaitForExitAsync(CancellationToken.None);
-            cancellationToken.ThrowIfCancellationRequested();
             throw new ExternalCommandException($"`{Describe(arguments)}` did not finish within {timeout.TotalSeconds:0.#} s and was stopped");
         }
 
-        return new CommandResult(process.ExitCode, await stdout, await stderr);
+        lock (stdout)
+        {
+            lock (stderr)
+            {
+                return new CommandResult(result.ExitCode!.Value, Text(stdout), Text(stderr));
+            }
+        }
     }
 
     /// <summary>The command line as a user would type it, for messages.</summary>
     public static string Describe(IEnumerable<string> arguments) =>
         string.Join(' ', arguments.Select(a => a.Length == 0 || a.Any(char.IsWhiteSpace) ? $"'{a}'" : a));
+
+    private static string Text(List<string> lines) => lines.Count == 0 ? "" : string.Join('\n', lines) + "\n";
 }

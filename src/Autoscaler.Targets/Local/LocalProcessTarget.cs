@@ -1,6 +1,7 @@
-using System.Diagnostics;
+using System.ComponentModel;
 using System.Net;
 using System.Reflection;
+using Autoscaler.Core.Processes;
 using Autoscaler.Core.Scaling;
 using Microsoft.Extensions.Logging;
 
@@ -156,14 +157,7 @@ public sealed partial class LocalProcessTarget : IScaleTarget, IAsyncDisposable
         {
             await PublishAsync(_disposing.Token);
             // It cannot drain: a stopped or hung process does not act on SIGTERM.
-            try
-            {
-                replica.Process.Kill(entireProcessTree: true);
-                await replica.Process.WaitForExitAsync(_disposing.Token);
-            }
-            catch (InvalidOperationException)
-            {
-            }
+            await replica.Process.KillAsync().WaitAsync(_disposing.Token);
 
             Forget(replica);
             var result = await ReconcileAsync(_disposing.Token);
@@ -261,9 +255,9 @@ public sealed partial class LocalProcessTarget : IScaleTarget, IAsyncDisposable
 
         try
         {
-            replica.Process = Launch(replica);
+            Launch(replica);
         }
-        catch (Exception e) when (e is System.ComponentModel.Win32Exception or InvalidOperationException)
+        catch (Exception e) when (e is Win32Exception or InvalidOperationException)
         {
             Forget(replica);
             return $"cannot start {string.Join(' ', _command)}: {e.Message}";
@@ -274,6 +268,7 @@ public sealed partial class LocalProcessTarget : IScaleTarget, IAsyncDisposable
         {
             if (replica.Process.HasExited)
             {
+                await replica.Process.Exited;
                 Forget(replica);
                 LogStartFailed(_logger, replica.Id, $"exited with code {replica.Process.ExitCode}");
                 return $"{replica.Id} exited with code {replica.Process.ExitCode} while starting";
@@ -298,37 +293,41 @@ public sealed partial class LocalProcessTarget : IScaleTarget, IAsyncDisposable
         return $"{replica.Id} was not ready within {_options.ReadyTimeout.TotalSeconds:0.#} s";
     }
 
-    private Process Launch(Replica replica)
+    private void Launch(Replica replica)
     {
-        var info = new ProcessStartInfo(_command[0])
-        {
-            UseShellExecute = false,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            RedirectStandardInput = true,
-        };
-        foreach (var arg in _command.Skip(1).Concat(
-        [
-            "webapp", "--port", replica.Port.ToString(System.Globalization.CultureInfo.InvariantCulture),
-            "--instance-id", replica.Id, "--parent-pid", Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture),
-        ]).Concat(_options.WebAppArguments))
-        {
-            info.ArgumentList.Add(arg);
-        }
-
-        var process = new Process { StartInfo = info, EnableRaisingEvents = true };
-        process.Exited += (_, _) => OnExited(replica);
         TextWriter? log = _options.LogDirectory is { } dir
             ? TextWriter.Synchronized(new StreamWriter(Path.Combine(dir, $"replica-{replica.Port}.log"), append: true) { AutoFlush = true })
             : null;
-        process.OutputDataReceived += (_, e) => Write(log, e.Data);
-        process.ErrorDataReceived += (_, e) => Write(log, e.Data);
-        process.Start();
-        replica.Pid = process.Id;
+        try
+        {
+            replica.Process = ChildProcess.Start(new ChildProcessOptions
+            {
+                Executable = _command[0],
+                Arguments =
+                [
+                    .. _command.Skip(1),
+                    "webapp", "--port", replica.Port.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                    "--instance-id", replica.Id, "--parent-pid", Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                    .. _options.WebAppArguments,
+                ],
+                Name = replica.Id,
+                OutputLines = 0, // it goes to the log file, when there is one
+                OnOutput = line => Write(log, line.Line),
+
+                // It watches --parent-pid and drains when the parent is gone, on every OS; a kill at exit would cut that short.
+                DieWithParent = false,
+                Time = _time,
+            });
+        }
+        catch
+        {
+            log?.Dispose();
+            throw;
+        }
+
+        replica.Pid = replica.Process.ProcessId;
         replica.Log = log;
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-        return process;
+        _ = replica.Process.Exited.ContinueWith(_ => OnExited(replica), CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default);
     }
 
     private static void Write(TextWriter? log, string? line)
@@ -368,21 +367,13 @@ public sealed partial class LocalProcessTarget : IScaleTarget, IAsyncDisposable
         }
 
         LogStopping(_logger, replica.Id);
-        if (replica.Unhealthy || !PosixSignal.Send(process.Id, PosixSignal.Term))
+        if (replica.Unhealthy)
         {
-            process.Kill(entireProcessTree: true);
+            await process.KillAsync();
         }
-
-        using var timeout = new CancellationTokenSource(_options.StopTimeout, _time);
-        try
-        {
-            await process.WaitForExitAsync(timeout.Token);
-        }
-        catch (OperationCanceledException)
+        else if (await process.StopAsync(_options.StopTimeout))
         {
             LogKilled(_logger, replica.Id, _options.StopTimeout);
-            process.Kill(entireProcessTree: true);
-            await process.WaitForExitAsync(CancellationToken.None);
         }
 
         Forget(replica);
@@ -414,17 +405,7 @@ public sealed partial class LocalProcessTarget : IScaleTarget, IAsyncDisposable
         });
     }
 
-    private static int SafeExitCode(Process? process)
-    {
-        try
-        {
-            return process?.ExitCode ?? -1;
-        }
-        catch (InvalidOperationException)
-        {
-            return -1;
-        }
-    }
+    private static int SafeExitCode(ChildProcess? process) => process?.ExitCode ?? -1;
 
     private async Task PublishAsync(CancellationToken cancellationToken)
     {
@@ -535,7 +516,7 @@ public sealed partial class LocalProcessTarget : IScaleTarget, IAsyncDisposable
 
         public ReplicaState State { get; set; } = ReplicaState.Starting;
 
-        public Process Process { get; set; } = null!;
+        public ChildProcess Process { get; set; } = null!;
 
         public int Pid { get; set; }
 
