@@ -92,7 +92,7 @@ internal static class ScalerCommand
             }
 
             // Every kind binds: the selected one its options, the others report any of their flags given.
-            var options = kinds.All.Select(k => k.Bind(parse, loader, kind)).FirstOrDefault(o => o is not null);
+            var options = kinds.All.Select(k => k.Bind(parse, loader, kind)).ToList().FirstOrDefault(o => o is not null); // every kind binds (no short cut)
             if (kind is TargetFlag.Compose or TargetFlag.Kubernetes && parse.GetResult(sdFile) is { Implicit: false })
             {
                 loader.Problem($"--sd-file lists local replicas; with --target {kind} discovery is the platform's (see deploy/)");
