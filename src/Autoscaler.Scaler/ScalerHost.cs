@@ -5,6 +5,7 @@ using Autoscaler.Core.Pipeline;
 using Autoscaler.Core.PolicyFiles;
 using Autoscaler.Core.Scaling;
 using Autoscaler.Scaler.Alerts;
+using Autoscaler.Scaler.Leadership;
 using Autoscaler.Scaler.Replicas;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
@@ -19,7 +20,7 @@ namespace Autoscaler.Scaler;
 /// Builds the scaler: the control loop plus its HTTP API (<c>/healthz</c>, <c>/readyz</c> (ready once it has evaluated, and not
 /// while the last evaluation could not reach Prometheus), <c>/metrics</c>, <c>/api/v1/status</c>,
 /// Alertmanager's webhook at <c>POST /api/v1/alerts</c>, <c>GET</c>/<c>PUT /api/v1/replicas</c> to set the count directly or
-/// pause at it, and <c>DELETE /api/v1/pause</c> to resume).
+/// pause at it, and <c>DELETE /api/v1/pause</c> to resume; on a standby, which serves read-only status, those two answer 409).
 /// </summary>
 public static class ScalerHost
 {
@@ -42,7 +43,8 @@ public static class ScalerHost
         IReadOnlyList<IMetricSource> sources,
         Action<WebApplicationBuilder>? configure = null,
         PolicySpec? policy = null,
-        IScaleTarget? replicaSet = null)
+        IScaleTarget? replicaSet = null,
+        ILeadership? leadership = null)
     {
         policy ??= options.ToPolicy();
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions
@@ -62,6 +64,8 @@ public static class ScalerHost
         builder.Services.AddSingleton(telemetry);
         builder.Services.AddSingleton<IReadOnlyList<IMetricSource>>([.. sources.Select(s => new TimedMetricSource(s, telemetry, TimeProvider.System))]);
         builder.Services.AddSingleton(sp => policy.CreatePipeline(sp.GetRequiredService<TimeProvider>()));
+        builder.Services.AddSingleton(leadership ?? new AlwaysLeader(Leaders.DefaultIdentity()));
+        builder.Services.AddHostedService<LeadershipService>();
         builder.Services.AddSingleton<ScalerLoop>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<ScalerLoop>());
         builder.Services.AddSingleton(new ReplicaApi(replicaSet, policy.MinReplicas, policy.MaxReplicas));
@@ -72,12 +76,13 @@ public static class ScalerHost
         var app = builder.Build();
         var loop = app.Services.GetRequiredService<ScalerLoop>();
         var state = app.Services.GetRequiredService<ScalerState>();
+        var leader = app.Services.GetRequiredService<ILeadership>();
         app.MapGet("/healthz", () => Results.Text("ok"));
         app.MapGet("/readyz", () =>
             loop.Evaluations == 0 ? Results.Text("starting", statusCode: 503)
             : loop.Unreachable is { } why ? Results.Text($"not ready: the metrics backend is out ({why})", statusCode: 503)
             : Results.Text("ready"));
-        app.MapGet("/api/v1/status", () => Results.Json(state.Snapshot(), Json));
+        app.MapGet("/api/v1/status", () => Results.Json(state.Snapshot() with { Leader = leader.IsLeader, Holder = leader.Holder }, Json));
         app.MapGet("/api/v1/decisions", () => Results.Json(state.Snapshot().LastDecisions, Json));
         app.MapPost(AlertEndpoint.Path, AlertEndpoint.HandleAsync);
         app.MapGet(ReplicaEndpoint.Path, ReplicaEndpoint.GetAsync);

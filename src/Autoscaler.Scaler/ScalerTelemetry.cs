@@ -25,6 +25,7 @@ public sealed class ScalerTelemetry
     private readonly Gauge _proposals;
     private readonly Gauge _dryRun;
     private readonly Gauge _paused;
+    private readonly Gauge _leader;
 
     private readonly Counter _alerts;
     private readonly Counter _webhookCalls;
@@ -67,6 +68,8 @@ public sealed class ScalerTelemetry
         _proposals = f.CreateGauge("autoscaler_proposed_replicas", "Each policy's last proposal for its metric (NaN when it had none).", "metric", "policy");
         _dryRun = f.CreateGauge("autoscaler_dry_run", "1 when decisions are only logged and exported, never applied.");
         _paused = f.CreateGauge("autoscaler_paused", "1 while autoscaling is paused (the count held at the paused one), else 0.");
+        _leader = f.CreateGauge("autoscaler_leader", "1 while this scaler leads (only the leader scales), 0 while it stands by.");
+        _leader.Set(1);
         _evaluation = f.CreateHistogram("autoscaler_evaluation_duration_seconds", "Time one evaluation took, queries and scaling included.",
             new HistogramConfiguration { Buckets = Histogram.ExponentialBuckets(0.001, 2, 16) });
         _alerts = f.CreateCounter("autoscaler_alerts_received_total", "Alerts received from Alertmanager's webhook, by status (firing, resolved).", "status");
@@ -151,6 +154,9 @@ public sealed class ScalerTelemetry
 
     /// <summary>Marks whether autoscaling is paused.</summary>
     public void SetPaused(bool paused) => _paused.Set(paused ? 1 : 0);
+
+    /// <summary>Sets <c>autoscaler_leader</c>.</summary>
+    public void SetLeader(bool leader) => _leader.Set(leader ? 1 : 0);
 
     /// <summary>Marks whether the scaler runs in dry-run mode.</summary>
     public void SetDryRun(bool dryRun) => _dryRun.Set(dryRun ? 1 : 0);

@@ -1,5 +1,6 @@
 using System.Globalization;
 using Autoscaler.Core.Pipeline;
+using Autoscaler.Scaler.Leadership;
 using Microsoft.AspNetCore.Http;
 
 namespace Autoscaler.Scaler.Replicas;
@@ -43,9 +44,9 @@ internal static class PauseEndpoint
             ScalerHost.Json);
     }
 
-    public static async Task<IResult> DeleteAsync(HttpContext context, ScalerOptions options, ScalerLoop loop)
+    public static async Task<IResult> DeleteAsync(HttpContext context, ScalerOptions options, ScalerLoop loop, ILeadership leadership, TimeProvider time)
     {
-        if (ReplicaEndpoint.Refused(context, options) is { } refused)
+        if ((ReplicaEndpoint.Refused(context, options) ?? StandbyRefusal.For(leadership, time)) is { } refused)
         {
             return refused;
         }

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text.Json;
 using Autoscaler.Core.Pipeline;
 using Autoscaler.Core.Scaling;
+using Autoscaler.Scaler.Leadership;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 
@@ -48,9 +49,10 @@ internal static partial class ReplicaEndpoint
         return Results.Json(new ReplicaCount(now, now, false, api.MinReplicas, api.MaxReplicas, loop.Paused), ScalerHost.Json);
     }
 
-    public static async Task<IResult> PutAsync(HttpContext context, ScalerOptions options, ReplicaApi api, ScalerState state, ScalerLoop loop, ILoggerFactory loggers)
+    public static async Task<IResult> PutAsync(
+        HttpContext context, ScalerOptions options, ReplicaApi api, ScalerState state, ScalerLoop loop, ILoggerFactory loggers, ILeadership leadership, TimeProvider time)
     {
-        if (Refused(context, options) is { } refused)
+        if ((Refused(context, options) ?? StandbyRefusal.For(leadership, time)) is { } refused)
         {
             return refused;
         }
