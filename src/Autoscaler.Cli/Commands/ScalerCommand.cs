@@ -25,6 +25,7 @@ internal static class ScalerCommand
         var target = TargetFlag.Create("What to scale: local replicas (child processes), ansible (run --playbook with -e target_replicas=N), compose (a Docker Compose service, --compose-service), or kubernetes (a Deployment or StatefulSet, --kube-name)");
         var ansible = new AnsibleTargetFactory(forUp: false);
         var compose = new ComposeTargetFactory();
+        var election = new LeaderElectionFlags();
         var command = new Command("scaler", """
             Run the scaler on its own. Every check interval (10s) it reads the replica count from the target, runs
             each metric's PromQL query against Prometheus, and decides a count: the policy proposes one per metric
@@ -54,7 +55,7 @@ internal static class ScalerCommand
             port, urls, sdFile, target,
         };
         var logs = new LogFlags();
-        foreach (var option in flags.All.Concat(ansible.All).Concat(compose.All).Concat(kubernetes.All).Concat(logs.All))
+        foreach (var option in flags.All.Concat(ansible.All).Concat(compose.All).Concat(kubernetes.All).Concat(election.All).Concat(logs.All))
         {
             command.Options.Add(option);
         }
@@ -69,6 +70,7 @@ internal static class ScalerCommand
             var ansibleOptions = ansible.Bind(parse, loader, kind);
             var composeOptions = compose.Bind(parse, loader, kind);
             var kube = kubernetes.Bind(parse, loader, kind);
+            var leaderElection = election.Bind(parse, loader);
             if (kind is TargetFlag.Compose or TargetFlag.Kubernetes && parse.GetResult(sdFile) is { Implicit: false })
             {
                 loader.Problem($"--sd-file lists local replicas; with --target {kind} discovery is the platform's (see deploy/)");
@@ -87,7 +89,8 @@ internal static class ScalerCommand
             using var cluster = kube is null ? null : KubernetesTargetFactory.Create(kube, loggers);
             var service = composeOptions is null ? null : ComposeTargetFactory.Create(composeOptions, loggers);
             IScaleTarget scaled = (IScaleTarget?)replicas ?? playbook ?? cluster ?? service!;
-            var app = ScalerHost.Build(scaler, listen, scaled, MetricSources.For(policy, client), HostRunner.ConfigureLogging(logSettings), policy, replicaSet: replicas);
+            var leadership = LeaderElectionFlags.Create(leaderElection, kube, loggers);
+            var app = ScalerHost.Build(scaler, listen, scaled, MetricSources.For(policy, client), HostRunner.ConfigureLogging(logSettings), policy, replicaSet: replicas, leadership);
             await PredictiveWarmUps.WarmAsync(
                 app.Services.GetRequiredService<DecisionPipeline>(), policy, client, TimeProvider.System, loggers.CreateLogger("Autoscaler.Scaler"), cancellationToken);
             return await HostRunner.RunAsync(app, "scaler", listen, a => $"scaler listening on {string.Join(' ', a)}", logSettings);
