@@ -28,6 +28,9 @@ public static class EvaluationTriggers
 
     /// <summary><c>DELETE /api/v1/pause</c>: the evaluation right after the pause ended.</summary>
     public const string Resume = "resume";
+
+    /// <summary>This scaler just gained the leadership: evaluated at once, so a standby that takes over acts now.</summary>
+    public const string Leader = "leader";
 }
 
 /// <summary>

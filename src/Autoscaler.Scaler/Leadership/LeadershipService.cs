@@ -1,17 +1,36 @@
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 
 namespace Autoscaler.Scaler.Leadership;
 
-/// <summary>Runs the election beside the loop and keeps <c>autoscaler_leader</c> up to date.</summary>
-internal sealed class LeadershipService(ILeadership leadership, ScalerTelemetry telemetry) : BackgroundService
+/// <summary>
+/// Runs the election beside the loop, keeps <c>autoscaler_leader</c> up to date, and has the loop evaluate at once when
+/// this scaler gains the leadership, so a standby that takes over acts now rather than at its next check.
+/// </summary>
+internal sealed partial class LeadershipService(ILeadership leadership, ScalerTelemetry telemetry, ScalerLoop loop, ILogger<LeadershipService> logger) : BackgroundService
 {
     /// <inheritdoc />
-    protected override Task ExecuteAsync(CancellationToken stoppingToken)
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        leadership.Changed += telemetry.SetLeader;
-        telemetry.SetLeader(leadership.IsLeader);
+        void OnChanged(bool leader)
+        {
+            telemetry.SetLeader(leader);
+            if (leader)
+            {
+                _ = EvaluateNowAsync(stoppingToken);
+            }
+        }
 
-        return leadership.RunAsync(stoppingToken);
+        leadership.Changed += OnChanged;
+        telemetry.SetLeader(leadership.IsLeader);
+        try
+        {
+            await leadership.RunAsync(stoppingToken);
+        }
+        finally
+        {
+            leadership.Changed -= OnChanged;
+        }
     }
 
     /// <inheritdoc />
@@ -22,4 +41,22 @@ internal sealed class LeadershipService(ILeadership leadership, ScalerTelemetry 
         (leadership as FileLockLeadership)?.TryAcquire();
         return base.StartAsync(cancellationToken);
     }
+
+    private async Task EvaluateNowAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            await loop.EvaluateAsync(EvaluationTriggers.Leader, cancellationToken);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            LogEvaluationFailed(logger, e.Message);
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "The evaluation on gaining the leadership failed: {Message}; the next check runs as usual")]
+    private static partial void LogEvaluationFailed(ILogger logger, string message);
 }
