@@ -40,7 +40,9 @@ internal static class ScalerCommand
               ansible     `ansible-playbook PLAYBOOK -e target_replicas=N` (--playbook); the count from PromQL
               compose     `docker compose up -d --no-recreate --scale SERVICE=N SERVICE` (--compose-service)
               kubernetes  the scale subresource of a Deployment or StatefulSet (--kube-name)
-            With --dry-run it decides, logs and exports, but never scales. It serves on --port (127.0.0.1:8080):
+            With --dry-run it decides, logs and exports, but never scales. With --leader-election file (a lock
+            file, one host) or kubernetes (a Lease), several scalers on one target elect one leader: only it
+            scales; the others decide, serve read-only status ("leader": false) and take over when it dies. It serves on --port (127.0.0.1:8080):
             /healthz, /readyz (ready after the first evaluation), /metrics (autoscaler_* metrics: replicas, limits,
             metric values and thresholds, proposals, decisions, scale actions, query and evaluation durations,
             pause, build info; process_* and dotnet_*), /api/v1/status, /api/v1/decisions, POST /api/v1/alerts
