@@ -100,7 +100,7 @@ public sealed partial class KubernetesLeaseLeadership : ILeadership
             }
             catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
             {
-                return;
+                break;
             }
             catch (Exception e) when (e is not OutOfMemoryException)
             {
@@ -112,9 +112,48 @@ public sealed partial class KubernetesLeaseLeadership : ILeadership
                 }
                 catch (OperationCanceledException)
                 {
-                    return;
+                    break;
                 }
             }
+        }
+
+        await ReleaseAsync();
+    }
+
+    /// <summary>
+    /// On a clean stop (SIGTERM, a rolling update), hands the Lease back: holder empty, duration 1 s, so a standby takes
+    /// it at its next retry instead of a whole lease duration later, as client-go's ReleaseOnCancel does. The loop has
+    /// stopped before this runs (hosted services stop in reverse order). A Lease that changed meanwhile is left alone
+    /// (the update carries the resourceVersion this scaler last wrote, so the API server refuses it with 409).
+    /// </summary>
+    private async Task ReleaseAsync()
+    {
+        if (_elector.GetLeader() != Identity)
+        {
+            return;
+        }
+
+        var now = _time.GetUtcNow().UtcDateTime;
+        try
+        {
+            // Bounded: a scaler cut off from the API server must still stop promptly (its Lease then simply runs out).
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(Math.Min(5, _timings.RenewDeadline.TotalSeconds)));
+            var released = await _lock.ReleaseAsync(new LeaderElectionRecord
+            {
+                HolderIdentity = "",
+                LeaseDurationSeconds = 1,
+                AcquireTime = now,
+                RenewTime = now,
+                LeaderTransitions = _lock.LastWritten?.LeaderTransitions ?? 0,
+            }, timeout.Token);
+            if (released)
+            {
+                LogReleased(_logger, Identity, Description);
+            }
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            NoteError($"could not hand the Lease back: {e.Message}");
         }
     }
 
@@ -152,10 +191,21 @@ public sealed partial class KubernetesLeaseLeadership : ILeadership
 
         public string Describe() => inner.Describe();
 
+        /// <summary>Writes <paramref name="record"/> without counting it as a renewal: the claim ends here.</summary>
+        public Task<bool> ReleaseAsync(LeaderElectionRecord record, CancellationToken cancellationToken)
+        {
+            Interlocked.Exchange(ref _lastRenewalTicks, long.MinValue);
+            return inner.UpdateAsync(record, cancellationToken);
+        }
+
+        /// <summary>The last record this scaler wrote as the holder.</summary>
+        public LeaderElectionRecord? LastWritten { get; private set; }
+
         private bool Note(bool succeeded, LeaderElectionRecord record, DateTimeOffset sent)
         {
             if (succeeded && record.HolderIdentity == inner.Identity)
             {
+                LastWritten = record;
                 Interlocked.Exchange(ref _lastRenewalTicks, sent.UtcTicks);
             }
 
@@ -171,6 +221,9 @@ public sealed partial class KubernetesLeaseLeadership : ILeadership
 
     [LoggerMessage(Level = LogLevel.Information, Message = "{Holder} leads on the {Lease}")]
     private static partial void LogNewLeader(ILogger logger, string holder, string lease);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "{Identity} handed the {Lease} back on stopping")]
+    private static partial void LogReleased(ILogger logger, string identity, string lease);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Leader election on the {Lease}: {Message}")]
     private static partial void LogElectionError(ILogger logger, string lease, string message);

@@ -94,6 +94,11 @@ internal sealed partial class FailoverRig : IAsyncDisposable
     public IReadOnlyList<(string Sender, long Timestamp)> Patches() =>
         [.. _api.Requests.Where(r => r.Method == "PATCH" && r.Path == ScalePath).Select(r => (Sender(r.Authorization), r.Timestamp))];
 
+    /// <summary>Updates (PUT) of the Lease, oldest first: who sent each and the holder it wrote.</summary>
+    public IReadOnlyList<(string Sender, string? Holder)> LeaseUpdates() =>
+        [.. _api.Requests.Where(r => r.Method == "PUT" && r.Path.StartsWith("/apis/coordination.k8s.io/", StringComparison.Ordinal))
+            .Select(r => (Sender(r.Authorization), KubernetesApiStandIn.Json(r)?["spec"]?["holderIdentity"]?.GetValue<string>()))];
+
     /// <summary>"Someone scales it by hand": the Deployment back to 1 replica; returns the time of the reset.</summary>
     public long Reset()
     {

@@ -58,6 +58,26 @@ public sealed class FailoverTests
     }
 
     [Fact]
+    public async Task A_leader_stopped_with_SIGTERM_hands_the_lease_back_and_the_standby_takes_it()
+    {
+        await using var rig = await FailoverRig.StartAsync("kubernetes");
+        var a = await rig.StartScalerAsync();
+        await rig.WaitUntilAsync(() => rig.Replicas == 3, "first scale-up by scaler-1");
+        var b = await rig.StartScalerAsync();
+        await rig.WaitUntilAsync(async () => await rig.StatusAsync(b) is (false, "scaler-1"), "scaler-2 standing by for scaler-1");
+
+        a.Process.Signal(15);
+        Assert.Equal(0, await a.Process.WaitForExitAsync(TimeSpan.FromSeconds(30)));
+
+        Assert.Equal(("scaler-1", ""), rig.LeaseUpdates().Last(u => u.Sender == "scaler-1"));
+        Assert.Contains("scaler-1 handed the Lease shop/autoscaler back on stopping", a.Process.Output, StringComparison.Ordinal);
+        await rig.WaitUntilAsync(async () => await rig.StatusAsync(b) is (true, "scaler-2"), "scaler-2 leading after scaler-1 stopped");
+        rig.Reset();
+        await rig.WaitUntilAsync(() => rig.Replicas == 3, "scale-up by scaler-2");
+        Assert.Equal("scaler-2", rig.Patches()[^1].Sender);
+    }
+
+    [Fact]
     public async Task Bad_leader_election_flags_are_one_line_with_exit_code_2()
     {
         var cases = new (string Expected, string[] Args)[]

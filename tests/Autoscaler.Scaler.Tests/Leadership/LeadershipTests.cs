@@ -131,6 +131,7 @@ public sealed class LeadershipTests : IDisposable
         Assert.Equal(0, _target.ScaleCalls);
         Assert.Equal(2, entry!.Decision.DesiredReplicas);
         Assert.Equal("standby: scaler-a's claim on the Lease test/autoscaler has lapsed (not renewed in time)", entry.Standby);
+        store.Hang = false;
         await stop.CancelAsync();
         await campaign;
     }
@@ -158,9 +159,36 @@ public sealed class LeadershipTests : IDisposable
         Assert.False(leadership.CanAct(_clock.GetUtcNow()));
         Assert.True(leadership.IsLeader);
 
+        store.Hang = false;
         await stop.CancelAsync();
         await campaign;
         Assert.False(leadership.IsLeader);
+    }
+
+    [Fact]
+    public async Task A_leader_that_stops_cleanly_hands_the_lease_back_and_a_standby_takes_it_at_its_next_retry()
+    {
+        var store = new LeaseStore();
+        var a = Lease(store, "scaler-a");
+        var b = Lease(store, "scaler-b");
+        using var stopA = new CancellationTokenSource();
+        using var stopB = new CancellationTokenSource();
+        var first = a.RunAsync(stopA.Token);
+        await WaitFor(() => a.IsLeader);
+        var second = b.RunAsync(stopB.Token);
+        await WaitFor(() => b.Holder == "scaler-a");
+
+        await stopA.CancelAsync();
+        await first;
+
+        // Well within the 15 s lease: b did not wait for it to run out.
+        await WaitFor(() => b.IsLeader);
+        Assert.False(a.CanAct(_clock.GetUtcNow()));
+        Assert.Equal("scaler-b", store.Record!.HolderIdentity);
+        Assert.Equal(1, store.Record.LeaderTransitions);
+        await stopB.CancelAsync();
+        await second;
+        Assert.Equal("", store.Record!.HolderIdentity);
     }
 
     [Fact]
@@ -252,6 +280,8 @@ public sealed class LeadershipTests : IDisposable
 
         public async Task HangIfAsked(CancellationToken cancellationToken)
         {
+            // As an HTTP call would: a cancelled elector sends nothing more.
+            cancellationToken.ThrowIfCancellationRequested();
             if (Hang)
             {
                 Interlocked.Increment(ref _hungCalls);
