@@ -6,6 +6,7 @@ using Autoscaler.Core.PolicyFiles;
 using Autoscaler.Core.Scaling;
 using Autoscaler.Scaler.Alerts;
 using Autoscaler.Scaler.Fleet;
+using Autoscaler.Scaler.Leadership;
 using Autoscaler.Scaler.Replicas;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
@@ -45,8 +46,9 @@ public static class ScalerHost
         IReadOnlyList<IMetricSource> sources,
         Action<WebApplicationBuilder>? configure = null,
         PolicySpec? policy = null,
-        IScaleTarget? replicaSet = null) =>
-        Build(options, urls, [new ServiceSetup(ScalerTelemetry.DefaultService, policy ?? options.ToPolicy(), target, sources, options, replicaSet)], configure);
+        IScaleTarget? replicaSet = null,
+        ILeadership? leadership = null) =>
+        Build(options, urls, [new ServiceSetup(ScalerTelemetry.DefaultService, policy ?? options.ToPolicy(), target, sources, options, replicaSet)], configure, leadership: leadership);
 
     /// <summary>
     /// Builds the scaler of <paramref name="services"/> (more can be applied to its <see cref="ScalerFleet"/> while it
@@ -58,7 +60,8 @@ public static class ScalerHost
         IEnumerable<string> urls,
         IReadOnlyList<ServiceSetup> services,
         Action<WebApplicationBuilder>? configure = null,
-        bool namedLogs = false)
+        bool namedLogs = false,
+        ILeadership? leadership = null)
     {
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions
         {
@@ -71,7 +74,7 @@ public static class ScalerHost
         builder.Services.AddSingleton(options);
         builder.Services.AddSingleton(sp =>
         {
-            var fleet = new ScalerFleet(Metrics.NewCustomRegistry(), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILoggerFactory>(), namedLogs);
+            var fleet = new ScalerFleet(Metrics.NewCustomRegistry(), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILoggerFactory>(), namedLogs, sp.GetRequiredService<ILeadership>());
             foreach (var service in services)
             {
                 // Nothing runs yet, so applying completes at once.
@@ -80,6 +83,9 @@ public static class ScalerHost
 
             return fleet;
         });
+        // The election first (hosted services start in order): a free lock file is taken before the first evaluation.
+        builder.Services.AddSingleton(leadership ?? new AlwaysLeader(Leaders.DefaultIdentity()));
+        builder.Services.AddHostedService<LeadershipService>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<ScalerFleet>());
 
         // A fleet of one, as the scaler always was: its parts, for whoever asks for them.
@@ -94,7 +100,7 @@ public static class ScalerHost
         var fleet = app.Services.GetRequiredService<ScalerFleet>();
         app.MapGet("/healthz", () => Results.Text("ok"));
         app.MapGet("/readyz", () => Readiness(fleet));
-        app.MapGet("/api/v1/status", () => OfOne(fleet, s => Results.Json(s.State.Snapshot(), Json)));
+        app.MapGet("/api/v1/status", () => OfOne(fleet, s => Results.Json(s.State.Snapshot() with { Leader = fleet.Leadership.IsLeader, Holder = fleet.Leadership.Holder }, Json)));
         app.MapGet("/api/v1/decisions", () => OfOne(fleet, s => Results.Json(s.State.Snapshot().LastDecisions, Json)));
         app.MapPost(AlertEndpoint.Path, AlertEndpoint.HandleAsync);
         app.MapGet(ReplicaEndpoint.Path, (HttpContext c, ScalerOptions o) => OfOne(fleet, s => ReplicaEndpoint.GetAsync(c, o, s)));

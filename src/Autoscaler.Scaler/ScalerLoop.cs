@@ -19,8 +19,10 @@ public sealed partial class ScalerLoop(
     ScalerState state,
     ScalerTelemetry telemetry,
     TimeProvider time,
-    ILogger logger) : BackgroundService
+    ILogger logger,
+    Leadership.ILeadership? leadership = null) : BackgroundService
 {
+    private readonly Leadership.ILeadership _leadership = leadership ?? new Leadership.AlwaysLeader(Leadership.Leaders.DefaultIdentity());
     private readonly SemaphoreSlim _oneAtATime = new(1, 1);
     private readonly Dictionary<string, string?> _lastFailure = [];
     private string? _lastTargetError;
@@ -224,9 +226,16 @@ public sealed partial class ScalerLoop(
 
             var decision = pipeline.Decide(current, readings);
             ScaleResult? action = null;
+            string? standby = null;
             if (decision.DesiredReplicas != current && options.DryRun)
             {
                 LogDryRun(logger, current, decision.DesiredReplicas, decision.Reason);
+            }
+            else if (decision.DesiredReplicas != current && !_leadership.CanAct(time.GetUtcNow()))
+            {
+                // The fencing check, right before the call: only the leader, with its claim still valid now, scales.
+                standby = Leadership.Leaders.StandbyReason(_leadership, time.GetUtcNow());
+                LogStandby(logger, current, decision.DesiredReplicas, decision.Reason, standby);
             }
             else if (decision.DesiredReplicas != current)
             {
@@ -239,7 +248,7 @@ public sealed partial class ScalerLoop(
             }
 
             LogDecision(logger, decision.CurrentReplicas, decision.DesiredReplicas, decision.Recommendation, decision.Direction, decision.Cause, decision.Reason);
-            var entry = new DecisionEntry(decision, action, trigger);
+            var entry = new DecisionEntry(decision, action, trigger, standby);
             state.Record(entry);
             telemetry.Record(decision, action, time.GetElapsedTime(started));
             return entry;
@@ -320,6 +329,9 @@ public sealed partial class ScalerLoop(
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Dry run: would scale from {Current} -> {Desired} ({Reason}); the target is not called")]
     private static partial void LogDryRun(ILogger logger, int current, int desired, string reason);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Standby: would scale from {Current} -> {Desired} ({Reason}); {Standby}, the target is not called")]
+    private static partial void LogStandby(ILogger logger, int current, int desired, string reason, string standby);
 
     // One structured line per evaluation, after the original avg_rt line, so "why did it (not) scale?" has an answer in the log.
     [LoggerMessage(Level = LogLevel.Information, Message = "decision current={Current} desired={Desired} recommendation={Recommendation} direction={Direction} cause={Cause} reason={Reason}")]

@@ -5,9 +5,10 @@ namespace Autoscaler.Scaler;
 
 /// <summary>
 /// A decision, what the target said when asked to act on it (null when it was not asked), and what started the
-/// evaluation: <c>tick</c>, or <c>alert:NAME[,NAME…]</c> when an Alertmanager webhook asked for a look.
+/// evaluation: <c>tick</c>, or <c>alert:NAME[,NAME…]</c> when an Alertmanager webhook asked for a look. <paramref name="Standby"/>
+/// says why a decision to change the count was not applied by a scaler that does not lead (<c>standby: HOLDER leads</c>).
 /// </summary>
-public sealed record DecisionEntry(ScalingDecision Decision, ScaleResult? Action, string Trigger = EvaluationTriggers.Tick);
+public sealed record DecisionEntry(ScalingDecision Decision, ScaleResult? Action, string Trigger = EvaluationTriggers.Tick, string? Standby = null);
 
 /// <summary>The values of <see cref="DecisionEntry.Trigger"/>.</summary>
 public static class EvaluationTriggers
@@ -27,6 +28,9 @@ public static class EvaluationTriggers
 
     /// <summary><c>DELETE /api/v1/pause</c>: the evaluation right after the pause ended.</summary>
     public const string Resume = "resume";
+
+    /// <summary>This scaler just gained the leadership: evaluated at once, so a standby that takes over acts now.</summary>
+    public const string Leader = "leader";
 }
 
 /// <summary>
@@ -39,7 +43,7 @@ public sealed record AlertNotice(DateTimeOffset Received, string Status, IReadOn
     public const int MaxAlerts = 20;
 }
 
-/// <summary>What <c>GET /api/v1/status</c> shows.</summary>
+/// <summary>What <c>GET /api/v1/status</c> shows; <c>leader</c> is false on a standby, <c>holder</c> names the leader when known.</summary>
 public sealed record ScalerStatus(
     string Target,
     string Metric,
@@ -51,7 +55,9 @@ public sealed record ScalerStatus(
     DateTimeOffset? LastEvaluation,
     IReadOnlyList<DecisionEntry> LastDecisions,
     AlertNotice? LastAlert = null,
-    ScalingPause? Pause = null);
+    ScalingPause? Pause = null,
+    bool Leader = true,
+    string? Holder = null);
 
 /// <summary>The scaler's recent history, shared by the loop and the HTTP API. Thread-safe.</summary>
 public sealed class ScalerState(string target, string metric, string query, int keep = 50)

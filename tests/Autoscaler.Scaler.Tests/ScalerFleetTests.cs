@@ -123,7 +123,7 @@ public sealed class ScalerFleetTests : IAsyncDisposable
         var unlabelled = metrics.Split('\n')
             .Where(l => l.StartsWith("autoscaler_", StringComparison.Ordinal) && !l.Contains("service=\"", StringComparison.Ordinal))
             .Select(l => l.Split('{', ' ')[0]).Distinct().Order().ToList();
-        Assert.Equal(["autoscaler_alert_webhook_calls_total", "autoscaler_build_info", "autoscaler_services"], unlabelled);
+        Assert.Equal(["autoscaler_alert_webhook_calls_total", "autoscaler_build_info", "autoscaler_leader", "autoscaler_services"], unlabelled);
 
         Assert.True(await Fleet.RemoveAsync("search", Ct));
         metrics = await _http.GetStringAsync(new Uri(_url, "/metrics"), Ct);

@@ -23,6 +23,7 @@ internal static class ScalerCommand
         var target = TargetFlag.Create("What to scale: local replicas (child processes), ansible (run --playbook with -e target_replicas=N), compose (a Docker Compose service, --compose-service), or kubernetes (a Deployment or StatefulSet, --kube-name)");
         var services = new Option<string?>("--services") { Description = "A directory of service files (one YAML per service: name, policy, target; see deploy/services/), followed while the scaler runs: a new file starts a service, a changed one replaces it, a removed one stops its loop. Instead of --policy, --target and the rules' flags" };
         var servicesInterval = VerbOptions.Duration("--services-interval", "How often --services is read for changes [default: 2s]");
+        var election = new LeaderElectionFlags();
         var serviceName = new Option<string?>("--service-name") { Description = $"The name of the one service scaled without --services, in the status and in the service label of every autoscaler_ series [default: {ScalerTelemetry.DefaultService}]" };
         var command = new Command("scaler", """
             Run the scaler on its own. Every check interval (10s) it reads the replica count from the target, runs
@@ -38,7 +39,9 @@ internal static class ScalerCommand
               ansible     `ansible-playbook PLAYBOOK -e target_replicas=N` (--playbook); the count from PromQL
               compose     `docker compose up -d --no-recreate --scale SERVICE=N SERVICE` (--compose-service)
               kubernetes  the scale subresource of a Deployment or StatefulSet (--kube-name)
-            With --dry-run it decides, logs and exports, but never scales. It serves on --port (127.0.0.1:8080):
+            With --dry-run it decides, logs and exports, but never scales. With --leader-election file (a lock
+            file, one host) or kubernetes (a Lease), several scalers on one target elect one leader: only it
+            scales; the others decide, serve read-only status ("leader": false) and take over when it dies. It serves on --port (127.0.0.1:8080):
             /healthz, /readyz (ready after the first evaluation), /metrics (autoscaler_* metrics: replicas, limits,
             metric values and thresholds, proposals, decisions, scale actions, query and evaluation durations,
             pause, build info; process_* and dotnet_*), /api/v1/status, /api/v1/decisions, POST /api/v1/alerts
@@ -58,7 +61,7 @@ internal static class ScalerCommand
             port, urls, sdFile, target, services, servicesInterval, serviceName,
         };
         var logs = new LogFlags();
-        foreach (var option in flags.All.Concat(kinds.Flags).Concat(logs.All))
+        foreach (var option in flags.All.Concat(kinds.Flags).Concat(election.All).Concat(logs.All))
         {
             command.Options.Add(option);
         }
@@ -93,6 +96,7 @@ internal static class ScalerCommand
 
             // Every kind binds: the selected one its options, the others report any of their flags given.
             var options = kinds.All.Select(k => k.Bind(parse, loader, kind)).ToList().FirstOrDefault(o => o is not null); // every kind binds (no short cut)
+            var leaderElection = election.Bind(parse, loader);
             if (kind is TargetFlag.Compose or TargetFlag.Kubernetes && parse.GetResult(sdFile) is { Implicit: false })
             {
                 loader.Problem($"--sd-file lists local replicas; with --target {kind} discovery is the platform's (see deploy/)");
@@ -111,18 +115,19 @@ internal static class ScalerCommand
             using var loggers = LoggerFactory.Create(b => b.AddAutoscalerConsole(logSettings));
             var listeners = parse.GetValue(sdFile) is { } file ? new IReplicaSetListener[] { new FileSdListener(new FileSdWriter(file)) } : [];
             var context = new TargetContext(client, loggers, listeners);
+            var leadership = LeaderElectionFlags.Create(leaderElection, options as Targets.Kubernetes.KubernetesTargetOptions, loggers);
             if (directory is not null)
             {
                 var app = ScalerBootstrap.BuildFollowing(
                     scaler, listen, Path.GetFullPath(directory), parse.GetValue(servicesInterval) ?? ServicesDirectory.DefaultInterval, kinds,
                     (f, _) => Task.FromResult(kinds.Find(f.TargetKind)!.Create(f.TargetOptions, new TargetContext(client, loggers, []))),
-                    client, HostRunner.ConfigureLogging(logSettings));
+                    client, HostRunner.ConfigureLogging(logSettings), leadership);
                 return await HostRunner.RunAsync(app, "scaler", listen, a => $"scaler listening on {string.Join(' ', a)}, following {directory}", logSettings);
             }
 
             await using var scaled = kinds.Find(kind)!.Create(options!, context);
             var setup = ScalerBootstrap.Setup(name, policy, scaled, client, scaler, loggers.CreateLogger("Autoscaler.Scaler"));
-            var one = ScalerBootstrap.Build(scaler, listen, [setup], HostRunner.ConfigureLogging(logSettings));
+            var one = ScalerBootstrap.Build(scaler, listen, [setup], HostRunner.ConfigureLogging(logSettings), leadership);
             return await HostRunner.RunAsync(one, "scaler", listen, a => $"scaler listening on {string.Join(' ', a)}", logSettings);
         });
         return command;

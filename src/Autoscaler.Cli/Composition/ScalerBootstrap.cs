@@ -2,6 +2,7 @@ using Autoscaler.Core.PolicyFiles;
 using Autoscaler.Prometheus.Api;
 using Autoscaler.Scaler;
 using Autoscaler.Scaler.Fleet;
+using Autoscaler.Scaler.Leadership;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -29,8 +30,8 @@ internal static class ScalerBootstrap
         scaler.ForService(file.CheckInterval ?? file.Policy.CheckInterval ?? scaler.CheckInterval, scaler.DryRun || file.DryRun);
 
     /// <summary>The scaler's host for <paramref name="services"/>; nothing is started yet.</summary>
-    public static WebApplication Build(ScalerOptions options, IEnumerable<string> urls, IReadOnlyList<ServiceSetup> services, Action<WebApplicationBuilder>? configure) =>
-        ScalerHost.Build(options, urls, services, configure);
+    public static WebApplication Build(ScalerOptions options, IEnumerable<string> urls, IReadOnlyList<ServiceSetup> services, Action<WebApplicationBuilder>? configure, ILeadership? leadership = null) =>
+        ScalerHost.Build(options, urls, services, configure, leadership: leadership);
 
     /// <summary>
     /// The scaler's host for the services of <paramref name="directory"/>, followed while it runs (read once before it
@@ -44,7 +45,8 @@ internal static class ScalerBootstrap
         TargetKinds kinds,
         Func<ServiceFile, CancellationToken, Task<ScalerTarget>> targets,
         PrometheusClient client,
-        Action<WebApplicationBuilder>? configure)
+        Action<WebApplicationBuilder>? configure,
+        ILeadership? leadership = null)
     {
         return ScalerHost.Build(options, urls, [], builder =>
         {
@@ -59,7 +61,7 @@ internal static class ScalerBootstrap
                     sp.GetRequiredService<TimeProvider>(), loggers.CreateLogger("Autoscaler.Scaler.Services"));
             });
             builder.Services.AddHostedService(sp => new Follower(sp.GetRequiredService<ServicesDirectory>(), interval));
-        }, namedLogs: true);
+        }, namedLogs: true, leadership: leadership);
     }
 
     /// <summary>

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using Autoscaler.Scaler.Leadership;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Prometheus;
@@ -27,21 +28,25 @@ public sealed partial class ScalerFleet : IHostedService, IAsyncDisposable
     private readonly Counter _reloads;
     private readonly Gauge _count;
     private readonly Counter _webhookCalls;
+    private readonly Gauge _leader;
     private CancellationTokenSource? _running;
 
     /// <summary>
     /// A fleet whose metrics go into <paramref name="registry"/>; with <paramref name="namedLogs"/> each service's
     /// loop logs under <c>Autoscaler.Scaler.ScalerLoop.NAME</c>, so a line says which service it is about.
     /// </summary>
-    public ScalerFleet(CollectorRegistry registry, TimeProvider time, ILoggerFactory loggers, bool namedLogs = false)
+    public ScalerFleet(CollectorRegistry registry, TimeProvider time, ILoggerFactory loggers, bool namedLogs = false, ILeadership? leadership = null)
     {
         Registry = registry;
+        Leadership = leadership ?? new AlwaysLeader(Leaders.DefaultIdentity());
         _time = time;
         _loggers = loggers;
         _namedLogs = namedLogs;
         _logger = loggers.CreateLogger("Autoscaler.Scaler.Fleet");
         var f = Metrics.WithCustomRegistry(registry);
         _count = f.CreateGauge("autoscaler_services", "Services the scaler scales now.");
+        _leader = f.CreateGauge("autoscaler_leader", "1 while this scaler leads (only the leader scales; one election for all its services), 0 while it stands by.");
+        _leader.Set(1);
         _invalid = f.CreateGauge("autoscaler_service_file_invalid",
             "1 while a service's file cannot be applied (the service keeps its last good version, or does not run if it never had one), else 0.", "service");
         _webhookCalls = f.CreateCounter("autoscaler_alert_webhook_calls_total",
@@ -55,6 +60,12 @@ public sealed partial class ScalerFleet : IHostedService, IAsyncDisposable
         _reloads = f.CreateCounter("autoscaler_service_reloads_total",
             "Service files read after a change, by result: applied, invalid, removed.", "service", "result");
     }
+
+    /// <summary>Whether this scaler leads: one election for every service (a standby only decides).</summary>
+    public ILeadership Leadership { get; }
+
+    /// <summary>Sets <c>autoscaler_leader</c>.</summary>
+    public void SetLeader(bool leader) => _leader.Set(leader ? 1 : 0);
 
     /// <summary>The registry every service's metrics go into, served at <c>/metrics</c>.</summary>
     public CollectorRegistry Registry { get; }
@@ -106,7 +117,7 @@ public sealed partial class ScalerFleet : IHostedService, IAsyncDisposable
             }
 
             var category = _namedLogs ? $"{typeof(ScalerLoop).FullName}.{setup.Name}" : typeof(ScalerLoop).FullName!;
-            var service = new ScalerService(setup, state, telemetry, _time, _loggers, category);
+            var service = new ScalerService(setup, state, telemetry, _time, _loggers, category, Leadership);
             _services[setup.Name] = service;
             _count.Set(_services.Count);
             ClearProblem(setup.Name);

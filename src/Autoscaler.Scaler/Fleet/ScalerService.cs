@@ -1,6 +1,7 @@
 using Autoscaler.Core.Metrics;
 using Autoscaler.Core.Pipeline;
 using Autoscaler.Scaler.Alerts;
+using Autoscaler.Scaler.Leadership;
 using Autoscaler.Scaler.Replicas;
 using Microsoft.Extensions.Logging;
 
@@ -17,8 +18,10 @@ public sealed partial class ScalerService : IAsyncDisposable
     private bool _disposed;
     private readonly ILogger _logger;
 
-    internal ScalerService(ServiceSetup setup, ScalerState state, ScalerTelemetry telemetry, TimeProvider time, ILoggerFactory loggers, string loggerCategory)
+    internal ScalerService(ServiceSetup setup, ScalerState state, ScalerTelemetry telemetry, TimeProvider time, ILoggerFactory loggers, string loggerCategory, ILeadership leadership)
     {
+        Leadership = leadership;
+        Time = time;
         Setup = setup;
         State = state;
         Telemetry = telemetry;
@@ -26,7 +29,7 @@ public sealed partial class ScalerService : IAsyncDisposable
         telemetry.SetConfiguration(setup.Policy, setup.Options.CheckInterval);
         Pipeline = setup.Policy.CreatePipeline(time);
         var sources = setup.Sources.Select(s => (IMetricSource)new TimedMetricSource(s, telemetry, time)).ToList();
-        Loop = new ScalerLoop(setup.Target, sources, Pipeline, setup.Options, state, telemetry, time, loggers.CreateLogger(loggerCategory));
+        Loop = new ScalerLoop(setup.Target, sources, Pipeline, setup.Options, state, telemetry, time, loggers.CreateLogger(loggerCategory), leadership);
         Api = new ReplicaApi(setup.ReplicaSet, setup.Policy.MinReplicas, setup.Policy.MaxReplicas);
         _logger = loggers.CreateLogger(loggerCategory);
         Alerts = new AlertTrigger(Loop, setup.Options, time, loggers.CreateLogger<AlertTrigger>());
@@ -51,6 +54,11 @@ public sealed partial class ScalerService : IAsyncDisposable
     public ScalerTelemetry Telemetry { get; }
 
     internal ReplicaApi Api { get; }
+
+    /// <summary>The scaler's election: a standby's API is read-only.</summary>
+    internal ILeadership Leadership { get; }
+
+    internal TimeProvider Time { get; }
 
     internal AlertTrigger Alerts { get; }
 

@@ -63,7 +63,7 @@ internal static class ServicesEndpoint
             status.LastEvaluation,
             status.Pause,
             service.Setup.Options.DryRun,
-            Leader: true,
+            Leader: fleet.Leadership.IsLeader,
             service.Setup.Source,
             problem?.Message);
     }

@@ -1,5 +1,6 @@
 using System.Globalization;
 using Autoscaler.Core.Pipeline;
+using Autoscaler.Scaler.Leadership;
 using Microsoft.AspNetCore.Http;
 
 namespace Autoscaler.Scaler.Replicas;
@@ -46,7 +47,7 @@ internal static class PauseEndpoint
     public static async Task<IResult> DeleteAsync(HttpContext context, ScalerOptions options, Fleet.ScalerService service)
     {
         var loop = service.Loop;
-        if (ReplicaEndpoint.Refused(context, options) is { } refused)
+        if ((ReplicaEndpoint.Refused(context, options) ?? StandbyRefusal.For(service.Leadership, service.Time)) is { } refused)
         {
             return refused;
         }

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text.Json;
 using Autoscaler.Core.Pipeline;
 using Autoscaler.Core.Scaling;
+using Autoscaler.Scaler.Leadership;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 
@@ -52,7 +53,7 @@ internal static partial class ReplicaEndpoint
     public static async Task<IResult> PutAsync(HttpContext context, ScalerOptions options, Fleet.ScalerService service, ILoggerFactory loggers)
     {
         var (api, state, loop) = (service.Api, service.State, service.Loop);
-        if (Refused(context, options) is { } refused)
+        if ((Refused(context, options) ?? StandbyRefusal.For(service.Leadership, service.Time)) is { } refused)
         {
             return refused;
         }

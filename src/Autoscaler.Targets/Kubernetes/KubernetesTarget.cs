@@ -63,26 +63,35 @@ public sealed partial class KubernetesTarget : IScaleTarget, IDisposable
     /// <exception cref="KubernetesConfigurationException">No usable credentials, or a kubeconfig that cannot be used.</exception>
     public static KubernetesTarget Connect(KubernetesTargetOptions options, ILogger<KubernetesTarget> logger)
     {
+        var (client, @namespace, server, source) = ConnectClient(options);
+        return new KubernetesTarget(client, ownsClient: true, options.Kind, options.Name!, @namespace, options.RequestTimeout, logger)
+        {
+            Server = server,
+            Credentials = source,
+        };
+    }
+
+    /// <summary>
+    /// A client connected as the options say (the same search as <see cref="Connect"/>), the namespace they name (else
+    /// the context's, in a pod its own, else <c>default</c>), the API server's address and where the credentials came from.
+    /// The leader election uses it for its Lease.
+    /// </summary>
+    /// <exception cref="KubernetesConfigurationException">No usable credentials, or a kubeconfig that cannot be used.</exception>
+    public static (k8s.Kubernetes Client, string Namespace, string Server, string Source) ConnectClient(KubernetesTargetOptions options)
+    {
         var (config, source) = KubernetesConnection.Load(options);
         config.HttpClientTimeout = options.RequestTimeout;
         var @namespace = !string.IsNullOrWhiteSpace(options.Namespace) ? options.Namespace
             : !string.IsNullOrWhiteSpace(config.Namespace) ? config.Namespace
             : "default";
-        k8s.Kubernetes client;
         try
         {
-            client = new k8s.Kubernetes(config);
+            return (new k8s.Kubernetes(config), @namespace, config.Host, source);
         }
         catch (Exception e) when (e is not OutOfMemoryException)
         {
             throw new KubernetesConfigurationException($"{source}: cannot build a client: {e.Message}", e);
         }
-
-        return new KubernetesTarget(client, ownsClient: true, options.Kind, options.Name!, @namespace, options.RequestTimeout, logger)
-        {
-            Server = config.Host,
-            Credentials = source,
-        };
     }
 
     /// <inheritdoc />

@@ -48,7 +48,7 @@ public static class WorkloadKinds
 }
 
 /// <summary>Checks the kind and that the name and namespace are names the API server accepts.</summary>
-public sealed partial class KubernetesTargetOptionsValidator : IValidateOptions<KubernetesTargetOptions>
+public sealed class KubernetesTargetOptionsValidator : IValidateOptions<KubernetesTargetOptions>
 {
     /// <inheritdoc />
     public ValidateOptionsResult Validate(string? name, KubernetesTargetOptions options)
@@ -63,12 +63,12 @@ public sealed partial class KubernetesTargetOptionsValidator : IValidateOptions<
         {
             problems.Add($"{name}:Name is not set: name the {options.Kind} to scale (--kube-name NAME)");
         }
-        else if (options.Name is var workload && (workload.Length > 253 || !Subdomain().IsMatch(workload)))
+        else if (options.Name is var workload && !KubernetesNames.IsObjectName(workload))
         {
             problems.Add($"{name}:Name = {workload}: not a Kubernetes object name (lower-case letters, digits, '-' and '.', at most 253)");
         }
 
-        if (options.Namespace is { } ns && (ns.Length > 63 || !Label().IsMatch(ns)))
+        if (options.Namespace is { } ns && !KubernetesNames.IsNamespace(ns))
         {
             problems.Add($"{name}:Namespace = {ns}: not a Kubernetes namespace (lower-case letters, digits and '-', at most 63)");
         }
@@ -80,6 +80,16 @@ public sealed partial class KubernetesTargetOptionsValidator : IValidateOptions<
 
         return problems.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(problems);
     }
+}
+
+/// <summary>The names the API server accepts, checked before anything is sent.</summary>
+public static partial class KubernetesNames
+{
+    /// <summary>A DNS subdomain: the name of a Deployment, StatefulSet or Lease.</summary>
+    public static bool IsObjectName(string name) => name.Length <= 253 && Subdomain().IsMatch(name);
+
+    /// <summary>A DNS label: a namespace.</summary>
+    public static bool IsNamespace(string name) => name.Length <= 63 && Label().IsMatch(name);
 
     [GeneratedRegex("^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")]
     private static partial Regex Subdomain();

@@ -16,7 +16,7 @@ public sealed class KubernetesManifestTests
         var kinds = KubernetesManifests.Files.SelectMany(KubernetesManifests.Load).Select(o => ((IKubernetesObject)o).Kind).Order(StringComparer.Ordinal);
 
         Assert.Equal(
-            ["ConfigMap", "Deployment", "Deployment", "Deployment", "Namespace", "Role", "Role", "RoleBinding", "RoleBinding", "Service", "Service", "Service", "ServiceAccount", "ServiceAccount"],
+            ["ConfigMap", "Deployment", "Deployment", "Deployment", "Namespace", "PodDisruptionBudget", "Role", "Role", "RoleBinding", "RoleBinding", "Service", "Service", "Service", "ServiceAccount", "ServiceAccount"],
             kinds);
         var kustomization = new DeserializerBuilder().Build().Deserialize<Dictionary<string, object>>(File.ReadAllText(KubernetesManifests.Kustomization));
         Assert.Equal(
@@ -26,7 +26,7 @@ public sealed class KubernetesManifestTests
     }
 
     [Fact]
-    public void The_scaler_runs_as_a_service_account_that_may_only_get_and_patch_the_scale_of_the_workload_it_scales()
+    public void The_scaler_runs_as_a_service_account_that_may_only_get_and_patch_the_scale_of_the_workload_it_scales_and_hold_its_lease()
     {
         var scaler = KubernetesManifests.Single<V1Deployment>("autoscaler");
         var pod = scaler.Spec.Template.Spec;
@@ -40,23 +40,52 @@ public sealed class KubernetesManifestTests
         Assert.Equal("webapp", workload);
         var scaled = Assert.Single(KubernetesManifests.All.OfType<V1Deployment>(), d => d.Metadata.Name == workload);
         Assert.Null(scaled.Spec.Replicas); // re-applying the manifests must not reset what the scaler set
-        Assert.Equal(1, scaler.Spec.Replicas); // two scalers would fight over the count
 
         var binding = Assert.Single(KubernetesManifests.All.OfType<V1RoleBinding>(), b => b.Subjects.Any(s => s.Kind == "ServiceAccount" && s.Name == account));
         Assert.Equal("Role", binding.RoleRef.Kind); // namespaced, not a ClusterRole
         var role = KubernetesManifests.Single<V1Role>(binding.RoleRef.Name);
-        var rule = Assert.Single(role.Rules);
-        Assert.Equal(["apps"], rule.ApiGroups);
+        Assert.Equal(3, role.Rules.Count);
+        var rule = Assert.Single(role.Rules, r => r.ApiGroups.SequenceEqual(["apps"]));
         Assert.Equal(["deployments/scale"], rule.Resources);
         Assert.Equal([workload], rule.ResourceNames);
         Assert.Equal(["get", "patch"], rule.Verbs);
         Assert.Null(rule.NonResourceURLs);
+
+        // The Lease: read and renew only the one named by --leader-lease; create cannot be restricted by name.
+        var lease = KubernetesManifests.Flag(args, "--leader-lease");
+        var leases = role.Rules.Where(r => r.ApiGroups.SequenceEqual(["coordination.k8s.io"])).ToList();
+        Assert.Equal(2, leases.Count);
+        Assert.All(leases, r => Assert.Equal(["leases"], r.Resources));
+        var named = Assert.Single(leases, r => r.ResourceNames is not null);
+        Assert.Equal([lease], named.ResourceNames);
+        Assert.Equal(["get", "update"], named.Verbs);
+        Assert.Equal(["create"], Assert.Single(leases, r => r.ResourceNames is null).Verbs);
 
         Assert.DoesNotContain(KubernetesManifests.All, o => ((IKubernetesObject)o).Kind is "ClusterRole" or "ClusterRoleBinding");
         var discovery = Assert.Single(KubernetesManifests.Single<V1Role>("prometheus-discovery").Rules);
         Assert.Equal(["pods"], discovery.Resources);
         Assert.Equal(["get", "list", "watch"], discovery.Verbs);
         Assert.False(KubernetesManifests.Single<V1Deployment>("webapp").Spec.Template.Spec.AutomountServiceAccountToken);
+    }
+
+    [Fact]
+    public void Two_scalers_elect_a_leader_on_a_lease_named_after_their_pods_and_a_disruption_budget_keeps_one_running()
+    {
+        var scaler = KubernetesManifests.Single<V1Deployment>("autoscaler");
+        var container = Assert.Single(scaler.Spec.Template.Spec.Containers);
+
+        Assert.Equal(2, scaler.Spec.Replicas);
+        Assert.Equal("kubernetes", KubernetesManifests.Flag(container.Args, "--leader-election"));
+        Assert.Equal("autoscaler", KubernetesManifests.Flag(container.Args, "--leader-lease"));
+        Assert.Equal("metadata.name", Assert.Single(container.Env, e => e.Name == "POD_NAME").ValueFrom.FieldRef.FieldPath);
+        Assert.Equal("metadata.namespace", Assert.Single(container.Env, e => e.Name == "POD_NAMESPACE").ValueFrom.FieldRef.FieldPath);
+        Assert.Equal("RollingUpdate", scaler.Spec.Strategy.Type);
+        Assert.Equal("0", scaler.Spec.Strategy.RollingUpdate.MaxUnavailable.Value);
+
+        var budget = KubernetesManifests.Single<V1PodDisruptionBudget>("autoscaler");
+        Assert.Equal("1", budget.Spec.MinAvailable.Value);
+        Assert.Null(budget.Spec.MaxUnavailable);
+        Assert.All(budget.Spec.Selector.MatchLabels, l => Assert.Equal(l.Value, scaler.Spec.Template.Metadata.Labels[l.Key]));
     }
 
     [Theory]
