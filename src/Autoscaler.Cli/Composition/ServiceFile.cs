@@ -32,8 +32,7 @@ internal sealed partial record ServiceFile(
     object TargetOptions,
     TimeSpan? CheckInterval,
     bool DryRun,
-    int? GatewayPort,
-    string Fingerprint)
+    int? GatewayPort)
 {
     private static readonly string[] Keys = ["name", "policy", "target", "checkInterval", "dryRun", "gateway"];
 
@@ -80,7 +79,6 @@ internal sealed partial record ServiceFile(
             return (null, [$"{path}: {e.Message}"]);
         }
 
-        var fingerprint = FingerprintOf(path);
         YamlMappingNode root;
         try
         {
@@ -175,7 +173,7 @@ internal sealed partial record ServiceFile(
         var (kind, options) = Target(root, kinds, path, problems);
         return problems.Count > 0 || policy is null || options is null
             ? (null, problems)
-            : (new ServiceFile(name, System.IO.Path.GetFullPath(path), policyPath, policy, kind, options, interval, dryRun, gatewayPort, fingerprint), problems);
+            : (new ServiceFile(name, System.IO.Path.GetFullPath(path), policyPath, policy, kind, options, interval, dryRun, gatewayPort), problems);
     }
 
     private static (string Kind, object? Options) Target(YamlMappingNode root, TargetKinds kinds, string path, List<string> problems)

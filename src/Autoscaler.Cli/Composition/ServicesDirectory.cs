@@ -145,7 +145,7 @@ internal sealed partial class ServicesDirectory(
 
         ScalerTarget target;
         ScalerTarget? replaced = null;
-        if (_running.TryGetValue(file.Name, out var before) && before.Target.Key == Key(file, before.Target))
+        if (_running.TryGetValue(file.Name, out var before) && before.Target.Key == TargetKinds.KeyOf(file.TargetKind, file.TargetOptions))
         {
             target = before.Target;
         }
@@ -186,12 +186,6 @@ internal sealed partial class ServicesDirectory(
             await replaced.DisposeAsync();
         }
     }
-
-    // The key a target built from this file would have: the kind and its options, as the registry writes it.
-    private static string Key(ServiceFile file, ScalerTarget current) =>
-        current.Key.StartsWith(file.TargetKind + ":", StringComparison.Ordinal)
-            ? TargetKinds.KeyOf(file.TargetKind, file.TargetOptions)
-            : "";
 
     /// <summary>Lets go of every target, those of removed services too (a local target stops its replicas).</summary>
     public async ValueTask DisposeAsync()

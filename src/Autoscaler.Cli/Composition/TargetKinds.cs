@@ -100,7 +100,7 @@ internal sealed class TargetKinds
                 (options, context) =>
                 {
                     var replicas = new LocalProcessTarget(options, LocalProcessTarget.SelfCommand(), context.Listeners, TimeProvider.System, context.Loggers.CreateLogger<LocalProcessTarget>());
-                    return new ScalerTarget(replicas, replicas, Key(TargetFlag.Local, options), replicas.DisposeAsync);
+                    return new ScalerTarget(replicas, replicas, KeyOf(TargetFlag.Local, options), replicas.DisposeAsync);
                 }),
             new TargetKind<AnsibleTargetOptions>(
                 TargetFlag.Ansible, AnsibleTargetOptions.Section, _ansible.All,
@@ -115,17 +115,17 @@ internal sealed class TargetKinds
 
                     return options;
                 },
-                (options, context) => Disposing(AnsibleTargetFactory.ForScaler(options, context.Client, context.Loggers), Key(TargetFlag.Ansible, options))),
+                (options, context) => Disposing(AnsibleTargetFactory.ForScaler(options, context.Client, context.Loggers), KeyOf(TargetFlag.Ansible, options))),
             new TargetKind<ComposeTargetOptions>(
                 TargetFlag.Compose, ComposeTargetOptions.Section, _compose.All,
                 _compose.Bind,
                 loader => loader.Bind<ComposeTargetOptions>(ComposeTargetOptions.Section, null, new ComposeTargetOptionsValidator()),
-                (options, context) => Disposing(ComposeTargetFactory.Create(options, context.Loggers), Key(TargetFlag.Compose, options))),
+                (options, context) => Disposing(ComposeTargetFactory.Create(options, context.Loggers), KeyOf(TargetFlag.Compose, options))),
             new TargetKind<KubernetesTargetOptions>(
                 TargetFlag.Kubernetes, KubernetesTargetOptions.Section, _kubernetes.All,
                 _kubernetes.Bind,
                 loader => loader.Bind<KubernetesTargetOptions>(KubernetesTargetOptions.Section, null, new KubernetesTargetOptionsValidator()),
-                (options, context) => Disposing(KubernetesTargetFactory.Create(options, context.Loggers), Key(TargetFlag.Kubernetes, options))),
+                (options, context) => Disposing(KubernetesTargetFactory.Create(options, context.Loggers), KeyOf(TargetFlag.Kubernetes, options))),
         ];
     }
 
@@ -142,8 +142,6 @@ internal sealed class TargetKinds
 
     /// <summary>What a target of <paramref name="kind"/> with <paramref name="options"/> is built from, to compare with another's.</summary>
     public static string KeyOf(string kind, object options) => kind + ":" + JsonSerializer.Serialize(options, options.GetType(), KeyJson);
-
-    private static string Key(string kind, object options) => KeyOf(kind, options);
 
     private static ScalerTarget Disposing(IScaleTarget target, string key) => new(target, null, key, () =>
     {
