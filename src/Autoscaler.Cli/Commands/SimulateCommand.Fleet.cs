@@ -89,17 +89,8 @@ internal static partial class SimulateCommand
     }
 
     /// <summary>The fleet's scores: on a terminal with colours, otherwise plain columns at least two spaces apart.</summary>
-    internal static void WriteFleetScores(TextWriter writer, bool terminal, FleetResult result)
-    {
-        if (!terminal)
-        {
-            writer.Write(Terminal.Plain(FleetScores(result, colour: false, Terminal.PlainWidth)) + "\n");
-            return;
-        }
-
-        var console = Terminal.For(writer, interactive: true);
-        console.Write(FleetScores(result, console.Profile.Capabilities.Ansi, console.Profile.Width));
-    }
+    internal static void WriteFleetScores(TextWriter writer, bool terminal, FleetResult result) =>
+        WriteTable(writer, terminal, (colour, width) => FleetScores(result, colour, width));
 
     /// <summary>
     /// One row per service and policy (the oracle first), a total row per policy, with the cap and, when both ran, the

@@ -243,16 +243,23 @@ internal static partial class SimulateCommand
     /// Writes the scores: on a terminal with colours, as many columns as fit its width; otherwise every column as plain
     /// text (see <see cref="Scores"/>).
     /// </summary>
-    internal static void WriteScores(TextWriter writer, bool terminal, SimulationResult result)
+    internal static void WriteScores(TextWriter writer, bool terminal, SimulationResult result) =>
+        WriteTable(writer, terminal, (colour, width) => Scores(result, colour, width));
+
+    /// <summary>
+    /// Writes a table <paramref name="render"/> lays out for a colour flag and a width: on a terminal, its own; otherwise
+    /// plain text at <see cref="Terminal.PlainWidth"/>.
+    /// </summary>
+    internal static void WriteTable(TextWriter writer, bool terminal, Func<bool, int, IRenderable> render)
     {
         if (!terminal)
         {
-            writer.Write(Terminal.Plain(Scores(result, colour: false, Terminal.PlainWidth)) + "\n");
+            writer.Write(Terminal.Plain(render(false, Terminal.PlainWidth)) + "\n");
             return;
         }
 
         var console = Terminal.For(writer, interactive: true);
-        console.Write(Scores(result, console.Profile.Capabilities.Ansi, console.Profile.Width));
+        console.Write(render(console.Profile.Capabilities.Ansi, console.Profile.Width));
     }
 
     /// <summary>
