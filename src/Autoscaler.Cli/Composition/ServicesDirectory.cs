@@ -30,8 +30,6 @@ internal sealed partial class ServicesDirectory(
     private readonly List<ScalerTarget> _released = [];
     private string? _directoryProblem;
 
-    public string Directory => directory;
-
     /// <summary>Scans completed, for tests that wait for one.</summary>
     public long Scans => Interlocked.Read(ref _scans);
 

@@ -57,12 +57,10 @@ internal sealed class UpStack : IAsyncDisposable
             _settings.Scaler, [_settings.ScalerUrl], _settings.ServicesDirectory!, ServicesDirectory.DefaultInterval,
             new TargetKinds(() => _settings.Local), Services!.StartAsync, Client, Embed);
         Fleet = scaler.Services.GetRequiredService<ScalerFleet>();
-        _fleetServices = () => Fleet.Services;
         await scaler.StartAsync(cancellationToken);
         _teardown.Push(() => StopAsync(scaler));
     }
 
-    private Func<IReadOnlyList<ScalerService>>? _fleetServices;
 
     public Uri PrometheusUrl { get; private set; } = null!;
 
@@ -267,7 +265,7 @@ internal sealed class UpStack : IAsyncDisposable
     public string? NotReady =>
         _supervisors.Select(s => s()).FirstOrDefault(p => p is not null)
         ?? (_loop?.Unreachable is { } why ? $"the scaler cannot reach Prometheus ({why})" : null)
-        ?? (_fleetServices?.Invoke().FirstOrDefault(s => s.Loop.Unreachable is not null) is { } cut ? $"the scaler cannot reach Prometheus for {cut.Name} ({cut.Loop.Unreachable})" : null);
+        ?? (Fleet?.Services.FirstOrDefault(s => s.Loop.Unreachable is not null) is { } cut ? $"the scaler cannot reach Prometheus for {cut.Name} ({cut.Loop.Unreachable})" : null);
 
     /// <summary>The Prometheus that up started and keeps running; null with --prometheus-url.</summary>
     public ChildSupervisor<PrometheusServer>? Prometheus { get; private set; }
