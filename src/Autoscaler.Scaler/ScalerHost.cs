@@ -35,20 +35,20 @@ public static class ScalerHost
 
     /// <summary>
     /// Builds a scaler of one service (called <see cref="ScalerTelemetry.DefaultService"/>) listening on
-    /// <paramref name="urls"/>, with <paramref name="policy"/> or else the default threshold policy; nothing is started
-    /// yet. <paramref name="replicaSet"/> is what <c>PUT /api/v1/replicas</c> sets directly (the local replicas, also
+    /// <paramref name="urls"/>, with <paramref name="policy"/> or else the default threshold policy, each of its metrics
+    /// read from the source <paramref name="bind"/> makes for it; nothing is started yet. <paramref name="replicaSet"/> is what <c>PUT /api/v1/replicas</c> sets directly (the local replicas, also
     /// under an Ansible target that sets them through that very API); without one the endpoint answers 409.
     /// </summary>
     public static WebApplication Build(
         ScalerOptions options,
         IEnumerable<string> urls,
         IScaleTarget target,
-        IReadOnlyList<IMetricSource> sources,
+        Func<MetricRead, IMetricSource> bind,
         Action<WebApplicationBuilder>? configure = null,
         PolicySpec? policy = null,
         IScaleTarget? replicaSet = null,
         ILeadership? leadership = null) =>
-        Build(options, urls, [new ServiceSetup(ScalerTelemetry.DefaultService, policy ?? options.ToPolicy(), target, sources, options, replicaSet)], configure, leadership: leadership);
+        Build(options, urls, [new ServiceSetup(ScalerTelemetry.DefaultService, policy ?? options.ToPolicy(), target, bind, options, replicaSet)], configure, leadership: leadership);
 
     /// <summary>
     /// Builds the scaler of <paramref name="services"/> (more can be applied to its <see cref="ScalerFleet"/> while it

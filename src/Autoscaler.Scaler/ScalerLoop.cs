@@ -8,13 +8,13 @@ using Microsoft.Extensions.Logging;
 namespace Autoscaler.Scaler;
 
 /// <summary>
-/// The control loop: every check interval it reads the current count from the target, reads the
-/// metrics, runs the decision pipeline, and asks the target to scale when the count should change.
+/// The control loop: every check interval it reads the current count from the target, then takes the
+/// <see cref="ScalingStep"/> the simulator takes too: reads the metrics, decides, asks the target to scale when the
+/// count should change (unless in a dry run or on a standby), and tells the step what was applied.
 /// </summary>
 public sealed partial class ScalerLoop(
     IScaleTarget target,
-    IReadOnlyList<IMetricSource> sources,
-    DecisionPipeline pipeline,
+    ScalingStep step,
     ScalerOptions options,
     ScalerState state,
     ScalerTelemetry telemetry,
@@ -23,6 +23,7 @@ public sealed partial class ScalerLoop(
     Leadership.ILeadership? leadership = null) : BackgroundService
 {
     private readonly Leadership.ILeadership _leadership = leadership ?? new Leadership.AlwaysLeader(Leadership.Leaders.DefaultIdentity());
+    private readonly DecisionPipeline _pipeline = step.Pipeline;
     private readonly SemaphoreSlim _oneAtATime = new(1, 1);
     private readonly Dictionary<string, string?> _lastFailure = [];
     private string? _lastTargetError;
@@ -93,7 +94,7 @@ public sealed partial class ScalerLoop(
     }
 
     /// <summary>The pause in force, or null.</summary>
-    public ScalingPause? Paused => pipeline.Paused;
+    public ScalingPause? Paused => _pipeline.Paused;
 
     /// <summary>
     /// Pauses at <paramref name="replicas"/> (null: at whatever count the target has) and evaluates at once, so the
@@ -103,11 +104,11 @@ public sealed partial class ScalerLoop(
     public async Task<(DecisionEntry? Entry, string? Error)> PauseAsync(int? replicas, CancellationToken cancellationToken)
     {
         await _oneAtATime.WaitAsync(cancellationToken);
-        var before = pipeline.Paused;
+        var before = _pipeline.Paused;
         try
         {
             var pause = new ScalingPause(replicas, PauseSources.Api, time.GetUtcNow());
-            pipeline.Pause(pause);
+            _pipeline.Pause(pause);
             var entry = await EvaluateHeldAsync(EvaluationTriggers.Pause, cancellationToken);
             var error = entry is null ? state.Snapshot().LastError ?? "the target could not be read"
                 : entry.Action is { Succeeded: false } failed ? failed.Message
@@ -142,7 +143,7 @@ public sealed partial class ScalerLoop(
         await _oneAtATime.WaitAsync(cancellationToken);
         try
         {
-            var was = pipeline.Resume();
+            var was = _pipeline.Resume();
             if (was is null)
             {
                 return (null, null);
@@ -163,11 +164,11 @@ public sealed partial class ScalerLoop(
     {
         if (pause is null)
         {
-            pipeline.Resume();
+            _pipeline.Resume();
         }
         else
         {
-            pipeline.Pause(pause);
+            _pipeline.Pause(pause);
         }
 
         state.RecordPause(pause);
@@ -202,29 +203,23 @@ public sealed partial class ScalerLoop(
                 return null;
             }
 
-            var readings = new MetricReading[sources.Count];
+            var readings = await step.ReadAsync(cancellationToken);
             string? unreachable = null;
-            for (var i = 0; i < sources.Count; i++)
+            foreach (var reading in readings)
             {
-                readings[i] = await sources[i].ReadAsync(cancellationToken);
-                NoteFailureChange(readings[i]);
-                if (readings[i].IsOutage)
+                NoteFailureChange(reading);
+                if (reading.IsOutage)
                 {
-                    unreachable ??= $"{readings[i].Metric}: {readings[i].Message}";
+                    unreachable ??= $"{reading.Metric}: {reading.Message}";
                 }
             }
 
             _unreachable = unreachable;
 
             LogObservation(logger, Describe(readings), current);
-            if (trigger == EvaluationTriggers.Tick)
-            {
-                // Learning counts checks (smoothing weights, checks in a row): only the periodic ones, so a burst of
-                // alert-triggered evaluations decides with what was learnt but does not speed the learning up.
-                pipeline.Learn(current, readings);
-            }
-
-            var decision = pipeline.Decide(current, readings);
+            // Learning counts checks (smoothing weights, checks in a row): only the periodic ones, so a burst of
+            // alert-triggered evaluations decides with what was learnt but does not speed the learning up.
+            var decision = step.Decide(current, readings, learn: trigger == EvaluationTriggers.Tick);
             ScaleResult? action = null;
             string? standby = null;
             if (decision.DesiredReplicas != current && options.DryRun)
@@ -243,7 +238,7 @@ public sealed partial class ScalerLoop(
                 action = await ScaleAsync(decision.DesiredReplicas, cancellationToken);
                 if (action.Succeeded)
                 {
-                    pipeline.Applied(decision, action.Replicas);
+                    step.Applied(decision.CurrentReplicas, action.Replicas);
                 }
             }
 
@@ -305,7 +300,7 @@ public sealed partial class ScalerLoop(
 
     private bool IsInput(string metric)
     {
-        foreach (var (name, _) in pipeline.Inputs)
+        foreach (var (name, _) in _pipeline.Inputs)
         {
             if (name == metric)
             {
@@ -316,7 +311,7 @@ public sealed partial class ScalerLoop(
         return false;
     }
 
-    private static string Describe(MetricReading[] readings) =>
+    private static string Describe(IReadOnlyList<MetricReading> readings) =>
         string.Join(' ', readings.Select(r => r.Value is { } v
             ? $"{r.Metric}={v.ToString("0.###", CultureInfo.InvariantCulture)}"
             : $"{r.Metric}=none"));

@@ -219,7 +219,7 @@ public sealed class AlertWebhookTests : IAsyncLifetime
 
     private async Task StartAsync()
     {
-        _app = ScalerHost.Build(_options, ["http://127.0.0.1:0"], _target, [_source], b =>
+        _app = ScalerHost.Build(_options, ["http://127.0.0.1:0"], _target, _ => _source, b =>
         {
             b.Services.AddSingleton<TimeProvider>(_clock);
             b.Logging.ClearProviders();

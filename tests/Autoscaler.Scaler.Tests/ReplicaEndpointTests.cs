@@ -166,7 +166,7 @@ public sealed partial class ReplicaEndpointTests : IAsyncDisposable
     {
         // The loop's own target is another object: what the API sets must be the replica set, not the loop's target.
         loopTarget ??= new MemoryTarget();
-        _app = ScalerHost.Build(_options, ["http://127.0.0.1:0"], withReplicaSet ? _replicas.ForLoop() : loopTarget, [_metric], b =>
+        _app = ScalerHost.Build(_options, ["http://127.0.0.1:0"], withReplicaSet ? _replicas.ForLoop() : loopTarget, _ => _metric, b =>
         {
             b.Services.AddSingleton<TimeProvider>(_clock);
             b.Logging.ClearProviders();

@@ -230,7 +230,7 @@ public sealed class ScalerFleetTests : IAsyncDisposable
                 MaxReplicas = 6,
                 Metrics = [.. names.Select(m => new MetricSpec { Name = m, Query = m, Threshold = new ThresholdPolicyOptions { ScaleUpThreshold = scaleUp, ScaleDownThreshold = 0.2 } })],
             };
-            return new ServiceSetup(name, policy, Target, [.. names.Select(m => (IMetricSource)new Source(m, value, this))], options, Target);
+            return new ServiceSetup(name, policy, Target, read => new Source(read.Name, value, this), options, Target);
         }
 
         private sealed class Source(string metric, double value, Service service) : IMetricSource

@@ -1,4 +1,5 @@
 using Autoscaler.Core.Metrics;
+using Autoscaler.Core.Pipeline;
 using Autoscaler.Core.PolicyFiles;
 
 namespace Autoscaler.Scaler.Tests;
@@ -18,7 +19,7 @@ public sealed partial class ScalerLoopTests
               - {name: morning-peak, start: "0 8 * * 1-5", end: "0 9 * * 1-5", timeZone: UTC, minReplicas: 4}
             """);
         _clock.SetUtcNow(new DateTimeOffset(2026, 3, 2, 7, 59, 40, TimeSpan.Zero)); // a Monday
-        var loop = new ScalerLoop(_target, [_source], policy.CreatePipeline(_clock), _options, _state, _telemetry, _clock, _log);
+        var loop = new ScalerLoop(_target, new ScalingStep(policy.CreatePipeline(_clock), [_source]), _options, _state, _telemetry, _clock, _log);
         _source.Next(MetricReading.Ok("avg_rt", 0.05));
 
         await loop.StartAsync(CancellationToken.None);

@@ -23,7 +23,7 @@ public sealed partial class ScalerLoopTests
     {
         _state = new ScalerState(_target.Name, "avg_rt", _options.Query);
         var pipeline = new DecisionPipeline([new PolicyBinding("avg_rt", new ThresholdPolicy(_options.ToThresholds()))], _options.ToLimits(), _clock);
-        _loop = new ScalerLoop(_target, [_source], pipeline, _options, _state, _telemetry, _clock, _log);
+        _loop = new ScalerLoop(_target, new ScalingStep(pipeline, [_source]), _options, _state, _telemetry, _clock, _log);
     }
 
     [Fact]
@@ -177,7 +177,7 @@ public sealed partial class ScalerLoopTests
         var demand = new ScriptedSource("rps");
         var latency = new ScriptedSource("rps.latency");
         var pipeline = new DecisionPipeline([new PolicyBinding("rps", slo)], new ScalingLimits { MinReplicas = 1, MaxReplicas = 10 }, _clock);
-        using var loop = new ScalerLoop(_target, [demand, latency], pipeline, _options, _state, _telemetry, _clock, _log);
+        using var loop = new ScalerLoop(_target, new ScalingStep(pipeline, [demand, latency]), _options, _state, _telemetry, _clock, _log);
         demand.Next(MetricReading.Ok("rps", 10));
 
         // The latency input fails: the rule still decides, and the log says it is an input, not the decision metric.

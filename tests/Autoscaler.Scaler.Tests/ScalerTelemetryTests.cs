@@ -118,7 +118,7 @@ public sealed partial class ScalerTelemetryTests
         var pipeline = new DecisionPipeline(
             [.. sources.Select(s => new PolicyBinding(s.Name, new ThresholdPolicy(options.ToThresholds())))], options.ToLimits(), _clock);
         IReadOnlyList<IMetricSource> timed = [.. sources.Select(s => new TimedMetricSource(s, _telemetry, _clock))];
-        return new ScalerLoop(target, timed, pipeline, options, new ScalerState(target.Name, sources[0].Name, "q"), _telemetry, _clock, NullLogger<ScalerLoop>.Instance);
+        return new ScalerLoop(target, new ScalingStep(pipeline, timed), options, new ScalerState(target.Name, sources[0].Name, "q"), _telemetry, _clock, NullLogger<ScalerLoop>.Instance);
     }
 
     private static long LastEvaluation(string text) =>

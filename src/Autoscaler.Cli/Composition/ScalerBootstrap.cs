@@ -19,7 +19,7 @@ internal static class ScalerBootstrap
 {
     /// <summary>The setup of one service: <paramref name="policy"/> read through <paramref name="client"/>, scaling <paramref name="target"/>.</summary>
     public static ServiceSetup Setup(string name, PolicySpec policy, ScalerTarget target, PrometheusClient client, ScalerOptions options, ILogger warmUpLogger, string? source = null) =>
-        new(name, policy, target.Target, MetricSources.For(policy, client), options, target.ReplicaSet)
+        new(name, policy, target.Target, MetricSources.From(client), options, target.ReplicaSet)
         {
             WarmUp = (pipeline, ct) => PredictiveWarmUps.WarmAsync(pipeline, policy, client, TimeProvider.System, warmUpLogger, ct),
             Source = source,

@@ -57,3 +57,13 @@ public interface IMetricSource
     /// <summary>Reads the current value. Never throws for backend problems: they come back as failed readings.</summary>
     ValueTask<MetricReading> ReadAsync(CancellationToken cancellationToken);
 }
+
+/// <summary>The source of a <c>fixed</c> rule, which has no query: its reading is always a plain 0, so it never counts as a failed metric.</summary>
+public sealed class NothingToRead(string name) : IMetricSource
+{
+    /// <inheritdoc />
+    public string Name => name;
+
+    /// <inheritdoc />
+    public ValueTask<MetricReading> ReadAsync(CancellationToken cancellationToken) => ValueTask.FromResult(MetricReading.Ok(name, 0));
+}

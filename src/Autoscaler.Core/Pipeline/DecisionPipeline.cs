@@ -332,9 +332,6 @@ public sealed class DecisionPipeline
         return Clamp(currentReplicas, combined, outcome.Replicas, outcome.Cause ?? cause);
     }
 
-    /// <summary>Tells the behavior stage that the target really moved to <paramref name="replicas"/> after <paramref name="decision"/>.</summary>
-    public void Applied(ScalingDecision decision, int replicas) => Applied(decision.CurrentReplicas, replicas);
-
     /// <summary>Tells the behavior stage that the target really moved from <paramref name="from"/> to <paramref name="to"/> replicas.</summary>
     public void Applied(int from, int to) => _behavior.Applied(from, to);
 

@@ -144,6 +144,16 @@ public sealed class PolicySpec
             : Metrics.Any(m => m.Slo is not null) ? ScalingBehavior.SloDefaults
             : ScalingBehavior.HpaDefaults);
 
+    /// <summary>
+    /// What the policy reads at every evaluation, in order: every rule's metric (an empty query for a <c>fixed</c>
+    /// rule), then every extra input a rule learns from. <see cref="ScalingStep.Build"/> binds one source to each.
+    /// </summary>
+    public IReadOnlyList<MetricRead> Reads =>
+        [
+            .. Metrics.Select(m => new MetricRead(m.Name, m.Query)),
+            .. Metrics.SelectMany(m => m.Inputs).Select(i => new MetricRead(i.Name, i.Query)),
+        ];
+
     /// <summary>The pipeline this policy describes.</summary>
     /// <exception cref="FormulaException">The formula does not compile (a policy read from a file has been checked already).</exception>
     public DecisionPipeline CreatePipeline(TimeProvider time)

@@ -27,9 +27,8 @@ public sealed partial class ScalerService : IAsyncDisposable
         Telemetry = telemetry;
         telemetry.SetDryRun(setup.Options.DryRun);
         telemetry.SetConfiguration(setup.Policy, setup.Options.CheckInterval);
-        Pipeline = setup.Policy.CreatePipeline(time);
-        var sources = setup.Sources.Select(s => (IMetricSource)new TimedMetricSource(s, telemetry, time)).ToList();
-        Loop = new ScalerLoop(setup.Target, sources, Pipeline, setup.Options, state, telemetry, time, loggers.CreateLogger(loggerCategory), leadership);
+        Step = ScalingStep.Build(setup.Policy, time, read => new TimedMetricSource(setup.Bind(read), telemetry, time));
+        Loop = new ScalerLoop(setup.Target, Step, setup.Options, state, telemetry, time, loggers.CreateLogger(loggerCategory), leadership);
         Api = new ReplicaApi(setup.ReplicaSet, setup.Policy.MinReplicas, setup.Policy.MaxReplicas);
         _logger = loggers.CreateLogger(loggerCategory);
         Alerts = new AlertTrigger(Loop, setup.Options, time, loggers.CreateLogger<AlertTrigger>());
@@ -44,8 +43,11 @@ public sealed partial class ScalerService : IAsyncDisposable
     /// <summary>Its loop.</summary>
     public ScalerLoop Loop { get; }
 
+    /// <summary>Its step: the policy's pipeline and the metric sources bound to it.</summary>
+    public ScalingStep Step { get; }
+
     /// <summary>Its decision pipeline.</summary>
-    public DecisionPipeline Pipeline { get; }
+    public DecisionPipeline Pipeline => Step.Pipeline;
 
     /// <summary>Its recent decisions, kept across a change of its file.</summary>
     public ScalerState State { get; }

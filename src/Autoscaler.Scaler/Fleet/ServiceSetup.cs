@@ -6,8 +6,8 @@ using Autoscaler.Core.Scaling;
 namespace Autoscaler.Scaler.Fleet;
 
 /// <summary>
-/// Everything one service's loop runs with, built before it starts: its name, its policy, the target it scales, one
-/// metric source per metric and learning input of the policy, its options (check interval and dry run may differ
+/// Everything one service's loop runs with, built before it starts: its name, its policy, the target it scales, how a
+/// source is bound to each metric and learning input of the policy (<see cref="ScalingStep.Build"/>), its options (check interval and dry run may differ
 /// per service; the tokens are the scaler's), and the replica set <c>PUT …/replicas</c> sets directly (null: none of
 /// its own). <see cref="WarmUp"/> runs once before the first evaluation (a predictive rule's history from Prometheus).
 /// </summary>
@@ -15,7 +15,7 @@ public sealed record ServiceSetup(
     string Name,
     PolicySpec Policy,
     IScaleTarget Target,
-    IReadOnlyList<IMetricSource> Sources,
+    Func<MetricRead, IMetricSource> Bind,
     ScalerOptions Options,
     IScaleTarget? ReplicaSet = null)
 {

@@ -50,7 +50,7 @@ internal static class ServicesEndpoint
         var status = service.State.Snapshot();
         var last = status.LastDecisions.Count > 0 ? status.LastDecisions[0].Decision : null;
         var metrics = last is null
-            ? service.Setup.Sources.Select(s => new MetricStatus(s.Name, null, null)).ToList()
+            ? service.Step.Sources.Select(s => new MetricStatus(s.Name, null, null)).ToList()
             : last.Readings.Select(r => new MetricStatus(r.Metric, r.Value, r.Succeeded ? null : r.Message)).ToList();
         var problem = fleet.ProblemOf(service.Name);
         return new ServiceStatus(

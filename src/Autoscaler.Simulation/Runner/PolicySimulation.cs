@@ -7,13 +7,6 @@ using Autoscaler.Simulation.Results;
 
 namespace Autoscaler.Simulation.Runner;
 
-/// <summary>A policy metric and where its simulated reading comes from.</summary>
-internal sealed record MetricBinding(string Name, ObservedMetric? Observed)
-{
-    /// <summary>Noise stream of this metric: the same for every policy that reads a metric of this name.</summary>
-    public ulong Stream { get; } = CounterRandom.Stream(Name);
-}
-
 /// <summary>What every policy of a run shares (read-only).</summary>
 internal sealed record RunContext(
     ServiceCurves Curves,
@@ -34,10 +27,8 @@ internal sealed class PolicySimulation
 {
     private readonly RunContext _run;
     private readonly SimulatedScaler? _scaler;
-    private readonly MetricBinding[] _bindings;
-    private readonly MetricReading[] _readings;
+    private readonly SimulatedReads? _reads;
     private readonly ReplicaSet _replicas;
-    private readonly ScrapeHistory? _history;
     private readonly long _scrapeSteps;
     private readonly long _evaluationSteps;
     private readonly long _stepTicks;
@@ -78,24 +69,22 @@ internal sealed class PolicySimulation
     private double _bucketP95;
     private double _bucketQueue;
 
-    /// <summary>A policy run; <paramref name="scaler"/> null makes it the oracle.</summary>
-    public PolicySimulation(string name, RunContext run, SimulatedScaler? scaler, IReadOnlyList<MetricBinding> bindings, int initialReady)
+    /// <summary>
+    /// A policy run; <paramref name="scaler"/> null makes it the oracle. <paramref name="reads"/> are the simulated
+    /// sources the scaler's step was built with (null for the oracle, which reads nothing).
+    /// </summary>
+    public PolicySimulation(string name, RunContext run, SimulatedScaler? scaler, SimulatedReads? reads, int initialReady)
     {
         Name = name;
         _run = run;
         _scaler = scaler;
-        _bindings = [.. bindings];
-        _readings = new MetricReading[_bindings.Length];
+        _reads = reads;
         _replicas = new ReplicaSet(run.Curves, run.Service, run.StepSeconds, initialReady);
         _desired = initialReady;
         _stepTicks = TimeSpan.FromSeconds(run.StepSeconds).Ticks;
         _scrapeSteps = Math.Max(1, (long)Math.Round(run.Observation.ScrapeInterval.TotalSeconds / run.StepSeconds));
         _evaluationSteps = scaler is null ? 1 : Math.Max(1, (long)Math.Round(scaler.CheckInterval.TotalSeconds / run.StepSeconds));
-        var longest = _bindings.Select(b => b.Observed?.Window ?? TimeSpan.Zero).DefaultIfEmpty(TimeSpan.Zero).Max();
-        if (_bindings.Any(b => b.Observed is not null))
-        {
-            _history = new ScrapeHistory(longest, TimeSpan.FromSeconds(_scrapeSteps * run.StepSeconds), run.StepSeconds, run.Seed);
-        }
+        reads?.Start(TimeSpan.FromSeconds(_scrapeSteps * run.StepSeconds), run.StepSeconds, run.Seed);
     }
 
     public string Name { get; }
@@ -148,9 +137,9 @@ internal sealed class PolicySimulation
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal void Observe(long k)
     {
-        if (_history is not null && k > 0 && k % _scrapeSteps == 0 && _lastReady > 0)
+        if (_reads is { Observes: true } && k > 0 && k % _scrapeSteps == 0 && _lastReady > 0)
         {
-            _history.Record(new ScrapeSample
+            _reads.Record(new ScrapeSample
             {
                 Step = k,
                 Replicas = _lastReady,
@@ -178,15 +167,10 @@ internal sealed class PolicySimulation
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal int Propose(long k)
     {
-        for (var m = 0; m < _bindings.Length; m++)
-        {
-            var binding = _bindings[m];
-            _readings[m] = binding.Observed is { } observed
-                ? _history!.Read(observed, binding.Stream, k)
-                : MetricReading.Ok(binding.Name, 0); // a fixed rule reads nothing, as in the live scaler
-        }
-
-        return _scaler!.Evaluate(VirtualClock.Epoch.AddTicks(k * _stepTicks), _replicas.Target, _readings).DesiredReplicas;
+        // The step's read, then its decision: the sources bound to the scrape history read at step k.
+        _reads!.Now = k;
+        var readings = _scaler!.Read();
+        return _scaler.Evaluate(VirtualClock.Epoch.AddTicks(k * _stepTicks), _replicas.Target, readings).DesiredReplicas;
     }
 
     /// <summary>Moves the target to <paramref name="desired"/> at step <paramref name="k"/> and tells the pipeline when it moved.</summary>

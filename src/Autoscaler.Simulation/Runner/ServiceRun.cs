@@ -1,4 +1,5 @@
 using Autoscaler.Simulation.Model;
+using Autoscaler.Simulation.Observation;
 using Autoscaler.Simulation.Results;
 using Autoscaler.Simulation.Scenarios;
 
@@ -85,11 +86,19 @@ internal sealed class ServiceRun
     /// The simulation of <paramref name="policy"/> on this service, from the first chunk's buffers: the oracle starts with
     /// what it needs, a policy with replicas.initial within its own [min, max].
     /// </summary>
-    /// Each simulation has a pipeline of its own (a pipeline has state), so one policy may run in several at once.
-    public PolicySimulation Simulation(SimulationRunner.BoundPolicy policy) => policy.Scaler is not { } scaler
-        ? new(policy.Name, Context, null, policy.Bindings, Target[0])
-        : new(policy.Name, Context, new SimulatedScaler(scaler.Policy, VirtualClock.Epoch), policy.Bindings,
+    /// Each simulation has a step of its own (a pipeline has state), its reads bound to its own replicas' scrapes, so
+    /// one policy may run in several at once.
+    public PolicySimulation Simulation(SimulationRunner.BoundPolicy policy)
+    {
+        if (policy.Scaler is not { } scaler)
+        {
+            return new(policy.Name, Context, null, null, Target[0]);
+        }
+
+        var reads = new SimulatedReads(read => SimulationRunner.Observe(Scenario, read));
+        return new(policy.Name, Context, new SimulatedScaler(scaler.Policy, VirtualClock.Epoch, reads.Bind), reads,
             Math.Clamp(Scenario.InitialReplicas, scaler.Policy.MinReplicas, Math.Max(scaler.Policy.MinReplicas, scaler.Policy.MaxReplicas)));
+    }
 
     /// <summary>The scores of <paramref name="simulations"/> (one per <see cref="Policies"/>, in order) once every step has run.</summary>
     public SimulationResult Result(IReadOnlyList<PolicySimulation> simulations, double wallSeconds)

@@ -228,12 +228,21 @@ public static class SimulationRunner
         return problems;
     }
 
-    internal sealed record BoundPolicy(string Name, SimulatedScaler? Scaler, IReadOnlyList<MetricBinding> Bindings);
+    /// <summary>A policy of the scenario whose every read the simulator can observe (<see cref="Observe"/>); the oracle has no scaler.</summary>
+    internal sealed record BoundPolicy(string Name, SimulatedScaler? Scaler);
+
+    /// <summary>
+    /// What the simulator reads for <paramref name="read"/>: the scenario's observation metric of that name, or what it
+    /// recognises the query as; null when it can do neither.
+    /// </summary>
+    internal static ObservedMetric? Observe(Scenario scenario, MetricRead read) =>
+        scenario.Observation.Metrics.FirstOrDefault(m => m.Name == read.Name)
+            ?? QueryRecognizer.Recognize(read.Name, read.Query, scenario.Observation.Noise);
 
     internal static List<BoundPolicy> Bind(Scenario scenario, RunContext run)
     {
         var problems = new List<string>();
-        var bound = new List<BoundPolicy> { new(BuiltInPolicies.Oracle, null, []) };
+        var bound = new List<BoundPolicy> { new(BuiltInPolicies.Oracle, null) };
         var named = new List<PolicyChoice>();
         foreach (var choice in scenario.Policies)
         {
@@ -246,18 +255,15 @@ public static class SimulationRunner
 
             named.Add(choice);
 
-            var bindings = new List<MetricBinding>();
-            var reads = choice.Spec.Metrics.Select(m => (m.Name, m.Query)).Concat(choice.Spec.Metrics.SelectMany(m => m.Inputs));
-            foreach (var (metricName, query) in reads)
+            foreach (var read in choice.Spec.Reads)
             {
+                var (metricName, query) = read;
                 if (query.Length == 0)
                 {
-                    bindings.Add(new MetricBinding(metricName, null));
                     continue;
                 }
 
-                var observed = scenario.Observation.Metrics.FirstOrDefault(m => m.Name == metricName)
-                    ?? QueryRecognizer.Recognize(metricName, query, scenario.Observation.Noise);
+                var observed = Observe(scenario, read);
                 if (observed is not null && Scrapes(observed.Window, scenario.Observation.ScrapeInterval, run.StepSeconds) > ObservationSpec.MaxScrapesPerWindow)
                 {
                     // The simulator keeps every scrape of the longest window, per policy: [1y] at a 5 s scrape would be 6 million.
@@ -271,13 +277,10 @@ public static class SimulationRunner
                     problems.Add($"policy '{name}': metric '{metricName}': the simulator cannot observe the query '{query}'; "
                         + $"add an observation metric named '{metricName}' with a kind ({string.Join(", ", Enum.GetNames<ObservedKind>().Select(Camel))}) "
                         + $"or use a query it knows ({string.Join("; ", QueryRecognizer.Examples)})");
-                    continue;
                 }
-
-                bindings.Add(new MetricBinding(metricName, observed));
             }
 
-            bound.Add(new BoundPolicy(name, new SimulatedScaler(choice.Spec, VirtualClock.Epoch), bindings));
+            bound.Add(new BoundPolicy(name, new SimulatedScaler(choice.Spec, VirtualClock.Epoch)));
         }
 
         return problems.Count == 0 ? bound : throw new ScenarioException(problems);

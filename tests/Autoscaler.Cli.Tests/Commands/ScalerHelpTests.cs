@@ -1,6 +1,7 @@
 using System.Globalization;
 using Autoscaler.Cli.Commands;
 using Autoscaler.Cli.Composition;
+using Autoscaler.Core.Metrics;
 using Autoscaler.Core.Scaling;
 using Autoscaler.Scaler;
 using Microsoft.AspNetCore.Routing;
@@ -15,7 +16,7 @@ public sealed class ScalerHelpTests
     [Fact]
     public async Task Every_endpoint_the_scaler_serves_is_named()
     {
-        await using var app = ScalerHost.Build(new ScalerOptions(), ["http://127.0.0.1:0"], new NoTarget(), []);
+        await using var app = ScalerHost.Build(new ScalerOptions(), ["http://127.0.0.1:0"], new NoTarget(), read => new NothingToRead(read.Name));
         var routes = ((IEndpointRouteBuilder)app).DataSources.SelectMany(d => d.Endpoints).OfType<RouteEndpoint>()
             .Select(e => e.RoutePattern.RawText!).Distinct().ToList();
 

@@ -1,7 +1,8 @@
 using Autoscaler.Cli.Composition;
+using Autoscaler.Core.Metrics;
 using Autoscaler.Core.Scaling;
-using Autoscaler.Scaler;
 using Autoscaler.Scaler.Fleet;
+using Autoscaler.Scaler;
 using Autoscaler.Testing;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Time.Testing;
@@ -37,7 +38,7 @@ public sealed class ServicesDirectoryTests : IAsyncDisposable
                 _created.Add(target);
                 return Task.FromResult(new ScalerTarget(target, target, TargetKinds.KeyOf(file.TargetKind, file.TargetOptions), target.DisposeAsync));
             },
-            (file, target) => new ServiceSetup(file.Name, file.Policy, target.Target, [], new ScalerOptions(), target.ReplicaSet) { Source = file.Path },
+            (file, target) => new ServiceSetup(file.Name, file.Policy, target.Target, read => new NothingToRead(read.Name), new ScalerOptions(), target.ReplicaSet) { Source = file.Path },
             _clock,
             NullLogger.Instance);
         WritePolicy("shop-policy.yaml", max: 6);

@@ -60,7 +60,7 @@ public sealed class FailureAndCooldownTests
         {
             var d = pipeline.Decide(current, [MetricReading.Ok("m", value)]);
             Assert.Equal(current + (value > 0.6 ? 1 : -1), d.DesiredReplicas);
-            pipeline.Applied(d, d.DesiredReplicas);
+            pipeline.Applied(d.CurrentReplicas, d.DesiredReplicas);
             current = d.DesiredReplicas;
             _clock.Advance(TimeSpan.FromSeconds(10));
         }
@@ -91,7 +91,7 @@ public sealed class FailureAndCooldownTests
             var d = pipeline.Decide(current, [MetricReading.Ok("m", tick % 2 == 0 ? 0.9 : 0.1)]);
             if (d.DesiredReplicas != current)
             {
-                pipeline.Applied(d, d.DesiredReplicas);
+                pipeline.Applied(d.CurrentReplicas, d.DesiredReplicas);
                 current = d.DesiredReplicas;
                 actions.Add(_clock.GetUtcNow() - start);
             }

@@ -63,7 +63,7 @@ public sealed class HpaConformanceTests
         var pipeline = Hpa(100);
         var first = pipeline.Decide(10, [M(500)]);
         Assert.Equal(20, first.DesiredReplicas);
-        pipeline.Applied(first, 20);
+        pipeline.Applied(first.CurrentReplicas, 20);
 
         _clock.Advance(TimeSpan.FromSeconds(5));
         var held = pipeline.Decide(20, [M(250)]); // wants 50; the period started at 10
@@ -130,7 +130,7 @@ public sealed class HpaConformanceTests
 
         var first = pipeline.Decide(10, [M(10)]);
         Assert.Equal(8, first.DesiredReplicas);
-        pipeline.Applied(first, 8);
+        pipeline.Applied(first.CurrentReplicas, 8);
         _clock.Advance(TimeSpan.FromSeconds(30));
         Assert.Equal(8, pipeline.Decide(8, [M(10)]).DesiredReplicas); // 2 already removed in this 60 s period
         _clock.Advance(TimeSpan.FromSeconds(31));

@@ -221,7 +221,7 @@ public sealed class LeadershipTests : IDisposable
     {
         var pipeline = new DecisionPipeline([new PolicyBinding("avg_rt", new ThresholdPolicy(_options.ToThresholds()))], _options.ToLimits(), _clock);
         var state = new ScalerState(_target.Name, "avg_rt", _options.Query);
-        return new ScalerLoop(_target, [source], pipeline, _options, state, _telemetry, _clock, _log, leadership);
+        return new ScalerLoop(_target, new ScalingStep(pipeline, [source]), _options, state, _telemetry, _clock, _log, leadership);
     }
 
     private static async Task WaitFor(Func<bool> condition)

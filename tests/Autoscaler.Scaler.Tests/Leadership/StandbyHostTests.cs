@@ -45,7 +45,7 @@ public sealed class StandbyHostTests : IAsyncDisposable
         using var other = new FileLockLeadership(lockFile, "scaler-a", Retry, _clock, NullLogger<FileLockLeadership>.Instance);
         Assert.True(other.TryAcquire());
         var mine = new FileLockLeadership(lockFile, "scaler-b", Retry, _clock, NullLogger<FileLockLeadership>.Instance);
-        _app = ScalerHost.Build(new ScalerOptions { ApiToken = Token }, ["http://127.0.0.1:0"], _target, [new High()], b =>
+        _app = ScalerHost.Build(new ScalerOptions { ApiToken = Token }, ["http://127.0.0.1:0"], _target, _ => new High(), b =>
         {
             b.Services.AddSingleton<TimeProvider>(_clock);
             b.Logging.ClearProviders();
