@@ -32,7 +32,7 @@ PROJECT=${AUTOSCALER_CONTAINERS_PROJECT:-autoscaler-ci}
 APP_IMAGE=localhost/autoscaler:latest
 SCALER_IMAGE=localhost/autoscaler-ci/scaler:latest
 STATE_FILE="$ENGINE_STATE/stack.env"
-PORTS=(8000 8080 9090 9093)
+PORTS=(8000 8080 8081 9090 9093)
 ENGINE_PID="" TICKER_PID=""
 
 unavailable() {
@@ -46,7 +46,8 @@ compose() {
 
 compose_environment() {
   engine_environment
-  export COMPOSE_PROJECT_NAME="$PROJECT" DOCKER_SOCKET="$ENGINE_SOCKET" COMPOSE_INTERACTIVE_NO_CLI=1
+  # The "ha" profile: the scaler's standby on the same lock file, for the fail-over at the end of the test.
+  export COMPOSE_PROJECT_NAME="$PROJECT" DOCKER_SOCKET="$ENGINE_SOCKET" COMPOSE_INTERACTIVE_NO_CLI=1 COMPOSE_PROFILES=ha
   unset COMPOSE_FILE GRAFANA_ADMIN_PASSWORD
 }
 
@@ -151,7 +152,7 @@ up() {
     sleep 2
   done
   trap - EXIT
-  say "the stack is up: gateway http://127.0.0.1:8000, Prometheus http://127.0.0.1:9090, scaler http://127.0.0.1:8080"
+  say "the stack is up: gateway http://127.0.0.1:8000, Prometheus http://127.0.0.1:9090, scaler http://127.0.0.1:8080 (its standby :8081)"
 }
 
 # What `docker-compose down` left behind: containers, networks, volumes of the project, their processes.

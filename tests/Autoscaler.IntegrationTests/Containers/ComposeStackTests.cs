@@ -27,7 +27,7 @@ public sealed class ComposeStackTests
     private readonly long _started = TimeProvider.System.GetTimestamp();
 
     [Fact]
-    public async Task Load_through_the_gateway_makes_the_scaler_add_a_replica_through_Ansible_and_remove_it_afterwards_without_a_failed_request()
+    public async Task Load_through_the_gateway_makes_the_scaler_add_a_replica_through_Ansible_and_remove_it_afterwards_without_a_failed_request_and_its_standby_takes_over_when_it_is_killed()
     {
         var (upExit, upOutput) = await ContainerHarness.RunShAsync(UpTimeout, "up", "--owner", Environment.ProcessId.ToString(CultureInfo.InvariantCulture));
         if (upExit == ContainerHarness.Unavailable)
@@ -48,6 +48,7 @@ public sealed class ComposeStackTests
         try
         {
             await ScaleOutAndBackAsync();
+            await FailOverAsync();
         }
         finally
         {
@@ -122,6 +123,42 @@ public sealed class ComposeStackTests
         }
 
         Assert.Single(await DashboardQueries.QueryAsync(http, Prometheus, "sum(rate(gateway_requests_total[5m]))"));
+    }
+
+    /// <summary>
+    /// The "ha" profile's standby, on the scaler's lock file in a shared volume: it stands by while the scaler lives, and
+    /// leads, evaluating at once, within seconds of a SIGKILL of the scaler's container (the kernel drops the lock).
+    /// </summary>
+    private async Task FailOverAsync()
+    {
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
+        var scaler = new Uri("http://127.0.0.1:8080/api/v1/status");
+        var standby = new Uri("http://127.0.0.1:8081/api/v1/status");
+        using (var leading = JsonDocument.Parse(await http.GetStringAsync(scaler)))
+        using (var standing = JsonDocument.Parse(await http.GetStringAsync(standby)))
+        {
+            Assert.True(leading.RootElement.GetProperty("leader").GetBoolean(), $"the scaler should lead: {leading.RootElement}");
+            Assert.False(standing.RootElement.GetProperty("leader").GetBoolean(), $"the standby should stand by: {standing.RootElement}");
+        }
+
+        var (killed, output) = await ContainerHarness.RunShAsync(TimeSpan.FromMinutes(1), "compose", "kill", "scaler");
+        Assert.True(killed == 0, $"docker-compose kill scaler:\n{output}");
+        var since = TimeProvider.System.GetTimestamp();
+        JsonElement status = default;
+        await LiveStack.WaitForAsync(async () =>
+        {
+            using var json = JsonDocument.Parse(await http.GetStringAsync(standby));
+            status = json.RootElement.Clone();
+            return status.GetProperty("leader").GetBoolean();
+        }, TimeSpan.FromSeconds(30), () => $"the standby did not take the lead; its status: {status}; its log:\n{Tail(ComposeLogs("scaler-standby"))}");
+        Log($"the standby leads {TimeProvider.System.GetElapsedTime(since).TotalSeconds:F1} s after the scaler was killed");
+
+        // A new leader evaluates at once rather than at its next check.
+        await LiveStack.WaitForAsync(async () =>
+        {
+            using var json = JsonDocument.Parse(await http.GetStringAsync(standby));
+            return json.RootElement.GetProperty("lastDecisions").EnumerateArray().Any(d => d.GetProperty("trigger").GetString() == "leader");
+        }, TimeSpan.FromSeconds(15), () => $"no evaluation on taking the lead; the standby's log:\n{Tail(ComposeLogs("scaler-standby"))}");
     }
 
     private void Log(string what) =>

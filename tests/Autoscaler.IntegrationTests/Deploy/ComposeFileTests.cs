@@ -100,7 +100,11 @@ public sealed class ComposeFileTests
 
         var on8000 = _services.Where(s => DeployFiles.PublishedPorts(s.Value).Any(p => p.HostPort == 8000)).Select(s => s.Key);
         Assert.Equal(["gateway"], on8000);
-        Assert.All(_services.Keys.Where(s => !DesignPorts.ContainsKey(s)), s => Assert.Empty(DeployFiles.PublishedPorts(_services[s])));
+
+        // The standby of the "ha" profile: the scaler's API next to it, on loopback like every other port.
+        var standby = Assert.Single(DeployFiles.PublishedPorts(_services["scaler-standby"]));
+        Assert.Equal(("127.0.0.1", 8081, 8080), standby);
+        Assert.All(_services.Keys.Where(s => !DesignPorts.ContainsKey(s) && s != "scaler-standby"), s => Assert.Empty(DeployFiles.PublishedPorts(_services[s])));
     }
 
     [Fact]
@@ -180,8 +184,8 @@ public sealed class ComposeFileTests
         Assert.NotEmpty(mounts);
         Assert.All(mounts.Where(m => !m.Source.StartsWith('/')), m =>
             Assert.True(File.Exists(RepositoryRoot.File(m.Source)) || Directory.Exists(RepositoryRoot.File(m.Source)), $"{m.Service} mounts {m.Source}, which does not exist"));
-        Assert.Equal(["/var/run/docker.sock"], mounts.Where(m => m.Source.StartsWith('/')).Select(m => m.Source));
-        Assert.Equal("scaler", mounts.Single(m => m.Source == "/var/run/docker.sock").Service);
+        Assert.Equal(["/var/run/docker.sock"], mounts.Where(m => m.Source.StartsWith('/')).Select(m => m.Source).Distinct());
+        Assert.Equal(["scaler", "scaler-standby"], mounts.Where(m => m.Source == "/var/run/docker.sock").Select(m => m.Service).Order(StringComparer.Ordinal));
     }
 
     [Fact]

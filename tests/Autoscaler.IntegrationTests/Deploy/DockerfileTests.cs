@@ -97,7 +97,7 @@ public sealed partial class DockerfileTests
     {
         var built = DeployFiles.ComposeServices().Where(s => DeployFiles.Get(s.Value, "build") is not null).ToList();
 
-        Assert.Equal(["gateway", "load", "scaler", "webapp"], built.Select(s => s.Key).Order(StringComparer.Ordinal));
+        Assert.Equal(["gateway", "load", "scaler", "scaler-standby", "webapp"], built.Select(s => s.Key).Order(StringComparer.Ordinal));
         Assert.All(built, s =>
         {
             Assert.Equal("../..", DeployFiles.Str(DeployFiles.Get(s.Value, "build", "context")));
