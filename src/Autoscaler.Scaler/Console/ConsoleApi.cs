@@ -53,6 +53,9 @@ internal sealed partial class ConsoleApi(
     /// <summary>Requests each replica has served, by instance (host:port).</summary>
     internal const string RequestsByInstance = "sum by (instance) (webapp_request_count_total)";
 
+    // At a 1 s check interval an hour is 3,600 points, 300 KB a poll: one per 5 s is as much as a chart shows.
+    internal const int HistoryPoints = 720;
+
     internal const int MinRange = 60;
     internal const int MaxRange = 86_400;
 
@@ -63,7 +66,7 @@ internal sealed partial class ConsoleApi(
 
     public Task<IResult> HistoryAsync(string name) => Cached(name, "history", service =>
     {
-        var view = service.State.History.Snapshot(time.GetUtcNow());
+        var view = service.State.History.Snapshot(time.GetUtcNow(), HistoryPoints);
         return Task.FromResult<object>(new { points = view.Points, events = view.Events, status = ServicesEndpoint.Describe(fleet, service) });
     });
 
