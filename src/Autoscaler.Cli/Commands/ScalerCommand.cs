@@ -52,10 +52,13 @@ internal static class ScalerCommand
             service, a changed one replaces it, a removed one stops its loop and leaves its replicas; an invalid one
             is reported and its service keeps its last good version. Every autoscaler_ series then carries
             service="NAME"; /api/v1/services lists them, and /api/v1/services/{name}, /api/v1/services/{name}/decisions,
-            /api/v1/services/{name}/replicas and /api/v1/services/{name}/pause are each one's. At / it serves a web
-            console (overview with charts, decisions, policy, targets, simulations; every file is in the binary):
-            open on loopback; listening beyond it, reading needs the API token unless --console-public;
-            --no-console turns it off. The original scripts' variables PROMETHEUS_URL, SCALE_UP_THRESHOLD,
+            /api/v1/services/{name}/replicas and /api/v1/services/{name}/pause are each one's. At / (/index.html)
+            it serves a web console (overview with charts, decisions, policy, targets, simulations), its files under
+            /console/{**path} (every one in the binary), reading /api/v1/services/{name}/history,
+            /api/v1/services/{name}/series, /api/v1/services/{name}/policy, /api/v1/services/{name}/targets and
+            /api/v1/services/{name}/export/{format} (hpa, keda); PUT /api/v1/services/{name}/dry-run switches dry
+            run (with --api-token). Open on loopback; listening beyond it, every GET of /api/ needs the API token
+            unless --console-public; --no-console turns the pages off. The original scripts' variables PROMETHEUS_URL, SCALE_UP_THRESHOLD,
             SCALE_DOWN_THRESHOLD, MIN_REPLICAS, MAX_REPLICAS and CHECK_INTERVAL are honoured, flags win over
             them; everything else is configuration (Scaler__*, Prometheus__* for authentication and TLS:
             docs/configuration.md).
