@@ -28,6 +28,16 @@ public sealed partial class ScalerLoop(
     private readonly Dictionary<string, string?> _lastFailure = [];
     private string? _lastTargetError;
 
+    /// <summary>
+    /// Decisions only logged and recorded, never applied. Kept in the loop's options (the service's own copy in a fleet),
+    /// so the console's toggle and the configuration are one setting; each evaluation reads it afresh.
+    /// </summary>
+    public bool DryRun
+    {
+        get => options.DryRun;
+        set => options.DryRun = value;
+    }
+
     /// <summary>Completed evaluations since start, including those that could not decide.</summary>
     public long Evaluations { get; private set; }
 
