@@ -127,7 +127,7 @@ internal static class ScalerCommand
 
             await using var scaled = kinds.Find(kind)!.Create(options!, context);
             var setup = ScalerBootstrap.Setup(name, policy, scaled, client, scaler, loggers.CreateLogger("Autoscaler.Scaler"));
-            var one = ScalerBootstrap.Build(scaler, listen, [setup], HostRunner.ConfigureLogging(logSettings), leadership);
+            var one = ScalerBootstrap.Build(scaler, listen, [setup], client, HostRunner.ConfigureLogging(logSettings), leadership);
             return await HostRunner.RunAsync(one, "scaler", listen, a => $"scaler listening on {string.Join(' ', a)}", logSettings);
         });
         return command;

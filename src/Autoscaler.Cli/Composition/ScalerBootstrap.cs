@@ -1,6 +1,8 @@
+using Autoscaler.Cli.Commands;
 using Autoscaler.Core.PolicyFiles;
 using Autoscaler.Prometheus.Api;
 using Autoscaler.Scaler;
+using Autoscaler.Scaler.Console;
 using Autoscaler.Scaler.Fleet;
 using Autoscaler.Scaler.Leadership;
 using Microsoft.AspNetCore.Builder;
@@ -29,9 +31,19 @@ internal static class ScalerBootstrap
     public static ScalerOptions OptionsFor(ServiceFile file, ScalerOptions scaler) =>
         scaler.ForService(file.CheckInterval ?? file.Policy.CheckInterval ?? scaler.CheckInterval, scaler.DryRun || file.DryRun);
 
-    /// <summary>The scaler's host for <paramref name="services"/>; nothing is started yet.</summary>
-    public static WebApplication Build(ScalerOptions options, IEnumerable<string> urls, IReadOnlyList<ServiceSetup> services, Action<WebApplicationBuilder>? configure, ILeadership? leadership = null) =>
-        ScalerHost.Build(options, urls, services, configure, leadership: leadership);
+    /// <summary>The scaler's host for <paramref name="services"/>, replaying through <paramref name="client"/>; nothing is started yet.</summary>
+    public static WebApplication Build(ScalerOptions options, IEnumerable<string> urls, IReadOnlyList<ServiceSetup> services, PrometheusClient client, Action<WebApplicationBuilder>? configure, ILeadership? leadership = null) =>
+        ScalerHost.Build(options, urls, services, WithReplays(client, configure), leadership: leadership);
+
+    /// <summary>
+    /// <paramref name="configure"/>, and the console's replays (<see cref="ReplayRunner"/>) reading history through
+    /// <paramref name="client"/>, the Prometheus the services query.
+    /// </summary>
+    private static Action<WebApplicationBuilder> WithReplays(PrometheusClient client, Action<WebApplicationBuilder>? configure) => builder =>
+    {
+        configure?.Invoke(builder);
+        builder.Services.AddSingleton<IReplayRunner>(sp => new ReplayRunner(client, sp.GetRequiredService<TimeProvider>()));
+    };
 
     /// <summary>
     /// The scaler's host for the services of <paramref name="directory"/>, followed while it runs (read once before it
@@ -48,7 +60,7 @@ internal static class ScalerBootstrap
         Action<WebApplicationBuilder>? configure,
         ILeadership? leadership = null)
     {
-        return ScalerHost.Build(options, urls, [], builder =>
+        return ScalerHost.Build(options, urls, [], WithReplays(client, builder =>
         {
             configure?.Invoke(builder);
             builder.Services.AddSingleton(sp =>
@@ -61,7 +73,7 @@ internal static class ScalerBootstrap
                     sp.GetRequiredService<TimeProvider>(), loggers.CreateLogger("Autoscaler.Scaler.Services"));
             });
             builder.Services.AddHostedService(sp => new Follower(sp.GetRequiredService<ServicesDirectory>(), interval));
-        }, namedLogs: true, leadership: leadership);
+        }), namedLogs: true, leadership: leadership);
     }
 
     /// <summary>
