@@ -193,11 +193,11 @@ internal sealed partial class SimulationJobs(IReplayRunner? runner, ReportsFolde
         }
     }
 
-    // Two replays of one service in one second get -2, -3, … (the folder names must differ).
+    // A name already written, or taken by a running replay, gets -2, -3, … (a cancelled or failed one left nothing).
     private string FreeName(string name)
     {
         var candidate = name;
-        for (var n = 2; System.IO.Directory.Exists(Path.Combine(reports.Directory!, candidate)) || _jobs.Any(j => j.Name == candidate); n++)
+        for (var n = 2; System.IO.Directory.Exists(Path.Combine(reports.Directory!, candidate)) || _jobs.Any(j => j.Name == candidate && j.State == SimulationState.Running); n++)
         {
             candidate = $"{name}-{n}";
         }
