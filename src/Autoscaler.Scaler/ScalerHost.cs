@@ -113,8 +113,9 @@ public static class ScalerHost
         app.MapGet(ServicesEndpoint.Path + "/{name}/replicas", (HttpContext c, string name) => Named(fleet, name, s => ReplicaEndpoint.GetAsync(c, options, s)));
         app.MapPut(ServicesEndpoint.Path + "/{name}/replicas", (HttpContext c, string name, ILoggerFactory l) => Named(fleet, name, s => ReplicaEndpoint.PutAsync(c, options, s, l)));
         app.MapDelete(ServicesEndpoint.Path + "/{name}/pause", (HttpContext c, string name) => Named(fleet, name, s => PauseEndpoint.DeleteAsync(c, options, s)));
-        app.MapSimulationsApi();
         app.MapMetrics("/metrics", fleet.Registry);
+        app.MapConsole(fleet, options);
+        app.MapSimulationsApi();
         return app;
     }
 

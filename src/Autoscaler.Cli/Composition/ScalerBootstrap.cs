@@ -31,18 +31,25 @@ internal static class ScalerBootstrap
     public static ScalerOptions OptionsFor(ServiceFile file, ScalerOptions scaler) =>
         scaler.ForService(file.CheckInterval ?? file.Policy.CheckInterval ?? scaler.CheckInterval, scaler.DryRun || file.DryRun);
 
-    /// <summary>The scaler's host for <paramref name="services"/>, replaying through <paramref name="client"/>; nothing is started yet.</summary>
-    public static WebApplication Build(ScalerOptions options, IEnumerable<string> urls, IReadOnlyList<ServiceSetup> services, PrometheusClient client, Action<WebApplicationBuilder>? configure, ILeadership? leadership = null) =>
-        ScalerHost.Build(options, urls, services, WithReplays(client, configure), leadership: leadership);
+    /// <summary>The scaler's host for <paramref name="services"/>; nothing is started yet.</summary>
+    public static WebApplication Build(ScalerOptions options, IEnumerable<string> urls, IReadOnlyList<ServiceSetup> services, Action<WebApplicationBuilder>? configure, ILeadership? leadership = null, PrometheusClient? client = null) =>
+        ScalerHost.Build(options, urls, services, WithReplays(client, builder =>
+        {
+            configure?.Invoke(builder);
+            ConsoleSources.Register(builder, client);
+        }), leadership: leadership);
 
     /// <summary>
     /// <paramref name="configure"/>, and the console's replays (<see cref="ReplayRunner"/>) reading history through
-    /// <paramref name="client"/>, the Prometheus the services query.
+    /// <paramref name="client"/>, the Prometheus the services query (without one, the console cannot replay).
     /// </summary>
-    private static Action<WebApplicationBuilder> WithReplays(PrometheusClient client, Action<WebApplicationBuilder>? configure) => builder =>
+    private static Action<WebApplicationBuilder> WithReplays(PrometheusClient? client, Action<WebApplicationBuilder>? configure) => builder =>
     {
         configure?.Invoke(builder);
-        builder.Services.AddSingleton<IReplayRunner>(sp => new ReplayRunner(client, sp.GetRequiredService<TimeProvider>()));
+        if (client is not null)
+        {
+            builder.Services.AddSingleton<IReplayRunner>(sp => new ReplayRunner(client, sp.GetRequiredService<TimeProvider>()));
+        }
     };
 
     /// <summary>
@@ -63,6 +70,7 @@ internal static class ScalerBootstrap
         return ScalerHost.Build(options, urls, [], WithReplays(client, builder =>
         {
             configure?.Invoke(builder);
+            ConsoleSources.Register(builder, client);
             builder.Services.AddSingleton(sp =>
             {
                 var loggers = sp.GetRequiredService<ILoggerFactory>();
