@@ -57,8 +57,12 @@ internal static class ScalerCommand
             /console/{**path} (every one in the binary), reading /api/v1/services/{name}/history,
             /api/v1/services/{name}/series, /api/v1/services/{name}/policy, /api/v1/services/{name}/targets and
             /api/v1/services/{name}/export/{format} (hpa, keda); PUT /api/v1/services/{name}/dry-run switches dry
-            run (with --api-token). Open on loopback; listening beyond it, every GET of /api/ needs the API token
-            unless --console-public; --no-console turns the pages off. The original scripts' variables PROMETHEUS_URL, SCALE_UP_THRESHOLD,
+            run (with --api-token). The Simulations page lists the reports under --reports DIR (GET
+            /api/v1/reports; their files under /reports/{name} and /reports/{name}/{**file}) and replays a
+            service's policy on its recent demand from Prometheus (POST /api/v1/services/{name}/simulations, with
+            the API token; GET /api/v1/services/{name}/simulations lists them; GET /api/v1/simulations/{id} shows
+            one, DELETE cancels it). Open on loopback; listening beyond it, every GET of /api/ and /reports/ needs
+            the API token unless --console-public; --no-console turns the pages off. The original scripts' variables PROMETHEUS_URL, SCALE_UP_THRESHOLD,
             SCALE_DOWN_THRESHOLD, MIN_REPLICAS, MAX_REPLICAS and CHECK_INTERVAL are honoured, flags win over
             them; everything else is configuration (Scaler__*, Prometheus__* for authentication and TLS:
             docs/configuration.md).
