@@ -272,7 +272,7 @@ public sealed class ConsoleHostTests : IAsyncDisposable
     {
         var scaler = new ScalerOptions { ApiToken = Token, MinReplicas = 1, MaxReplicas = 5 };
         options?.Invoke(scaler);
-        _app = ScalerHost.Build(scaler, [listen], _target, [_metric], b =>
+        _app = ScalerHost.Build(scaler, [listen], _target, _ => _metric, b =>
         {
             b.Services.AddSingleton<TimeProvider>(_clock);
             b.Logging.ClearProviders();

@@ -270,7 +270,7 @@ public sealed class SimulationsApiTests : IAsyncDisposable
     private async Task StartAsync(IReplayRunner runner, bool reports = true)
     {
         var options = new ScalerOptions { ApiToken = Token, ReportsDirectory = reports ? Reports : null };
-        _app = ScalerHost.Build(options, ["http://127.0.0.1:0"], new NoTarget(), [new Steady()], b =>
+        _app = ScalerHost.Build(options, ["http://127.0.0.1:0"], new NoTarget(), _ => new Steady(), b =>
         {
             b.Services.AddSingleton<TimeProvider>(_clock);
             b.Services.AddSingleton(runner);
