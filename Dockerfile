@@ -7,7 +7,7 @@
 #
 # deploy/compose/docker-compose.yml builds it as autoscaler:latest. Stages:
 #   projects  the project files alone, so a code change does not invalidate the restore layer
-#   publish   restores and publishes src/Autoscaler.Cli to /out (the only stage that needs the SDK)
+#   publish   restores and publishes src/Autoscaler.Cli to /out (the only stage that needs the SDK, and npm)
 #   base      the ASP.NET Core runtime, the tools the scaler's targets call, deploy/; runs as a non-root user
 #   prebuilt  base + the output of scripts/build.sh on Linux (.autoscaler/bin), for machines where NuGet cannot
 #             be reached from a build container (the container tests, tests/containers/run.sh):
@@ -22,6 +22,10 @@ COPY src/ src/
 RUN find src -type f ! -name '*.csproj' -delete
 
 FROM mcr.microsoft.com/dotnet/sdk:10.0 AS publish
+# npm: the build runs `npm ci` for the web console's chart library (src/Autoscaler.Scaler/Console/web).
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends nodejs npm \
+    && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 COPY global.json Directory.Build.props Directory.Packages.props .editorconfig ./
 COPY eng/ eng/

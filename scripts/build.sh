@@ -4,6 +4,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib.sh
 need_dotnet
+need_npm
 say "building autoscaler (Release)"
 mkdir -p .autoscaler
 # --use-current-runtime: only this machine's native Skia library (the simulator's charts), not all 15 platforms' 150 MB.

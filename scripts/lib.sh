@@ -19,6 +19,17 @@ DEBIAN_PACKAGES=(curl prometheus prometheus-alertmanager ansible-core fonts-deja
 # downloaded browser. Not in the list above, so that scripts/start.sh does not install a browser to run the stack.
 BROWSER_PACKAGES=(chromium chromium-driver)
 
+# npm builds the web console (src/Autoscaler.Scaler/Console/web: uPlot from package-lock.json) during dotnet build.
+need_npm() {
+  command -v npm >/dev/null 2>&1 && return 0
+  if command -v brew >/dev/null 2>&1; then
+    say "installing node (npm) with Homebrew"
+    brew install node || die "could not install node; install it with: brew install node" 2
+  else
+    ensure_debian_packages nodejs npm
+  fi
+}
+
 ensure_debian_packages() {
   local missing=() pkg
   for pkg in "${DEBIAN_PACKAGES[@]}" "$@"; do

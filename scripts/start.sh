@@ -34,6 +34,7 @@ for _ in $(seq 1 240); do
     cat <<'TEXT'
 
 What to look at:
+  http://127.0.0.1:8080/              the web console: replicas, metrics, charts, decisions, policy
   tail -f .autoscaler/up.log          the scaler's lines: avg_rt=… current_replicas=…, Scaling from 1 -> 2
   http://127.0.0.1:9090/targets       Prometheus scraping every replica (job webapp), the gateway and the scaler
   http://127.0.0.1:8080/api/v1/status the scaler's current and desired replicas, last value, last decisions

@@ -8,6 +8,7 @@ source scripts/lib.sh
 need_dotnet
 # Real components the integration tests start (none are faked), and the browser the console's tests drive.
 ensure_debian_packages "${BROWSER_PACKAGES[@]}"
+need_npm
 
 configuration=${CONFIGURATION:-Debug}
 log_dir=$(mktemp -d)

@@ -5,6 +5,7 @@ using Autoscaler.Core.Pipeline;
 using Autoscaler.Core.PolicyFiles;
 using Autoscaler.Core.Scaling;
 using Autoscaler.Scaler.Alerts;
+using Autoscaler.Scaler.Console;
 using Autoscaler.Scaler.Fleet;
 using Autoscaler.Scaler.Leadership;
 using Autoscaler.Scaler.Replicas;
@@ -113,6 +114,7 @@ public static class ScalerHost
         app.MapPut(ServicesEndpoint.Path + "/{name}/replicas", (HttpContext c, string name, ILoggerFactory l) => Named(fleet, name, s => ReplicaEndpoint.PutAsync(c, options, s, l)));
         app.MapDelete(ServicesEndpoint.Path + "/{name}/pause", (HttpContext c, string name) => Named(fleet, name, s => PauseEndpoint.DeleteAsync(c, options, s)));
         app.MapMetrics("/metrics", fleet.Registry);
+        app.MapConsole(fleet, options);
         return app;
     }
 
@@ -148,10 +150,10 @@ public static class ScalerHost
         $"this scaler scales {fleet.Services.Count} services; name one: {ServicesEndpoint.Path}/NAME (the list: GET {ServicesEndpoint.Path})",
         statusCode: StatusCodes.Status409Conflict);
 
-    private static Task<IResult> Named(ScalerFleet fleet, string name, Func<ScalerService, Task<IResult>> handle) =>
+    internal static Task<IResult> Named(ScalerFleet fleet, string name, Func<ScalerService, Task<IResult>> handle) =>
         fleet.Find(name) is { } service ? handle(service) : Task.FromResult(NoSuch(fleet, name));
 
-    private static IResult Named(ScalerFleet fleet, string name, Func<ScalerService, IResult> handle) =>
+    internal static IResult Named(ScalerFleet fleet, string name, Func<ScalerService, IResult> handle) =>
         fleet.Find(name) is { } service ? handle(service) : NoSuch(fleet, name);
 
     private static IResult NoSuch(ScalerFleet fleet, string name) => Results.Text(

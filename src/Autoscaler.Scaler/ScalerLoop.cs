@@ -26,6 +26,14 @@ public sealed partial class ScalerLoop(
     private readonly SemaphoreSlim _oneAtATime = new(1, 1);
     private readonly Dictionary<string, string?> _lastFailure = [];
     private string? _lastTargetError;
+    private volatile bool _dryRun = options.DryRun;
+
+    /// <summary>Decisions only logged and recorded, never applied: the options' at start, then as the console sets it.</summary>
+    public bool DryRun
+    {
+        get => _dryRun;
+        set => _dryRun = value;
+    }
 
     /// <summary>Completed evaluations since start, including those that could not decide.</summary>
     public long Evaluations { get; private set; }
@@ -227,7 +235,7 @@ public sealed partial class ScalerLoop(
             var decision = pipeline.Decide(current, readings);
             ScaleResult? action = null;
             string? standby = null;
-            if (decision.DesiredReplicas != current && options.DryRun)
+            if (decision.DesiredReplicas != current && _dryRun)
             {
                 LogDryRun(logger, current, decision.DesiredReplicas, decision.Reason);
             }

@@ -75,6 +75,15 @@ public sealed class ScalerOptions
     [Range(typeof(TimeSpan), "00:00:00", "01:00:00", ErrorMessage = "must be between 0s and 1h")]
     public TimeSpan AlertEvaluationInterval { get; set; } = TimeSpan.FromSeconds(1);
 
+    /// <summary>Serve the web console at <c>/</c> (<c>--no-console</c>: off; the API stays).</summary>
+    public bool Console { get; set; } = true;
+
+    /// <summary>
+    /// Leave the console and the API's GETs open without the API token when the scaler listens beyond loopback (on
+    /// loopback they are always open). Actions always need the token.
+    /// </summary>
+    public bool ConsolePublic { get; set; }
+
     /// <summary>A file holding <see cref="WebhookBearerToken"/> instead (read once at start); not together with it.</summary>
     public string? WebhookBearerTokenFile { get; set; }
 

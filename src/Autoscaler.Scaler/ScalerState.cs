@@ -84,9 +84,13 @@ public sealed class ScalerState(string target, string metric, string query, int 
         }
     }
 
+    /// <summary>The last hour of evaluations, for the console's charts.</summary>
+    public Console.EvaluationHistory History { get; } = new();
+
     /// <summary>Records one evaluation.</summary>
     public void Record(DecisionEntry entry)
     {
+        History.Record(entry);
         lock (_lock)
         {
             var d = entry.Decision;

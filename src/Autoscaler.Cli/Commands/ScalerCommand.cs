@@ -52,7 +52,10 @@ internal static class ScalerCommand
             service, a changed one replaces it, a removed one stops its loop and leaves its replicas; an invalid one
             is reported and its service keeps its last good version. Every autoscaler_ series then carries
             service="NAME"; /api/v1/services lists them, and /api/v1/services/{name}, /api/v1/services/{name}/decisions,
-            /api/v1/services/{name}/replicas and /api/v1/services/{name}/pause are each one's. The original scripts' variables PROMETHEUS_URL, SCALE_UP_THRESHOLD,
+            /api/v1/services/{name}/replicas and /api/v1/services/{name}/pause are each one's. At / it serves a web
+            console (overview with charts, decisions, policy, targets, simulations; every file is in the binary):
+            open on loopback; listening beyond it, reading needs the API token unless --console-public;
+            --no-console turns it off. The original scripts' variables PROMETHEUS_URL, SCALE_UP_THRESHOLD,
             SCALE_DOWN_THRESHOLD, MIN_REPLICAS, MAX_REPLICAS and CHECK_INTERVAL are honoured, flags win over
             them; everything else is configuration (Scaler__*, Prometheus__* for authentication and TLS:
             docs/configuration.md).
@@ -127,7 +130,7 @@ internal static class ScalerCommand
 
             await using var scaled = kinds.Find(kind)!.Create(options!, context);
             var setup = ScalerBootstrap.Setup(name, policy, scaled, client, scaler, loggers.CreateLogger("Autoscaler.Scaler"));
-            var one = ScalerBootstrap.Build(scaler, listen, [setup], HostRunner.ConfigureLogging(logSettings), leadership);
+            var one = ScalerBootstrap.Build(scaler, listen, [setup], HostRunner.ConfigureLogging(logSettings), leadership, client);
             return await HostRunner.RunAsync(one, "scaler", listen, a => $"scaler listening on {string.Join(' ', a)}", logSettings);
         });
         return command;

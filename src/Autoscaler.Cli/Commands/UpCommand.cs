@@ -42,7 +42,8 @@ internal static class UpCommand
             file_sd, with the shipped alert rules), Alertmanager on :9093 when installed (sending every
             alert to the scaler's webhook, which then evaluates at once), the gateway on :8000, one
             replica of the demo service, and the scaler on :8080, which adds replicas under load and
-            removes them after. Shows a live status view until Ctrl+C, which stops everything. Needs the
+            removes them after; open http://127.0.0.1:8080/ for its web console (live overview, decisions,
+            policy, targets, simulations). Shows a live status view until Ctrl+C, which stops everything. Needs the
             `prometheus` binary (Debian: apt-get install prometheus; macOS: brew install prometheus);
             Alertmanager is optional (Debian: apt-get install prometheus-alertmanager). With --target
             ansible every scaling action runs `ansible-playbook playbook-scale-local.yml -e

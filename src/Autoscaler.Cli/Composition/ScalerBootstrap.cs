@@ -30,8 +30,12 @@ internal static class ScalerBootstrap
         scaler.ForService(file.CheckInterval ?? file.Policy.CheckInterval ?? scaler.CheckInterval, scaler.DryRun || file.DryRun);
 
     /// <summary>The scaler's host for <paramref name="services"/>; nothing is started yet.</summary>
-    public static WebApplication Build(ScalerOptions options, IEnumerable<string> urls, IReadOnlyList<ServiceSetup> services, Action<WebApplicationBuilder>? configure, ILeadership? leadership = null) =>
-        ScalerHost.Build(options, urls, services, configure, leadership: leadership);
+    public static WebApplication Build(ScalerOptions options, IEnumerable<string> urls, IReadOnlyList<ServiceSetup> services, Action<WebApplicationBuilder>? configure, ILeadership? leadership = null, PrometheusClient? client = null) =>
+        ScalerHost.Build(options, urls, services, builder =>
+        {
+            configure?.Invoke(builder);
+            ConsoleSources.Register(builder, client);
+        }, leadership: leadership);
 
     /// <summary>
     /// The scaler's host for the services of <paramref name="directory"/>, followed while it runs (read once before it
@@ -51,6 +55,7 @@ internal static class ScalerBootstrap
         return ScalerHost.Build(options, urls, [], builder =>
         {
             configure?.Invoke(builder);
+            ConsoleSources.Register(builder, client);
             builder.Services.AddSingleton(sp =>
             {
                 var loggers = sp.GetRequiredService<ILoggerFactory>();

@@ -55,6 +55,13 @@ internal sealed class ScalerFlags
         Description = "A file holding the API token, instead of --api-token [env Scaler__ApiTokenFile]",
     };
 
+    private readonly Option<bool> _noConsole = new("--no-console") { Description = "Do not serve the web console at / (the API stays) [env Scaler__Console=false]" };
+
+    private readonly Option<bool> _consolePublic = new("--console-public")
+    {
+        Description = "Leave the web console and the API's GETs open without the API token when listening beyond loopback (on loopback they always are) [env Scaler__ConsolePublic]",
+    };
+
     private readonly Option<string?> _replicaPorts = new("--replica-ports") { Description = "Port range for local replicas [default: 8001-8099]" };
 
     /// <summary>
@@ -66,7 +73,7 @@ internal sealed class ScalerFlags
     /// <summary>The flags that set one service's rules (a service file has its own policy instead).</summary>
     public IEnumerable<Option> Rules => [_policy, _queries, _query, _metricName, _up, _down, _min, _max, _replicaArgs, _replicaPorts];
 
-    public IEnumerable<Option> All => [_prometheusUrl, _policy, _queries, _query, _metricName, _up, _down, _min, _max, _interval, _dryRun, _webhookToken, _webhookTokenFile, _apiToken, _apiTokenFile, _replicaArgs, _replicaPorts];
+    public IEnumerable<Option> All => [_prometheusUrl, _policy, _queries, _query, _metricName, _up, _down, _min, _max, _interval, _dryRun, _webhookToken, _webhookTokenFile, _apiToken, _apiTokenFile, _noConsole, _consolePublic, _replicaArgs, _replicaPorts];
 
     public ScalerSettings Bind(ParseResult parse, OptionsLoader loader)
     {
@@ -85,6 +92,8 @@ internal sealed class ScalerFlags
             parse.IfGiven(_apiToken, v => o.ApiToken = v);
             parse.IfGiven(_webhookTokenFile, v => o.WebhookBearerTokenFile = v);
             parse.IfGiven(_apiTokenFile, v => o.ApiTokenFile = v);
+            parse.IfGiven(_noConsole, v => o.Console = !v);
+            parse.IfGiven(_consolePublic, v => o.ConsolePublic = v);
         }, new ScalerOptionsValidator());
         var problems = new List<string>();
         scaler.WebhookBearerToken = SecretFile.Resolve($"{ScalerOptions.Section}:WebhookBearerToken", scaler.WebhookBearerToken, scaler.WebhookBearerTokenFile, problems);

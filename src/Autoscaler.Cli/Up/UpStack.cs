@@ -239,7 +239,7 @@ internal sealed class UpStack : IAsyncDisposable
         // The loop scales through the playbook when there is one; PUT /api/v1/replicas always sets the local replicas themselves.
         var loopTarget = new ScalerTarget((IScaleTarget?)ansible ?? Target, Target, "up", () => ValueTask.CompletedTask);
         var setup = ScalerBootstrap.Setup(ScalerTelemetry.DefaultService, _settings.Policy, loopTarget, Client, _settings.Scaler, _loggers.CreateLogger("Autoscaler.Up"));
-        var scaler = ScalerBootstrap.Build(_settings.Scaler, [_settings.ScalerUrl], [setup], Embed);
+        var scaler = ScalerBootstrap.Build(_settings.Scaler, [_settings.ScalerUrl], [setup], Embed, client: Client);
         await scaler.StartAsync(cancellationToken);
         _teardown.Push(() => StopAsync(scaler));
 

@@ -55,6 +55,13 @@ public sealed partial class ScalerService : IAsyncDisposable
 
     internal ReplicaApi Api { get; }
 
+    /// <summary>Turns dry run on or off from now on (until the service's file changes or the scaler restarts).</summary>
+    public void SetDryRun(bool dryRun)
+    {
+        Loop.DryRun = dryRun;
+        Telemetry.SetDryRun(dryRun);
+    }
+
     /// <summary>The scaler's election: a standby's API is read-only.</summary>
     internal ILeadership Leadership { get; }
 

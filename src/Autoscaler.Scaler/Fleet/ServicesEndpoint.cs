@@ -62,7 +62,7 @@ internal static class ServicesEndpoint
             problem is null ? status.LastError : $"{problem.File}: {problem.Message} (running the last good version)",
             status.LastEvaluation,
             status.Pause,
-            service.Setup.Options.DryRun,
+            service.Loop.DryRun,
             Leader: fleet.Leadership.IsLeader,
             service.Setup.Source,
             problem?.Message);
