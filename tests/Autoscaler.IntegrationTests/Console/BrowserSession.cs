@@ -105,6 +105,15 @@ internal sealed class BrowserSession : IDisposable
 
     public IReadOnlyList<IWebElement> All(string testId) => Driver.FindElements(By.CssSelector(Hook(testId)));
 
+    /// <summary>
+    /// The text (or, with <paramref name="attribute"/>, that attribute) of every element with <paramref name="testId"/>,
+    /// read in one step in the page, so a page that redraws while it polls cannot hand back a stale half.
+    /// </summary>
+    public IReadOnlyList<string> Read(string testId, string? attribute = null) =>
+        [.. ((IReadOnlyCollection<object>)((IJavaScriptExecutor)Driver).ExecuteScript(
+            "return [...document.querySelectorAll(arguments[0])].map(e => arguments[1] ? e.getAttribute(arguments[1]) ?? '' : e.innerText);",
+            Hook(testId), attribute ?? "")!).Select(o => (string)o)];
+
     public static string Hook(string testId) => $"[data-testid=\"{testId}\"]";
 
     /// <summary>Writes the page as it is now at 1280×800 and 390×844 (<c>NAME-1280x800.png</c>, …); returns the files.</summary>
