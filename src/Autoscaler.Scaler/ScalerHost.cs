@@ -115,6 +115,7 @@ public static class ScalerHost
         app.MapDelete(ServicesEndpoint.Path + "/{name}/pause", (HttpContext c, string name) => Named(fleet, name, s => PauseEndpoint.DeleteAsync(c, options, s)));
         app.MapMetrics("/metrics", fleet.Registry);
         app.MapConsole(fleet, options);
+        app.MapSimulationsApi();
         return app;
     }
 

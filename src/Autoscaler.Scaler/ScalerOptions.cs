@@ -90,6 +90,12 @@ public sealed class ScalerOptions
     /// <summary>A file holding <see cref="ApiToken"/> instead (read once at start); not together with it.</summary>
     public string? ApiTokenFile { get; set; }
 
+    /// <summary>
+    /// The folder of simulation reports the console lists and serves (<c>GET /api/v1/reports</c>, <c>/reports/NAME/…</c>), and
+    /// where its replays write theirs; null: none (the console says how to set one).
+    /// </summary>
+    public string? ReportsDirectory { get; set; }
+
     /// <summary>A copy for one service of a fleet: the scaler's tokens and alert spacing, that service's check interval and dry run.</summary>
     public ScalerOptions ForService(TimeSpan checkInterval, bool dryRun)
     {

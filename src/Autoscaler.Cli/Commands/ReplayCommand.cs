@@ -94,48 +94,68 @@ internal static class ReplayCommand
             throw new ScenarioException("--start and --end take RFC 3339 (2026-11-28T09:00:00Z), Unix seconds, now, or now-DURATION (now-2h)");
         }
 
-        if (to <= from)
-        {
-            throw new ScenarioException($"--end ({to:O}) must be after --start ({from:O})");
-        }
-
-        var resolution = request.Step ?? TimeSpan.FromSeconds(Math.Max(1, Math.Ceiling((to - from).TotalSeconds / 10_000)));
-        if (resolution <= TimeSpan.Zero)
-        {
-            throw new ScenarioException("--step must be longer than 0s");
-        }
-
-        // The history becomes a trace: held to a trace's bounds before Prometheus is asked for anything.
-        if (to - from > Scenario.MaxDuration)
-        {
-            throw new ScenarioException($"--start to --end spans {Durations.Humanize(to - from)}, more than {RatePatterns.MaxDurationText}, the longest run the simulator takes");
-        }
-
-        if ((to - from) / resolution > TraceRate.MaxRows)
-        {
-            throw new ScenarioException(string.Create(CultureInfo.InvariantCulture,
-                $"--step {Durations.Format(resolution)} makes {(to - from) / resolution:N0} points, more than the {TraceRate.MaxRows:N0} a trace may have; use a longer --step"));
-        }
+        var window = HistoryWindow.Checked(from, to, request.Step);
 
         // A scenario file is read before the fetch, so that a mistake in it costs no query.
         var baseScenario = scenarioPath is null ? null : ScenarioFile.Load(scenarioPath);
-        DemandHistory history;
-        using (var client = new PrometheusClient(new PrometheusClientOptions { Url = request.Prometheus }))
-        {
-            await Console.Error.WriteLineAsync($"{verb}: fetching {request.Query} from {from:O} to {to:O} every {Durations.Format(resolution)}");
-            history = await DemandHistory.FetchAsync(client, request.Query, from, to, resolution, cancellationToken);
-        }
-
-        return Build(history, to - from, baseScenario, scenarioPath is not null, seed, policies);
+        var names = policies.Length > 0 ? policies : scenarioPath is not null ? [] : ScenarioFile.DefaultPolicies;
+        using var client = new PrometheusClient(new PrometheusClientOptions { Url = request.Prometheus });
+        return await HistoryScenarioAsync(
+            client, request.Query, window, baseScenario, seed, s => s.WithPolicies(names, Directory.GetCurrentDirectory()),
+            line => Console.Error.WriteLine($"{verb}: {line}"), cancellationToken);
     }
 
-    private static Scenario Build(DemandHistory history, TimeSpan length, Scenario? fromFile, bool hasFile, int? seed, string[] policies)
+    /// <summary>
+    /// Fetches the demand of <paramref name="query"/> over <paramref name="window"/> through <paramref name="client"/> and
+    /// makes it the workload of <paramref name="fromFile"/> (or of a scenario of defaults), with the policies
+    /// <paramref name="withPolicies"/> adds; what it fetches is said to <paramref name="log"/>. Replay, tune and the
+    /// console's replays all come through here.
+    /// </summary>
+    /// <exception cref="ScenarioException">A policy that cannot be added.</exception>
+    /// <exception cref="DemandHistoryException">Prometheus refused the query or could not be reached.</exception>
+    internal static async Task<Scenario> HistoryScenarioAsync(
+        PrometheusClient client, string query, HistoryWindow window, Scenario? fromFile, int? seed, Func<Scenario, Scenario> withPolicies, Action<string> log, CancellationToken cancellationToken)
     {
+        log($"fetching {query} from {window.From:O} to {window.To:O} every {Durations.Format(window.Step)}");
+        var history = await DemandHistory.FetchAsync(client, query, window.From, window.To, window.Step, cancellationToken);
+        var length = window.To - window.From;
         var workload = TraceRate.FromSeconds(history.AsTrace());
         var baseScenario = fromFile ?? new Scenario { Duration = length, Workload = workload };
-        var s = baseScenario with { Name = "replay", Duration = length, Workload = workload, Seed = seed ?? baseScenario.Seed };
-        var names = policies.Length > 0 ? policies : hasFile ? [] : ScenarioFile.DefaultPolicies;
-        return s.WithPolicies(names, Directory.GetCurrentDirectory());
+        return withPolicies(baseScenario with { Name = "replay", Duration = length, Workload = workload, Seed = seed ?? baseScenario.Seed });
+    }
+
+    /// <summary>A range of history to fetch and its resolution, held to what a trace may be.</summary>
+    internal sealed record HistoryWindow(DateTimeOffset From, DateTimeOffset To, TimeSpan Step)
+    {
+        /// <summary>The window <paramref name="from"/>..<paramref name="to"/> at <paramref name="step"/> (default: the range / 10000, at least 1 s).</summary>
+        /// <exception cref="ScenarioException">An empty range, a step of 0 or less, or a range a trace cannot hold.</exception>
+        public static HistoryWindow Checked(DateTimeOffset from, DateTimeOffset to, TimeSpan? step)
+        {
+            if (to <= from)
+            {
+                throw new ScenarioException($"--end ({to:O}) must be after --start ({from:O})");
+            }
+
+            var resolution = step ?? TimeSpan.FromSeconds(Math.Max(1, Math.Ceiling((to - from).TotalSeconds / 10_000)));
+            if (resolution <= TimeSpan.Zero)
+            {
+                throw new ScenarioException("--step must be longer than 0s");
+            }
+
+            // The history becomes a trace: held to a trace's bounds before Prometheus is asked for anything.
+            if (to - from > Scenario.MaxDuration)
+            {
+                throw new ScenarioException($"--start to --end spans {Durations.Humanize(to - from)}, more than {RatePatterns.MaxDurationText}, the longest run the simulator takes");
+            }
+
+            if ((to - from) / resolution > TraceRate.MaxRows)
+            {
+                throw new ScenarioException(string.Create(CultureInfo.InvariantCulture,
+                    $"--step {Durations.Format(resolution)} makes {(to - from) / resolution:N0} points, more than the {TraceRate.MaxRows:N0} a trace may have; use a longer --step"));
+            }
+
+            return new HistoryWindow(from, to, resolution);
+        }
     }
 
     private static bool TryTime(string text, DateTimeOffset now, out DateTimeOffset time)

@@ -199,7 +199,7 @@ internal static partial class SimulateCommand
         IReadOnlyList<string> written;
         try
         {
-            written = [.. SimulationOutput.Write(result, directory), .. HtmlReport.Write(result, directory)];
+            written = WriteFiles(result, directory);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
@@ -210,6 +210,10 @@ internal static partial class SimulateCommand
         await Console.Out.WriteLineAsync($"wrote {string.Join(", ", written.Select(Path.GetFileName))} to {Path.GetFullPath(directory)}");
         return ExitCodes.Ok;
     }
+
+    /// <summary>Writes a run's files into <paramref name="directory"/>: summary.json, the CSV series, the charts and report.html; returns their paths.</summary>
+    internal static IReadOnlyList<string> WriteFiles(SimulationResult result, string directory) =>
+        [.. SimulationOutput.Write(result, directory), .. HtmlReport.Write(result, directory)];
 
     private static Task<SimulationResult> RunAsync(Scenario scenario, IProgress<double> progress, CancellationToken cancellationToken) =>
         Task.Run(() => SimulationRunner.Run(scenario, progress, TimeProvider.System, cancellationToken), cancellationToken);

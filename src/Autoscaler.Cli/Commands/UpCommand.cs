@@ -179,6 +179,9 @@ internal static class UpCommand
                 scaler.WebhookBearerToken = AnsibleTargetFactory.NewToken();
             }
 
+            // The console's reports live with the rest of the session unless put elsewhere.
+            scaler.ReportsDirectory = Path.GetFullPath(scaler.ReportsDirectory ?? Path.Combine(parse.GetValue(workDir)!, "reports"));
+
             // The live view shows one service; with several, the log lines (and /api/v1/services) say what each does.
             var interactive = !parse.GetValue(noStatus) && !Console.IsOutputRedirected && servicesDirectory is null;
             var settings = new UpSettings(

@@ -1,6 +1,8 @@
+using Autoscaler.Cli.Commands;
 using Autoscaler.Core.PolicyFiles;
 using Autoscaler.Prometheus.Api;
 using Autoscaler.Scaler;
+using Autoscaler.Scaler.Console;
 using Autoscaler.Scaler.Fleet;
 using Autoscaler.Scaler.Leadership;
 using Microsoft.AspNetCore.Builder;
@@ -31,11 +33,24 @@ internal static class ScalerBootstrap
 
     /// <summary>The scaler's host for <paramref name="services"/>; nothing is started yet.</summary>
     public static WebApplication Build(ScalerOptions options, IEnumerable<string> urls, IReadOnlyList<ServiceSetup> services, Action<WebApplicationBuilder>? configure, ILeadership? leadership = null, PrometheusClient? client = null) =>
-        ScalerHost.Build(options, urls, services, builder =>
+        ScalerHost.Build(options, urls, services, WithReplays(client, builder =>
         {
             configure?.Invoke(builder);
             ConsoleSources.Register(builder, client);
-        }, leadership: leadership);
+        }), leadership: leadership);
+
+    /// <summary>
+    /// <paramref name="configure"/>, and the console's replays (<see cref="ReplayRunner"/>) reading history through
+    /// <paramref name="client"/>, the Prometheus the services query (without one, the console cannot replay).
+    /// </summary>
+    private static Action<WebApplicationBuilder> WithReplays(PrometheusClient? client, Action<WebApplicationBuilder>? configure) => builder =>
+    {
+        configure?.Invoke(builder);
+        if (client is not null)
+        {
+            builder.Services.AddSingleton<IReplayRunner>(sp => new ReplayRunner(client, sp.GetRequiredService<TimeProvider>()));
+        }
+    };
 
     /// <summary>
     /// The scaler's host for the services of <paramref name="directory"/>, followed while it runs (read once before it
@@ -52,7 +67,7 @@ internal static class ScalerBootstrap
         Action<WebApplicationBuilder>? configure,
         ILeadership? leadership = null)
     {
-        return ScalerHost.Build(options, urls, [], builder =>
+        return ScalerHost.Build(options, urls, [], WithReplays(client, builder =>
         {
             configure?.Invoke(builder);
             ConsoleSources.Register(builder, client);
@@ -66,7 +81,7 @@ internal static class ScalerBootstrap
                     sp.GetRequiredService<TimeProvider>(), loggers.CreateLogger("Autoscaler.Scaler.Services"));
             });
             builder.Services.AddHostedService(sp => new Follower(sp.GetRequiredService<ServicesDirectory>(), interval));
-        }, namedLogs: true, leadership: leadership);
+        }), namedLogs: true, leadership: leadership);
     }
 
     /// <summary>

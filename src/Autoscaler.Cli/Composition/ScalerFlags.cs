@@ -55,6 +55,11 @@ internal sealed class ScalerFlags
         Description = "A file holding the API token, instead of --api-token [env Scaler__ApiTokenFile]",
     };
 
+    private readonly Option<string?> _reports = new("--reports")
+    {
+        Description = "A folder of simulation reports (folders with a report.html, as simulate, replay and tune write with --output DIR/NAME) that the console lists and opens, and where its \"simulate this policy\" replays go [default: none for scaler, WORK_DIR/reports for up; env Scaler__ReportsDirectory]",
+    };
+
     private readonly Option<bool> _noConsole = new("--no-console") { Description = "Do not serve the web console at / (the API stays) [env Scaler__Console=false]" };
 
     private readonly Option<bool> _consolePublic = new("--console-public")
@@ -73,7 +78,7 @@ internal sealed class ScalerFlags
     /// <summary>The flags that set one service's rules (a service file has its own policy instead).</summary>
     public IEnumerable<Option> Rules => [_policy, _queries, _query, _metricName, _up, _down, _min, _max, _replicaArgs, _replicaPorts];
 
-    public IEnumerable<Option> All => [_prometheusUrl, _policy, _queries, _query, _metricName, _up, _down, _min, _max, _interval, _dryRun, _webhookToken, _webhookTokenFile, _apiToken, _apiTokenFile, _noConsole, _consolePublic, _replicaArgs, _replicaPorts];
+    public IEnumerable<Option> All => [_prometheusUrl, _policy, _queries, _query, _metricName, _up, _down, _min, _max, _interval, _dryRun, _webhookToken, _webhookTokenFile, _apiToken, _apiTokenFile, _reports, _noConsole, _consolePublic, _replicaArgs, _replicaPorts];
 
     public ScalerSettings Bind(ParseResult parse, OptionsLoader loader)
     {
@@ -92,12 +97,18 @@ internal sealed class ScalerFlags
             parse.IfGiven(_apiToken, v => o.ApiToken = v);
             parse.IfGiven(_webhookTokenFile, v => o.WebhookBearerTokenFile = v);
             parse.IfGiven(_apiTokenFile, v => o.ApiTokenFile = v);
+            parse.IfGiven(_reports, v => o.ReportsDirectory = v);
             parse.IfGiven(_noConsole, v => o.Console = !v);
             parse.IfGiven(_consolePublic, v => o.ConsolePublic = v);
         }, new ScalerOptionsValidator());
         var problems = new List<string>();
         scaler.WebhookBearerToken = SecretFile.Resolve($"{ScalerOptions.Section}:WebhookBearerToken", scaler.WebhookBearerToken, scaler.WebhookBearerTokenFile, problems);
         scaler.ApiToken = SecretFile.Resolve($"{ScalerOptions.Section}:ApiToken", scaler.ApiToken, scaler.ApiTokenFile, problems);
+        if (scaler.ReportsDirectory is { } reports && File.Exists(reports))
+        {
+            problems.Add($"--reports {reports}: is a file; give a folder (it is created when the first report is written)");
+        }
+
         problems.ForEach(loader.Problem);
         var prometheus = loader.Bind<PrometheusClientOptions>(PrometheusClientOptions.Section, o =>
         {

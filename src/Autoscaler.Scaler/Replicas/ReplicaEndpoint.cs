@@ -115,12 +115,12 @@ internal static partial class ReplicaEndpoint
         return Results.Json(new ReplicaCount(result.Replicas, previous, previous != result.Replicas, api.MinReplicas, api.MaxReplicas, loop.Paused), ScalerHost.Json);
     }
 
-    /// <summary>403 when the API is off, 401 without the token; null when the request may go on.</summary>
-    internal static IResult? Refused(HttpContext context, ScalerOptions options)
+    /// <summary>403 when the API (<paramref name="what"/>) is off, 401 without the token; null when the request may go on.</summary>
+    internal static IResult? Refused(HttpContext context, ScalerOptions options, string what = "the replica API")
     {
         if (options.ApiToken is not { Length: > 0 } token)
         {
-            return Results.Text("the replica API is off: start the scaler with --api-token TOKEN or --api-token-file FILE (Scaler:ApiToken) to use it", statusCode: StatusCodes.Status403Forbidden);
+            return Results.Text($"{what} is off: start the scaler with --api-token TOKEN or --api-token-file FILE (Scaler:ApiToken) to use it", statusCode: StatusCodes.Status403Forbidden);
         }
 
         return BearerToken.Challenge(context, token, "Scaler:ApiToken");
