@@ -125,20 +125,14 @@ public sealed class ConsoleTests(ConsoleStack shared) : IClassFixture<ConsoleSta
             null, $"a report-link to {ConsoleStack.ReportName}");
         var href = link.GetAttribute("href")!;
 
+        // A click opens it in the page (B's report-frame), a plain visit of its link on its own.
         link.Click();
-        if (browser.Driver.WindowHandles.Count > 1)
-        {
-            browser.Driver.SwitchTo().Window(browser.Driver.WindowHandles[^1]);
-        }
-
-        browser.Until(() => browser.Driver.Url == href ? "" : null, null, $"the report at {href}");
-        // The report simulate wrote: its policies' table and its charts, served by the scaler.
-        var text = browser.Until(() => browser.Driver.FindElement(By.TagName("body")).Text is { } t && t.Contains("threshold", StringComparison.Ordinal) ? t : null,
-            null, "the report's text naming the threshold policy");
-        Assert.Contains("oracle", text, StringComparison.Ordinal);
-        Assert.All(browser.Driver.FindElements(By.TagName("img")), img =>
-            Assert.True(Convert.ToInt64(((IJavaScriptExecutor)browser.Driver).ExecuteScript("return arguments[0].naturalWidth", img), CultureInfo.InvariantCulture) > 0,
-                $"an image of the report did not load: {img.GetAttribute("src")}"));
+        var frame = browser.WaitFor("report-frame");
+        browser.Driver.SwitchTo().Frame(frame);
+        AssertReport(browser);
+        browser.Driver.SwitchTo().DefaultContent();
+        browser.Driver.Navigate().GoToUrl(href);
+        AssertReport(browser);
         browser.AssertClean();
     }
 
@@ -167,6 +161,19 @@ public sealed class ConsoleTests(ConsoleStack shared) : IClassFixture<ConsoleSta
 
         Assert.Equal(pages.Length * 2, written.Count(File.Exists));
         browser.AssertClean();
+    }
+
+    /// <summary>The report simulate wrote, as the browser shows it: the policies it scored, its charts loaded.</summary>
+    private static void AssertReport(BrowserSession browser)
+    {
+        var text = browser.Until(() => browser.Driver.FindElement(By.TagName("body")).Text is { } t && t.Contains("threshold", StringComparison.Ordinal) ? t : null,
+            null, "the report's text naming the threshold policy");
+        Assert.Contains("oracle", text, StringComparison.Ordinal);
+        var images = browser.Driver.FindElements(By.TagName("img"));
+        Assert.NotEmpty(images);
+        browser.Until(() => images.All(img => Convert.ToInt64(((IJavaScriptExecutor)browser.Driver).ExecuteScript(
+            "return arguments[0].complete ? arguments[0].naturalWidth : 0", img), CultureInfo.InvariantCulture) > 0), null,
+            () => $"the report's {images.Count} images loaded");
     }
 
     private static void Choose(BrowserSession browser, string direction) =>
