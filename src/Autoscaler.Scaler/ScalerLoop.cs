@@ -26,13 +26,15 @@ public sealed partial class ScalerLoop(
     private readonly SemaphoreSlim _oneAtATime = new(1, 1);
     private readonly Dictionary<string, string?> _lastFailure = [];
     private string? _lastTargetError;
-    private volatile bool _dryRun = options.DryRun;
 
-    /// <summary>Decisions only logged and recorded, never applied: the options' at start, then as the console sets it.</summary>
+    /// <summary>
+    /// Decisions only logged and recorded, never applied. Kept in the loop's options (the service's own copy in a fleet),
+    /// so the console's toggle and the configuration are one setting; each evaluation reads it afresh.
+    /// </summary>
     public bool DryRun
     {
-        get => _dryRun;
-        set => _dryRun = value;
+        get => options.DryRun;
+        set => options.DryRun = value;
     }
 
     /// <summary>Completed evaluations since start, including those that could not decide.</summary>
@@ -235,7 +237,7 @@ public sealed partial class ScalerLoop(
             var decision = pipeline.Decide(current, readings);
             ScaleResult? action = null;
             string? standby = null;
-            if (decision.DesiredReplicas != current && _dryRun)
+            if (decision.DesiredReplicas != current && options.DryRun)
             {
                 LogDryRun(logger, current, decision.DesiredReplicas, decision.Reason);
             }

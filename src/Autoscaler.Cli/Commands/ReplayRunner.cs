@@ -27,7 +27,7 @@ internal sealed class ReplayRunner(PrometheusClient client, TimeProvider time) :
             var window = ReplayCommand.HistoryWindow.Checked(now - request.Window, now, step: null);
             scenario = await ReplayCommand.HistoryScenarioAsync(
                 client, request.Query, window, fromFile: null, seed: null,
-                s => s with { Policies = [new PolicyChoice(run, request.Policy)] },
+                s => s with { Name = $"replay-{request.Service}", Policies = [new PolicyChoice(run, request.Policy)] },
                 line => progress.Report(new ReplayProgress(0, line)), cancellationToken);
         }
         catch (Exception e) when (e is ScenarioException or DemandHistoryException)

@@ -42,10 +42,13 @@ internal sealed partial class ConsoleApi(
     {
         ["requests"] = "sum(rate(webapp_request_count_total[1m]))",
         ["rejected"] = "sum(rate(webapp_rejected_requests_total[1m]))",
-        ["mean"] = "sum(rate(http_request_duration_seconds_sum[1m])) / sum(rate(http_request_duration_seconds_count[1m]))",
-        ["p50"] = "histogram_quantile(0.5, sum by (le) (rate(http_request_duration_seconds_bucket[1m])))",
-        ["p95"] = "histogram_quantile(0.95, sum by (le) (rate(http_request_duration_seconds_bucket[1m])))",
+        ["mean"] = $"sum(rate(http_request_duration_seconds_sum{Served}[1m])) / sum(rate(http_request_duration_seconds_count{Served}[1m]))",
+        ["p50"] = $"histogram_quantile(0.5, sum by (le) (rate(http_request_duration_seconds_bucket{Served}[1m])))",
+        ["p95"] = $"histogram_quantile(0.95, sum by (le) (rate(http_request_duration_seconds_bucket{Served}[1m])))",
     };
+
+    // The requests the service served, not the probes and scrapes that the same histogram counts.
+    private const string Served = "{endpoint!~\"/(healthz|readyz|metrics)\"}";
 
     /// <summary>Requests each replica has served, by instance (host:port).</summary>
     internal const string RequestsByInstance = "sum by (instance) (webapp_request_count_total)";

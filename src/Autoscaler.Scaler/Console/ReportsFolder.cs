@@ -14,10 +14,17 @@ internal sealed record ReportEntry(string Name, string Title, DateTimeOffset Cre
 /// The folder of simulation reports (<c>--reports DIR</c>): a report is a folder right under it holding a
 /// <c>report.html</c>, as <c>simulate</c>, <c>replay</c> and <c>tune</c> write with <c>--output DIR/NAME</c>. Folders whose
 /// name starts with a dot are not reports (a replay still being written is one). Files are served only from inside a
-/// report's folder, never through a symbolic link.
+/// report's folder, never through a symbolic link. The list is read at most once per <see cref="ListFor"/>, however many
+/// consoles poll it (<see cref="Changed"/> drops it at once).
 /// </summary>
-internal sealed partial class ReportsFolder(string? directory)
+internal sealed partial class ReportsFolder(string? directory, TimeProvider time)
 {
+    /// <summary>How long a read of the list serves every console.</summary>
+    public static readonly TimeSpan ListFor = TimeSpan.FromSeconds(5);
+
+    private readonly Lock _lock = new();
+    private (IReadOnlyList<ReportEntry> Reports, DateTimeOffset Read)? _list;
+
     /// <summary>The page every report has.</summary>
     public const string ReportFile = "report.html";
 
@@ -29,6 +36,29 @@ internal sealed partial class ReportsFolder(string? directory)
 
     /// <summary>The reports, newest first; none when the folder does not exist (yet).</summary>
     public IReadOnlyList<ReportEntry> List()
+    {
+        lock (_lock)
+        {
+            var now = time.GetUtcNow();
+            if (_list is not { } list || now - list.Read >= ListFor || now < list.Read)
+            {
+                _list = list = (Read(), now);
+            }
+
+            return list.Reports;
+        }
+    }
+
+    /// <summary>A report was added or removed here: the next <see cref="List"/> reads the folder again.</summary>
+    public void Changed()
+    {
+        lock (_lock)
+        {
+            _list = null;
+        }
+    }
+
+    private IReadOnlyList<ReportEntry> Read()
     {
         if (Directory is null || !System.IO.Directory.Exists(Directory))
         {

@@ -159,6 +159,7 @@ internal sealed partial class SimulationJobs(IReplayRunner? runner, ReportsFolde
             await runner!.RunAsync(request, new JobProgress(job), job.Stop.Token);
             job.Stop.Token.ThrowIfCancellationRequested();
             System.IO.Directory.Move(request.OutputDirectory, final);
+            reports.Changed();
             job.Finish(SimulationState.Done, "done", ReportsFolder.UrlOf(Path.GetFileName(final)));
             LogDone(job.Service, job.Id, final);
         }

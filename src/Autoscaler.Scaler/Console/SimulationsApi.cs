@@ -32,9 +32,10 @@ public static class SimulationsApi
         ArgumentNullException.ThrowIfNull(app);
         var options = app.Services.GetRequiredService<ScalerOptions>();
         var fleet = app.Services.GetRequiredService<ScalerFleet>();
-        var reports = new ReportsFolder(options.ReportsDirectory);
+        var time = app.Services.GetRequiredService<TimeProvider>();
+        var reports = new ReportsFolder(options.ReportsDirectory, time);
         var jobs = new SimulationJobs(
-            app.Services.GetService<IReplayRunner>(), reports, app.Services.GetRequiredService<TimeProvider>(),
+            app.Services.GetService<IReplayRunner>(), reports, time,
             app.Services.GetRequiredService<ILogger<SimulationJobs>>());
         app.Lifetime.ApplicationStopping.Register(jobs.Dispose);
 

@@ -15,7 +15,7 @@ public sealed class HistoryTests
     private const string Demand = "sum(rate(webapp_request_count_total[5s]))";
 
     /// <summary>Sends up to 20 requests a second to each replica for <paramref name="length"/>; returns the rate achieved in all.</summary>
-    private static async Task<double> DriveAsync(PrometheusStack stack, TimeSpan length)
+    internal static async Task<double> DriveAsync(PrometheusStack stack, TimeSpan length)
     {
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
         var started = TimeProvider.System.GetTimestamp();

@@ -80,6 +80,20 @@ public sealed class SimulationsApiTests : IAsyncDisposable
     }
 
     [Fact]
+    public async Task The_list_is_read_once_for_every_console_polling_it_and_again_after_five_seconds()
+    {
+        WriteReport("first", "Simulation report: first", s_now.AddHours(-1));
+        await StartAsync(new GatedRunner());
+        Assert.Single((await GetJsonAsync("/api/v1/reports")).EnumerateArray());
+
+        WriteReport("second", "Simulation report: second", s_now);
+        Assert.Single((await GetJsonAsync("/api/v1/reports")).EnumerateArray());
+        _clock.Advance(ReportsFolder.ListFor);
+
+        Assert.Equal(["second", "first"], (await GetJsonAsync("/api/v1/reports")).EnumerateArray().Select(r => r.GetProperty("name").GetString()));
+    }
+
+    [Fact]
     public async Task Paths_that_leave_a_report_or_go_through_a_link_get_nothing_from_outside()
     {
         WriteReport("mine", "Simulation report: mine", s_now);
@@ -111,7 +125,7 @@ public sealed class SimulationsApiTests : IAsyncDisposable
             Assert.DoesNotContain("TOP-SECRET-CONTENT", await response.Content.ReadAsStringAsync(Ct), StringComparison.Ordinal);
         }
 
-        var folder = new ReportsFolder(Reports);
+        var folder = new ReportsFolder(Reports, _clock);
         foreach (var (name, file) in new[] { ("mine", "../../secret.txt"), ("mine", "/etc/passwd"), ("..", "secret.txt"), ("mine", "a//b"), ("mine", ".x"), ("/tmp", "x") })
         {
             Assert.Equal(ReportsFolder.Lookup.BadPath, folder.Resolve(name, file).Result);

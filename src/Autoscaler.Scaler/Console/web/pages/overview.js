@@ -207,8 +207,14 @@ function actions(ctx, base) {
   return h('section', { class: 'actions' },
     h('h2', {}, 'Actions'),
     h('p', { class: 'muted' }, 'Need the API token (up prints it; kept in this tab only).'),
-    h('div', { class: 'row' }, tokenInput,
-      h('button', { testid: 'token-save', onclick: () => { if (tokenInput.value) ctx.token.set(tokenInput.value); else ctx.token.clear(); say(tokenInput.value ? 'token kept for this tab' : 'token cleared', true); } }, 'Use token')),
+    h('form', {
+      class: 'row',
+      onsubmit: (event) => {
+        event.preventDefault();
+        if (tokenInput.value) ctx.token.set(tokenInput.value); else ctx.token.clear();
+        say(tokenInput.value ? 'token kept for this tab' : 'token cleared', true);
+      },
+    }, tokenInput, h('button', { testid: 'token-save', type: 'submit' }, 'Use token')),
     h('div', { class: 'row' }, replicas,
       h('button', { testid: 'action-replicas-submit', onclick: () => run('set replicas', `${base}/replicas`, { method: 'PUT', body: JSON.stringify({ replicas: Number(replicas.value) }) }) }, 'Set replicas'),
       h('button', { testid: 'action-pause', onclick: () => run('pause', `${base}/replicas`, { method: 'PUT', body: JSON.stringify(replicas.value ? { replicas: Number(replicas.value), pause: true } : { pause: true }) }) }, 'Pause'),
