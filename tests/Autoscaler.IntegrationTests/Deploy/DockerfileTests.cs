@@ -80,12 +80,19 @@ public sealed partial class DockerfileTests
     }
 
     [Fact]
+    public void The_publish_stage_installs_npm_which_builds_the_web_console_and_the_image_does_not_carry_it()
+    {
+        Assert.Contains(Stage("publish"), l => l.Contains("apt-get install", StringComparison.Ordinal) && l.Contains(" npm", StringComparison.Ordinal));
+        Assert.DoesNotContain(Stage("base"), l => l.Contains("npm", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public void One_image_serves_every_verb_as_a_non_root_user_with_the_tools_the_scaler_calls()
     {
         Assert.Equal("ENTRYPOINT [\"autoscaler\"]", _lines.Last(l => l.StartsWith("ENTRYPOINT", StringComparison.Ordinal)));
         Assert.Equal("USER $APP_UID", _lines.Last(l => l.StartsWith("USER", StringComparison.Ordinal)));
         Assert.Contains(_lines, l => l.StartsWith("RUN ln -s /app/autoscaler /usr/local/bin/autoscaler", StringComparison.Ordinal));
-        var install = _lines.Single(l => l.Contains("apt-get install", StringComparison.Ordinal));
+        var install = Stage("base").Single(l => l.Contains("apt-get install", StringComparison.Ordinal));
         Assert.Contains("ansible-core", install, StringComparison.Ordinal);
         Assert.Contains("curl", install, StringComparison.Ordinal);
         Assert.Contains(_lines, l => l.EndsWith("/usr/local/bin/docker", StringComparison.Ordinal));
@@ -132,4 +139,9 @@ public sealed partial class DockerfileTests
 
     [GeneratedRegex(@"\s+")]
     private static partial Regex Spaces();
+
+    // The lines of one stage (after its FROM, up to the next FROM); RUN lines continued with \ are joined.
+    private IEnumerable<string> Stage(string name) =>
+        _lines.SkipWhile(l => !(l.StartsWith("FROM", StringComparison.Ordinal) && l.EndsWith($" AS {name}", StringComparison.Ordinal))).Skip(1)
+            .TakeWhile(l => !l.StartsWith("FROM", StringComparison.Ordinal));
 }

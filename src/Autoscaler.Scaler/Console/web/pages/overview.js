@@ -188,6 +188,8 @@ function draw(chart, el, data, options) {
     chart = new window.uPlot({ ...size(el), ...options }, data, el);
   }
   el.dataset.points = String(data[0].length);
+  // When the first chart was drawn, in ms since the page began to load (docs/benchmarks.md measures it).
+  if (data[0].length && !el.dataset.firstDrawMs) el.dataset.firstDrawMs = String(Math.round(performance.now()));
   return chart;
 }
 
