@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Runtime.InteropServices;
 using Autoscaler.IntegrationTests.Console;
 using OpenQA.Selenium;
 
@@ -86,6 +87,10 @@ static int FirstLoad(Uri url, int runs)
 
 static int Open(Uri url, int n, TimeSpan hold)
 {
+    // SIGTERM or SIGINT ends the hold early, and the browser is still quit on the way out (never left running).
+    using var stop = new CancellationTokenSource();
+    using var term = PosixSignalRegistration.Create(PosixSignal.SIGTERM, c => { c.Cancel = true; stop.Cancel(); });
+    using var interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, c => { c.Cancel = true; stop.Cancel(); });
     using var chromium = Chromium.Start(logs: false);
     var driver = chromium.Driver;
     var js = (IJavaScriptExecutor)driver;
@@ -120,6 +125,6 @@ static int Open(Uri url, int n, TimeSpan hold)
 
     Console.WriteLine($"ready: {driver.WindowHandles.Count} pages on the overview, {visible} of them visible (polling)");
     Console.Out.Flush();
-    Thread.Sleep(hold);
+    stop.Token.WaitHandle.WaitOne(hold);
     return 0;
 }

@@ -43,7 +43,7 @@ echo "==> CPU of up with no console open, ${window} s" >&2
 idle=$(measure)
 
 echo "==> opening $n consoles" >&2
-hold=$((window + 60))
+hold=$((window + 15)) # it quits the browser itself after the window (or at once on SIGTERM)
 "$browser" open "$overview" "$n" "$hold" >"$work/open.txt" 2>&1 &
 open_pid=$!; pids+=($open_pid)
 for _ in $(seq 1 600); do grep -q '^ready:' "$work/open.txt" && break; kill -0 "$open_pid" 2>/dev/null || break; sleep 0.2; done
@@ -51,7 +51,7 @@ grep '^ready:' "$work/open.txt" >&2 || { cat "$work/open.txt" >&2; exit 1; }
 sleep 10 # the pages' first loads are over; what is left is their polling
 echo "==> CPU of up with $n consoles open, ${window} s" >&2
 busy=$(measure)
-kill "$open_pid" 2>/dev/null; wait "$open_pid" 2>/dev/null || true
+kill -TERM "$open_pid" 2>/dev/null; wait "$open_pid" 2>/dev/null || true
 
 echo "autoscaler $("$autoscaler" --version 2>/dev/null | head -1); up with default intervals, no load; $(nproc) cores"
 grep '^first chart drawn' "$work/first-load.txt"

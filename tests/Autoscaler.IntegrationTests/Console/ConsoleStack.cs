@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text.Json;
 using Autoscaler.IntegrationTests.Live;
 
@@ -15,6 +16,9 @@ public sealed class ConsoleStack : IAsyncDisposable
 {
     /// <summary>The report the stack's reports folder holds.</summary>
     public const string ReportName = "step-up-down";
+
+    /// <summary>The most replicas the stack may run (the token test asks for one more, or one fewer at this limit).</summary>
+    public const int MaxReplicas = 6;
 
     private readonly SemaphoreSlim _gate = new(1, 1);
     private LiveStack? _stack;
@@ -34,7 +38,7 @@ public sealed class ConsoleStack : IAsyncDisposable
         {
             if (_stack is null)
             {
-                var stack = await LiveStack.StartAsync("--scale-down-threshold", "0", "--replica-arg=--queue-limit", "--replica-arg=1000");
+                var stack = await LiveStack.StartAsync("--scale-down-threshold", "0", "--max-replicas", MaxReplicas.ToString(CultureInfo.InvariantCulture), "--replica-arg=--queue-limit", "--replica-arg=1000");
                 _stack = stack;
                 _load = AutoscalerProcess.Start("load", "--url", stack.Gateway.ToString(), "--rate", "70", "--duration", "45s");
                 await using var simulate = AutoscalerProcess.Start("simulate", Path.Combine(AppContext.BaseDirectory, "scenarios", "step-up-down.yaml"),
@@ -47,6 +51,15 @@ public sealed class ConsoleStack : IAsyncDisposable
         finally
         {
             _gate.Release();
+        }
+    }
+
+    /// <summary>Waits for the fixture's load to end (it runs 45 s from the start).</summary>
+    internal async Task LoadFinishedAsync()
+    {
+        if (_load is not null)
+        {
+            Assert.Equal(0, await _load.WaitForExitAsync(TimeSpan.FromSeconds(90)));
         }
     }
 

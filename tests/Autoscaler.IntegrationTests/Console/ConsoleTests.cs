@@ -92,8 +92,10 @@ public sealed class ConsoleTests(ConsoleStack shared) : IClassFixture<ConsoleSta
         using var browser = BrowserSession.Start();
         browser.Expect("PUT", "/replicas", 401);
         browser.Open(shared.Page("overview"), "action-replicas-submit");
+        // Once the load is over nothing moves the count (scaling in is off): what the action sets stays set.
+        await shared.LoadFinishedAsync();
         var before = await SteadyCountAsync(stack);
-        var wanted = before + 1;
+        var wanted = before < ConsoleStack.MaxReplicas ? before + 1 : before - 1;
 
         browser.WaitFor("action-replicas-input").SendKeys(wanted.ToString(CultureInfo.InvariantCulture));
         browser.WaitFor("action-replicas-submit").Click();
