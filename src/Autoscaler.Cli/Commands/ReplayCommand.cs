@@ -110,19 +110,39 @@ internal static class ReplayCommand
     /// makes it the workload of <paramref name="fromFile"/> (or of a scenario of defaults), with the policies
     /// <paramref name="withPolicies"/> adds; what it fetches is said to <paramref name="log"/>. Replay, tune and the
     /// console's replays all come through here.
+    /// With <paramref name="fromFirstPoint"/> the run starts at the first point Prometheus holds rather than at the
+    /// window's start, so that a window longer than the history is not padded with made-up demand.
     /// </summary>
-    /// <exception cref="ScenarioException">A policy that cannot be added.</exception>
+    /// <exception cref="ScenarioException">A policy that cannot be added, or (from the first point) too little history.</exception>
     /// <exception cref="DemandHistoryException">Prometheus refused the query or could not be reached.</exception>
     internal static async Task<Scenario> HistoryScenarioAsync(
-        PrometheusClient client, string query, HistoryWindow window, Scenario? fromFile, int? seed, Func<Scenario, Scenario> withPolicies, Action<string> log, CancellationToken cancellationToken)
+        PrometheusClient client, string query, HistoryWindow window, Scenario? fromFile, int? seed, Func<Scenario, Scenario> withPolicies, Action<string> log, CancellationToken cancellationToken,
+        bool fromFirstPoint = false)
     {
         log($"fetching {query} from {window.From:O} to {window.To:O} every {Durations.Format(window.Step)}");
         var history = await DemandHistory.FetchAsync(client, query, window.From, window.To, window.Step, cancellationToken);
         var length = window.To - window.From;
-        var workload = TraceRate.FromSeconds(history.AsTrace());
+        var points = history.AsTrace();
+        if (fromFirstPoint && history.Points[0].Seconds >= window.Step.TotalSeconds)
+        {
+            var skipped = history.Points[0].Seconds;
+            length -= TimeSpan.FromSeconds(skipped);
+            if (length < MinHistory)
+            {
+                throw new ScenarioException($"Prometheus holds only {Durations.Humanize(length)} of {query} in that range; a replay needs at least {Durations.Humanize(MinHistory)} of history");
+            }
+
+            log($"Prometheus holds {Durations.Humanize(length)} of it; replaying that");
+            points = points.Select(p => (p.Seconds - skipped, p.Rate));
+        }
+
+        var workload = TraceRate.FromSeconds(points);
         var baseScenario = fromFile ?? new Scenario { Duration = length, Workload = workload };
         return withPolicies(baseScenario with { Name = "replay", Duration = length, Workload = workload, Seed = seed ?? baseScenario.Seed });
     }
+
+    // The shortest history worth a replay that starts at the first point Prometheus holds.
+    private static readonly TimeSpan MinHistory = TimeSpan.FromSeconds(10);
 
     /// <summary>A range of history to fetch and its resolution, held to what a trace may be.</summary>
     internal sealed record HistoryWindow(DateTimeOffset From, DateTimeOffset To, TimeSpan Step)

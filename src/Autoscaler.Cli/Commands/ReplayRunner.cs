@@ -28,7 +28,7 @@ internal sealed class ReplayRunner(PrometheusClient client, TimeProvider time) :
             scenario = await ReplayCommand.HistoryScenarioAsync(
                 client, request.Query, window, fromFile: null, seed: null,
                 s => s with { Name = $"replay-{request.Service}", Policies = [new PolicyChoice(run, request.Policy)] },
-                line => progress.Report(new ReplayProgress(0, line)), cancellationToken);
+                line => progress.Report(new ReplayProgress(0, line)), cancellationToken, fromFirstPoint: true);
         }
         catch (Exception e) when (e is ScenarioException or DemandHistoryException)
         {

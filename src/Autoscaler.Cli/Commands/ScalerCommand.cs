@@ -52,7 +52,11 @@ internal static class ScalerCommand
             service, a changed one replaces it, a removed one stops its loop and leaves its replicas; an invalid one
             is reported and its service keeps its last good version. Every autoscaler_ series then carries
             service="NAME"; /api/v1/services lists them, and /api/v1/services/{name}, /api/v1/services/{name}/decisions,
-            /api/v1/services/{name}/replicas and /api/v1/services/{name}/pause are each one's. At / it serves a web
+            /api/v1/services/{name}/replicas and /api/v1/services/{name}/pause are each one's. The console's Simulations
+            page lists the reports under --reports DIR (GET /api/v1/reports; their files under /reports/{name} and
+            /reports/{name}/{**file}) and replays a service's policy on its recent demand from Prometheus
+            (POST /api/v1/services/{name}/simulations, with the API token; GET /api/v1/services/{name}/simulations
+            lists them; GET /api/v1/simulations/{id} shows one, DELETE cancels it). At / it serves a web
             console (overview with charts, decisions, policy, targets, simulations; every file is in the binary):
             open on loopback; listening beyond it, reading needs the API token unless --console-public;
             --no-console turns it off. The original scripts' variables PROMETHEUS_URL, SCALE_UP_THRESHOLD,

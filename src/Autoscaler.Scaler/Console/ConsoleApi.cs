@@ -53,6 +53,12 @@ internal sealed partial class ConsoleApi(
     /// <summary>Requests each replica has served, by instance (host:port).</summary>
     internal const string RequestsByInstance = "sum by (instance) (webapp_request_count_total)";
 
+    /// <summary>What the gateway has in flight to each replica in its rotation (<c>destination</c> is the replica's URL).</summary>
+    internal const string GatewayInflight = "max by (destination) (gateway_destination_inflight)";
+
+    // At a 1 s check interval an hour is 3,600 points, 300 KB a poll: one per 5 s is as much as a chart shows.
+    internal const int HistoryPoints = 720;
+
     internal const int MinRange = 60;
     internal const int MaxRange = 86_400;
 
@@ -63,7 +69,7 @@ internal sealed partial class ConsoleApi(
 
     public Task<IResult> HistoryAsync(string name) => Cached(name, "history", service =>
     {
-        var view = service.State.History.Snapshot(time.GetUtcNow());
+        var view = service.State.History.Snapshot(time.GetUtcNow(), HistoryPoints);
         return Task.FromResult<object>(new { points = view.Points, events = view.Events, status = ServicesEndpoint.Describe(fleet, service) });
     });
 
@@ -274,22 +280,48 @@ internal sealed partial class ConsoleApi(
             return new
             {
                 target = service.Setup.Target.Name,
-                replicas = listed?.Select(r => new { r.Id, r.Address, r.Ready, r.State, requests = (double?)null }),
+                replicas = (listed ?? []).Select(r => new ReplicaRow(r.Id, r.Address, r.Ready, r.State, null, null)).ToList(),
                 prometheus = new { available = false, reason = "this scaler has no Prometheus connection", targets = Array.Empty<ScrapeTarget>() },
             };
         }
 
         var scrapes = prometheus.TargetsAsync(cancellationToken);
         var served = prometheus.QueryAsync(RequestsByInstance, cancellationToken);
-        var (targets, counts) = (await scrapes, await served);
-        var byInstance = (counts.Value ?? []).Where(s => s.Labels.ContainsKey("instance")).ToDictionary(s => s.Labels["instance"], s => s.Value, StringComparer.Ordinal);
+        var balanced = prometheus.QueryAsync(GatewayInflight, cancellationToken);
+        var (targets, counts, gateway) = (await scrapes, await served, await balanced);
+        var requests = ByAddress(counts, "instance");
+        var inflight = ByAddress(gateway, "destination");
+
+        // A target that runs its replicas elsewhere (Compose, Kubernetes) lists none: the gateway's rotation stands in.
+        var rows = listed?.Select(r => new ReplicaRow(r.Id, r.Address, r.Ready, r.State, Find(requests, r.Address), Find(inflight, r.Address)))
+            ?? inflight.Select(d => new ReplicaRow(d.Key, d.Key, true, "in the gateway", Find(requests, d.Key), d.Value));
         return new
         {
             target = service.Setup.Target.Name,
-            replicas = listed?.Select(r => new { r.Id, r.Address, r.Ready, r.State, requests = byInstance.TryGetValue(HostPort(r.Address), out var n) ? n : (double?)null }),
+            replicas = rows.ToList(),
             prometheus = new { available = targets.Error is null, reason = targets.Error, targets = targets.Value ?? [] },
         };
     }
+
+    /// <summary>One replica on the targets page: as its target lists it, the requests it served, what the gateway has in flight to it (null: not in rotation).</summary>
+    private sealed record ReplicaRow(string Id, string Address, bool Ready, string State, double? Requests, double? GatewayInflight);
+
+    private static Dictionary<string, double> ByAddress(ViewAnswer<IReadOnlyList<ViewSample>> answer, string label)
+    {
+        var values = new Dictionary<string, double>(StringComparer.Ordinal);
+        foreach (var sample in answer.Value ?? [])
+        {
+            if (sample.Labels.TryGetValue(label, out var address))
+            {
+                values[HostPort(address)] = sample.Value;
+            }
+        }
+
+        return values;
+    }
+
+    private static double? Find(Dictionary<string, double> values, string address) =>
+        values.TryGetValue(HostPort(address), out var value) ? value : null;
 
     private static string HostPort(string address) => Uri.TryCreate(address, UriKind.Absolute, out var uri) ? uri.Authority : address;
 

@@ -64,13 +64,37 @@ public sealed class EvaluationHistory(TimeSpan? keep = null)
         }
     }
 
-    /// <summary>The points and events of the hour up to <paramref name="now"/>, oldest first.</summary>
-    public HistoryView Snapshot(DateTimeOffset now)
+    /// <summary>
+    /// The points and events of the hour up to <paramref name="now"/>, oldest first; with <paramref name="maxPoints"/>,
+    /// thinned to about that many (every k-th point, and each point where a count changed, so steps stay where they were).
+    /// </summary>
+    public HistoryView Snapshot(DateTimeOffset now, int? maxPoints = null)
     {
         lock (_lock)
         {
             Trim(now);
-            return new HistoryView([.. _points], [.. _events]);
+            if (maxPoints is not { } most || _points.Count <= most)
+            {
+                return new HistoryView([.. _points], [.. _events]);
+            }
+
+            var every = (int)Math.Ceiling(_points.Count / (double)most);
+            var kept = new List<HistoryPoint>(most * 2);
+            HistoryPoint? previous = null;
+            var i = 0;
+            foreach (var point in _points)
+            {
+                var changed = previous is not null && (previous.Current != point.Current || previous.Desired != point.Desired);
+                if (changed || i % every == 0 || i == _points.Count - 1)
+                {
+                    kept.Add(point);
+                }
+
+                previous = point;
+                i++;
+            }
+
+            return new HistoryView(kept, [.. _events]);
         }
     }
 

@@ -35,19 +35,8 @@ public sealed class ConsoleReplayTests
         await scaler.WaitForLineAsync(AutoscalerProcess.ListeningPattern(), TimeSpan.FromSeconds(30));
         using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}"), Timeout = TimeSpan.FromSeconds(30) };
 
-        // The last 18 s: all of them within the run Prometheus scraped.
-        using var post = new HttpRequestMessage(HttpMethod.Post, "/api/v1/services/webapp/simulations")
-        {
-            Content = new StringContent($$"""{"hours": 0.005, "query": "{{Demand}}"}""", Encoding.UTF8, "application/json"),
-        };
-        post.Headers.Authorization = new AuthenticationHeaderValue("Bearer", Token);
-        var started = await http.SendAsync(post, Ct);
-        Assert.Equal(HttpStatusCode.Accepted, started.StatusCode);
-        var id = JsonDocument.Parse(await started.Content.ReadAsStringAsync(Ct)).RootElement.GetProperty("id").GetString();
-
-        var job = await stack.WaitForAsync(
-            async () => JsonDocument.Parse(await http.GetStringAsync($"/api/v1/simulations/{id}", Ct)).RootElement,
-            j => j.GetProperty("state").GetString() != "running", "the replay to finish", TimeSpan.FromSeconds(60));
+        // The last 14.4 s: within the run Prometheus scraped (a replay starts at the first point it holds).
+        var job = await ReplayAsync(http, 0.004, stack);
         Assert.True(job.GetProperty("state").GetString() == "done", $"{job}\n{scaler.Output}");
         var url = job.GetProperty("report").GetString()!;
 
@@ -62,7 +51,31 @@ public sealed class ConsoleReplayTests
         var folder = Path.Combine(reports, listed.GetProperty("name").GetString()!);
         using var summary = JsonDocument.Parse(await File.ReadAllTextAsync(Path.Combine(folder, "summary.json"), Ct));
         Assert.Equal(["oracle", "webapp-policy"], summary.RootElement.GetProperty("policies").EnumerateArray().Select(p => p.GetProperty("policy").GetString()));
-        Assert.InRange(summary.RootElement.GetProperty("durationSeconds").GetDouble(), 17, 19);
+        Assert.InRange(summary.RootElement.GetProperty("durationSeconds").GetDouble(), 10, 14.4);
         Assert.Equal([listed.GetProperty("name").GetString()], Directory.GetDirectories(reports).Select(Path.GetFileName));
+
+        // An hour asked of a Prometheus that holds well under a minute: the replay is of what it holds, not of an hour
+        // padded with made-up demand.
+        var hour = await ReplayAsync(http, 1, stack);
+        Assert.True(hour.GetProperty("state").GetString() == "done", $"{hour}\n{scaler.Output}");
+        var hourFolder = Path.Combine(reports, Path.GetFileName(Path.GetDirectoryName(hour.GetProperty("report").GetString())!)!);
+        using var hourSummary = JsonDocument.Parse(await File.ReadAllTextAsync(Path.Combine(hourFolder, "summary.json"), Ct));
+        Assert.InRange(hourSummary.RootElement.GetProperty("durationSeconds").GetDouble(), 10, 120);
+        Assert.Equal(2, JsonDocument.Parse(await http.GetStringAsync("/api/v1/reports", Ct)).RootElement.GetArrayLength());
+    }
+
+    private static async Task<JsonElement> ReplayAsync(HttpClient http, double hours, PrometheusStack stack)
+    {
+        using var post = new HttpRequestMessage(HttpMethod.Post, "/api/v1/services/webapp/simulations")
+        {
+            Content = new StringContent($$"""{"hours": {{hours.ToString(CultureInfo.InvariantCulture)}}, "query": "{{Demand}}"}""", Encoding.UTF8, "application/json"),
+        };
+        post.Headers.Authorization = new AuthenticationHeaderValue("Bearer", Token);
+        var started = await http.SendAsync(post, Ct);
+        Assert.Equal(HttpStatusCode.Accepted, started.StatusCode);
+        var id = JsonDocument.Parse(await started.Content.ReadAsStringAsync(Ct)).RootElement.GetProperty("id").GetString();
+        return await stack.WaitForAsync(
+            async () => JsonDocument.Parse(await http.GetStringAsync($"/api/v1/simulations/{id}", Ct)).RootElement,
+            j => j.GetProperty("state").GetString() != "running", "the replay to finish", TimeSpan.FromSeconds(60));
     }
 }

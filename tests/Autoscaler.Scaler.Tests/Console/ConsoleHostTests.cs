@@ -178,6 +178,30 @@ public sealed class ConsoleHostTests : IAsyncDisposable
         Assert.Equal(1, history.GetProperty("status").GetProperty("currentReplicas").GetInt32());
     }
 
+    [Fact]
+    public async Task Targets_join_the_listed_replicas_with_the_requests_they_served_and_the_gateway_rotation()
+    {
+        var prometheus = new CountingPrometheus
+        {
+            Samples =
+            {
+                [ConsoleApi.RequestsByInstance] = [new(new Dictionary<string, string> { ["instance"] = "127.0.0.1:8001" }, 120)],
+                [ConsoleApi.GatewayInflight] = [new(new Dictionary<string, string> { ["destination"] = "http://127.0.0.1:8001/" }, 3)],
+            },
+        };
+        var lister = new Lister([new ReplicaView("webapp-8001", "http://127.0.0.1:8001/", true, "ready"), new ReplicaView("webapp-8002", "http://127.0.0.1:8002/", false, "starting")]);
+        await StartAsync(configure: b => b.Services.AddSingleton<IPrometheusView>(prometheus).AddSingleton<IReplicaLister>(lister));
+
+        var targets = await Json(S + "/targets");
+
+        var rows = targets.GetProperty("replicas").EnumerateArray().ToList();
+        Assert.Equal(2, rows.Count);
+        Assert.Equal((120.0, 3.0), (rows[0].GetProperty("requests").GetDouble(), rows[0].GetProperty("gatewayInflight").GetDouble()));
+        Assert.Equal(JsonValueKind.Null, rows[1].GetProperty("gatewayInflight").ValueKind);
+        Assert.False(rows[1].GetProperty("ready").GetBoolean());
+        Assert.Equal("up", targets.GetProperty("prometheus").GetProperty("targets")[0].GetProperty("health").GetString());
+    }
+
     [Theory]
     [InlineData("abc")]
     [InlineData("10")]
@@ -333,10 +357,17 @@ public sealed class ConsoleHostTests : IAsyncDisposable
             return new([new ViewSeries(new Dictionary<string, string>(), [[1000, 4]])], null);
         }
 
+        public Dictionary<string, IReadOnlyList<ViewSample>> Samples { get; } = [];
+
         public Task<ViewAnswer<IReadOnlyList<ViewSample>>> QueryAsync(string query, CancellationToken cancellationToken) =>
-            Task.FromResult(new ViewAnswer<IReadOnlyList<ViewSample>>([], null));
+            Task.FromResult(new ViewAnswer<IReadOnlyList<ViewSample>>(Samples.GetValueOrDefault(query, []), null));
 
         public Task<ViewAnswer<IReadOnlyList<ScrapeTarget>>> TargetsAsync(CancellationToken cancellationToken) =>
-            Task.FromResult(new ViewAnswer<IReadOnlyList<ScrapeTarget>>([], null));
+            Task.FromResult(new ViewAnswer<IReadOnlyList<ScrapeTarget>>([new ScrapeTarget("webapp", "127.0.0.1:8001", "http://127.0.0.1:8001/metrics", "up", null, "")], null));
+    }
+
+    private sealed class Lister(IReadOnlyList<ReplicaView> replicas) : IReplicaLister
+    {
+        public IReadOnlyList<ReplicaView>? List(IScaleTarget target) => replicas;
     }
 }

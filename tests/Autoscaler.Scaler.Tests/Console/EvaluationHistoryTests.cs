@@ -74,6 +74,25 @@ public sealed class EvaluationHistoryTests
         Assert.Null(history.Snapshot(_clock.GetUtcNow()).Points[0].Metrics["rt"]);
     }
 
+    [Fact]
+    public void Thinned_it_keeps_about_the_asked_number_of_points_and_every_change_of_count()
+    {
+        var history = new EvaluationHistory();
+        for (var second = 0; second < 3600; second++)
+        {
+            var count = second < 1801 ? 1 : 2;
+            history.Record(Entry(count, count));
+            _clock.Advance(TimeSpan.FromSeconds(1));
+        }
+
+        var view = history.Snapshot(_clock.GetUtcNow(), maxPoints: 720);
+
+        Assert.InRange(view.Points.Count, 720, 723);
+        Assert.Contains(view.Points, p => p.Time == new DateTimeOffset(2026, 1, 1, 12, 30, 1, TimeSpan.Zero) && p.Current == 2);
+        Assert.Equal(_clock.GetUtcNow() - TimeSpan.FromSeconds(1), view.Points[^1].Time);
+        Assert.Equal(3600, history.Snapshot(_clock.GetUtcNow()).Points.Count);
+    }
+
     private DecisionEntry Entry(int current, int desired, bool applied = false, string trigger = EvaluationTriggers.Tick)
     {
         var decision = new ScalingDecision(_clock.GetUtcNow(), current, desired, [MetricReading.Ok("rt", 0.5)], [], desired > current ? "up" : "hold", DecisionCauses.Policy);

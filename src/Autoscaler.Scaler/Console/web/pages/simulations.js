@@ -9,7 +9,7 @@ export default {
   title: 'Simulations',
   async mount(el, ctx) {
     const base = `/api/v1/services/${encodeURIComponent(ctx.service)}/simulations`;
-    const hours = h('input', { testid: 'simulate-hours', type: 'number', min: '0.1', max: '744', step: 'any', value: '24', required: true });
+    const hours = h('input', { testid: 'simulate-hours', type: 'number', min: '0.01', max: '744', step: 'any', value: '24', required: true });
     const query = h('input', { type: 'text', placeholder: 'sum(rate(webapp_request_count_total[1m]))', size: '40' });
     const start = h('button', { testid: 'simulate-start', type: 'submit' }, 'Simulate');
     const bar = h('progress', { max: '1', value: '0' });
