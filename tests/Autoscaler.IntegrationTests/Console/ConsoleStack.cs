@@ -6,11 +6,10 @@ namespace Autoscaler.IntegrationTests.Console;
 
 /// <summary>
 /// One `autoscaler up` for every console test (starting a stack costs about 15 s, and CI is near its budget): checks,
-/// scrapes and evaluations every second, scaling in turned off (a scale-down threshold of 0, which no latency goes below, so a count
-/// the token test sets stays where it was set), and `autoscaler load` at 70 req/s for 45 s from the start, which one
-/// replica (40 req/s) cannot serve, so the overview sees it scale out. A simulation report is written into up's reports
-/// folder (WORK_DIR/reports) for the Simulations page. Started by the first test that asks, so a missing binary skips
-/// the tests instead of failing a fixture.
+/// scrapes and evaluations every second; scaling in turned off (a scale-down threshold of 0, which no latency goes
+/// below), so a count the token test sets stays where it was set; `autoscaler load` once the overview test asks
+/// (<see cref="StartLoad"/>). A simulation report is written into up's reports folder (WORK_DIR/reports) for the
+/// Simulations page. Started by the first test that asks, so a missing binary skips the tests instead of failing a fixture.
 /// </summary>
 public sealed class ConsoleStack : IAsyncDisposable
 {
@@ -40,7 +39,6 @@ public sealed class ConsoleStack : IAsyncDisposable
             {
                 var stack = await LiveStack.StartAsync("--scale-down-threshold", "0", "--max-replicas", MaxReplicas.ToString(CultureInfo.InvariantCulture), "--replica-arg=--queue-limit", "--replica-arg=1000");
                 _stack = stack;
-                _load = AutoscalerProcess.Start("load", "--url", stack.Gateway.ToString(), "--rate", "70", "--duration", "45s");
                 await using var simulate = AutoscalerProcess.Start("simulate", Path.Combine(AppContext.BaseDirectory, "scenarios", "step-up-down.yaml"),
                     "--output", Path.Combine(stack.WorkDirectory, "reports", ReportName));
                 Assert.True(await simulate.WaitForExitAsync(TimeSpan.FromSeconds(120)) == 0, simulate.Output);
@@ -54,7 +52,14 @@ public sealed class ConsoleStack : IAsyncDisposable
         }
     }
 
-    /// <summary>Waits for the fixture's load to end (it runs 45 s from the start).</summary>
+    /// <summary>
+    /// Starts `autoscaler load` at 70 req/s for 45 s, which one replica (40 req/s) cannot serve: the overview test starts
+    /// it once its page shows the single replica, so it sees the scale-out happen.
+    /// </summary>
+    internal void StartLoad() =>
+        _load ??= AutoscalerProcess.Start("load", "--url", Stack.Gateway.ToString(), "--rate", "70", "--duration", "45s");
+
+    /// <summary>Waits for the load to end, if a test started it.</summary>
     internal async Task LoadFinishedAsync()
     {
         if (_load is not null)

@@ -27,8 +27,10 @@ public sealed class ConsoleTests(ConsoleStack shared) : IClassFixture<ConsoleSta
         browser.Until(() => Points(chart) > 0, null, () => "a demand chart with points");
         var first = Points(chart);
 
-        // The number on the page is the scaler's, and it follows it from one replica to more.
+        // The number on the page is the scaler's, and it follows it from one replica to more once the load starts.
         var seen = new SortedSet<int>();
+        browser.Until(() => browser.WaitFor("replicas-current").Text == "1", null, () => "the page showing the one replica up starts with");
+        shared.StartLoad();
         await UntilAsync(async () =>
         {
             var shown = Number(browser.WaitFor("replicas-current").Text);
