@@ -45,7 +45,8 @@ public sealed class ConsoleTests(ConsoleStack shared) : IClassFixture<ConsoleSta
 
         browser.Until(() => browser.All("scale-event").FirstOrDefault(e => e.Text.Contains("1 → 2", StringComparison.Ordinal)), Long, "a scale event 1 → 2");
         browser.Until(() => Points(chart) > first, Long, () => $"more than {first} points in the demand chart");
-        Assert.True(Points(browser.WaitFor("chart-latency")) > 0, "the latency chart has no points");
+        // Prometheus' latency quantiles need a few scrapes of traffic before they have a point.
+        browser.Until(() => Points(browser.WaitFor("chart-latency")) > 0, Long, () => "points in the latency chart");
         Assert.NotEmpty(browser.All("metric-row"));
         browser.AssertClean();
     }
