@@ -15,6 +15,9 @@ need_dotnet() {
 # The container test's own (podman, runc, netavark, aardvark-dns, debootstrap) are installed by
 # tests/containers/engine.sh, only where that test can run (Linux, root).
 DEBIAN_PACKAGES=(curl prometheus prometheus-alertmanager ansible-core fonts-dejavu-core docker-compose tzdata)
+# The console's browser tests (scripts/test.sh) and bench/console drive Debian's Chromium through its driver; never a
+# downloaded browser. Not in the list above, so that scripts/start.sh does not install a browser to run the stack.
+BROWSER_PACKAGES=(chromium chromium-driver)
 
 # npm builds the web console (src/Autoscaler.Scaler/Console/web: uPlot from package-lock.json) during dotnet build.
 need_npm() {
@@ -45,7 +48,8 @@ ensure_debian_packages() {
     missing=("${missing[@]/#ansible-core/ansible}")
     # macOS has fonts of its own for the charts.
     local kept=() m
-    for m in "${missing[@]}"; do [ "$m" = fonts-dejavu-core ] || kept+=("$m"); done
+    # Homebrew has no chromium-driver formula: the browser tests name what to install when they find no driver.
+    for m in "${missing[@]}"; do case "$m" in fonts-dejavu-core | chromium | chromium-driver) ;; *) kept+=("$m") ;; esac; done
     [ ${#kept[@]} -eq 0 ] && return 0
     missing=("${kept[@]}")
     say "installing ${missing[*]} with Homebrew"

@@ -6,8 +6,8 @@ cd "$(dirname "$0")/.."
 source scripts/lib.sh
 
 need_dotnet
-# Real components the integration tests start (none are faked).
-ensure_debian_packages
+# Real components the integration tests start (none are faked), and the browser the console's tests drive.
+ensure_debian_packages "${BROWSER_PACKAGES[@]}"
 need_npm
 
 configuration=${CONFIGURATION:-Debug}
