@@ -178,10 +178,12 @@ function eventMarks(events) {
 
 const size = (el) => ({ width: Math.max(280, el.clientWidth), height: 220 });
 
-// A new chart when the series change, otherwise new data on the old one.
+// A new chart when the series change (their number or names: Prometheus' series replacing the scaler's own history),
+// otherwise new data on the old one.
+const labels = (series) => series.slice(1).map((s) => s.label ?? '').join('|'); // [0] is x: uPlot names it itself
 function draw(chart, el, data, options) {
   if (!window.uPlot) return chart;
-  if (chart && chart.series.length === options.series.length) {
+  if (chart && labels(chart.series) === labels(options.series)) {
     chart.setData(data);
   } else {
     chart?.destroy();
