@@ -126,7 +126,7 @@ internal static class TuneCommand
                 // Everything the run will need is checked now: an export the policy cannot take fails before the search.
                 if (exportFormat is not null)
                 {
-                    TuneOutput.Export(spec, exportFormat);
+                    KubernetesFormats.Write(spec, exportFormat);
                 }
 
                 space = Tuner.Check(s, spec, options, choice.Name).Space;

@@ -155,7 +155,7 @@ internal static class ValidateCommand
             }
 
             var spec = document.Spec!;
-            var yaml = format == "hpa" ? HpaFormat.Write(spec, export) : KedaFormat.Write(spec, export);
+            var yaml = KubernetesFormats.Write(spec, format, export);
             foreach (var lost in KubernetesFormats.Unexpressed(spec, format))
             {
                 stderr.WriteLine($"warning: not exported: {lost}");

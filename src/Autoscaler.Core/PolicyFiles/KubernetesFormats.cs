@@ -17,6 +17,15 @@ public static class KubernetesFormats
     /// <summary>The object and workload name when neither the flags nor the policy give one.</summary>
     public const string DefaultName = "webapp";
 
+    /// <summary><paramref name="policy"/> as a HorizontalPodAutoscaler (<c>hpa</c>) or a ScaledObject (<c>keda</c>), as <c>autoscaler export</c> writes it.</summary>
+    /// <exception cref="PolicyFileException">The policy has a rule the format cannot express.</exception>
+    public static string Write(PolicySpec policy, string format, ExportOptions? options = null) => format switch
+    {
+        "hpa" => HpaFormat.Write(policy, options),
+        "keda" => KedaFormat.Write(policy, options),
+        _ => throw new ArgumentOutOfRangeException(nameof(format), format, "hpa or keda"),
+    };
+
     // ObjectMeta fields a live object (kubectl get -o yaml) carries that say nothing about scaling.
     private static readonly string[] LiveMetadata =
     [

@@ -100,7 +100,7 @@ internal sealed partial class ConsoleApi(
             var spec = service.Setup.Policy;
             try
             {
-                var yaml = format == "hpa" ? HpaFormat.Write(spec) : KedaFormat.Write(spec);
+                var yaml = KubernetesFormats.Write(spec, format);
                 // As `autoscaler export` warns on stderr, the file says what it leaves out, where a reader of it looks.
                 var lost = string.Concat(KubernetesFormats.Unexpressed(spec, format).Select(l => $"# warning: not exported: {l}\n"));
                 return Results.Text(lost + yaml, "application/yaml; charset=utf-8");
@@ -208,7 +208,7 @@ internal sealed partial class ConsoleApi(
     {
         try
         {
-            _ = format == "hpa" ? HpaFormat.Write(spec) : KedaFormat.Write(spec);
+            _ = KubernetesFormats.Write(spec, format);
             return new PolicyExport(path + format, null);
         }
         catch (PolicyFileException e)

@@ -47,20 +47,11 @@ public static class TuneOutput
         };
         if (export is not null)
         {
-            files.Add((ExportFile(export), Export(result.Chosen, export, exportOptions)));
+            files.Add((ExportFile(export), KubernetesFormats.Write(result.Chosen, export, exportOptions)));
         }
 
         return files;
     }
-
-    /// <summary><paramref name="policy"/> as a HorizontalPodAutoscaler (<c>hpa</c>) or a ScaledObject (<c>keda</c>), as <c>autoscaler export</c> writes it.</summary>
-    /// <exception cref="PolicyFileException">The policy has a rule the format cannot express.</exception>
-    public static string Export(PolicySpec policy, string format, ExportOptions? options = null) => format switch
-    {
-        "hpa" => HpaFormat.Write(policy, options),
-        "keda" => KedaFormat.Write(policy, options),
-        _ => throw new ArgumentOutOfRangeException(nameof(format), format, "hpa or keda"),
-    };
 
     /// <summary>The parameters whose tuned value differs from the original's, in the space's order.</summary>
     public static IEnumerable<(TunableParameter Parameter, double Original, double Tuned)> Changed(TuneResult result)
