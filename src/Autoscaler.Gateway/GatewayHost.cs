@@ -99,6 +99,10 @@ public static class GatewayHost
                     overload.Raise(); // a held request is as much a sign of too few replicas as a 503, and comes seconds earlier
                 });
         });
+        builder.Services.AddHostedService(sp => new MemoryAfterOverload(
+            sp.GetRequiredService<IGatewayOverload>(),
+            sp.GetRequiredService<TimeProvider>(),
+            sp.GetRequiredService<ILogger<MemoryAfterOverload>>()));
         if (!string.IsNullOrWhiteSpace(options.DestinationsFile))
         {
             builder.Services.AddHostedService(sp => new DestinationsFileWatcher(

@@ -90,7 +90,7 @@ public sealed partial class ReplicaEndpointTests : IAsyncDisposable
     [InlineData("""{"replicas": "3"}""", "'replicas' must be a whole number, not a string")]
     [InlineData("""{"replicas": 2.5}""", "'replicas' must be a whole number, not 2.5")]
     [InlineData("""{"replicas": null}""", "'replicas' must be a whole number, not null")]
-    [InlineData("""{"replicas": 3, "force": true}""", "unknown field 'force': only 'replicas' and 'pause' are accepted")]
+    [InlineData("""{"replicas": 3, "force": true}""", "unknown field \"force\" (accepted: replicas, pause)")]
     [InlineData("""{"replicas": 6}""", "replicas = 6 is outside the scaler's limits 1..5 (min and max replicas)")]
     [InlineData("""{"replicas": 0}""", "replicas = 0 is outside the scaler's limits 1..5 (min and max replicas)")]
     [InlineData("""{"replicas": -1}""", "replicas = -1 is outside the scaler's limits 1..5")]

@@ -23,97 +23,83 @@ internal static class AlertmanagerWebhook
     public static bool TryParse(ReadOnlyMemory<byte> body, out WebhookPayload? payload, out string error)
     {
         payload = null;
-        JsonDocument document;
-        try
+        using var document = JsonBody.ReadObject(body, fields: null, "send Alertmanager's webhook payload (an object with \"alerts\")", out error);
+        if (document is null)
         {
-            document = JsonDocument.Parse(body);
-        }
-        catch (JsonException e)
-        {
-            error = $"the body is not JSON: {e.Message}";
             return false;
         }
 
-        using (document)
+        var root = document.RootElement;
+        if (!OptionalString(root, "version", "", out _, out error)
+            || !OptionalString(root, "groupKey", "", out _, out error)
+            || !OptionalString(root, "status", "", out var groupStatus, out error)
+            || !OptionalString(root, "receiver", "", out var receiver, out error)
+            || !OptionalString(root, "externalURL", "", out _, out error)
+            || !OptionalStringMap(root, "groupLabels", "", out error)
+            || !OptionalStringMap(root, "commonLabels", "", out error)
+            || !OptionalStringMap(root, "commonAnnotations", "", out error))
         {
-            var root = document.RootElement;
-            if (root.ValueKind != JsonValueKind.Object)
-            {
-                error = $"the body must be a JSON object (Alertmanager's webhook payload), not {JsonKind.Of(root)}";
-                return false;
-            }
-
-            if (!OptionalString(root, "version", "", out _, out error)
-                || !OptionalString(root, "groupKey", "", out _, out error)
-                || !OptionalString(root, "status", "", out var groupStatus, out error)
-                || !OptionalString(root, "receiver", "", out var receiver, out error)
-                || !OptionalString(root, "externalURL", "", out _, out error)
-                || !OptionalStringMap(root, "groupLabels", "", out error)
-                || !OptionalStringMap(root, "commonLabels", "", out error)
-                || !OptionalStringMap(root, "commonAnnotations", "", out error))
-            {
-                return false;
-            }
-
-            if (!root.TryGetProperty("alerts", out var alerts))
-            {
-                error = "missing 'alerts' (an array of alerts)";
-                return false;
-            }
-
-            if (alerts.ValueKind != JsonValueKind.Array)
-            {
-                error = $"'alerts' must be an array, not {JsonKind.Of(alerts)}";
-                return false;
-            }
-
-            var list = new List<WebhookAlert>();
-            var i = 0;
-            foreach (var alert in alerts.EnumerateArray())
-            {
-                var at = $"alerts[{i++}].";
-                if (alert.ValueKind != JsonValueKind.Object)
-                {
-                    error = $"'{at.TrimEnd('.')}' must be an object, not {JsonKind.Of(alert)}";
-                    return false;
-                }
-
-                if (!RequiredString(alert, "status", at, out var status, out error)
-                    || !OptionalStringMap(alert, "annotations", at, out error)
-                    || !OptionalString(alert, "startsAt", at, out _, out error)
-                    || !OptionalString(alert, "endsAt", at, out _, out error)
-                    || !OptionalString(alert, "generatorURL", at, out _, out error)
-                    || !OptionalString(alert, "fingerprint", at, out _, out error))
-                {
-                    return false;
-                }
-
-                if (!AlertStatuses.Contains(status))
-                {
-                    error = $"'{at}status' must be \"firing\" or \"resolved\", not \"{status}\"";
-                    return false;
-                }
-
-                if (!alert.TryGetProperty("labels", out var labels))
-                {
-                    error = $"missing '{at}labels'";
-                    return false;
-                }
-
-                if (!OptionalStringMap(alert, "labels", at, out error))
-                {
-                    return false;
-                }
-
-                var name = labels.TryGetProperty("alertname", out var n) ? n.GetString()! : "unnamed";
-                var service = labels.TryGetProperty("service", out var s) ? s.GetString() : null;
-                list.Add(new WebhookAlert(name, status, service));
-            }
-
-            payload = new WebhookPayload(groupStatus ?? "", receiver ?? "", list);
-            error = "";
-            return true;
+            return false;
         }
+
+        if (!root.TryGetProperty("alerts", out var alerts))
+        {
+            error = "missing 'alerts' (an array of alerts)";
+            return false;
+        }
+
+        if (alerts.ValueKind != JsonValueKind.Array)
+        {
+            error = $"'alerts' must be an array, not {JsonKind.Of(alerts)}";
+            return false;
+        }
+
+        var list = new List<WebhookAlert>();
+        var i = 0;
+        foreach (var alert in alerts.EnumerateArray())
+        {
+            var at = $"alerts[{i++}].";
+            if (alert.ValueKind != JsonValueKind.Object)
+            {
+                error = $"'{at.TrimEnd('.')}' must be an object, not {JsonKind.Of(alert)}";
+                return false;
+            }
+
+            if (!RequiredString(alert, "status", at, out var status, out error)
+                || !OptionalStringMap(alert, "annotations", at, out error)
+                || !OptionalString(alert, "startsAt", at, out _, out error)
+                || !OptionalString(alert, "endsAt", at, out _, out error)
+                || !OptionalString(alert, "generatorURL", at, out _, out error)
+                || !OptionalString(alert, "fingerprint", at, out _, out error))
+            {
+                return false;
+            }
+
+            if (!AlertStatuses.Contains(status))
+            {
+                error = $"'{at}status' must be \"firing\" or \"resolved\", not \"{status}\"";
+                return false;
+            }
+
+            if (!alert.TryGetProperty("labels", out var labels))
+            {
+                error = $"missing '{at}labels'";
+                return false;
+            }
+
+            if (!OptionalStringMap(alert, "labels", at, out error))
+            {
+                return false;
+            }
+
+            var name = labels.TryGetProperty("alertname", out var n) ? n.GetString()! : "unnamed";
+            var service = labels.TryGetProperty("service", out var s) ? s.GetString() : null;
+            list.Add(new WebhookAlert(name, status, service));
+        }
+
+        payload = new WebhookPayload(groupStatus ?? "", receiver ?? "", list);
+        error = "";
+        return true;
     }
 
     private static bool RequiredString(JsonElement parent, string name, string at, out string value, out string error)

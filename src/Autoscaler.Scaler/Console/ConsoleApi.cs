@@ -141,43 +141,26 @@ internal sealed partial class ConsoleApi(
     {
         dryRun = false;
         const string Expected = "send a JSON object {\"dryRun\": true} or {\"dryRun\": false}";
-        try
+        using var doc = JsonBody.ReadObject(body, ["dryRun"], Expected, out error);
+        if (doc is null)
         {
-            using var doc = JsonDocument.Parse(body);
-            var root = doc.RootElement;
-            if (root.ValueKind != JsonValueKind.Object)
-            {
-                error = $"the body is {JsonKind.Of(root)}; {Expected}";
-                return false;
-            }
+            return false;
+        }
 
-            foreach (var property in root.EnumerateObject())
-            {
-                if (property.Name != "dryRun")
-                {
-                    error = $"unknown field \"{property.Name}\"; {Expected}";
-                    return false;
-                }
-
-                if (property.Value.ValueKind is not (JsonValueKind.True or JsonValueKind.False))
-                {
-                    error = $"\"dryRun\" is {JsonKind.Of(property.Value)}; {Expected}";
-                    return false;
-                }
-
-                dryRun = property.Value.GetBoolean();
-                error = "";
-                return true;
-            }
-
+        if (!doc.RootElement.TryGetProperty("dryRun", out var value))
+        {
             error = $"\"dryRun\" is missing; {Expected}";
             return false;
         }
-        catch (JsonException e)
+
+        if (value.ValueKind is not (JsonValueKind.True or JsonValueKind.False))
         {
-            error = $"the body is not JSON ({e.Message}); {Expected}";
+            error = $"\"dryRun\" is {JsonKind.Of(value)}; {Expected}";
             return false;
         }
+
+        dryRun = value.GetBoolean();
+        return true;
     }
 
     private PolicyView PolicyOf(ScalerService service)

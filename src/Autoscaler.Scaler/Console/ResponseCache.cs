@@ -3,7 +3,8 @@ namespace Autoscaler.Scaler.Console;
 /// <summary>
 /// What the console's polled endpoints answered, per service and endpoint, for a few seconds: however many consoles are
 /// open, each answer is computed (and Prometheus asked) once per window. Concurrent requests for an answer being
-/// computed wait for that one computation. A failed computation is not kept.
+/// computed wait for that one computation. A failed computation is not kept, nor is an answer past its window once
+/// another is computed (so a removed service's answers do not stay for ever).
 /// </summary>
 internal sealed class ResponseCache(TimeProvider time, TimeSpan? window = null)
 {
@@ -11,11 +12,23 @@ internal sealed class ResponseCache(TimeProvider time, TimeSpan? window = null)
     public static readonly TimeSpan DefaultWindow = TimeSpan.FromSeconds(2);
 
     // No computation may hang an endpoint for ever; nor may one viewer's closed tab cancel it for the others.
-    private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(15);
+    public static readonly TimeSpan Timeout = TimeSpan.FromSeconds(15);
 
     private readonly TimeSpan _window = window ?? DefaultWindow;
     private readonly Lock _lock = new();
     private readonly Dictionary<string, (long Stamp, Task<byte[]> Answer)> _entries = new(StringComparer.Ordinal);
+
+    /// <summary>Answers kept now.</summary>
+    public int Count
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _entries.Count;
+            }
+        }
+    }
 
     /// <summary>The answer for <paramref name="key"/>: the one computed within the window, or a new one from <paramref name="compute"/>.</summary>
     public Task<byte[]> GetAsync(string key, Func<CancellationToken, Task<byte[]>> compute)
@@ -30,9 +43,14 @@ internal sealed class ResponseCache(TimeProvider time, TimeSpan? window = null)
                 return entry.Answer;
             }
 
+            foreach (var (stale, _) in _entries.Where(e => e.Value.Answer.IsCompleted && time.GetElapsedTime(e.Value.Stamp, now) >= _window).ToList())
+            {
+                _entries.Remove(stale);
+            }
+
             var answer = Task.Run(async () =>
             {
-                using var timeout = new CancellationTokenSource(Timeout);
+                using var timeout = new CancellationTokenSource(Timeout, time);
                 return await compute(timeout.Token);
             });
             _entries[key] = (now, answer);

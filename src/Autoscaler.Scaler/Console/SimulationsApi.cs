@@ -127,51 +127,35 @@ public static class SimulationsApi
             return true;
         }
 
-        JsonDocument document;
-        try
+        const string Expected = "send {\"hours\": 24} and optionally \"query\" (the demand's PromQL)";
+        using var document = JsonBody.ReadObject(body, ["hours", "query"], Expected, out error);
+        if (document is null)
         {
-            document = JsonDocument.Parse(body);
-        }
-        catch (JsonException e)
-        {
-            error = $"the body is not JSON ({e.Message}); send {{\"hours\": 24}}";
             return false;
         }
 
-        using (document)
+        var root = document.RootElement;
+        foreach (var field in root.EnumerateObject())
         {
-            var root = document.RootElement;
-            if (root.ValueKind != JsonValueKind.Object)
+            switch (field.Name)
             {
-                error = $"the body is {JsonKind.Of(root)}; send an object: {{\"hours\": 24}}";
-                return false;
-            }
-
-            foreach (var field in root.EnumerateObject())
-            {
-                switch (field.Name)
-                {
-                    case "hours":
-                        if (field.Value.ValueKind != JsonValueKind.Number || !field.Value.TryGetDouble(out hours) || !(hours > 0 && hours <= SimulationJobs.MaxHours))
-                        {
-                            error = string.Create(CultureInfo.InvariantCulture, $"\"hours\" must be a number of hours above 0 and at most {SimulationJobs.MaxHours} (31 days), e.g. 24 or 0.5; got {field.Value.GetRawText()}");
-                            return false;
-                        }
-
-                        break;
-                    case "query":
-                        if (field.Value.ValueKind != JsonValueKind.String || string.IsNullOrWhiteSpace(field.Value.GetString()))
-                        {
-                            error = $"\"query\" must be the PromQL of the demand, one series, e.g. {SimulationJobs.DefaultQuery}; got {field.Value.GetRawText()}";
-                            return false;
-                        }
-
-                        query = field.Value.GetString()!.Trim();
-                        break;
-                    default:
-                        error = $"unknown field \"{field.Name}\"; send {{\"hours\": 24}} and optionally \"query\" (the demand's PromQL)";
+                case "hours":
+                    if (field.Value.ValueKind != JsonValueKind.Number || !field.Value.TryGetDouble(out hours) || !(hours > 0 && hours <= SimulationJobs.MaxHours))
+                    {
+                        error = string.Create(CultureInfo.InvariantCulture, $"\"hours\" must be a number of hours above 0 and at most {SimulationJobs.MaxHours} (31 days), e.g. 24 or 0.5; got {field.Value.GetRawText()}");
                         return false;
-                }
+                    }
+
+                    break;
+                case "query":
+                    if (field.Value.ValueKind != JsonValueKind.String || string.IsNullOrWhiteSpace(field.Value.GetString()))
+                    {
+                        error = $"\"query\" must be the PromQL of the demand, one series, e.g. {SimulationJobs.DefaultQuery}; got {field.Value.GetRawText()}";
+                        return false;
+                    }
+
+                    query = field.Value.GetString()!.Trim();
+                    break;
             }
         }
 

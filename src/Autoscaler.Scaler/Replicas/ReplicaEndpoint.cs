@@ -138,67 +138,43 @@ internal static partial class ReplicaEndpoint
     {
         request = default;
         const string Expected = "send a JSON object like {\"replicas\": 3} or {\"replicas\": 3, \"pause\": true}";
-        JsonDocument doc;
-        try
+        using var doc = JsonBody.ReadObject(body, ["replicas", "pause"], Expected, out error);
+        if (doc is null)
         {
-            doc = JsonDocument.Parse(body);
-        }
-        catch (JsonException e)
-        {
-            error = $"the body is not JSON ({e.Message}); {Expected}";
             return false;
         }
 
-        using (doc)
+        var root = doc.RootElement;
+        bool? pause = null;
+        if (root.TryGetProperty("pause", out var flag))
         {
-            var root = doc.RootElement;
-            if (root.ValueKind != JsonValueKind.Object)
+            if (flag.ValueKind is not JsonValueKind.True and not JsonValueKind.False)
             {
-                error = $"the body must be a JSON object, not {JsonKind.Of(root)}; {Expected}";
+                error = $"'pause' must be true or false, not {(flag.ValueKind == JsonValueKind.Number ? flag.GetRawText() : JsonKind.Of(flag))}";
                 return false;
             }
 
-            foreach (var property in root.EnumerateObject())
-            {
-                if (property.Name is not "replicas" and not "pause")
-                {
-                    error = $"unknown field '{property.Name}': only 'replicas' and 'pause' are accepted";
-                    return false;
-                }
-            }
-
-            bool? pause = null;
-            if (root.TryGetProperty("pause", out var flag))
-            {
-                if (flag.ValueKind is not JsonValueKind.True and not JsonValueKind.False)
-                {
-                    error = $"'pause' must be true or false, not {(flag.ValueKind == JsonValueKind.Number ? flag.GetRawText() : JsonKind.Of(flag))}";
-                    return false;
-                }
-
-                pause = flag.GetBoolean();
-            }
-
-            int? replicas = null;
-            if (root.TryGetProperty("replicas", out var value))
-            {
-                if (value.ValueKind != JsonValueKind.Number || !value.TryGetInt32(out var count))
-                {
-                    error = $"'replicas' must be a whole number, not {(value.ValueKind == JsonValueKind.Number ? value.GetRawText() : JsonKind.Of(value))}";
-                    return false;
-                }
-
-                replicas = count;
-            }
-            else if (pause != true)
-            {
-                error = $"missing 'replicas'; {Expected}";
-                return false;
-            }
-
-            request = new ReplicaRequest(replicas, pause);
+            pause = flag.GetBoolean();
         }
 
+        int? replicas = null;
+        if (root.TryGetProperty("replicas", out var value))
+        {
+            if (value.ValueKind != JsonValueKind.Number || !value.TryGetInt32(out var count))
+            {
+                error = $"'replicas' must be a whole number, not {(value.ValueKind == JsonValueKind.Number ? value.GetRawText() : JsonKind.Of(value))}";
+                return false;
+            }
+
+            replicas = count;
+        }
+        else if (pause != true)
+        {
+            error = $"missing 'replicas'; {Expected}";
+            return false;
+        }
+
+        request = new ReplicaRequest(replicas, pause);
         error = "";
         return true;
     }

@@ -208,8 +208,8 @@ public sealed class SimulationsApiTests : IAsyncDisposable
     [InlineData("""{"hours": "24"}""", "got \"24\"")]
     [InlineData("""{"hours": 745}""", "at most 744 (31 days)")]
     [InlineData("""{"query": ""}""", "\"query\" must be the PromQL of the demand")]
-    [InlineData("""{"hours": 1, "policy": "hpa"}""", "unknown field \"policy\"")]
-    [InlineData("""[24]""", "the body is an array")]
+    [InlineData("""{"hours": 1, "policy": "hpa"}""", "unknown field \"policy\" (accepted: hours, query)")]
+    [InlineData("""[24]""", "the body must be a JSON object, not an array")]
     [InlineData("""{"hours": 1""", "the body is not JSON")]
     public async Task A_bad_body_gets_400_naming_the_problem_and_starts_nothing(string body, string expected)
     {

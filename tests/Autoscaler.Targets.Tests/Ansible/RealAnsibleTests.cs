@@ -120,7 +120,34 @@ public sealed class RealAnsibleTests : IDisposable
 
         Assert.False(result.Succeeded);
         Assert.Equal("ansible-playbook did not finish within 10s, so it was killed with every process it started (it was at task \"Wait for the replicas\")", result.Message);
-        Assert.Empty(Processes($"sleep {marker}"));
+        // SIGKILL is sent to the whole tree before the result returns, but a loaded machine may take a moment to tear a
+        // killed process down. One the kill missed would sleep for minutes, so a few seconds tell the two apart.
+        var killed = TimeProvider.System.GetTimestamp();
+        while (Processes($"sleep {marker}").Count > 0 && TimeProvider.System.GetElapsedTime(killed) < TimeSpan.FromSeconds(5))
+        {
+            await Task.Delay(50, TestContext.Current.CancellationToken);
+        }
+
+        var survivors = Processes($"sleep {marker}");
+        foreach (var pid in survivors)
+        {
+            KillQuietly(pid); // not left behind when the assertion fails
+        }
+
+        Assert.Empty(survivors);
+    }
+
+    private static void KillQuietly(int pid)
+    {
+        try
+        {
+            using var process = System.Diagnostics.Process.GetProcessById(pid);
+            process.Kill();
+        }
+        catch (Exception e) when (e is ArgumentException or InvalidOperationException or System.ComponentModel.Win32Exception)
+        {
+            // Gone already.
+        }
     }
 
     [Fact]
