@@ -51,6 +51,8 @@ curl -sf "http://127.0.0.1:$gw/metrics" >"$work/metrics.txt"
 echo
 cat "$work/load.log"
 echo
+echo "the gateway's memory after the overload (its log):"
+grep -h "after an overload" "$work/up.log" | sed 's/^/  /' || echo "  (no collection logged)"
 echo "the gateway's answers (gateway_requests_total by code) and errors by kind:"
 grep -E '^gateway_(requests|request_errors)_total\{' "$work/metrics.txt" | sed 's/^/  /'
 python3 - "$work/watch.txt" "$DURATION" "$before" <<'EOF'
