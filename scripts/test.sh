@@ -6,13 +6,33 @@ cd "$(dirname "$0")/.."
 source scripts/lib.sh
 
 need_dotnet
-# Real components the integration tests start (none are faked), and the browser the console's tests drive.
-ensure_debian_packages "${BROWSER_PACKAGES[@]}"
+# Real components the integration tests start (none are faked), the browser the console's tests drive, and npm for
+# the console's bundle: one apt-get run for all of them where they are Debian packages.
+if command -v apt-get >/dev/null 2>&1; then
+  ensure_debian_packages "${BROWSER_PACKAGES[@]}" nodejs npm
+else
+  ensure_debian_packages "${BROWSER_PACKAGES[@]}"
+fi
 need_npm
 
 configuration=${CONFIGURATION:-Debug}
 log_dir=$(mktemp -d)
-trap 'rm -rf "$log_dir"' EXIT
+engine_pid=""
+cleanup() {
+  # A build that failed leaves the engine's preparation running: let it finish (killing apt-get or debootstrap midway
+  # would leave the packages half-installed). Ctrl+C reaches it as well, since it is in this script's process group.
+  [ -n "$engine_pid" ] && wait "$engine_pid" 2>/dev/null
+  rm -rf "$log_dir"
+}
+trap cleanup EXIT
+
+# The Compose stack in real containers (tests/containers/run.sh): podman and the images are prepared here, once, so
+# that the test itself (Containers/ComposeStackTests) only starts, drives and stops the stack. The engine and the
+# stand-in images (packages, debootstrap: mostly waiting on the network) are prepared beside the build; our own
+# images after it. Where the engine cannot be prepared, that test is skipped and the reason is printed here and
+# before the summary.
+bash tests/containers/run.sh prepare --engine-only >"$log_dir/containers.log" 2>&1 &
+engine_pid=$!
 
 say "building ($configuration)"
 if ! dotnet build Autoscaler.slnx -c "$configuration" -nologo -clp:ErrorsOnly -p:WarningLevel=0 >"$log_dir/build.log" 2>&1; then
@@ -22,12 +42,16 @@ if ! dotnet build Autoscaler.slnx -c "$configuration" -nologo -clp:ErrorsOnly -p
   exit 1
 fi
 
-# The Compose stack in real containers (tests/containers/run.sh): podman and the images are prepared here, once, so
-# that the test itself (Containers/ComposeStackTests) only starts, drives and stops the stack. Where the engine cannot
-# be prepared, that test is skipped and the reason is printed here and before the summary.
 containers_note=""
 say "preparing podman and the container images (tests/containers/run.sh prepare)"
-bash tests/containers/run.sh prepare >"$log_dir/containers.log" 2>&1
+wait "$engine_pid"
+engine_status=$?
+engine_pid=""
+if [ "$engine_status" -eq 0 ]; then
+  bash tests/containers/run.sh prepare >>"$log_dir/containers.log" 2>&1
+else
+  (exit "$engine_status")
+fi
 case $? in
   0) export AUTOSCALER_CONTAINERS_PREPARED=1 ;; # run.sh up (from the test) then checks instead of preparing again
   3) containers_note="$(grep '^containers unavailable:' "$log_dir/containers.log" | tail -1 | sed 's/^containers unavailable: //')"

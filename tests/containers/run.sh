@@ -6,6 +6,8 @@
 #
 #   tests/containers/run.sh check               can the engine be prepared here? (exit 3 and the reason if not)
 #   tests/containers/run.sh prepare             install podman & co., build the stand-ins (cached) and the images
+#   tests/containers/run.sh prepare --engine-only   the same without building ours (no build of the project: it
+#                                               can run beside one; scripts/test.sh does, then `prepare`)
 #   tests/containers/run.sh up [--owner PID]    prepare, start the stack without Grafana, wait until healthy;
 #                                               with --owner, the stack is taken down when that process ends;
 #                                               with AUTOSCALER_CONTAINERS_PREPARED=1 (scripts/test.sh, after its
@@ -70,6 +72,7 @@ check() {
 }
 
 prepare() {
+  case ${1:-} in "" | --engine-only) ;; *) die "prepare: unknown argument $1 (only --engine-only)" 2 ;; esac
   check
   local started=$SECONDS
   IMAGES_ERROR=""
@@ -77,6 +80,10 @@ prepare() {
   local out
   out=$(podman run --rm --network none "$IMAGES_BASE" true 2>&1) || unavailable "podman cannot run a container here: $(tail -1 <<<"$out")"
   images_prepare || die "${IMAGES_ERROR:-a stand-in image could not be built}" 1
+  if [ "${1:-}" = --engine-only ]; then
+    say "engine and stand-ins ready in $((SECONDS - started)) s"
+    return 0
+  fi
 
   bash scripts/build.sh >/dev/null || die "scripts/build.sh failed" 1
   say "building $APP_IMAGE (the Dockerfile's prebuilt stage, from .autoscaler/bin)"
@@ -210,7 +217,7 @@ command=$1
 shift
 case $command in
   check) check; echo "containers available: podman $(podman version --format '{{.Client.Version}}' 2>/dev/null)" ;;
-  prepare) prepare ;;
+  prepare) prepare "$@" ;;
   up) up "$@" ;;
   down) down ;;
   compose) load_state; compose_environment; compose "$@" ;;
