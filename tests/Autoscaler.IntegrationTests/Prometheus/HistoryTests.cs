@@ -7,8 +7,42 @@ using Autoscaler.Testing;
 
 namespace Autoscaler.IntegrationTests.Prometheus;
 
+/// <summary>
+/// One short live run recorded by a real Prometheus (two replicas driven for 15 s), started once for the tests that
+/// read it back, so each does not wait for a run of its own.
+/// </summary>
+public sealed class RecordedRun : IAsyncLifetime
+{
+    public PrometheusStack Stack { get; private set; } = null!;
+
+    public DateTimeOffset Start { get; private set; }
+
+    public DateTimeOffset End { get; private set; }
+
+    /// <summary>Requests per second the run sent, in all.</summary>
+    public double Rate { get; private set; }
+
+    public async ValueTask InitializeAsync()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        Stack = await PrometheusStack.StartAsync(replicas: 2, ct);
+        await Stack.WaitForAsync(() => Stack.Client.QueryScalarAsync("count(up{job=\"webapp\"} == 1)", ct), r => r.Value == 2, "both replicas scraped");
+        Start = TimeProvider.System.GetUtcNow();
+        Rate = await HistoryTests.DriveAsync(Stack, TimeSpan.FromSeconds(15));
+        End = TimeProvider.System.GetUtcNow();
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (Stack is not null)
+        {
+            await Stack.DisposeAsync();
+        }
+    }
+}
+
 /// <summary>Reading history with query_range from a real Prometheus that scraped a short live run.</summary>
-public sealed class HistoryTests
+public sealed class HistoryTests(RecordedRun run) : IClassFixture<RecordedRun>
 {
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
@@ -33,11 +67,7 @@ public sealed class HistoryTests
     [Fact]
     public async Task The_demand_of_a_short_live_run_is_fetched_and_a_query_with_several_series_is_refused_with_the_sum_suggestion()
     {
-        await using var stack = await PrometheusStack.StartAsync(replicas: 2, Ct);
-        await stack.WaitForAsync(() => stack.Client.QueryScalarAsync("count(up{job=\"webapp\"} == 1)", Ct), r => r.Value == 2, "both replicas scraped");
-        var start = TimeProvider.System.GetUtcNow();
-        var rate = await DriveAsync(stack, TimeSpan.FromSeconds(15));
-        var end = TimeProvider.System.GetUtcNow();
+        var (stack, start, end, rate) = (run.Stack, run.Start, run.End, run.Rate);
 
         var history = await DemandHistory.FetchAsync(stack.Client, Demand, start, end, TimeSpan.FromSeconds(1), Ct);
 
@@ -62,11 +92,7 @@ public sealed class HistoryTests
     [Fact]
     public async Task Replay_simulates_the_demand_of_a_short_live_run_and_refuses_several_series_with_the_sum_suggestion()
     {
-        await using var stack = await PrometheusStack.StartAsync(replicas: 2, Ct);
-        await stack.WaitForAsync(() => stack.Client.QueryScalarAsync("count(up{job=\"webapp\"} == 1)", Ct), r => r.Value == 2, "both replicas scraped");
-        var start = TimeProvider.System.GetUtcNow().ToUnixTimeSeconds();
-        await DriveAsync(stack, TimeSpan.FromSeconds(12));
-        var end = TimeProvider.System.GetUtcNow().ToUnixTimeSeconds();
+        var (stack, start, end) = (run.Stack, run.Start.ToUnixTimeSeconds(), run.End.ToUnixTimeSeconds());
         using var dir = new TempDirectory();
         string[] range = ["--prometheus", stack.Server.Url.ToString(), "--start", Str(start), "--end", Str(end), "--step", "1s"];
 
