@@ -6,13 +6,9 @@ cd "$(dirname "$0")/.."
 source scripts/lib.sh
 
 need_dotnet
-# Real components the integration tests start (none are faked), the browser the console's tests drive, and npm for
-# the console's bundle: one apt-get run for all of them where they are Debian packages.
-if command -v apt-get >/dev/null 2>&1; then
-  ensure_debian_packages "${BROWSER_PACKAGES[@]}" nodejs npm
-else
-  ensure_debian_packages "${BROWSER_PACKAGES[@]}"
-fi
+# Real components the integration tests start (none are faked), and the browser the console's tests drive.
+# npm (for the console's bundle) may come with a Node.js that is not Debian's: need_npm installs it only when absent.
+ensure_debian_packages "${BROWSER_PACKAGES[@]}"
 need_npm
 
 configuration=${CONFIGURATION:-Debug}
