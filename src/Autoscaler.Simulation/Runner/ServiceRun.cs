@@ -90,14 +90,14 @@ internal sealed class ServiceRun
     /// one policy may run in several at once.
     public PolicySimulation Simulation(SimulationRunner.BoundPolicy policy)
     {
-        if (policy.Scaler is not { } scaler)
+        if (policy.Spec is not { } spec)
         {
             return new(policy.Name, Context, null, null, Target[0]);
         }
 
         var reads = new SimulatedReads(read => SimulationRunner.Observe(Scenario, read));
-        return new(policy.Name, Context, new SimulatedScaler(scaler.Policy, VirtualClock.Epoch, reads.Bind), reads,
-            Math.Clamp(Scenario.InitialReplicas, scaler.Policy.MinReplicas, Math.Max(scaler.Policy.MinReplicas, scaler.Policy.MaxReplicas)));
+        return new(policy.Name, Context, new SimulatedScaler(spec, VirtualClock.Epoch, reads.Bind), reads,
+            Math.Clamp(Scenario.InitialReplicas, spec.MinReplicas, Math.Max(spec.MinReplicas, spec.MaxReplicas)));
     }
 
     /// <summary>The scores of <paramref name="simulations"/> (one per <see cref="Policies"/>, in order) once every step has run.</summary>
@@ -108,7 +108,7 @@ internal sealed class ServiceRun
         var oracleParameters = EffectiveParameters.Oracle(_perReplica, Scenario.Service.CapacityPerReplica, TimeSpan.FromSeconds(Lookahead * step), Scenario.Step, Scenario.MaxReplicas);
         var runs = simulations.Zip(Policies, (simulation, policy) => simulation.Finish(oracle, Scenario.CostPerReplicaHour) with
         {
-            Parameters = policy.Scaler is { } scaler ? EffectiveParameters.Of(scaler.Policy, scaler.CheckInterval) : oracleParameters,
+            Parameters = policy.Spec is { } spec ? EffectiveParameters.Of(spec, SimulatedScaler.CheckIntervalOf(spec)) : oracleParameters,
         }).ToList();
         return new SimulationResult(Scenario.Name, Scenario.Seed, (TotalSteps - Context.ScoreFromStep) * step, step, Scenario.Slo, Scenario.CostPerReplicaHour, wallSeconds, runs)
         {

@@ -39,7 +39,10 @@ public sealed class SimulatedScaler
     public DecisionPipeline Pipeline => Step.Pipeline;
 
     /// <summary>Time between evaluations: the policy's, or the scaler's default.</summary>
-    public TimeSpan CheckInterval => Policy.CheckInterval ?? DefaultCheckInterval;
+    public TimeSpan CheckInterval => CheckIntervalOf(Policy);
+
+    /// <summary>Time between evaluations of <paramref name="policy"/>: its own, or the scaler's default.</summary>
+    public static TimeSpan CheckIntervalOf(PolicySpec policy) => policy.CheckInterval ?? DefaultCheckInterval;
 
     /// <summary>
     /// One evaluation at <paramref name="at"/>, as the live scaler does it: the learning policies learn from

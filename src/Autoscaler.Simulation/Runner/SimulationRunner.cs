@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Runtime.CompilerServices;
 using Autoscaler.Core.Pipeline;
+using Autoscaler.Core.PolicyFiles;
 using Autoscaler.Core.Queueing;
 using Autoscaler.Core.Time;
 using Autoscaler.Simulation.Model;
@@ -228,8 +229,11 @@ public static class SimulationRunner
         return problems;
     }
 
-    /// <summary>A policy of the scenario whose every read the simulator can observe (<see cref="Observe"/>); the oracle has no scaler.</summary>
-    internal sealed record BoundPolicy(string Name, SimulatedScaler? Scaler);
+    /// <summary>
+    /// A policy of the scenario whose every read the simulator can observe (<see cref="Observe"/>); the oracle has no
+    /// policy. Each simulation of it builds a scaler of its own (<see cref="ServiceRun.Simulation"/>).
+    /// </summary>
+    internal sealed record BoundPolicy(string Name, PolicySpec? Spec);
 
     /// <summary>
     /// What the simulator reads for <paramref name="read"/>: the scenario's observation metric of that name, or what it
@@ -280,7 +284,7 @@ public static class SimulationRunner
                 }
             }
 
-            bound.Add(new BoundPolicy(name, new SimulatedScaler(choice.Spec, VirtualClock.Epoch)));
+            bound.Add(new BoundPolicy(name, choice.Spec));
         }
 
         return problems.Count == 0 ? bound : throw new ScenarioException(problems);
