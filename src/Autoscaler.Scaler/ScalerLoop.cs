@@ -23,7 +23,6 @@ public sealed partial class ScalerLoop(
     Leadership.ILeadership? leadership = null) : BackgroundService
 {
     private readonly Leadership.ILeadership _leadership = leadership ?? new Leadership.AlwaysLeader(Leadership.Leaders.DefaultIdentity());
-    private readonly DecisionPipeline _pipeline = step.Pipeline;
     private readonly SemaphoreSlim _oneAtATime = new(1, 1);
     private readonly Dictionary<string, string?> _lastFailure = [];
     private string? _lastTargetError;
@@ -104,7 +103,7 @@ public sealed partial class ScalerLoop(
     }
 
     /// <summary>The pause in force, or null.</summary>
-    public ScalingPause? Paused => _pipeline.Paused;
+    public ScalingPause? Paused => step.Pipeline.Paused;
 
     /// <summary>
     /// Pauses at <paramref name="replicas"/> (null: at whatever count the target has) and evaluates at once, so the
@@ -114,11 +113,11 @@ public sealed partial class ScalerLoop(
     public async Task<(DecisionEntry? Entry, string? Error)> PauseAsync(int? replicas, CancellationToken cancellationToken)
     {
         await _oneAtATime.WaitAsync(cancellationToken);
-        var before = _pipeline.Paused;
+        var before = step.Pipeline.Paused;
         try
         {
             var pause = new ScalingPause(replicas, PauseSources.Api, time.GetUtcNow());
-            _pipeline.Pause(pause);
+            step.Pipeline.Pause(pause);
             var entry = await EvaluateHeldAsync(EvaluationTriggers.Pause, cancellationToken);
             var error = entry is null ? state.Snapshot().LastError ?? "the target could not be read"
                 : entry.Action is { Succeeded: false } failed ? failed.Message
@@ -153,7 +152,7 @@ public sealed partial class ScalerLoop(
         await _oneAtATime.WaitAsync(cancellationToken);
         try
         {
-            var was = _pipeline.Resume();
+            var was = step.Pipeline.Resume();
             if (was is null)
             {
                 return (null, null);
@@ -174,11 +173,11 @@ public sealed partial class ScalerLoop(
     {
         if (pause is null)
         {
-            _pipeline.Resume();
+            step.Pipeline.Resume();
         }
         else
         {
-            _pipeline.Pause(pause);
+            step.Pipeline.Pause(pause);
         }
 
         state.RecordPause(pause);
@@ -310,7 +309,7 @@ public sealed partial class ScalerLoop(
 
     private bool IsInput(string metric)
     {
-        foreach (var (name, _) in _pipeline.Inputs)
+        foreach (var (name, _) in step.Pipeline.Inputs)
         {
             if (name == metric)
             {

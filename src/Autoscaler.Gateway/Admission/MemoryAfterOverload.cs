@@ -30,9 +30,8 @@ internal sealed partial class MemoryAfterOverload : IHostedService, IDisposable
     private readonly ILogger _logger;
     private ITimer? _timer;
     private long _lastOverload;
-    private long _lastCollection;
+    private long? _lastCollection;
     private int _pending;
-    private bool _collected;
 
     /// <param name="overload">Raised for every request turned away or held.</param>
     /// <param name="time">The clock of the quiet time and the spacing.</param>
@@ -73,7 +72,7 @@ internal sealed partial class MemoryAfterOverload : IHostedService, IDisposable
     {
         if (Volatile.Read(ref _pending) == 0
             || _time.GetElapsedTime(Volatile.Read(ref _lastOverload)) < QuietTime
-            || (_collected && _time.GetElapsedTime(_lastCollection) < MinSpacing)
+            || (_lastCollection is { } last && _time.GetElapsedTime(last) < MinSpacing)
             || Interlocked.CompareExchange(ref _pending, 0, 1) == 0)
         {
             return;
@@ -81,7 +80,6 @@ internal sealed partial class MemoryAfterOverload : IHostedService, IDisposable
 
         var (before, after) = _collect();
         _lastCollection = _time.GetTimestamp();
-        _collected = true;
         Collections++;
         LogCollected(_logger, QuietTime.TotalSeconds, before / (1024 * 1024), after / (1024 * 1024));
     }
