@@ -1,5 +1,3 @@
-using System.CommandLine;
-using Autoscaler.Cli.Composition;
 using Autoscaler.Scaler;
 using Autoscaler.Testing;
 
@@ -12,20 +10,7 @@ public sealed class ReportsFlagTests : IDisposable
 
     public void Dispose() => _dir.Dispose();
 
-    private static ScalerOptions Bind(params string[] args)
-    {
-        var flags = new ScalerFlags();
-        var command = new RootCommand();
-        foreach (var option in flags.All)
-        {
-            command.Options.Add(option);
-        }
-
-        var loader = new OptionsLoader(ScalerOptions.LegacyEnvironment);
-        var settings = flags.Bind(command.Parse(args), loader);
-        loader.ThrowIfInvalid();
-        return settings.Scaler;
-    }
+    private static ScalerOptions Bind(params string[] args) => ScalerFlagsParser.Bind(args).Scaler;
 
     [Fact]
     public void Without_the_flag_the_scaler_keeps_no_reports_folder() => Assert.Null(Bind().ReportsDirectory);

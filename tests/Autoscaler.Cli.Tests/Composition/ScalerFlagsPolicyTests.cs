@@ -1,6 +1,4 @@
-using System.CommandLine;
 using Autoscaler.Cli.Composition;
-using Autoscaler.Scaler;
 using Autoscaler.Testing;
 
 namespace Autoscaler.Cli.Tests.Composition;
@@ -39,20 +37,7 @@ public sealed class ScalerFlagsPolicyTests : IDisposable
         return path;
     }
 
-    private static ScalerSettings Bind(params string[] args)
-    {
-        var flags = new ScalerFlags();
-        var command = new RootCommand();
-        foreach (var option in flags.All)
-        {
-            command.Options.Add(option);
-        }
-
-        var loader = new OptionsLoader(ScalerOptions.LegacyEnvironment);
-        var settings = flags.Bind(command.Parse(args), loader);
-        loader.ThrowIfInvalid();
-        return settings;
-    }
+    private static ScalerSettings Bind(params string[] args) => ScalerFlagsParser.Bind(args);
 
     [Fact]
     public void The_triggers_server_headers_tls_check_and_timeout_set_the_prometheus_client()
